@@ -1,0 +1,209 @@
+use crate::net::{NetShape, One};
+use nalgebra::{DMatrix, DVector};
+
+/// ONE's parameters viewed as matrices (copied out of the flat buffer once).
+pub struct CpuNet {
+    pub shape: NetShape,
+    wx: DMatrix<f32>,
+    wh: DMatrix<f32>,
+    b: DVector<f32>,
+    wa: DMatrix<f32>,
+    ba: DVector<f32>,
+    wp: DMatrix<f32>,
+    bp: DVector<f32>,
+}
+
+impl CpuNet {
+    pub fn new(one: &One) -> CpuNet {
+        let s = one.shape;
+        let l = s.layout();
+        let (h, i) = (s.hidden, s.input());
+        let p = &one.params;
+        let mat = |r: &std::ops::Range<usize>, rows, cols| DMatrix::from_row_slice(rows, cols, &p[r.clone()]);
+        let vec = |r: &std::ops::Range<usize>| DVector::from_column_slice(&p[r.clone()]);
+        CpuNet {
+            shape: s,
+            wx: mat(&l.wx, 4 * h, i),
+            wh: mat(&l.wh, 4 * h, h),
+            b: vec(&l.b),
+            wa: mat(&l.wa, s.actions(), h),
+            ba: vec(&l.ba),
+            wp: mat(&l.wp, s.pred(), h),
+            bp: vec(&l.bp),
+        }
+    }
+}
+
+/// Per-step outputs and states of a traced run, each laid out `[step][agent][value]`.
+pub struct Trace {
+    /// `[logits, prediction]` per agent, `NetShape::outputs()` values.
+    pub outputs: Vec<f32>,
+    pub hidden: Vec<f32>,
+    pub cell: Vec<f32>,
+}
+
+/// ONE run forward for `n` agents at once, keeping each agent's hidden and cell state between
+/// calls. Inputs are `[step][agent][input]`, outputs `[step][agent][output]`: the same layouts
+/// as the GPU kernel's buffers.
+pub struct Forward {
+    net: CpuNet,
+    n: usize,
+    /// H x n, one column per agent (so its memory is `[agent][unit]`).
+    h: DMatrix<f32>,
+    c: DMatrix<f32>,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Forward {
+    pub fn new(one: &One, n: usize) -> Forward {
+        let h = one.shape.hidden;
+        Forward { net: CpuNet::new(one), n, h: DMatrix::zeros(h, n), c: DMatrix::zeros(h, n) }
+    }
+
+    pub fn agents(&self) -> usize {
+        self.n
+    }
+
+    /// Forgets every agent's state (start of new episodes).
+    pub fn reset(&mut self) {
+        self.h.fill(0.0);
+        self.c.fill(0.0);
+    }
+
+    /// One step for all agents: `x` is `[agent][input]`, `out` receives `[agent][output]`.
+    pub fn step(&mut self, x: &[f32], out: &mut [f32]) {
+        let s = self.net.shape;
+        let (hs, n) = (s.hidden, self.n);
+        let x = DMatrix::from_column_slice(s.input(), n, x);
+        let mut z = &self.net.wx * &x + &self.net.wh * &self.h;
+        for mut col in z.column_iter_mut() {
+            col += &self.net.b;
+        }
+        for j in 0..n {
+            for u in 0..hs {
+                let i = sigmoid(z[(u, j)]);
+                let f = sigmoid(z[(hs + u, j)]);
+                let g = z[(2 * hs + u, j)].tanh();
+                let o = sigmoid(z[(3 * hs + u, j)]);
+                let c = f * self.c[(u, j)] + i * g;
+                self.c[(u, j)] = c;
+                self.h[(u, j)] = o * c.tanh();
+            }
+        }
+        let logits = &self.net.wa * &self.h;
+        let pred = &self.net.wp * &self.h;
+        let (a, o) = (s.actions(), s.outputs());
+        for j in 0..n {
+            let row = &mut out[j * o..(j + 1) * o];
+            for k in 0..a {
+                row[k] = logits[(k, j)] + self.net.ba[k];
+            }
+            for k in 0..s.pred() {
+                row[a + k] = pred[(k, j)] + self.net.bp[k];
+            }
+        }
+    }
+
+    /// `steps` steps; returns the outputs of every step.
+    pub fn run(&mut self, inputs: &[f32], steps: usize) -> Vec<f32> {
+        self.run_inner(inputs, steps, None)
+    }
+
+    /// Like `run`, and also returns the hidden and cell state after every step.
+    pub fn run_traced(&mut self, inputs: &[f32], steps: usize) -> Trace {
+        let mut states = (Vec::new(), Vec::new());
+        let outputs = self.run_inner(inputs, steps, Some(&mut states));
+        Trace { outputs, hidden: states.0, cell: states.1 }
+    }
+
+    fn run_inner(&mut self, inputs: &[f32], steps: usize, mut states: Option<&mut (Vec<f32>, Vec<f32>)>) -> Vec<f32> {
+        let (i, o) = (self.net.shape.input(), self.net.shape.outputs());
+        assert_eq!(inputs.len(), steps * self.n * i, "inputs must be [steps][agents][input]");
+        let mut out = vec![0.0; steps * self.n * o];
+        for t in 0..steps {
+            let x = &inputs[t * self.n * i..(t + 1) * self.n * i];
+            self.step(x, &mut out[t * self.n * o..(t + 1) * self.n * o]);
+            if let Some((h, c)) = states.as_deref_mut() {
+                h.extend_from_slice(self.h.as_slice());
+                c.extend_from_slice(self.c.as_slice());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn random_inputs(len: usize, seed: u32) -> Vec<f32> {
+        let mut rng = Rng::new(seed);
+        (0..len).map(|_| rng.symmetric(1.0)).collect()
+    }
+
+    #[test]
+    fn shapes_and_determinism() {
+        let shape = NetShape::for_maze(16, 32);
+        let (n, t) = (5, 7);
+        let inputs = random_inputs(t * n * shape.input(), 1);
+        let run = |seed| Forward::new(&One::new(shape, seed), n).run_traced(&inputs, t);
+        let (a, b, c) = (run(3), run(3), run(4));
+        assert_eq!(a.outputs.len(), t * n * shape.outputs());
+        assert_eq!(a.hidden.len(), t * n * shape.hidden);
+        assert_eq!(a.outputs, b.outputs);
+        assert_eq!(a.hidden, b.hidden);
+        assert_ne!(a.outputs, c.outputs);
+        assert!(a.outputs.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn agents_are_independent() {
+        let shape = NetShape::for_maze(4, 16);
+        let one = One::new(shape, 9);
+        let (n, t, i, o) = (3, 5, shape.input(), shape.outputs());
+        let inputs = random_inputs(t * n * i, 2);
+        let batched = Forward::new(&one, n).run(&inputs, t);
+        for j in 0..n {
+            let own: Vec<f32> = (0..t).flat_map(|s| inputs[(s * n + j) * i..(s * n + j + 1) * i].to_vec()).collect();
+            let alone = Forward::new(&one, 1).run(&own, t);
+            for s in 0..t {
+                let got = &batched[(s * n + j) * o..(s * n + j + 1) * o];
+                let want = &alone[s * o..(s + 1) * o];
+                for (g, w) in got.iter().zip(want) {
+                    assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "agent {j} step {s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grow_leaves_outputs_unchanged() {
+        for (hidden, k) in [(16, 1), (32, 8), (64, 5)] {
+            let shape = NetShape::for_maze(8, hidden);
+            let one = One::new(shape, 21);
+            let mut grown = one.clone();
+            let frozen = grown.grow(k, 99);
+            assert_eq!(grown.shape.hidden, hidden + k);
+            assert_eq!(frozen.len(), grown.params.len());
+            assert_eq!(frozen.iter().filter(|&&f| f).count(), one.params.len());
+            let (n, t) = (4, 12);
+            let inputs = random_inputs(t * n * shape.input(), 5);
+            let before = Forward::new(&one, n).run(&inputs, t);
+            let after = Forward::new(&grown, n).run(&inputs, t);
+            for (a, b) in before.iter().zip(&after) {
+                assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "grow changed an output: {a} vs {b}");
+            }
+            // The new units are live: they have non-zero incoming weights and so change state.
+            let trace = Forward::new(&grown, n).run_traced(&inputs, t);
+            let new_unit_activity: f32 = (0..t * n)
+                .flat_map(|r| (hidden..hidden + k).map(move |u| r * (hidden + k) + u))
+                .map(|idx| trace.hidden[idx].abs())
+                .sum();
+            assert!(new_unit_activity > 0.0);
+        }
+    }
+}

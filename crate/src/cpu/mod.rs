@@ -1,0 +1,6 @@
+//! The CPU reference: plain nalgebra code that every GPU kernel is checked against, and the
+//! path the lab runs on when no GPU is available.
+
+mod forward;
+
+pub use forward::{CpuNet, Forward, Trace};

@@ -1,0 +1,293 @@
+use super::readback::read_f32;
+use super::Context;
+use crate::cpu::Trace;
+use crate::net::One;
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+const DIMS_WGSL: &str = include_str!("../../../shaders/forward_dims.wgsl");
+const GATES_WGSL: &str = include_str!("../../../shaders/lstm_gates.wgsl");
+const HEADS_WGSL: &str = include_str!("../../../shaders/lstm_heads.wgsl");
+
+/// Mirrors `Dims` in shaders/forward_dims.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Dims {
+    n: u32,
+    input: u32,
+    hidden: u32,
+    actions: u32,
+    pred: u32,
+    step: u32,
+    off_wx: u32,
+    off_wh: u32,
+    off_b: u32,
+    off_wa: u32,
+    off_ba: u32,
+    off_wp: u32,
+    off_bp: u32,
+    _pad: [u32; 3],
+}
+
+/// ONE run forward on the GPU for `n` agents, up to `max_steps` steps per call, with the hidden
+/// and cell state kept on the GPU between steps and between calls. Same buffer layouts as
+/// [`crate::cpu::Forward`]: inputs `[step][agent][input]`, outputs `[step][agent][output]`.
+pub struct Forward {
+    ctx: Context,
+    n: usize,
+    hidden: usize,
+    input: usize,
+    outputs: usize,
+    max_steps: usize,
+    gates: wgpu::ComputePipeline,
+    heads: wgpu::ComputePipeline,
+    inputs: wgpu::Buffer,
+    out: wgpu::Buffer,
+    /// Hidden state, double-buffered: the gates kernel reads one while writing the other.
+    h: [wgpu::Buffer; 2],
+    c: wgpu::Buffer,
+    /// `gates_bg[k]` reads `h[k]` and writes `h[1 - k]`; `heads_bg[k]` reads `h[k]`.
+    gates_bg: [wgpu::BindGroup; 2],
+    heads_bg: [wgpu::BindGroup; 2],
+    dims_stride: u64,
+    /// Which of `h` holds the latest hidden state.
+    cur: usize,
+}
+
+fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn dims_entry() -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: true,
+            min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<Dims>() as u64),
+        },
+        count: None,
+    }
+}
+
+fn pipeline(ctx: &Context, name: &str, source: &str, layout: &wgpu::BindGroupLayout) -> wgpu::ComputePipeline {
+    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(name),
+        source: wgpu::ShaderSource::Wgsl(format!("{DIMS_WGSL}\n{source}").into()),
+    });
+    let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(name),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(name),
+        layout: Some(&layout),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+fn buffer(ctx: &Context, name: &str, floats: usize, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(name),
+        size: (floats.max(1) * 4) as u64,
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
+impl Forward {
+    /// Uploads ONE's parameters and allocates state for `n` agents and up to `max_steps` steps
+    /// per call. Refuses sizes this adapter cannot hold, naming the buffer and the limit.
+    pub fn new(ctx: &Context, one: &One, n: usize, max_steps: usize) -> Result<Forward, String> {
+        let s = one.shape;
+        s.validate()?;
+        if n == 0 || max_steps == 0 {
+            return Err("the forward pass needs at least one agent and one step".into());
+        }
+        let (input, hidden, outputs) = (s.input(), s.hidden, s.outputs());
+        let limits = ctx.device.limits();
+        let cap = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        for (name, floats) in [
+            ("inputs", max_steps * n * input),
+            ("outputs", max_steps * n * outputs),
+            ("hidden state", n * hidden),
+            ("parameters", one.params.len()),
+        ] {
+            let bytes = floats as u64 * 4;
+            if bytes > cap {
+                return Err(format!(
+                    "the {name} buffer for {n} agents x {max_steps} steps needs {} MiB, over this adapter's limit of {} MiB",
+                    bytes >> 20,
+                    cap >> 20
+                ));
+            }
+        }
+        if n * outputs > 65_535 * 64 {
+            return Err(format!("{n} agents exceed the heads kernel's dispatch limit"));
+        }
+
+        let l = s.layout();
+        let dims_stride = (std::mem::size_of::<Dims>() as u64)
+            .next_multiple_of(limits.min_uniform_buffer_offset_alignment as u64);
+        let mut dims_bytes = vec![0u8; dims_stride as usize * max_steps];
+        for step in 0..max_steps {
+            let d = Dims {
+                n: n as u32,
+                input: input as u32,
+                hidden: hidden as u32,
+                actions: s.actions() as u32,
+                pred: s.pred() as u32,
+                step: step as u32,
+                off_wx: l.wx.start as u32,
+                off_wh: l.wh.start as u32,
+                off_b: l.b.start as u32,
+                off_wa: l.wa.start as u32,
+                off_ba: l.ba.start as u32,
+                off_wp: l.wp.start as u32,
+                off_bp: l.bp.start as u32,
+                _pad: [0; 3],
+            };
+            let at = step * dims_stride as usize;
+            dims_bytes[at..at + std::mem::size_of::<Dims>()].copy_from_slice(bytemuck::bytes_of(&d));
+        }
+        let dev = &ctx.device;
+        let dims = dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("forward dims"),
+            contents: &dims_bytes,
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let params = dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: bytemuck::cast_slice(&one.params),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        use wgpu::BufferUsages as U;
+        let inputs = buffer(ctx, "inputs", max_steps * n * input, U::STORAGE | U::COPY_DST);
+        let out = buffer(ctx, "outputs", max_steps * n * outputs, U::STORAGE | U::COPY_SRC);
+        let state = U::STORAGE | U::COPY_SRC | U::COPY_DST;
+        let h = [buffer(ctx, "h0", n * hidden, state), buffer(ctx, "h1", n * hidden, state)];
+        let c = buffer(ctx, "c", n * hidden, state);
+
+        let gates_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("lstm_gates"),
+            entries: &[dims_entry(), storage(1, true), storage(2, true), storage(3, true), storage(4, false), storage(5, false)],
+        });
+        let heads_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("lstm_heads"),
+            entries: &[dims_entry(), storage(1, true), storage(2, true), storage(3, false)],
+        });
+        let dims_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &dims,
+            offset: 0,
+            size: wgpu::BufferSize::new(std::mem::size_of::<Dims>() as u64),
+        });
+        let bind = |layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]| {
+            let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: dims_binding.clone() }];
+            for (i, b) in buffers.iter().enumerate() {
+                entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.as_entire_binding() });
+            }
+            dev.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout, entries: &entries })
+        };
+        let gates_bg = [
+            bind(&gates_layout, &[&params, &inputs, &h[0], &h[1], &c]),
+            bind(&gates_layout, &[&params, &inputs, &h[1], &h[0], &c]),
+        ];
+        let heads_bg = [bind(&heads_layout, &[&params, &h[0], &out]), bind(&heads_layout, &[&params, &h[1], &out])];
+
+        Ok(Forward {
+            gates: pipeline(ctx, "lstm_gates", GATES_WGSL, &gates_layout),
+            heads: pipeline(ctx, "lstm_heads", HEADS_WGSL, &heads_layout),
+            ctx: ctx.clone(),
+            n,
+            hidden,
+            input,
+            outputs,
+            max_steps,
+            inputs,
+            out,
+            h,
+            c,
+            gates_bg,
+            heads_bg,
+            dims_stride,
+            cur: 0,
+        })
+    }
+
+    pub fn agents(&self) -> usize {
+        self.n
+    }
+
+    /// Forgets every agent's state (start of new episodes).
+    pub fn reset(&mut self) {
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        for b in [&self.h[0], &self.h[1], &self.c] {
+            encoder.clear_buffer(b, 0, None);
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+    }
+
+    /// `steps` steps in one submission; returns the outputs of every step.
+    pub async fn run(&mut self, inputs: &[f32], steps: usize) -> Result<Vec<f32>, String> {
+        self.encode_steps(inputs, steps, None);
+        read_f32(&self.ctx, &self.out, steps * self.n * self.outputs).await
+    }
+
+    /// Like `run`, and also returns the hidden and cell state after every step (copied out of
+    /// the state buffers between steps, so the kernels are exactly those of `run`).
+    pub async fn run_traced(&mut self, inputs: &[f32], steps: usize) -> Result<Trace, String> {
+        let floats = steps * self.n * self.hidden;
+        use wgpu::BufferUsages as U;
+        let trace_h = buffer(&self.ctx, "trace h", floats, U::COPY_DST | U::COPY_SRC);
+        let trace_c = buffer(&self.ctx, "trace c", floats, U::COPY_DST | U::COPY_SRC);
+        self.encode_steps(inputs, steps, Some((&trace_h, &trace_c)));
+        Ok(Trace {
+            outputs: read_f32(&self.ctx, &self.out, steps * self.n * self.outputs).await?,
+            hidden: read_f32(&self.ctx, &trace_h, floats).await?,
+            cell: read_f32(&self.ctx, &trace_c, floats).await?,
+        })
+    }
+
+    fn encode_steps(&mut self, inputs: &[f32], steps: usize, trace: Option<(&wgpu::Buffer, &wgpu::Buffer)>) {
+        assert!(steps >= 1 && steps <= self.max_steps, "steps must be in 1..={}", self.max_steps);
+        assert_eq!(inputs.len(), steps * self.n * self.input, "inputs must be [steps][agents][input]");
+        self.ctx.queue.write_buffer(&self.inputs, 0, bytemuck::cast_slice(inputs));
+        let gates_groups = (self.hidden.div_ceil(16) as u32, self.n.div_ceil(16) as u32);
+        let heads_groups = (self.n * self.outputs).div_ceil(64) as u32;
+        let state_bytes = (self.n * self.hidden * 4) as u64;
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        for step in 0..steps {
+            let offset = [(step as u64 * self.dims_stride) as u32];
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&self.gates);
+                pass.set_bind_group(0, &self.gates_bg[self.cur], &offset);
+                pass.dispatch_workgroups(gates_groups.0, gates_groups.1, 1);
+                pass.set_pipeline(&self.heads);
+                pass.set_bind_group(0, &self.heads_bg[1 - self.cur], &offset);
+                pass.dispatch_workgroups(heads_groups, 1, 1);
+            }
+            self.cur = 1 - self.cur;
+            if let Some((th, tc)) = trace {
+                let at = step as u64 * state_bytes;
+                encoder.copy_buffer_to_buffer(&self.h[self.cur], 0, th, at, state_bytes);
+                encoder.copy_buffer_to_buffer(&self.c, 0, tc, at, state_bytes);
+            }
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+    }
+}

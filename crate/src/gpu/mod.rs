@@ -1,0 +1,11 @@
+//! The GPU path: one wgpu device, and one module per kernel family. The same code runs natively
+//! (Vulkan) and in the browser (WebGPU); kernels live in `shaders/` and are checked against `cpu/`.
+
+mod context;
+mod forward;
+mod parity;
+mod readback;
+
+pub use context::Context;
+pub use forward::Forward;
+pub use parity::{check_forward, ParityReport};

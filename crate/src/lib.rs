@@ -1,0 +1,13 @@
+//! ONE Lab: Schmidhuber's "One Big Net For Everything" (arXiv 1802.08864) as a simulator.
+//! See DESIGN.md for the map; each module is one idea of the paper.
+
+pub mod backend;
+pub mod cpu;
+pub mod gpu;
+pub mod lifecycle;
+pub mod net;
+pub mod rng;
+pub mod world;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -1,0 +1,188 @@
+use crate::backend::Backend;
+use crate::net::{NetShape, One};
+use crate::rng::Rng;
+use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, OBS_LEN, REWARD_LEN};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the walk the page starts with: one agent, moved by ONE, episode after episode.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WalkConfig {
+    pub width: usize,
+    pub height: usize,
+    /// Share of interior walls opened after carving a perfect maze.
+    pub extra_openings: f32,
+    pub task: String,
+    pub hidden: usize,
+    /// Goal-input features per step (spoken-command frames; silent until speech exists).
+    pub goal: usize,
+    pub step_limit: usize,
+    pub seed: u32,
+}
+
+impl Default for WalkConfig {
+    fn default() -> WalkConfig {
+        WalkConfig {
+            width: 9,
+            height: 9,
+            extra_openings: 0.1,
+            task: "ne".into(),
+            hidden: 64,
+            goal: 16,
+            step_limit: 64,
+            seed: 1,
+        }
+    }
+}
+
+impl WalkConfig {
+    pub fn shape(&self) -> NetShape {
+        NetShape::for_maze(self.goal, self.hidden)
+    }
+
+    /// A freshly initialised ONE for this walk.
+    pub fn one(&self) -> One {
+        One::new(self.shape(), self.seed)
+    }
+}
+
+/// What the page draws after each step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    pub episode: usize,
+    pub t: usize,
+    pub x: usize,
+    pub y: usize,
+    pub action: usize,
+    /// Softmax of ONE's action logits.
+    pub probs: [f32; N_ACTIONS],
+    pub reward: [f32; REWARD_LEN],
+    pub outcome: StepOutcome,
+}
+
+/// One agent acting in the maze with ONE's forward pass. Actions are sampled from the softmax of
+/// the logits with a seeded generator, since an untrained net's argmax tends to repeat one move.
+pub struct Walker {
+    pub maze: Maze,
+    pub task: Task,
+    config: WalkConfig,
+    backend: Backend,
+    episode: Episode,
+    episodes: usize,
+    rng: Rng,
+    prev_reward: [f32; REWARD_LEN],
+    prev_action: Option<usize>,
+}
+
+impl Walker {
+    /// `backend` must hold ONE (`config.one()`) for exactly one agent.
+    pub fn new(config: WalkConfig, backend: Backend) -> Result<Walker, String> {
+        let maze = Maze::generate(config.width, config.height, config.extra_openings, config.seed);
+        let task = Task::corner(Corner::parse(&config.task)?, &maze);
+        let episode = Episode::random_start(&maze, &task, config.step_limit, config.seed);
+        let rng = Rng::new(config.seed.wrapping_add(0xac71));
+        Ok(Walker { maze, task, config, backend, episode, episodes: 0, rng, prev_reward: [0.0; REWARD_LEN], prev_action: None })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The agent's position before its next step.
+    pub fn position(&self) -> (usize, usize) {
+        (self.episode.x, self.episode.y)
+    }
+
+    /// ONE's input for the coming step: observation, silent goal input, previous reward and
+    /// previous action (all zero at an episode's start).
+    fn input(&self) -> Vec<f32> {
+        let mut x = Vec::with_capacity(self.config.shape().input());
+        x.extend_from_slice(&self.episode.observe(&self.maze));
+        x.extend(std::iter::repeat_n(0.0, self.config.goal));
+        x.extend_from_slice(&self.prev_reward);
+        x.extend((0..N_ACTIONS).map(|a| if self.prev_action == Some(a) { 1.0 } else { 0.0 }));
+        debug_assert_eq!(x.len(), OBS_LEN + self.config.goal + REWARD_LEN + N_ACTIONS);
+        x
+    }
+
+    /// One step of the current episode; a finished episode is followed by a new one from a
+    /// fresh start cell, with ONE's state reset.
+    pub async fn step(&mut self) -> Result<Frame, String> {
+        if self.episode.outcome != StepOutcome::Running {
+            self.episodes += 1;
+            let seed = self.config.seed.wrapping_add(self.episodes as u32 * 7919);
+            self.episode = Episode::random_start(&self.maze, &self.task, self.config.step_limit, seed);
+            self.prev_reward = [0.0; REWARD_LEN];
+            self.prev_action = None;
+            self.backend.reset();
+        }
+        let out = self.backend.run(&self.input(), 1).await?;
+        let probs = softmax(&out[..N_ACTIONS]);
+        let action = sample(&probs, self.rng.uniform());
+        let step = self.episode.step(&self.maze, &self.task, action);
+        self.prev_reward = step.reward;
+        self.prev_action = Some(action);
+        Ok(Frame {
+            episode: self.episodes,
+            t: self.episode.t,
+            x: self.episode.x,
+            y: self.episode.y,
+            action,
+            probs,
+            reward: step.reward,
+            outcome: step.outcome,
+        })
+    }
+}
+
+fn softmax(logits: &[f32]) -> [f32; N_ACTIONS] {
+    let max = logits.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let mut p = [0.0; N_ACTIONS];
+    for (pi, &l) in p.iter_mut().zip(logits) {
+        *pi = (l - max).exp();
+    }
+    let sum: f32 = p.iter().sum();
+    p.iter_mut().for_each(|v| *v /= sum);
+    p
+}
+
+/// The action whose cumulative probability first exceeds `u` in [0, 1).
+fn sample(probs: &[f32; N_ACTIONS], u: f32) -> usize {
+    let mut acc = 0.0;
+    for (a, p) in probs.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return a;
+        }
+    }
+    N_ACTIONS - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu;
+
+    #[test]
+    fn the_walk_is_deterministic_and_moves() {
+        let walk = || {
+            let config = WalkConfig::default();
+            let backend = Backend::Cpu(cpu::Forward::new(&config.one(), 1));
+            let mut walker = Walker::new(config, backend).unwrap();
+            let frames: Vec<(usize, usize)> =
+                (0..200).map(|_| pollster::block_on(walker.step()).unwrap()).map(|f| (f.x, f.y)).collect();
+            frames
+        };
+        let (a, b) = (walk(), walk());
+        assert_eq!(a, b);
+        let distinct: std::collections::HashSet<_> = a.iter().collect();
+        assert!(distinct.len() > 5, "the agent should visit several cells, saw {}", distinct.len());
+    }
+
+    #[test]
+    fn unknown_task_is_refused_by_name() {
+        let config = WalkConfig { task: "up".into(), ..WalkConfig::default() };
+        let backend = Backend::Cpu(cpu::Forward::new(&config.one(), 1));
+        let err = Walker::new(config, backend).err().unwrap();
+        assert!(err.contains("\"up\""), "{err}");
+    }
+}

@@ -1,0 +1,99 @@
+use crate::world::{N_ACTIONS, OBS_LEN, REWARD_LEN};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// The sizes of ONE. Input per step (length `input()`), in this order:
+/// `[observation (obs), goal input (goal), previous reward vector (3), previous action one-hot (5)]`.
+/// Outputs per step: action logits (5) and a prediction of the next observation and reward vector
+/// (`obs + 3`, observation first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetShape {
+    pub obs: usize,
+    pub goal: usize,
+    pub hidden: usize,
+}
+
+impl NetShape {
+    /// ONE for the maze world, with `goal` goal-input features (spoken-command frames).
+    pub fn for_maze(goal: usize, hidden: usize) -> NetShape {
+        NetShape { obs: OBS_LEN, goal, hidden }
+    }
+
+    pub fn input(&self) -> usize {
+        self.obs + self.goal + REWARD_LEN + N_ACTIONS
+    }
+
+    pub fn actions(&self) -> usize {
+        N_ACTIONS
+    }
+
+    pub fn pred(&self) -> usize {
+        self.obs + REWARD_LEN
+    }
+
+    /// Both heads side by side: `[logits (5), prediction (obs + 3)]`.
+    pub fn outputs(&self) -> usize {
+        self.actions() + self.pred()
+    }
+
+    pub fn layout(&self) -> Layout {
+        Layout::new(self)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.hidden == 0 {
+            return Err("hidden size must be at least 1".into());
+        }
+        if self.hidden > 4096 {
+            return Err(format!("hidden size {} is over the supported 4096", self.hidden));
+        }
+        Ok(())
+    }
+}
+
+/// Where each tensor lives in the flat f32 parameter buffer. All matrices are row-major.
+/// With H hidden units, I inputs, A actions and P predicted values:
+///
+/// | name  | shape     | meaning                                                  |
+/// |-------|-----------|----------------------------------------------------------|
+/// | `wx`  | 4H x I    | input to gates; gate blocks in order i, f, g, o          |
+/// | `wh`  | 4H x H    | recurrent weights, same gate order                       |
+/// | `b`   | 4H        | gate biases                                              |
+/// | `wa`  | A x H     | action head                                              |
+/// | `ba`  | A         |                                                          |
+/// | `wp`  | P x H     | prediction head                                          |
+/// | `bp`  | P         |                                                          |
+///
+/// Gate row `g * H + u` belongs to hidden unit `u`. The CPU reference and every kernel read
+/// exactly this layout; kernels receive the offsets in their uniform block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub wx: Range<usize>,
+    pub wh: Range<usize>,
+    pub b: Range<usize>,
+    pub wa: Range<usize>,
+    pub ba: Range<usize>,
+    pub wp: Range<usize>,
+    pub bp: Range<usize>,
+    pub total: usize,
+}
+
+impl Layout {
+    fn new(s: &NetShape) -> Layout {
+        let (h, i, a, p) = (s.hidden, s.input(), s.actions(), s.pred());
+        let mut at = 0;
+        let mut take = |len: usize| {
+            let r = at..at + len;
+            at += len;
+            r
+        };
+        let wx = take(4 * h * i);
+        let wh = take(4 * h * h);
+        let b = take(4 * h);
+        let wa = take(a * h);
+        let ba = take(a);
+        let wp = take(p * h);
+        let bp = take(p);
+        Layout { wx, wh, b, wa, ba, wp, bp, total: at }
+    }
+}

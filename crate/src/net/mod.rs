@@ -1,0 +1,7 @@
+//! ONE: one LSTM whose single flat parameter buffer drives two heads, actions and predictions.
+
+mod layout;
+mod one;
+
+pub use layout::{Layout, NetShape};
+pub use one::{FreezeMask, One};

@@ -1,0 +1,88 @@
+//! Counter-based random numbers.
+//!
+//! Every random quantity in the lab is a pure function of `(seed, counter)`, so that the same
+//! number can be regenerated anywhere (CPU, GPU, a later replay) without storing or uploading it.
+//! The mixing function is the PCG hash (a 32-bit permutation); it uses only 32-bit integer
+//! arithmetic, which WGSL has, so shaders can compute the very same bits.
+
+/// The PCG-RXS-M-XS output permutation applied to one LCG step: a bijection on u32.
+pub fn pcg_hash(x: u32) -> u32 {
+    let state = x.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
+    let word = ((state >> ((state >> 28) + 4)) ^ state).wrapping_mul(277_803_737);
+    (word >> 22) ^ word
+}
+
+/// Hash of a seed and a counter. For a fixed seed, distinct counters give distinct values.
+pub fn hash2(seed: u32, counter: u32) -> u32 {
+    pcg_hash(pcg_hash(seed) ^ counter)
+}
+
+/// A uniform f32 in [0, 1) from the top 24 bits of a hash.
+pub fn unit_f32(bits: u32) -> f32 {
+    (bits >> 8) as f32 * (1.0 / 16_777_216.0)
+}
+
+/// A sequential generator for CPU-side choices (maze layout, initial weights, start cells):
+/// the n-th draw is `hash2(seed, n)`.
+#[derive(Clone, Debug)]
+pub struct Rng {
+    seed: u32,
+    counter: u32,
+}
+
+impl Rng {
+    pub fn new(seed: u32) -> Rng {
+        Rng { seed, counter: 0 }
+    }
+
+    pub fn next_u32(&mut self) -> u32 {
+        let bits = hash2(self.seed, self.counter);
+        self.counter = self.counter.wrapping_add(1);
+        bits
+    }
+
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f32 {
+        unit_f32(self.next_u32())
+    }
+
+    /// Uniform in [-scale, scale).
+    pub fn symmetric(&mut self, scale: f32) -> f32 {
+        (2.0 * self.uniform() - 1.0) * scale
+    }
+
+    /// Uniform integer in [0, n). The modulo bias is below 2^-24 for the small n used here.
+    pub fn below(&mut self, n: usize) -> usize {
+        assert!(n > 0, "Rng::below(0)");
+        ((self.next_u32() as u64 * n as u64) >> 32) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_stream_and_seeds_differ() {
+        let a: Vec<u32> = (0..8).map({ let mut r = Rng::new(7); move |_| r.next_u32() }).collect();
+        let b: Vec<u32> = (0..8).map({ let mut r = Rng::new(7); move |_| r.next_u32() }).collect();
+        let c: Vec<u32> = (0..8).map({ let mut r = Rng::new(8); move |_| r.next_u32() }).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn uniform_is_roughly_uniform() {
+        let mut r = Rng::new(1);
+        let n = 100_000;
+        let mut bins = [0usize; 10];
+        for _ in 0..n {
+            let u = r.uniform();
+            assert!((0.0..1.0).contains(&u));
+            bins[(u * 10.0) as usize] += 1;
+        }
+        for b in bins {
+            assert!((b as f64 - 10_000.0).abs() < 500.0, "bins {bins:?}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The maze world: layout, tasks, and the step function. Deterministic from seeds.
+
+mod episode;
+mod maze;
+mod task;
+
+pub use episode::{Episode, Step, StepOutcome, OBS_LEN, REWARD_LEN};
+pub use maze::Maze;
+pub use task::{Corner, GoalRegion, Task};
+
+/// Actions, in this order: north, east, south, west, stay.
+pub const N_ACTIONS: usize = 5;
+pub const ACTION_NAMES: [&str; N_ACTIONS] = ["N", "E", "S", "W", "stay"];
+
+/// Cell offsets per action, with x growing east and y growing south (row 0 is the north edge).
+pub const ACTION_DELTA: [(i32, i32); N_ACTIONS] = [(0, -1), (1, 0), (0, 1), (-1, 0), (0, 0)];
