@@ -1,0 +1,24 @@
+# The two commands of the README:
+#   make demo   build the site in release and serve it on http://127.0.0.1:8000/
+#   make test   every test: Rust (CPU reference, GPU kernels on Vulkan), then the page in Chromium
+
+WASM := target/wasm32-unknown-unknown/release/onelab.wasm
+# Mesa warns on every Vulkan start when this is unset; give it a private directory.
+export XDG_RUNTIME_DIR ?= $(shell d=/tmp/onelab-xdg-$$(id -u); mkdir -p -m 700 $$d; echo $$d)
+
+.PHONY: demo test web
+
+demo:
+	bash scripts/setup.sh build
+	$(MAKE) web
+	node scripts/serve.mjs 8000
+
+test:
+	bash scripts/setup.sh test
+	cargo test
+	$(MAKE) web
+	node --test tests/browser/
+
+web:
+	cargo build --release --target wasm32-unknown-unknown -p onelab --lib
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)

@@ -1,0 +1,104 @@
+//! The wasm-bindgen API the page's worker drives. It wraps the same `Walker`, `gpu` and `cpu`
+//! code the native CLI and tests use; nothing here computes anything of its own.
+
+use crate::backend::Backend;
+use crate::lifecycle::{WalkConfig, Walker};
+use crate::{cpu, gpu};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// A running lab: ONE walking the default maze, on WebGPU when the browser has it.
+#[wasm_bindgen]
+pub struct Lab {
+    walker: Rc<RefCell<Walker>>,
+    gpu: Option<gpu::Context>,
+    adapter: String,
+    fallback_reason: String,
+}
+
+#[derive(Serialize)]
+struct Scene<'a> {
+    maze: &'a crate::world::Maze,
+    task: &'a crate::world::Task,
+    start: (usize, usize),
+}
+
+fn js_error(message: String) -> JsValue {
+    JsError::new(&message).into()
+}
+
+/// Starts the default walk. With `want_gpu` it opens WebGPU, and when that fails it runs the CPU
+/// reference instead and keeps the reason, which the page shows.
+#[wasm_bindgen(js_name = startLab)]
+pub async fn start_lab(want_gpu: bool) -> Result<Lab, JsValue> {
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
+    let config = WalkConfig::default();
+    let one = config.one();
+    let opened = if want_gpu {
+        match gpu::Context::new().await {
+            Ok(ctx) => gpu::Forward::new(&ctx, &one, 1, 1).map(|f| (ctx, f)),
+            Err(e) => Err(e),
+        }
+    } else {
+        Err("this browser has no WebGPU (navigator.gpu is missing)".to_string())
+    };
+    let (backend, gpu, adapter, fallback_reason) = match opened {
+        Ok((ctx, forward)) => (Backend::Gpu(forward), Some(ctx.clone()), ctx.describe(), String::new()),
+        Err(reason) => (Backend::Cpu(cpu::Forward::new(&one, 1)), None, String::new(), reason),
+    };
+    let walker = Walker::new(config, backend).map_err(js_error)?;
+    Ok(Lab { walker: Rc::new(RefCell::new(walker)), gpu, adapter, fallback_reason })
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// "gpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        if self.walker.borrow().backend().is_gpu() { "gpu" } else { "cpu" }.into()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.adapter.clone()
+    }
+
+    /// Why the CPU path is in use; empty on the GPU path.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> String {
+        self.fallback_reason.clone()
+    }
+
+    /// The maze, the task and the agent's start cell.
+    pub fn scene(&self) -> Result<JsValue, JsValue> {
+        let w = self.walker.borrow();
+        let scene = Scene { maze: &w.maze, task: &w.task, start: w.position() };
+        serde_wasm_bindgen::to_value(&scene).map_err(Into::into)
+    }
+
+    /// Resolves to the next `Frame`.
+    pub fn step(&self) -> js_sys::Promise {
+        let walker = self.walker.clone();
+        future_to_promise(async move {
+            let mut w = walker.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
+            let frame = w.step().await.map_err(js_error)?;
+            serde_wasm_bindgen::to_value(&frame).map_err(Into::into)
+        })
+    }
+
+    /// Resolves to a `ParityReport`: the GPU forward kernels against the CPU reference, run here
+    /// in the browser on random weights and inputs.
+    pub fn parity(&self, agents: usize, hidden: usize, steps: usize) -> js_sys::Promise {
+        let ctx = self.gpu.clone();
+        let goal = WalkConfig::default().goal;
+        future_to_promise(async move {
+            let ctx = ctx.ok_or_else(|| js_error("the parity check needs the GPU path".into()))?;
+            let shape = crate::net::NetShape::for_maze(goal, hidden);
+            let report = gpu::check_forward(&ctx, shape, agents, steps, 2026).await.map_err(js_error)?;
+            serde_wasm_bindgen::to_value(&report).map_err(Into::into)
+        })
+    }
+}

@@ -1,0 +1,43 @@
+// A static file server for www/ (the page needs no server code; any static host works).
+// `node scripts/serve.mjs [port]` serves on 127.0.0.1; tests import `serve` and pick a free port.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('../www', import.meta.url)));
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.wav': 'audio/wav',
+};
+
+export function serve(port = 0) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = normalize(join(ROOT, path.endsWith('/') ? `${path}index.html` : path));
+    if (!file.startsWith(ROOT + sep)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
+    }
+  });
+  return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.argv[2] ?? 8000);
+  const server = await serve(port);
+  console.log(`ONE Lab is served at http://127.0.0.1:${server.address().port}/  (Ctrl-C stops it)`);
+}

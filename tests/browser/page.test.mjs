@@ -1,0 +1,101 @@
+// The page in Debian's Chromium, headless, driven by Playwright: with WebGPU (SwiftShader via
+// --enable-unsafe-webgpu), without it, and with the wasm module failing to load.
+// Screenshots go to test-output/ (ignored by git).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+const SHOTS = new URL('../../test-output/', import.meta.url).pathname;
+const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+let server;
+let url;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve(0);
+  url = `http://127.0.0.1:${server.address().port}/`;
+});
+after(() => server.close());
+
+/** Opens the page in a fresh browser profile; collects console errors of the page and its worker. */
+async function open(extraFlags, setup = async () => {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'onelab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...FLAGS, ...extraFlags],
+    viewport: { width: 1180, height: 760 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  const onConsole = (m) => m.type() === 'error' && errors.push(m.text());
+  page.on('console', onConsole);
+  page.on('worker', (w) => w.on('console', onConsole));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await setup(page);
+  await page.goto(url);
+  const close = async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { page, errors, close };
+}
+
+/** Two canvas screenshots taken `ms` apart differ: the agent moved. */
+async function canvasChanges(page, name, ms = 1500) {
+  const canvas = page.locator('#maze');
+  const first = await canvas.screenshot({ path: `${SHOTS}${name}-a.png` });
+  await page.waitForTimeout(ms);
+  const second = await canvas.screenshot({ path: `${SHOTS}${name}-b.png` });
+  return !first.equals(second);
+}
+
+test('with WebGPU: adapter shown, in-browser GPU vs CPU parity, agent moves, no console errors', async () => {
+  const { page, errors, close } = await open(['--enable-unsafe-webgpu']);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'gpu', await page.textContent('#backend'));
+    const backend = await page.textContent('#backend');
+    assert.match(backend, /WebGPU compute shader on \S/);
+    await page.waitForFunction(() => document.body.dataset.parity, null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-parity'), 'ok', await page.textContent('#parity'));
+    assert.ok(Number(await page.getAttribute('body', 'data-parity-worst')) < 1e-4);
+    await page.waitForFunction(() => Number(document.body.dataset.steps) >= 3, null, { timeout: 30_000 });
+    assert.ok(await canvasChanges(page, 'webgpu'), 'the canvas should change as the agent moves');
+    await page.screenshot({ path: `${SHOTS}page-webgpu.png` });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('without WebGPU: the CPU fallback is named in one sentence and the agent still moves', async () => {
+  const { page, errors, close } = await open(['--disable-features=WebGPU']);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    assert.match(await page.textContent('#backend'), /^WebGPU is not available here \(.+\), so ONE runs on the CPU reference path\.$/);
+    await page.waitForFunction(() => Number(document.body.dataset.steps) >= 3, null, { timeout: 30_000 });
+    assert.ok(await canvasChanges(page, 'cpu'), 'the canvas should change as the agent moves');
+    await page.screenshot({ path: `${SHOTS}page-cpu.png` });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a wasm load failure is shown as a message, not a blank page', async () => {
+  const { page, close } = await open(['--enable-unsafe-webgpu'], (p) =>
+    p.context().route('**/onelab_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })));
+  try {
+    await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+    assert.match(await page.textContent('#error'), /WebAssembly\) failed to load/);
+    await page.screenshot({ path: `${SHOTS}page-wasm-failure.png` });
+  } finally {
+    await close();
+  }
+});

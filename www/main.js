@@ -1,0 +1,100 @@
+// The page: draws the maze and the agent from the worker's messages; all computing is in the worker.
+import { drawMaze } from './maze.js';
+
+const $ = (id) => document.getElementById(id);
+const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
+const TRAIL = 24;
+
+const canvas = $('maze');
+let scene = null;
+let trail = [];
+let reached = 0;
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function showBackend({ backend, adapter, fallbackReason }) {
+  const el = $('backend');
+  if (backend === 'gpu') {
+    el.textContent = `ONE's forward pass runs in a WebGPU compute shader on ${adapter}.`;
+    el.className = 'backend gpu';
+  } else {
+    el.textContent = `WebGPU is not available here (${fallbackReason}), so ONE runs on the CPU reference path.`;
+    el.className = 'backend cpu';
+    $('parity').textContent = '';
+  }
+  document.body.dataset.backend = backend;
+}
+
+function showParity({ report, error }) {
+  const el = $('parity');
+  if (error) {
+    el.textContent = `GPU vs CPU check failed to run: ${error}`;
+    el.className = 'parity bad';
+    return;
+  }
+  const ok = report.logits < 1e-4 && report.prediction < 1e-4 && report.hidden_state < 1e-4 && report.cell_state < 1e-4;
+  const worst = Math.max(report.logits, report.prediction, report.hidden_state, report.cell_state);
+  el.textContent = `GPU vs CPU check in this browser (${report.agents} agents, hidden ${report.hidden}, ${report.steps} steps): ` +
+    `worst relative error ${worst.toExponential(1)} ${ok ? '✓' : '✗'}`;
+  el.className = ok ? 'parity ok' : 'parity bad';
+  document.body.dataset.parity = ok ? 'ok' : 'bad';
+  document.body.dataset.parityWorst = String(worst);
+}
+
+function showFrame(frame) {
+  if (frame.t === 1) trail = [];
+  trail.push([frame.x, frame.y]);
+  if (trail.length > TRAIL) trail.shift();
+  if (frame.outcome === 'Reached') reached += 1;
+  drawMaze(canvas, scene, trail, [frame.x, frame.y]);
+  $('episode').textContent = frame.episode + 1;
+  $('step').textContent = frame.outcome === 'Running' ? frame.t : `${frame.t} (${frame.outcome === 'Reached' ? 'goal reached' : 'out of steps'})`;
+  $('action').textContent = ACTIONS[frame.action];
+  $('reward').textContent = `[${frame.reward.map((r) => r.toFixed(2)).join(', ')}]`;
+  $('reached').textContent = reached;
+  $('probs').replaceChildren(...frame.probs.flatMap((p, a) => {
+    const name = document.createElement('span');
+    name.textContent = ACTIONS[a];
+    const bar = document.createElement('div');
+    bar.className = a === frame.action ? 'bar chosen' : 'bar';
+    const fill = document.createElement('span');
+    fill.style.width = `${(p * 100).toFixed(1)}%`;
+    bar.append(fill);
+    const value = document.createElement('span');
+    value.textContent = p.toFixed(2);
+    return [name, bar, value];
+  }));
+  document.body.dataset.steps = String(Number(document.body.dataset.steps || 0) + 1);
+}
+
+let worker;
+try {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+} catch (e) {
+  showError(`This browser cannot start the simulator's worker: ${e.message}`);
+}
+worker?.addEventListener('error', (e) => showError(`The simulator failed to load: ${e.message || 'the worker script could not start'}`));
+worker?.addEventListener('message', ({ data }) => {
+  switch (data.type) {
+    case 'ready':
+      scene = data.scene;
+      showBackend(data);
+      trail = [scene.start];
+      drawMaze(canvas, scene, trail, scene.start);
+      break;
+    case 'parity':
+      showParity(data);
+      break;
+    case 'frame':
+      showFrame(data.frame);
+      break;
+    case 'error':
+      showError(data.message);
+      $('backend').textContent = 'The simulator is not running.';
+      break;
+  }
+});
