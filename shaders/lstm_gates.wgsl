@@ -1,7 +1,9 @@
 // ONE's LSTM cell, one time step for N agents: z = Wx x_t + Wh h_{t-1} + b, then
 // i, f, o = sigmoid, g = tanh, c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 //
-// Bindings (group 0; `Dims` is in forward_dims.wgsl, prepended at load):
+// Needs forward_dims.wgsl (`Dims`) and lstm_math.wgsl, prepended at load.
+//
+// Bindings (group 0):
 //   0 dims    uniform, one block per step (dynamic offset); `step` selects the input slice
 //   1 params  storage, read       ONE's flat parameter buffer (layout: crate/src/net/layout.rs)
 //   2 inputs  storage, read       [step][agent][input]
@@ -27,16 +29,6 @@ const TILE: u32 = 16u;
 // Rows padded to 17 so that invocations reading a column hit different banks.
 var<workgroup> xs: array<array<f32, 17>, 16>;  // [agent][k]
 var<workgroup> ws: array<array<f32, 17>, 64>;  // [gate * 16 + unit][k]
-
-fn sigmoid(x: f32) -> f32 {
-    return 1.0 / (1.0 + exp(-x));
-}
-
-// tanh through a clamp: some drivers compute tanh as a ratio of exponentials that overflows to
-// NaN for large |x|; beyond 15 the f32 result is +-1 anyway.
-fn tanh_safe(x: f32) -> f32 {
-    return tanh(clamp(x, -15.0, 15.0));
-}
 
 // Row `row` of the stacked gate matrix [Wx | Wh], column k of the concatenated input [x_t, h_{t-1}].
 fn weight(row: u32, k: u32) -> f32 {
@@ -90,12 +82,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     let h = dims.hidden;
     let b = dims.off_b;
-    let i = sigmoid(acc.x + params[b + unit]);
-    let f = sigmoid(acc.y + params[b + h + unit]);
-    let g = tanh_safe(acc.z + params[b + 2u * h + unit]);
-    let o = sigmoid(acc.w + params[b + 3u * h + unit]);
+    let bias = vec4<f32>(params[b + unit], params[b + h + unit], params[b + 2u * h + unit], params[b + 3u * h + unit]);
     let idx = agent * h + unit;
-    let c = f * cell[idx] + i * g;
-    cell[idx] = c;
-    h_next[idx] = o * tanh_safe(c);
+    let c = lstm_cell(acc, bias, cell[idx]);
+    cell[idx] = c.x;
+    h_next[idx] = c.y;
 }

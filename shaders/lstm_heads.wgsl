@@ -1,7 +1,9 @@
 // ONE's two heads on the new hidden state: action logits (Wa h + ba) and the prediction of the
 // next observation and reward vector (Wp h + bp), written side by side per agent.
 //
-// Bindings (group 0; `Dims` is in forward_dims.wgsl, prepended at load):
+// Needs forward_dims.wgsl (`Dims`), prepended at load.
+//
+// Bindings (group 0):
 //   0 dims    uniform, one block per step (dynamic offset); `step` selects the output slice
 //   1 params  storage, read       ONE's flat parameter buffer
 //   2 hidden  storage, read       [agent][hidden], the state the gates kernel just wrote

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cpu;
+pub mod evolve;
 pub mod gpu;
 pub mod lifecycle;
 pub mod net;

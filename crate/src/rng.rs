@@ -22,6 +22,24 @@ pub fn unit_f32(bits: u32) -> f32 {
     (bits >> 8) as f32 * (1.0 / 16_777_216.0)
 }
 
+/// The stream of noise values for member (or pair) `index` of a generation seeded `seed`.
+pub fn noise_stream(seed: u32, index: u32) -> u32 {
+    hash2(seed, index)
+}
+
+/// Perturbation noise for parameter `k` of a stream: approximately standard normal.
+///
+/// It is the Irwin-Hall sum of three 21-bit uniforms taken from two hashes, shifted and scaled to
+/// mean 0 and variance 1 (range [-3, 3)). Every operation is exact in f32: the integer sum is below
+/// 2^24 and the scale is a power of two. So the GPU regenerates the CPU's values bit for bit, which
+/// a Box-Muller transform (log, cos) could not promise. WGSL twin: shaders/noise.wgsl.
+pub fn noise(stream: u32, k: u32) -> f32 {
+    let a = pcg_hash(pcg_hash(k) ^ stream);
+    let b = pcg_hash(a ^ 0x9e37_79b9);
+    let sum = (a >> 11) + (b >> 11) + ((a & 0x7ff) | ((b & 0x3ff) << 11));
+    (sum as f32 - 3_145_728.0) * (1.0 / 1_048_576.0)
+}
+
 /// A sequential generator for CPU-side choices (maze layout, initial weights, start cells):
 /// the n-th draw is `hash2(seed, n)`.
 #[derive(Clone, Debug)]
@@ -69,6 +87,20 @@ mod tests {
         let c: Vec<u32> = (0..8).map({ let mut r = Rng::new(8); move |_| r.next_u32() }).collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn noise_has_unit_variance_and_streams_differ() {
+        let n = 200_000u32;
+        let s = noise_stream(5, 0);
+        let (sum, sq) = (0..n).map(|k| noise(s, k) as f64).fold((0.0, 0.0), |(a, b), z| (a + z, b + z * z));
+        let mean = sum / n as f64;
+        let var = sq / n as f64 - mean * mean;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.02, "variance {var}");
+        let t = noise_stream(5, 1);
+        let same = (0..1000).filter(|&k| noise(s, k) == noise(t, k)).count();
+        assert!(same < 5);
     }
 
     #[test]

@@ -2,5 +2,7 @@
 //! path the lab runs on when no GPU is available.
 
 mod forward;
+mod rollout;
 
 pub use forward::{CpuNet, Forward, Trace};
+pub use rollout::rollout;

@@ -1,11 +1,12 @@
-use super::readback::read_f32;
+use super::readback::read;
 use super::Context;
 use crate::cpu::Trace;
 use crate::net::One;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-const DIMS_WGSL: &str = include_str!("../../../shaders/forward_dims.wgsl");
+use super::shader::{self, buffer, storage, FORWARD_DIMS, LSTM_MATH};
+
 const GATES_WGSL: &str = include_str!("../../../shaders/lstm_gates.wgsl");
 const HEADS_WGSL: &str = include_str!("../../../shaders/lstm_heads.wgsl");
 
@@ -52,61 +53,6 @@ pub struct Forward {
     dims_stride: u64,
     /// Which of `h` holds the latest hidden state.
     cur: usize,
-}
-
-fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn dims_entry() -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: true,
-            min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<Dims>() as u64),
-        },
-        count: None,
-    }
-}
-
-fn pipeline(ctx: &Context, name: &str, source: &str, layout: &wgpu::BindGroupLayout) -> wgpu::ComputePipeline {
-    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(format!("{DIMS_WGSL}\n{source}").into()),
-    });
-    let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(name),
-        bind_group_layouts: &[Some(layout)],
-        immediate_size: 0,
-    });
-    ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(name),
-        layout: Some(&layout),
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    })
-}
-
-fn buffer(ctx: &Context, name: &str, floats: usize, usage: wgpu::BufferUsages) -> wgpu::Buffer {
-    ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(name),
-        size: (floats.max(1) * 4) as u64,
-        usage,
-        mapped_at_creation: false,
-    })
 }
 
 impl Forward {
@@ -184,11 +130,11 @@ impl Forward {
 
         let gates_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_gates"),
-            entries: &[dims_entry(), storage(1, true), storage(2, true), storage(3, true), storage(4, false), storage(5, false)],
+            entries: &[shader::uniform(std::mem::size_of::<Dims>(), true), storage(1, true), storage(2, true), storage(3, true), storage(4, false), storage(5, false)],
         });
         let heads_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_heads"),
-            entries: &[dims_entry(), storage(1, true), storage(2, true), storage(3, false)],
+            entries: &[shader::uniform(std::mem::size_of::<Dims>(), true), storage(1, true), storage(2, true), storage(3, false)],
         });
         let dims_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: &dims,
@@ -209,8 +155,8 @@ impl Forward {
         let heads_bg = [bind(&heads_layout, &[&params, &h[0], &out]), bind(&heads_layout, &[&params, &h[1], &out])];
 
         Ok(Forward {
-            gates: pipeline(ctx, "lstm_gates", GATES_WGSL, &gates_layout),
-            heads: pipeline(ctx, "lstm_heads", HEADS_WGSL, &heads_layout),
+            gates: shader::pipeline(ctx, "lstm_gates", &[FORWARD_DIMS, LSTM_MATH, GATES_WGSL], &gates_layout),
+            heads: shader::pipeline(ctx, "lstm_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
             ctx: ctx.clone(),
             n,
             hidden,
@@ -244,7 +190,7 @@ impl Forward {
     /// `steps` steps in one submission; returns the outputs of every step.
     pub async fn run(&mut self, inputs: &[f32], steps: usize) -> Result<Vec<f32>, String> {
         self.encode_steps(inputs, steps, None);
-        read_f32(&self.ctx, &self.out, steps * self.n * self.outputs).await
+        read::<f32>(&self.ctx, &self.out, steps * self.n * self.outputs).await
     }
 
     /// Like `run`, and also returns the hidden and cell state after every step (copied out of
@@ -256,9 +202,9 @@ impl Forward {
         let trace_c = buffer(&self.ctx, "trace c", floats, U::COPY_DST | U::COPY_SRC);
         self.encode_steps(inputs, steps, Some((&trace_h, &trace_c)));
         Ok(Trace {
-            outputs: read_f32(&self.ctx, &self.out, steps * self.n * self.outputs).await?,
-            hidden: read_f32(&self.ctx, &trace_h, floats).await?,
-            cell: read_f32(&self.ctx, &trace_c, floats).await?,
+            outputs: read::<f32>(&self.ctx, &self.out, steps * self.n * self.outputs).await?,
+            hidden: read::<f32>(&self.ctx, &trace_h, floats).await?,
+            cell: read::<f32>(&self.ctx, &trace_c, floats).await?,
         })
     }
 

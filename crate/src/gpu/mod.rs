@@ -5,7 +5,10 @@ mod context;
 mod forward;
 mod parity;
 mod readback;
+mod rollout;
+mod shader;
 
 pub use context::Context;
 pub use forward::Forward;
 pub use parity::{check_forward, ParityReport};
+pub use rollout::{Perturbation, Rollout};

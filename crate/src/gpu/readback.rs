@@ -1,9 +1,9 @@
 use super::Context;
 
-/// Copies the first `len` f32 of `src` (which needs COPY_SRC) back to the CPU. Natively this
+/// Copies the first `len` values of `src` (which needs COPY_SRC) back to the CPU. Natively this
 /// blocks in `poll`; in the browser the await yields to the event loop until the map completes.
-pub async fn read_f32(ctx: &Context, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>, String> {
-    let bytes = (len * 4) as u64;
+pub async fn read<T: bytemuck::Pod>(ctx: &Context, src: &wgpu::Buffer, len: usize) -> Result<Vec<T>, String> {
+    let bytes = (len * std::mem::size_of::<T>()) as u64;
     let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
         size: bytes,
@@ -24,7 +24,7 @@ pub async fn read_f32(ctx: &Context, src: &wgpu::Buffer, len: usize) -> Result<V
         .map_err(|_| "the GPU dropped a readback".to_string())?
         .map_err(|e| format!("mapping a GPU buffer failed: {e}"))?;
     let data = staging.get_mapped_range(..).map_err(|e| format!("reading a mapped buffer: {e}"))?;
-    let values = bytemuck::cast_slice(&data).to_vec();
+    let values = bytemuck::pod_collect_to_vec(&data);
     drop(data);
     staging.unmap();
     Ok(values)

@@ -1,7 +1,7 @@
 use crate::backend::Backend;
-use crate::net::{NetShape, One};
+use crate::net::{action, NetShape, One};
 use crate::rng::Rng;
-use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, OBS_LEN, REWARD_LEN};
+use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the walk the page starts with: one agent, moved by ONE, episode after episode.
@@ -95,12 +95,9 @@ impl Walker {
     /// ONE's input for the coming step: observation, silent goal input, previous reward and
     /// previous action (all zero at an episode's start).
     fn input(&self) -> Vec<f32> {
-        let mut x = Vec::with_capacity(self.config.shape().input());
-        x.extend_from_slice(&self.episode.observe(&self.maze));
-        x.extend(std::iter::repeat_n(0.0, self.config.goal));
-        x.extend_from_slice(&self.prev_reward);
-        x.extend((0..N_ACTIONS).map(|a| if self.prev_action == Some(a) { 1.0 } else { 0.0 }));
-        debug_assert_eq!(x.len(), OBS_LEN + self.config.goal + REWARD_LEN + N_ACTIONS);
+        let shape = self.config.shape();
+        let mut x = vec![0.0; shape.input()];
+        shape.write_input(&mut x, &self.episode.observe(&self.maze), None, &self.prev_reward, self.prev_action);
         x
     }
 
@@ -116,8 +113,8 @@ impl Walker {
             self.backend.reset();
         }
         let out = self.backend.run(&self.input(), 1).await?;
-        let probs = softmax(&out[..N_ACTIONS]);
-        let action = sample(&probs, self.rng.uniform());
+        let probs = action::softmax(&out[..N_ACTIONS]);
+        let action = action::sample(&probs, self.rng.uniform());
         let step = self.episode.step(&self.maze, &self.task, action);
         self.prev_reward = step.reward;
         self.prev_action = Some(action);
@@ -132,29 +129,6 @@ impl Walker {
             outcome: step.outcome,
         })
     }
-}
-
-fn softmax(logits: &[f32]) -> [f32; N_ACTIONS] {
-    let max = logits.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let mut p = [0.0; N_ACTIONS];
-    for (pi, &l) in p.iter_mut().zip(logits) {
-        *pi = (l - max).exp();
-    }
-    let sum: f32 = p.iter().sum();
-    p.iter_mut().for_each(|v| *v /= sum);
-    p
-}
-
-/// The action whose cumulative probability first exceeds `u` in [0, 1).
-fn sample(probs: &[f32; N_ACTIONS], u: f32) -> usize {
-    let mut acc = 0.0;
-    for (a, p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return a;
-        }
-    }
-    N_ACTIONS - 1
 }
 
 #[cfg(test)]

@@ -36,6 +36,30 @@ impl NetShape {
         self.actions() + self.pred()
     }
 
+    /// Writes ONE's input for one step into `out` (length `input()`): the observation, the goal
+    /// frame (zeros when the goal input is silent), the previous reward vector and the previous
+    /// action as a one-hot (all zero at an episode's first step).
+    pub fn write_input(
+        &self,
+        out: &mut [f32],
+        obs: &[f32; OBS_LEN],
+        goal: Option<&[f32]>,
+        prev_reward: &[f32; REWARD_LEN],
+        prev_action: Option<usize>,
+    ) {
+        assert_eq!(out.len(), self.input(), "input slice has the wrong length");
+        let (o, g) = (self.obs, self.goal);
+        out[..o].copy_from_slice(obs);
+        match goal {
+            Some(frame) => out[o..o + g].copy_from_slice(frame),
+            None => out[o..o + g].fill(0.0),
+        }
+        out[o + g..o + g + REWARD_LEN].copy_from_slice(prev_reward);
+        for (a, v) in out[o + g + REWARD_LEN..].iter_mut().enumerate() {
+            *v = if prev_action == Some(a) { 1.0 } else { 0.0 };
+        }
+    }
+
     pub fn layout(&self) -> Layout {
         Layout::new(self)
     }

@@ -1,5 +1,6 @@
 //! ONE: one LSTM whose single flat parameter buffer drives two heads, actions and predictions.
 
+pub mod action;
 mod layout;
 mod one;
 

@@ -1,0 +1,44 @@
+use crate::rng::{noise, noise_stream};
+
+/// One generation's population as both rollout paths see it. Member `m` has parameters
+/// `mean[k] + (sign * sigma[k]) * noise(stream, k)`, where with antithetic sampling members
+/// 2j and 2j+1 share pair j's stream with signs +1 and -1, and otherwise member m has stream m.
+/// `sigma` is the effective mutation size per parameter: zero freezes a parameter.
+/// Nothing of size members x parameters is ever stored: kernels regenerate the noise.
+#[derive(Clone, Debug)]
+pub struct Population {
+    pub seed: u32,
+    pub size: usize,
+    pub antithetic: bool,
+    pub mean: Vec<f32>,
+    pub sigma: Vec<f32>,
+}
+
+impl Population {
+    /// The noise index (pair or member) and sign of member `m`.
+    pub fn noise_index(&self, m: usize) -> (u32, f32) {
+        if self.antithetic {
+            ((m / 2) as u32, if m % 2 == 0 { 1.0 } else { -1.0 })
+        } else {
+            (m as u32, 1.0)
+        }
+    }
+
+    /// The standard noise of member `m`'s parameter `k`, before sign and sigma.
+    pub fn noise(&self, m: usize, k: usize) -> f32 {
+        let (index, _) = self.noise_index(m);
+        noise(noise_stream(self.seed, index), k as u32)
+    }
+
+    /// Member `m`'s parameters, materialised.
+    pub fn member(&self, m: usize) -> Vec<f32> {
+        let (index, sign) = self.noise_index(m);
+        let stream = noise_stream(self.seed, index);
+        self.mean
+            .iter()
+            .zip(&self.sigma)
+            .enumerate()
+            .map(|(k, (&mu, &s))| mu + (sign * s) * noise(stream, k as u32))
+            .collect()
+    }
+}

@@ -1,0 +1,104 @@
+use crate::net::NetShape;
+use crate::rng::{hash2, Rng};
+use crate::world::{Maze, Task};
+
+/// How a rollout picks actions from ONE's logits.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionChoice {
+    /// The first largest logit: deterministic, the default during evolution.
+    Argmax,
+    /// Sampled from the softmax with uniforms `unit_f32(hash2(hash2(seed, member), episode * T + t))`.
+    Sampled { seed: u32 },
+    /// Given actions `[member][episode][step]`: replays and dynamics tests.
+    Scripted(Vec<u32>),
+}
+
+/// Everything about a generation's episodes except the parameters: the same maze, task, start
+/// cells and goal-input frames for every member, so members are compared on equal terms.
+#[derive(Clone, Debug)]
+pub struct RolloutSpec {
+    pub shape: NetShape,
+    pub maze: Maze,
+    pub task: Task,
+    /// Start cell index per episode; their number is the episodes per member.
+    pub starts: Vec<usize>,
+    pub step_limit: usize,
+    /// Listening steps: for t < listen the goal input is `frames[episode][t]`, then silence.
+    pub listen: usize,
+    /// `[episode][listen][goal]` goal-input frames.
+    pub frames: Vec<f32>,
+    pub action: ActionChoice,
+}
+
+/// Marks the steps after an episode's end in `RolloutResult::actions`.
+pub const NO_ACTION: u32 = 255;
+
+/// Per member and episode (`[member][episode]`): cumulative reward (the fitness), whether the
+/// goal was reached, steps taken; and every action taken (`[member][episode][step]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RolloutResult {
+    pub episodes: usize,
+    pub fitness: Vec<f32>,
+    pub reached: Vec<bool>,
+    pub steps: Vec<u32>,
+    pub actions: Vec<u32>,
+}
+
+impl RolloutSpec {
+    /// `episodes` start cells drawn outside the goal region from `seed`, silent goal input.
+    pub fn random_starts(shape: NetShape, maze: Maze, task: Task, episodes: usize, step_limit: usize, seed: u32) -> RolloutSpec {
+        let free: Vec<usize> = (0..maze.walls.len())
+            .filter(|&c| {
+                let (x, y) = maze.xy(c);
+                !task.goal.contains(x, y)
+            })
+            .collect();
+        let mut rng = Rng::new(seed);
+        let starts = (0..episodes).map(|_| free[rng.below(free.len())]).collect();
+        RolloutSpec { shape, maze, task, starts, step_limit, listen: 0, frames: Vec::new(), action: ActionChoice::Argmax }
+    }
+
+    pub fn episodes(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The goal-input frame of `episode` at step `t`, or None when silent.
+    pub fn goal_frame(&self, episode: usize, t: usize) -> Option<&[f32]> {
+        let g = self.shape.goal;
+        (t < self.listen).then(|| &self.frames[(episode * self.listen + t) * g..(episode * self.listen + t + 1) * g])
+    }
+
+    /// The uniform number that samples member `m`'s action in `episode` at step `t`.
+    pub fn sample_bits(seed: u32, member: usize, episode: usize, step_limit: usize, t: usize) -> u32 {
+        hash2(hash2(seed, member as u32), (episode * step_limit + t) as u32)
+    }
+
+    pub fn validate(&self, members: usize) -> Result<(), String> {
+        if self.starts.is_empty() {
+            return Err("episodes must be at least 1".into());
+        }
+        if self.step_limit == 0 {
+            return Err("step limit must be at least 1".into());
+        }
+        if self.frames.len() != self.episodes() * self.listen * self.shape.goal {
+            return Err(format!("goal frames hold {} values, expected episodes x listen x goal", self.frames.len()));
+        }
+        if let ActionChoice::Scripted(a) = &self.action {
+            if a.len() != members * self.episodes() * self.step_limit {
+                return Err("scripted actions must be [member][episode][step]".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RolloutResult {
+    /// Mean fitness over each member's episodes.
+    pub fn member_fitness(&self) -> Vec<f32> {
+        self.fitness.chunks(self.episodes).map(|f| f.iter().sum::<f32>() / f.len() as f32).collect()
+    }
+
+    pub fn success_rate(&self) -> f32 {
+        self.reached.iter().filter(|&&r| r).count() as f32 / self.reached.len() as f32
+    }
+}

@@ -1,0 +1,147 @@
+//! The population rollout kernel (shaders/rollout.wgsl, perturb.wgsl) against `cpu::rollout`
+//! and `world/`, natively. A missing adapter fails these tests.
+
+use onelab::cpu;
+use onelab::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec};
+use onelab::gpu::{self, Perturbation, Rollout};
+use onelab::net::{NetShape, One};
+use onelab::rng::Rng;
+use onelab::world::{Corner, Maze, Task};
+
+fn context() -> gpu::Context {
+    pollster::block_on(gpu::Context::new()).expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
+}
+
+fn population(shape: NetShape, size: usize, antithetic: bool, seed: u32) -> Population {
+    let one = One::new(shape, seed);
+    let mut rng = Rng::new(seed + 1);
+    let sigma = (0..one.params.len()).map(|_| 0.05 + 0.1 * rng.uniform()).collect();
+    Population { seed: seed * 31 + 7, size, antithetic, mean: one.params, sigma }
+}
+
+fn spec(shape: NetShape, episodes: usize, step_limit: usize, seed: u32) -> RolloutSpec {
+    let maze = Maze::generate(7, 5, 0.2, seed);
+    let task = Task::corner(Corner::NorthEast, &maze);
+    RolloutSpec::random_starts(shape, maze, task, episodes, step_limit, seed)
+}
+
+/// Share of agents whose action sequences agree; fitness must agree exactly wherever they do.
+fn agreement(gpu: &RolloutResult, cpu: &RolloutResult, step_limit: usize) -> f64 {
+    let agents = cpu.fitness.len();
+    let mut same = 0;
+    for a in 0..agents {
+        let r = a * step_limit..(a + 1) * step_limit;
+        if gpu.actions[r.clone()] == cpu.actions[r] {
+            same += 1;
+            assert_eq!(gpu.fitness[a], cpu.fitness[a], "agent {a}: same actions, different fitness");
+            assert_eq!((gpu.reached[a], gpu.steps[a]), (cpu.reached[a], cpu.steps[a]), "agent {a}");
+        }
+    }
+    same as f64 / agents as f64
+}
+
+#[test]
+fn regenerated_noise_is_bit_identical_and_antithetic_pairs_are_exact_negatives() {
+    let ctx = context();
+    let mut rollout = Rollout::new(&ctx);
+    let n = 3001;
+    for antithetic in [false, true] {
+        let pop = Population { seed: 99, size: 6, antithetic, mean: vec![0.0; n], sigma: vec![1.0; n] };
+        let gpu = pollster::block_on(rollout.materialise(&pop)).unwrap();
+        for m in 0..pop.size {
+            for k in 0..n {
+                let (_, sign) = pop.noise_index(m);
+                let want = sign * pop.noise(m, k);
+                assert_eq!(gpu[m * n + k].to_bits(), want.to_bits(), "member {m} parameter {k}");
+            }
+        }
+        if antithetic {
+            for k in 0..n {
+                assert_eq!(gpu[k], -gpu[n + k]);
+            }
+        }
+    }
+}
+
+#[test]
+fn materialised_members_match_the_cpu() {
+    let ctx = context();
+    let shape = NetShape::for_maze(8, 24);
+    let pop = population(shape, 5, false, 4);
+    let gpu = pollster::block_on(Rollout::new(&ctx).materialise(&pop)).unwrap();
+    let n = pop.mean.len();
+    for m in 0..pop.size {
+        for (g, c) in gpu[m * n..(m + 1) * n].iter().zip(pop.member(m)) {
+            assert!((g - c).abs() <= 1e-6 * c.abs().max(1e-3), "{g} vs {c}");
+        }
+    }
+}
+
+#[test]
+fn maze_dynamics_match_world_on_random_action_sequences() {
+    let ctx = context();
+    let shape = NetShape::for_maze(4, 16);
+    let mut s = spec(shape, 23, 40, 5);
+    let pop = population(shape, 3, false, 1);
+    let mut rng = Rng::new(8);
+    let actions: Vec<u32> = (0..pop.size * s.episodes() * s.step_limit).map(|_| rng.below(5) as u32).collect();
+    s.action = ActionChoice::Scripted(actions);
+    let gpu = pollster::block_on(Rollout::new(&ctx).run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
+    let cpu = cpu::rollout(&pop, &s);
+    assert_eq!(gpu, cpu, "scripted episodes must agree exactly: positions, rewards, ends");
+    assert!(cpu.reached.iter().any(|&r| r) && cpu.reached.iter().any(|&r| !r), "cover both outcomes");
+}
+
+#[test]
+fn argmax_rollouts_match_the_cpu_in_both_perturbation_modes() {
+    let ctx = context();
+    let mut rollout = Rollout::new(&ctx);
+    for (hidden, episodes) in [(16, 5), (64, 20), (40, 33)] {
+        let shape = NetShape::for_maze(16, hidden);
+        let pop = population(shape, 8, true, hidden as u32);
+        let s = spec(shape, episodes, 30, hidden as u32);
+        let cpu = cpu::rollout(&pop, &s);
+        for mode in [Perturbation::Regenerated, Perturbation::Materialised] {
+            let gpu = pollster::block_on(rollout.run(&pop, &s, mode, true)).unwrap();
+            let share = agreement(&gpu, &cpu, s.step_limit);
+            eprintln!("hidden {hidden} {mode:?}: {:.1}% of agents identical", share * 100.0);
+            assert!(share >= 0.95, "hidden {hidden} {mode:?}: only {share} identical");
+            for (g, c) in gpu.fitness.iter().zip(&cpu.fitness) {
+                assert!(g.is_finite() && c.is_finite());
+            }
+        }
+    }
+}
+
+#[test]
+fn sampled_actions_and_goal_frames_reach_the_kernel() {
+    let ctx = context();
+    let shape = NetShape::for_maze(6, 32);
+    let pop = population(shape, 4, false, 3);
+    let mut s = spec(shape, 16, 25, 3);
+    s.action = ActionChoice::Sampled { seed: 77 };
+    let mut rollout = Rollout::new(&ctx);
+    let silent = pollster::block_on(rollout.run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
+    assert!(agreement(&silent, &cpu::rollout(&pop, &s), s.step_limit) >= 0.9);
+
+    s.action = ActionChoice::Argmax;
+    s.listen = 4;
+    let mut rng = Rng::new(12);
+    s.frames = (0..s.episodes() * s.listen * shape.goal).map(|_| rng.symmetric(3.0)).collect();
+    let heard = pollster::block_on(rollout.run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
+    let cpu_heard = cpu::rollout(&pop, &s);
+    assert!(agreement(&heard, &cpu_heard, s.step_limit) >= 0.95);
+    s.frames.iter_mut().for_each(|v| *v = 0.0);
+    let quiet = cpu::rollout(&pop, &s);
+    assert_ne!(cpu_heard.actions, quiet.actions, "goal frames must change behaviour");
+}
+
+#[test]
+fn bad_rollouts_are_refused_with_a_reason() {
+    let ctx = context();
+    let shape = NetShape::for_maze(60, 8);
+    let pop = population(shape, 2, false, 1);
+    let s = spec(shape, 2, 5, 1);
+    let err = pollster::block_on(Rollout::new(&ctx).run(&pop, &s, Perturbation::Regenerated, false)).unwrap_err();
+    assert!(err.contains("exceeds the rollout kernel's 64"), "{err}");
+}
