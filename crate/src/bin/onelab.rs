@@ -3,6 +3,7 @@
 //!     onelab info                     the GPU adapter wgpu picks
 //!     onelab bench forward [--quick]  forward-pass agent-steps/s, GPU beside CPU
 //!     onelab walk [--steps N]         ONE walking the default maze, one line per step
+//!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
 
 use onelab::backend::Backend;
 use onelab::lifecycle::{WalkConfig, Walker};
@@ -18,6 +19,7 @@ fn main() {
         ["info"] => info(),
         ["bench", "forward", rest @ ..] => bench_forward(rest),
         ["walk", rest @ ..] => walk(rest),
+        ["evolve", rest @ ..] => evolve(rest),
         _ => Err(USAGE.to_string()),
     };
     if let Err(message) = result {
@@ -29,7 +31,32 @@ fn main() {
 const USAGE: &str = "usage:
   onelab info                      show the GPU adapter
   onelab bench forward [--quick]   forward-pass throughput, GPU beside CPU
-  onelab walk [--steps N]          ONE walking the default maze";
+  onelab walk [--steps N]          ONE walking the default maze
+  onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)";
+
+const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by evolution strategies
+  --task T          ne, nw, se, sw, or a goal cell x,y            (default ne)
+  --generations G   generations to run                            (default 100)
+  --target S        stop once the mean policy succeeds from a share S of all start cells
+  --population P    members per generation (even for pgpe, openai-es)   (default 256)
+  --episodes E      episodes per member per generation            (default 16)
+  --all-starts      instead, one episode from every cell outside the goal
+  --strategy S      pgpe, openai-es or snes                       (default pgpe)
+  --optimizer O     clipup or adam, for pgpe's mean               (default clipup)
+  --sigma S         initial mutation size per parameter           (default 0.1)
+  --lr L            learning rate (clipup: step size)             (default 0.5)
+  --hidden H        hidden units of ONE                           (default 64)
+  --maze N          maze of N x N cells                           (default 9)
+  --openings F      share of extra openings in the maze           (default 0.1)
+  --maze-seed N     seed of the maze layout                       (default 1)
+  --steps T         episode step limit                            (default 64)
+  --grow K          freeze the copy, add K units, evolve only those
+  --variance        scale mutation sizes by weight variance (3.12)
+  --sampled         sample actions from the softmax (default argmax)
+  --materialise     materialise perturbed weights instead of regenerating them
+  --cpu             run rollouts on the CPU reference path
+  --seed N          seed of ONE, the maze starts and the noise    (default 1)
+  --out FILE        write the copy (parameters, shape, statistics) as JSON";
 
 fn gpu_context() -> Result<gpu::Context, String> {
     pollster::block_on(gpu::Context::new())
@@ -128,6 +155,132 @@ fn walk(rest: &[&str]) -> Result<(), String> {
     for _ in 0..steps {
         let f = pollster::block_on(walker.step())?;
         println!("episode {} t {:>3} at ({}, {}) action {} outcome {:?}", f.episode, f.t, f.x, f.y, onelab::world::ACTION_NAMES[f.action], f.outcome);
+    }
+    Ok(())
+}
+
+/// `--name value` pairs and bare flags, in order.
+struct Args<'a> {
+    words: &'a [&'a str],
+}
+
+impl<'a> Args<'a> {
+    fn value<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        match self.words.iter().position(|w| *w == name) {
+            None => Ok(None),
+            Some(i) => {
+                let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
+                v.parse().map(Some).map_err(|_| format!("{name} got {v:?}, which is not a valid value"))
+            }
+        }
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.words.contains(&name)
+    }
+
+    /// Refuses words that are neither known flags nor known options with their values.
+    fn check(&self, options: &[&str], flags: &[&str]) -> Result<(), String> {
+        let mut i = 0;
+        while i < self.words.len() {
+            let w = self.words[i];
+            if options.contains(&w) {
+                i += 2;
+            } else if flags.contains(&w) {
+                i += 1;
+            } else {
+                return Err(format!("unknown argument {w:?}; see onelab evolve --help"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn evolve(rest: &[&str]) -> Result<(), String> {
+    use onelab::evolve::{EvolveConfig, Evolution, MeanOptimizer, RolloutBackend, StrategyKind};
+    use onelab::gpu::Perturbation;
+    if rest.contains(&"--help") {
+        println!("{EVOLVE_HELP}");
+        return Ok(());
+    }
+    let args = Args { words: rest };
+    args.check(
+        &["--task", "--generations", "--target", "--population", "--episodes", "--strategy", "--optimizer", "--sigma", "--lr", "--hidden", "--maze", "--openings", "--maze-seed", "--steps", "--grow", "--seed", "--out"],
+        &["--variance", "--sampled", "--materialise", "--cpu", "--all-starts"],
+    )?;
+    let mut c = EvolveConfig::default();
+    if let Some(v) = args.value("--task")? { c.task = v; }
+    if let Some(v) = args.value::<String>("--strategy")? { c.strategy.kind = StrategyKind::parse(&v)?; }
+    if let Some(v) = args.value::<String>("--optimizer")? {
+        c.strategy.optimizer = match v.as_str() {
+            "clipup" => MeanOptimizer::ClipUp,
+            "adam" => MeanOptimizer::Adam,
+            _ => return Err(format!("--optimizer got {v:?}: expected clipup or adam")),
+        };
+    }
+    if let Some(v) = args.value("--population")? { c.strategy.population = v; }
+    if let Some(v) = args.value("--sigma")? { c.strategy.sigma = v; }
+    if let Some(v) = args.value("--lr")? { c.strategy.learning_rate = v; }
+    if let Some(v) = args.value("--episodes")? { c.episodes = v; }
+    if let Some(v) = args.value("--hidden")? { c.hidden = v; }
+    if let Some(v) = args.value("--maze")? { c.maze_size = v; }
+    if let Some(v) = args.value("--openings")? { c.extra_openings = v; }
+    if let Some(v) = args.value("--maze-seed")? { c.maze_seed = v; }
+    if let Some(v) = args.value("--steps")? { c.step_limit = v; }
+    if let Some(v) = args.value("--grow")? { c.grow = v; }
+    if let Some(v) = args.value("--seed")? { c.seed = v; }
+    c.variance_scaled = args.flag("--variance");
+    c.all_starts = args.flag("--all-starts");
+    c.sampled_actions = args.flag("--sampled");
+    if args.flag("--materialise") {
+        c.perturbation = Perturbation::Materialised;
+    }
+    let generations: usize = args.value("--generations")?.unwrap_or(100);
+    if generations == 0 {
+        return Err("--generations must be at least 1".into());
+    }
+    let target: Option<f32> = args.value("--target")?;
+    let out: Option<String> = args.value("--out")?;
+    c.validate()?;
+
+    let backend = if args.flag("--cpu") {
+        println!("rollouts: CPU reference path");
+        RolloutBackend::Cpu
+    } else {
+        let ctx = gpu_context()?;
+        println!("rollouts: GPU, {}", ctx.describe());
+        RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
+    };
+    let one = One::new(c.shape(), c.seed);
+    let mut evo = Evolution::new(c.clone(), &one, backend)?;
+    println!("task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
+        evo.task.name, c.maze_size, c.maze_size, c.strategy.kind, c.strategy.population, c.episodes, c.step_limit,
+        evo.copy.one.params.len(), evo.copy.mutation_mask().iter().filter(|&&m| m > 0.0).count());
+    let start = Instant::now();
+    for _ in 0..generations {
+        let r = pollster::block_on(evo.generation())?;
+        let eval = pollster::block_on(evo.evaluate())?;
+        println!(
+            "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%  {:>7.2} s",
+            r.generation, r.best, r.mean, 100.0 * r.success, 100.0 * eval, start.elapsed().as_secs_f64()
+        );
+        if target.is_some_and(|t| eval >= t) {
+            println!("reached {:.0}% success from all start cells after {} generations", 100.0 * eval, r.generation + 1);
+            break;
+        }
+    }
+    if let Some(path) = out {
+        let saved = serde_json::json!({
+            "format": "onelab-copy",
+            "version": 1,
+            "config": c,
+            "shape": evo.copy.one.shape,
+            "params": evo.copy.one.params,
+            "frozen": evo.copy.frozen,
+            "stats": evo.stats,
+        });
+        std::fs::write(&path, saved.to_string()).map_err(|e| format!("cannot write {path}: {e}"))?;
+        println!("wrote the copy to {path}");
     }
     Ok(())
 }

@@ -9,13 +9,13 @@ pub const OBS_LEN: usize = 6;
 
 /// Reward vector layout, 3 floats: `[goal reached, wall bump, step cost]`.
 /// - goal reached: +1.0 on the step that enters the goal region (the episode then ends);
-/// - wall bump: -0.1 on a step whose move is blocked by a wall (the agent stays put);
+/// - wall bump: -0.01 on a step whose move is blocked by a wall (the agent stays put);
 /// - step cost: -0.01 on every step, "stay" included.
 ///
 /// Their sum is the scalar reward; its sum over an episode is the cumulative reward CR.
 pub const REWARD_LEN: usize = 3;
 pub const GOAL_REWARD: f32 = 1.0;
-pub const BUMP_REWARD: f32 = -0.1;
+pub const BUMP_REWARD: f32 = -0.01;
 pub const STEP_REWARD: f32 = -0.01;
 
 /// One agent in one maze, pursuing one task, for at most `step_limit` steps.

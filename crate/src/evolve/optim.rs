@@ -1,0 +1,68 @@
+//! Optimizers for the search distribution's mean: gradient ascent steps from a gradient estimate.
+
+/// Adam (Kingma & Ba 2015), ascending.
+#[derive(Clone, Debug)]
+pub struct Adam {
+    pub lr: f32,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: i32,
+}
+
+impl Adam {
+    pub fn new(n: usize, lr: f32) -> Adam {
+        Adam { lr, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+    }
+
+    /// Adds the step for gradient `g` to `x`. A zero gradient coordinate whose history is zero
+    /// leaves its parameter bit-identical (frozen parameters rely on this).
+    pub fn step(&mut self, x: &mut [f32], g: &[f32]) {
+        let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+        self.t += 1;
+        let (c1, c2) = (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t));
+        for k in 0..x.len() {
+            self.m[k] = b1 * self.m[k] + (1.0 - b1) * g[k];
+            self.v[k] = b2 * self.v[k] + (1.0 - b2) * g[k] * g[k];
+            let step = self.lr * (self.m[k] / c1) / ((self.v[k] / c2).sqrt() + eps);
+            if step != 0.0 {
+                x[k] += step;
+            }
+        }
+    }
+}
+
+/// ClipUp (Toklu et al. 2020): momentum on the normalised gradient, the velocity's norm clipped
+/// to `max_speed`. Step sizes are in parameter-space distance, which makes them easy to pick.
+#[derive(Clone, Debug)]
+pub struct ClipUp {
+    pub step_size: f32,
+    pub max_speed: f32,
+    pub momentum: f32,
+    velocity: Vec<f32>,
+}
+
+impl ClipUp {
+    pub fn new(n: usize, step_size: f32) -> ClipUp {
+        ClipUp { step_size, max_speed: 2.0 * step_size, momentum: 0.9, velocity: vec![0.0; n] }
+    }
+
+    pub fn step(&mut self, x: &mut [f32], g: &[f32]) {
+        let norm = g.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm == 0.0 || !norm.is_finite() {
+            return;
+        }
+        for (v, gk) in self.velocity.iter_mut().zip(g) {
+            *v = self.momentum * *v + self.step_size * gk / norm;
+        }
+        let speed = self.velocity.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if speed > self.max_speed {
+            let shrink = self.max_speed / speed;
+            self.velocity.iter_mut().for_each(|v| *v *= shrink);
+        }
+        for (xk, v) in x.iter_mut().zip(&self.velocity) {
+            if *v != 0.0 {
+                *xk += v;
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+use super::strategy::{MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
+use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats};
+use crate::gpu::{self, Perturbation};
+use crate::net::{NetShape, One};
+use crate::rng::hash2;
+use crate::world::{Corner, GoalRegion, Maze, Task};
+use serde::{Deserialize, Serialize};
+
+/// Everything that defines one copy's evolution on one task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EvolveConfig {
+    /// Width and height of the square maze, in cells.
+    pub maze_size: usize,
+    pub extra_openings: f32,
+    pub maze_seed: u32,
+    /// "ne", "nw", "se", "sw", or a goal cell "x,y".
+    pub task: String,
+    pub hidden: usize,
+    pub goal: usize,
+    pub strategy: StrategyConfig,
+    /// Episodes per member per generation, from start cells drawn anew each generation.
+    pub episodes: usize,
+    /// Instead, one episode from every cell outside the goal, every generation: the fitness is
+    /// then exactly the success from a uniformly random start, without sampling noise.
+    pub all_starts: bool,
+    pub step_limit: usize,
+    /// Sample actions from the softmax instead of taking the argmax.
+    pub sampled_actions: bool,
+    /// Freeze the copy and add this many hidden units; only their weights evolve.
+    pub grow: usize,
+    /// Scale each parameter's mutation size by its weight-variance statistics (3.12).
+    pub variance_scaled: bool,
+    pub perturbation: Perturbation,
+    pub seed: u32,
+}
+
+impl Default for EvolveConfig {
+    fn default() -> EvolveConfig {
+        EvolveConfig {
+            maze_size: 9,
+            extra_openings: 0.1,
+            maze_seed: 1,
+            task: "ne".into(),
+            hidden: 64,
+            goal: 16,
+            strategy: StrategyConfig {
+                kind: StrategyKind::Pgpe,
+                population: 256,
+                sigma: 0.1,
+                learning_rate: 0.5,
+                optimizer: MeanOptimizer::ClipUp,
+            },
+            episodes: 16,
+            all_starts: false,
+            step_limit: 64,
+            sampled_actions: false,
+            grow: 0,
+            variance_scaled: false,
+            perturbation: Perturbation::Regenerated,
+            seed: 1,
+        }
+    }
+}
+
+/// Mutation-size multipliers from the variance statistics stay within these bounds.
+const VARIANCE_SCALE_BOUNDS: (f32, f32) = (0.25, 4.0);
+
+impl EvolveConfig {
+    pub fn shape(&self) -> NetShape {
+        NetShape::for_maze(self.goal, self.hidden)
+    }
+
+    pub fn maze(&self) -> Maze {
+        Maze::generate(self.maze_size, self.maze_size, self.extra_openings, self.maze_seed)
+    }
+
+    /// The task in this maze; a goal outside the maze is refused with its coordinates.
+    pub fn task(&self, maze: &Maze) -> Result<Task, String> {
+        if let Some((x, y)) = self.task.split_once(',') {
+            let parse = |v: &str| v.trim().parse::<usize>().map_err(|_| format!("task {:?}: goal cell must be two whole numbers \"x,y\"", self.task));
+            let (x, y) = (parse(x)?, parse(y)?);
+            if x >= maze.width || y >= maze.height {
+                return Err(format!("task {:?}: goal cell ({x}, {y}) is outside the {}x{} maze", self.task, maze.width, maze.height));
+            }
+            return Ok(Task { name: self.task.clone(), goal: GoalRegion { x0: x, y0: y, x1: x, y1: y } });
+        }
+        Ok(Task::corner(Corner::parse(&self.task)?, maze))
+    }
+
+    /// Refuses settings that cannot run, naming the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.maze_size < 2 {
+            return Err(format!("maze size must be at least 2, got {}", self.maze_size));
+        }
+        if !(0.0..=1.0).contains(&self.extra_openings) {
+            return Err(format!("extra openings must be a share in [0, 1], got {}", self.extra_openings));
+        }
+        self.shape().validate()?;
+        self.strategy.validate()?;
+        if self.episodes == 0 {
+            return Err("episodes must be at least 1".into());
+        }
+        if self.step_limit == 0 {
+            return Err("step limit must be at least 1".into());
+        }
+        self.task(&self.maze())?;
+        Ok(())
+    }
+}
+
+/// Where rollouts run.
+pub enum RolloutBackend {
+    Gpu(gpu::Rollout),
+    Cpu,
+}
+
+impl RolloutBackend {
+    pub async fn run(&mut self, pop: &Population, spec: &RolloutSpec, mode: Perturbation, with_actions: bool) -> Result<RolloutResult, String> {
+        match self {
+            RolloutBackend::Gpu(r) => r.run(pop, spec, mode, with_actions).await,
+            RolloutBackend::Cpu => Ok(crate::cpu::rollout(pop, spec)),
+        }
+    }
+}
+
+/// One generation, as the CLI prints it and the page plots it.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenerationReport {
+    pub generation: usize,
+    /// Best and mean member fitness (mean cumulative reward over its episodes).
+    pub best: f32,
+    pub mean: f32,
+    /// Share of all members' episodes that reached the goal.
+    pub success: f32,
+    pub best_member: usize,
+    /// The best member's first episode: start cell and actions (for drawing).
+    pub best_start: usize,
+    pub best_actions: Vec<u32>,
+}
+
+/// A copy of ONE evolving on one task. ONE itself is only read, when the copy is made.
+pub struct Evolution {
+    pub config: EvolveConfig,
+    pub maze: Maze,
+    pub task: Task,
+    pub copy: Copy,
+    pub stats: WeightStats,
+    strategy: Box<dyn Strategy>,
+    backend: RolloutBackend,
+    pub generation: usize,
+}
+
+impl Evolution {
+    pub fn new(config: EvolveConfig, one: &One, backend: RolloutBackend) -> Result<Evolution, String> {
+        config.validate()?;
+        if one.shape != config.shape() {
+            return Err(format!("ONE has shape {:?}, the settings ask for {:?}", one.shape, config.shape()));
+        }
+        let maze = config.maze();
+        let task = config.task(&maze)?;
+        let mut copy = Copy::of(one);
+        if config.grow > 0 {
+            copy.freeze_and_grow(config.grow, hash2(config.seed, 0x960));
+        }
+        let strategy = config.strategy.build(copy.one.params.clone(), config.seed);
+        let stats = WeightStats::new(copy.one.params.len());
+        Ok(Evolution { config, maze, task, copy, stats, strategy, backend, generation: 0 })
+    }
+
+    fn spec(&self, episodes: Vec<usize>) -> RolloutSpec {
+        let c = &self.config;
+        let mut spec = RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), 0, c.step_limit, 0);
+        spec.starts = episodes;
+        if c.sampled_actions {
+            spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
+        }
+        spec
+    }
+
+    /// One generation: ask, roll out every member, record the weight statistics, tell.
+    /// A NaN or infinite fitness stops with an error and leaves the mean as it was.
+    pub async fn generation(&mut self) -> Result<GenerationReport, String> {
+        let c = &self.config;
+        let mut scale = self.copy.mutation_mask();
+        if c.variance_scaled {
+            let (lo, hi) = VARIANCE_SCALE_BOUNDS;
+            for (s, v) in scale.iter_mut().zip(self.stats.mutation_scale(lo, hi)) {
+                *s *= v;
+            }
+        }
+        let pop = self.strategy.ask(&scale);
+        let starts = if c.all_starts {
+            self.free_cells()
+        } else {
+            RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), c.episodes, c.step_limit, hash2(c.seed ^ 0x57a7, self.generation as u32)).starts
+        };
+        let episodes = starts.len();
+        let spec = self.spec(starts);
+        let result = self.backend.run(&pop, &spec, c.perturbation, true).await?;
+        let fitness = result.member_fitness();
+        self.strategy.tell(&fitness)?;
+        for m in 0..pop.size {
+            self.stats.add(&pop.member(m), episodes as f64);
+        }
+        let best_member = (0..fitness.len()).max_by(|&a, &b| fitness[a].total_cmp(&fitness[b])).unwrap_or(0);
+        let limit = c.step_limit;
+        let first = best_member * episodes;
+        let report = GenerationReport {
+            generation: self.generation,
+            best: fitness[best_member],
+            mean: fitness.iter().sum::<f32>() / fitness.len() as f32,
+            success: result.success_rate(),
+            best_member,
+            best_start: spec.starts[0],
+            best_actions: result.actions[first * limit..(first + 1) * limit].to_vec(),
+        };
+        self.copy.one.params.copy_from_slice(self.strategy.mean());
+        self.generation += 1;
+        Ok(report)
+    }
+
+    /// Every cell outside the goal region.
+    fn free_cells(&self) -> Vec<usize> {
+        (0..self.maze.walls.len())
+            .filter(|&cell| {
+                let (x, y) = self.maze.xy(cell);
+                !self.task.goal.contains(x, y)
+            })
+            .collect()
+    }
+
+    /// Success of the current mean policy (no mutation) from every start cell outside the goal.
+    pub async fn evaluate(&mut self) -> Result<f32, String> {
+        let n = self.copy.one.params.len();
+        let pop = Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
+        let mut spec = self.spec(self.free_cells());
+        spec.action = ActionChoice::Argmax;
+        Ok(self.backend.run(&pop, &spec, Perturbation::Regenerated, false).await?.success_rate())
+    }
+}

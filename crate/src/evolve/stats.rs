@@ -1,0 +1,90 @@
+use serde::{Deserialize, Serialize};
+
+/// Running mean and variance of each parameter over the ends of trials (paper 3.12): the
+/// parameters a copy had when each of its trials ended. Low-variance weights are suspected to
+/// matter to many tasks; consolidation will give them small learning rates, and evolution may
+/// give them small mutations. Kept in f64 (Welford/Chan updates) since counts grow large.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightStats {
+    pub count: f64,
+    pub mean: Vec<f64>,
+    pub m2: Vec<f64>,
+}
+
+impl WeightStats {
+    pub fn new(n: usize) -> WeightStats {
+        WeightStats { count: 0.0, mean: vec![0.0; n], m2: vec![0.0; n] }
+    }
+
+    /// Records `trials` trial ends that all had parameters `params` (a member's episodes).
+    pub fn add(&mut self, params: &[f32], trials: f64) {
+        assert_eq!(params.len(), self.mean.len(), "parameter count changed");
+        let total = self.count + trials;
+        for k in 0..params.len() {
+            let delta = params[k] as f64 - self.mean[k];
+            self.mean[k] += delta * trials / total;
+            self.m2[k] += delta * delta * self.count * trials / total;
+        }
+        self.count = total;
+    }
+
+    /// Population variance per parameter (zero before two trials).
+    pub fn variance(&self) -> Vec<f64> {
+        if self.count < 2.0 {
+            return vec![0.0; self.m2.len()];
+        }
+        self.m2.iter().map(|m| m / self.count).collect()
+    }
+
+    /// Mutation-size multipliers: each parameter's standard deviation over the mean standard
+    /// deviation, clamped to [lo, hi]; all 1 until there are statistics.
+    pub fn mutation_scale(&self, lo: f32, hi: f32) -> Vec<f32> {
+        let std: Vec<f64> = self.variance().iter().map(|v| v.sqrt()).collect();
+        let mean_std = std.iter().sum::<f64>() / std.len().max(1) as f64;
+        if mean_std == 0.0 {
+            return vec![1.0; std.len()];
+        }
+        std.iter().map(|s| ((s / mean_std) as f32).clamp(lo, hi)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn matches_a_direct_computation() {
+        let mut rng = Rng::new(4);
+        let n = 7;
+        let mut stats = WeightStats::new(n);
+        let mut samples: Vec<Vec<f32>> = Vec::new();
+        for _ in 0..30 {
+            let params: Vec<f32> = (0..n).map(|_| rng.symmetric(2.0)).collect();
+            let trials = 1 + rng.below(5);
+            stats.add(&params, trials as f64);
+            samples.extend(std::iter::repeat_n(params, trials));
+        }
+        let count = samples.len() as f64;
+        assert_eq!(stats.count, count);
+        let variance = stats.variance();
+        for k in 0..n {
+            let mean = samples.iter().map(|s| s[k] as f64).sum::<f64>() / count;
+            let var = samples.iter().map(|s| (s[k] as f64 - mean).powi(2)).sum::<f64>() / count;
+            assert!((stats.mean[k] - mean).abs() < 1e-12);
+            assert!((variance[k] - var).abs() < 1e-12, "{} vs {var}", variance[k]);
+        }
+    }
+
+    #[test]
+    fn mutation_scale_is_bounded_and_follows_the_spread() {
+        let mut stats = WeightStats::new(3);
+        stats.add(&[0.0, 0.0, 0.0], 1.0);
+        stats.add(&[0.0, 1.0, 100.0], 1.0);
+        let scale = stats.mutation_scale(0.25, 4.0);
+        assert_eq!(scale[0], 0.25);
+        assert!(scale[1] >= 0.25 && scale[1] < 1.0);
+        assert!((scale[2] - 50.0 / (50.5 / 3.0)).abs() < 1e-5);
+        assert_eq!(WeightStats::new(2).mutation_scale(0.25, 4.0), vec![1.0, 1.0]);
+    }
+}

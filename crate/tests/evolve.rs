@@ -1,0 +1,123 @@
+//! Phase A end to end: copies of ONE evolve on maze tasks, on the GPU path (lavapipe when the
+//! machine has no GPU), while ONE itself stays untouched.
+
+use onelab::evolve::{EvolveConfig, Evolution, MeanOptimizer, RolloutBackend, StrategyConfig, StrategyKind};
+use onelab::gpu::{self, Perturbation};
+use onelab::net::One;
+
+fn gpu_backend() -> RolloutBackend {
+    let ctx = pollster::block_on(gpu::Context::new()).expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
+    RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
+}
+
+/// The CI learning setting: a 5x5 maze (layout seed 3, half the spare walls opened), one episode
+/// from every start cell per generation, PGPE with ClipUp. See BENCHMARKS.md for other mazes.
+fn small(task: &str) -> EvolveConfig {
+    EvolveConfig {
+        maze_size: 5,
+        extra_openings: 0.5,
+        maze_seed: 3,
+        task: task.into(),
+        hidden: 16,
+        goal: 16,
+        strategy: StrategyConfig { kind: StrategyKind::Pgpe, population: 128, sigma: 1.0, learning_rate: 2.0, optimizer: MeanOptimizer::ClipUp },
+        episodes: 16,
+        all_starts: true,
+        step_limit: 32,
+        sampled_actions: false,
+        grow: 0,
+        variance_scaled: false,
+        perturbation: Perturbation::Regenerated,
+        seed: 1,
+    }
+}
+
+fn hash(params: &[f32]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    params.iter().for_each(|p| p.to_bits().hash(&mut h));
+    h.finish()
+}
+
+#[test]
+fn a_copy_learns_each_corner_of_a_small_maze_on_the_gpu() {
+    let budget = 150;
+    for task in ["ne", "nw", "se", "sw"] {
+        let config = small(task);
+        let one = One::new(config.shape(), config.seed);
+        let mut evo = Evolution::new(config, &one, gpu_backend()).unwrap();
+        let mut success = 0.0;
+        let mut generations = 0;
+        while generations < budget && success < 0.9 {
+            pollster::block_on(evo.generation()).unwrap();
+            success = pollster::block_on(evo.evaluate()).unwrap();
+            generations += 1;
+        }
+        eprintln!("{task}: {:.0}% from all start cells after {generations} generations", success * 100.0);
+        assert!(success >= 0.9, "{task}: only {success} after {budget} generations");
+    }
+}
+
+#[test]
+fn one_is_untouched_and_frozen_parameters_stay_bit_identical() {
+    let mut config = small("ne");
+    config.grow = 4;
+    config.variance_scaled = true;
+    let one = One::new(config.shape(), 5);
+    let before = hash(&one.params);
+    let mut evo = Evolution::new(config, &one, gpu_backend()).unwrap();
+    let frozen = evo.copy.frozen.clone().expect("grow freezes the copy");
+    let start = evo.copy.one.params.clone();
+    for _ in 0..4 {
+        pollster::block_on(evo.generation()).unwrap();
+    }
+    assert_eq!(hash(&one.params), before, "ONE's parameters changed during evolution");
+    let mut moved = 0;
+    for (k, &f) in frozen.iter().enumerate() {
+        if f {
+            assert_eq!(evo.copy.one.params[k].to_bits(), start[k].to_bits(), "frozen parameter {k} changed");
+        } else if evo.copy.one.params[k] != start[k] {
+            moved += 1;
+        }
+    }
+    assert!(moved > 0, "the new units' parameters should evolve");
+    assert_eq!(evo.stats.count, (4 * 128 * 24) as f64, "one trial end per member and episode");
+}
+
+#[test]
+fn invalid_settings_are_refused_by_name() {
+    let one = One::new(small("ne").shape(), 1);
+    let refuse = |edit: &dyn Fn(&mut EvolveConfig), words: &[&str]| {
+        let mut c = small("ne");
+        edit(&mut c);
+        let err = Evolution::new(c, &one, RolloutBackend::Cpu).err().expect("should be refused");
+        for w in words {
+            assert!(err.contains(w), "{err:?} should mention {w:?}");
+        }
+    };
+    refuse(&|c| {
+        c.strategy.kind = StrategyKind::OpenAiEs;
+        c.strategy.population = 9;
+    }, &["population 9 is odd", "antithetic"]);
+    refuse(&|c| c.strategy.sigma = 0.0, &["sigma"]);
+    refuse(&|c| c.strategy.sigma = -1.0, &["sigma"]);
+    refuse(&|c| c.episodes = 0, &["episodes"]);
+    refuse(&|c| c.hidden = 0, &["hidden size"]);
+    refuse(&|c| c.task = "9,2".into(), &["outside the 5x5 maze"]);
+    refuse(&|c| c.task = "up".into(), &["unknown corner task \"up\""]);
+}
+
+#[test]
+fn gpu_and_cpu_evolutions_agree_generation_by_generation() {
+    // Same seeds, same population, argmax actions: the fitness of each generation's best member
+    // agrees between the paths (up to rare logit ties), so both paths evolve alike.
+    let config = small("nw");
+    let one = One::new(config.shape(), 2);
+    let mut gpu_evo = Evolution::new(config.clone(), &one, gpu_backend()).unwrap();
+    let mut cpu_evo = Evolution::new(config, &one, RolloutBackend::Cpu).unwrap();
+    for _ in 0..3 {
+        let g = pollster::block_on(gpu_evo.generation()).unwrap();
+        let c = pollster::block_on(cpu_evo.generation()).unwrap();
+        assert!((g.mean - c.mean).abs() < 1e-3, "mean fitness {} vs {}", g.mean, c.mean);
+    }
+}
