@@ -21,6 +21,49 @@ fn bench_forward_prints_gpu_beside_cpu() {
 }
 
 #[test]
+fn bench_rollout_prints_both_gpu_paths_beside_cpu() {
+    let (ok, out, err) = onelab(&["bench", "rollout", "--quick"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("GPU regen") && out.contains("GPU mater.") && out.contains("CPU /s"), "{out}");
+    let row = out.lines().find(|l| l.trim_start().starts_with("64")).expect("one row");
+    assert!(row.ends_with("materialised") || row.ends_with("regenerated"), "{row}");
+}
+
+#[test]
+fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
+    let path = std::env::temp_dir().join(format!("onelab-copy-{}.json", std::process::id()));
+    let (ok, out, err) = onelab(&[
+        "evolve", "--task", "sw", "--maze", "5", "--hidden", "8", "--population", "16", "--episodes", "4",
+        "--steps", "12", "--generations", "3", "--out", path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("gen ")).count(), 3, "{out}");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(saved.contains("\"format\":\"onelab-copy\"") && saved.contains("\"stats\""));
+}
+
+#[test]
+fn evolve_refuses_bad_settings_by_name() {
+    for (args, words) in [
+        (vec!["--strategy", "openai-es", "--population", "7"], "population 7 is odd"),
+        (vec!["--sigma", "0"], "sigma"),
+        (vec!["--episodes", "0"], "episodes must be at least 1"),
+        (vec!["--hidden", "0"], "hidden size"),
+        (vec!["--task", "12,3"], "outside the 9x9 maze"),
+        (vec!["--generations", "0"], "--generations"),
+        (vec!["--population", "many"], "--population got \"many\""),
+        (vec!["--colour", "red"], "unknown argument \"--colour\""),
+    ] {
+        let mut all = vec!["evolve", "--cpu"];
+        all.extend(args);
+        let (ok, _, err) = onelab(&all);
+        assert!(!ok, "{all:?} should fail");
+        assert!(err.contains(words), "{all:?}: {err}");
+    }
+}
+
+#[test]
 fn bad_arguments_are_named() {
     let (ok, _, err) = onelab(&["walk", "--steps", "many"]);
     assert!(!ok);

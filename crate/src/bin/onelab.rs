@@ -2,6 +2,7 @@
 //!
 //!     onelab info                     the GPU adapter wgpu picks
 //!     onelab bench forward [--quick]  forward-pass agent-steps/s, GPU beside CPU
+//!     onelab bench rollout [--quick]  population-rollout env-steps/s, GPU beside CPU
 //!     onelab walk [--steps N]         ONE walking the default maze, one line per step
 //!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
 
@@ -18,6 +19,7 @@ fn main() {
     let result = match words.as_slice() {
         ["info"] => info(),
         ["bench", "forward", rest @ ..] => bench_forward(rest),
+        ["bench", "rollout", rest @ ..] => bench_rollout(rest),
         ["walk", rest @ ..] => walk(rest),
         ["evolve", rest @ ..] => evolve(rest),
         _ => Err(USAGE.to_string()),
@@ -31,6 +33,7 @@ fn main() {
 const USAGE: &str = "usage:
   onelab info                      show the GPU adapter
   onelab bench forward [--quick]   forward-pass throughput, GPU beside CPU
+  onelab bench rollout [--quick]   population-rollout throughput, GPU beside CPU
   onelab walk [--steps N]          ONE walking the default maze
   onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)";
 
@@ -53,7 +56,8 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --grow K          freeze the copy, add K units, evolve only those
   --variance        scale mutation sizes by weight variance (3.12)
   --sampled         sample actions from the softmax (default argmax)
-  --materialise     materialise perturbed weights instead of regenerating them
+  --materialise     always materialise perturbed weights (default: when they fit)
+  --regenerate      always regenerate perturbed weights inside the rollout kernel
   --cpu             run rollouts on the CPU reference path
   --seed N          seed of ONE, the maze starts and the noise    (default 1)
   --out FILE        write the copy (parameters, shape, statistics) as JSON";
@@ -136,6 +140,77 @@ fn ratio(r: f64) -> String {
     }
 }
 
+/// Env-steps per second (members x episodes x steps / wall time) of one generation's rollout:
+/// the GPU kernel with regenerated and with materialised perturbations (one readback of the
+/// results each), beside the CPU reference, which is timed on at most 32 members since its cost
+/// is linear in the members.
+fn bench_rollout(rest: &[&str]) -> Result<(), String> {
+    use onelab::evolve::{Population, RolloutSpec};
+    use onelab::gpu::Perturbation;
+    use onelab::world::{Corner, Maze, Task};
+    let quick = match rest {
+        [] => false,
+        ["--quick"] => true,
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    let (members, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
+        (&[64], &[32], 16, Duration::from_millis(50))
+    } else {
+        (&[64, 256, 1024, 4096], &[32, 64, 128], 64, Duration::from_millis(1500))
+    };
+    let episodes = 16;
+    let ctx = gpu_context()?;
+    let mut rollout = gpu::Rollout::new(&ctx);
+    println!("onelab bench rollout: {episodes} episodes per member, T = {steps} steps, 9x9 maze, argmax actions");
+    println!("GPU: {}", ctx.describe());
+    println!("CPU: {} (reference path, one thread)", cpu_model());
+    println!(
+        "{:>7} {:>6} {:>15} {:>15} {:>13} {:>10} {:>10}  faster GPU path",
+        "members", "hidden", "GPU regen /s", "GPU mater. /s", "CPU /s", "regen/CPU", "mater/CPU"
+    );
+    let maze = Maze::generate(9, 9, 0.1, 1);
+    let task = Task::corner(Corner::NorthEast, &maze);
+    for &hidden in hiddens {
+        for &p in members {
+            let shape = NetShape::for_maze(16, hidden);
+            let one = One::new(shape, 1);
+            let pop = Population { seed: 3, size: p, antithetic: true, mean: one.params.clone(), sigma: vec![0.1; one.params.len()] };
+            let spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
+            let work = (p * episodes * steps) as f64;
+            let mut gpu_rate = |mode| -> Result<f64, String> {
+                pollster::block_on(rollout.run(&pop, &spec, mode, false))?;
+                let mut failure = None;
+                let s = time_per_call(min, || {
+                    if let Err(e) = pollster::block_on(rollout.run(&pop, &spec, mode, false)) {
+                        failure = Some(e);
+                    }
+                });
+                failure.map_or(Ok(work / s), Err)
+            };
+            let regen = gpu_rate(Perturbation::Regenerated)?;
+            let mater = gpu_rate(Perturbation::Materialised);
+            let cpu_members = p.min(32);
+            let cpu_pop = Population { size: cpu_members, ..pop.clone() };
+            let cpu_s = time_per_call(min, || {
+                cpu::rollout(&cpu_pop, &spec);
+            });
+            let cpu_rate = (cpu_members * episodes * steps) as f64 / cpu_s;
+            let (mater_text, mater_ratio, faster) = match mater {
+                Ok(m) => (format!("{m:.0}"), ratio(m / cpu_rate), if m > regen { "materialised" } else { "regenerated" }),
+                Err(e) => {
+                    eprintln!("materialised at {p} members, hidden {hidden}: {e}");
+                    ("n/a".into(), "n/a".into(), "regenerated")
+                }
+            };
+            println!(
+                "{:>7} {:>6} {:>15.0} {:>15} {:>13.0} {:>10} {:>10}  {}",
+                p, hidden, regen, mater_text, cpu_rate, ratio(regen / cpu_rate), mater_ratio, faster
+            );
+        }
+    }
+    Ok(())
+}
+
 fn walk(rest: &[&str]) -> Result<(), String> {
     let steps = match rest {
         [] => 64,
@@ -206,7 +281,7 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     let args = Args { words: rest };
     args.check(
         &["--task", "--generations", "--target", "--population", "--episodes", "--strategy", "--optimizer", "--sigma", "--lr", "--hidden", "--maze", "--openings", "--maze-seed", "--steps", "--grow", "--seed", "--out"],
-        &["--variance", "--sampled", "--materialise", "--cpu", "--all-starts"],
+        &["--variance", "--sampled", "--materialise", "--regenerate", "--cpu", "--all-starts"],
     )?;
     let mut c = EvolveConfig::default();
     if let Some(v) = args.value("--task")? { c.task = v; }
@@ -234,6 +309,9 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     c.sampled_actions = args.flag("--sampled");
     if args.flag("--materialise") {
         c.perturbation = Perturbation::Materialised;
+    }
+    if args.flag("--regenerate") {
+        c.perturbation = Perturbation::Regenerated;
     }
     let generations: usize = args.value("--generations")?.unwrap_or(100);
     if generations == 0 {

@@ -56,7 +56,7 @@ impl Default for EvolveConfig {
             sampled_actions: false,
             grow: 0,
             variance_scaled: false,
-            perturbation: Perturbation::Regenerated,
+            perturbation: Perturbation::Auto,
             seed: 1,
         }
     }

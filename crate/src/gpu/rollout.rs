@@ -18,6 +18,10 @@ pub const MAX_INPUT: usize = 64;
 pub enum Perturbation {
     Regenerated,
     Materialised,
+    /// Materialised when the members x parameters buffer fits the adapter's storage limit,
+    /// regenerated otherwise: `onelab bench rollout` found materialising faster at nearly every
+    /// size measured (BENCHMARKS.md), and regenerating needs no memory.
+    Auto,
 }
 
 /// Mirrors `Rollout` in shaders/rollout.wgsl.
@@ -208,7 +212,11 @@ impl Rollout {
         let off_frames = world.len();
         world.extend(spec.frames.iter().map(|v| v.to_bits()));
 
-        let materialise = mode == Perturbation::Materialised;
+        let materialise = match mode {
+            Perturbation::Regenerated => false,
+            Perturbation::Materialised => true,
+            Perturbation::Auto => self.check_fits("perturbed parameters", p * pop.mean.len()).is_ok(),
+        };
         let (action_mode, action_seed) = match &spec.action {
             ActionChoice::Argmax => (0, 0),
             ActionChoice::Sampled { seed } => (1, *seed),
