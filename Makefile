@@ -22,3 +22,5 @@ test:
 web:
 	cargo build --release --target wasm32-unknown-unknown -p onelab --lib
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
+	mkdir -p www/vendor
+	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what ONE Lab needs and is missing, as root on Debian; does nothing when all is there.
-#   setup.sh build   the wasm32 target and a wasm-bindgen-cli matching Cargo.lock (for make demo)
+#   setup.sh build   the wasm32 target, a wasm-bindgen-cli matching Cargo.lock and the npm
+#                    packages (uPlot for the page's plots) for make demo
 #   setup.sh test    the above, plus Debian's chromium and Mesa's lavapipe Vulkan driver (a CPU
-#                    GPU for native kernel tests) and the npm packages of the browser tests
+#                    GPU for native kernel tests); the npm packages include playwright-core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -32,6 +33,6 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ "$mode" = test ] && [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
 fi

@@ -1,5 +1,6 @@
 // The page: draws the maze and the agent from the worker's messages; all computing is in the worker.
 import { drawMaze } from './maze.js';
+import { evolvePanel } from './evolve.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -71,6 +72,18 @@ function showFrame(frame) {
   document.body.dataset.steps = String(Number(document.body.dataset.steps || 0) + 1);
 }
 
+// After each generation the best member's episode is replayed cell by cell.
+let replay = null;
+function animatePath(path) {
+  clearInterval(replay);
+  let i = 0;
+  replay = setInterval(() => {
+    i = Math.min(i + 1, path.length);
+    drawMaze(canvas, scene, path.slice(Math.max(0, i - TRAIL), i), path[i - 1]);
+    if (i === path.length) clearInterval(replay);
+  }, 60);
+}
+
 let worker;
 try {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -78,6 +91,17 @@ try {
   showError(`This browser cannot start the simulator's worker: ${e.message}`);
 }
 worker?.addEventListener('error', (e) => showError(`The simulator failed to load: ${e.message || 'the worker script could not start'}`));
+const panel = worker && evolvePanel(worker, {
+  onScene(next) {
+    scene = next;
+    const names = { ne: 'north-east', nw: 'north-west', se: 'south-east', sw: 'south-west' };
+    $('goal-label').textContent = `goal (${names[next.task.name] ?? next.task.name} corner)`;
+    $('walk-stats').hidden = true;
+    $('walk-note').textContent = 'The maze replays the episode of the best member of the latest generation of the evolving copy.';
+  },
+  onPath: animatePath,
+});
+
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
     case 'ready':
@@ -85,6 +109,19 @@ worker?.addEventListener('message', ({ data }) => {
       showBackend(data);
       trail = [scene.start];
       drawMaze(canvas, scene, trail, scene.start);
+      panel.setDefaults(data.evolveDefaults);
+      break;
+    case 'evolving':
+      panel.evolving(data.scene);
+      break;
+    case 'generation':
+      panel.generation(data);
+      break;
+    case 'evolve-done':
+      panel.done();
+      break;
+    case 'evolve-error':
+      panel.error(data.message);
       break;
     case 'parity':
       showParity(data);

@@ -1,12 +1,18 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
-// Messages to the page: ready {backend, adapter, fallbackReason, scene}, parity {report},
-// frame {frame}, error {message}.
-import init, { startLab } from './pkg/onelab.js';
+// To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults}, parity {report},
+// frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
+// evolve-done {}, error {message}. From the page: evolve {config, generations}, pause, resume.
+import init, { startLab, defaultEvolveConfig } from './pkg/onelab.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}) => postMessage({ type, ...data });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (e) => (e && e.message) || String(e);
+
+let lab = null;
+let mode = 'walk'; // walk | evolve | paused | done
+let evolver = null;
+let generationsLeft = 0;
 
 // wgpu cannot see the browser's adapter description yet, so the label comes from JS.
 async function adapterLabel() {
@@ -17,6 +23,53 @@ async function adapterLabel() {
   return `${name || 'an unnamed adapter'}${info.isFallbackAdapter ? ' (a software fallback adapter)' : ''}`;
 }
 
+onmessage = ({ data }) => {
+  if (!lab) return;
+  if (data.type === 'evolve') {
+    try {
+      evolver = lab.evolver(data.config);
+    } catch (e) {
+      post('evolve-error', { message: text(e) });
+      return;
+    }
+    generationsLeft = data.generations;
+    mode = 'evolve';
+    post('evolving', { scene: evolver.scene() });
+  } else if (data.type === 'pause' && mode === 'evolve') {
+    mode = 'paused';
+  } else if (data.type === 'resume' && mode === 'paused') {
+    mode = 'evolve';
+  }
+};
+
+async function loop() {
+  for (;;) {
+    if (mode === 'walk') {
+      post('frame', { frame: await lab.step() });
+      await sleep(STEP_MS);
+    } else if (mode === 'evolve') {
+      const started = performance.now();
+      let view;
+      try {
+        view = await evolver.generation();
+      } catch (e) {
+        mode = 'done';
+        post('evolve-error', { message: text(e) });
+        continue;
+      }
+      post('generation', { view, seconds: (performance.now() - started) / 1000 });
+      generationsLeft -= 1;
+      if (generationsLeft <= 0) {
+        mode = 'done';
+        post('evolve-done');
+      }
+      await sleep(0);
+    } else {
+      await sleep(100);
+    }
+  }
+}
+
 async function main() {
   try {
     await init();
@@ -24,9 +77,9 @@ async function main() {
     post('error', { message: `The simulator (WebAssembly) failed to load: ${text(e)}` });
     return;
   }
-  const lab = await startLab('gpu' in navigator);
+  lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene() });
+  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig() });
   if (lab.backend === 'gpu') {
     try {
       post('parity', { report: await lab.parity(7, 64, 20) });
@@ -34,10 +87,7 @@ async function main() {
       post('parity', { error: text(e) });
     }
   }
-  for (;;) {
-    post('frame', { frame: await lab.step() });
-    await sleep(STEP_MS);
-  }
+  await loop();
 }
 
 main().catch((e) => post('error', { message: `The simulator stopped: ${text(e)}` }));

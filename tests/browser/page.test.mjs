@@ -3,47 +3,18 @@
 // Screenshots go to test-output/ (ignored by git).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from '../../scripts/serve.mjs';
+import { openPage, startServer, SHOTS } from './browser.mjs';
 
-const SHOTS = new URL('../../test-output/', import.meta.url).pathname;
-const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 let server;
 let url;
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await serve(0);
-  url = `http://127.0.0.1:${server.address().port}/`;
+  server = await startServer();
+  url = server.url;
 });
 after(() => server.close());
 
-/** Opens the page in a fresh browser profile; collects console errors of the page and its worker. */
-async function open(extraFlags, setup = async () => {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'onelab-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [...FLAGS, ...extraFlags],
-    viewport: { width: 1180, height: 760 },
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
-  const onConsole = (m) => m.type() === 'error' && errors.push(m.text());
-  page.on('console', onConsole);
-  page.on('worker', (w) => w.on('console', onConsole));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await setup(page);
-  await page.goto(url);
-  const close = async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  };
-  return { page, errors, close };
-}
+const open = (flags, setup) => openPage(url, flags, setup);
 
 /** Two canvas screenshots taken `ms` apart differ: the agent moved. */
 async function canvasChanges(page, name, ms = 1500) {

@@ -102,3 +102,74 @@ impl Lab {
         })
     }
 }
+
+/// A copy of ONE evolving on one task in the worker (Phase A).
+#[wasm_bindgen]
+pub struct Evolver {
+    evolution: Rc<RefCell<crate::evolve::Evolution>>,
+}
+
+#[derive(Serialize)]
+struct GenerationView {
+    report: crate::evolve::GenerationReport,
+    /// Success of the mean policy from every start cell.
+    evaluation: f32,
+    /// The best member's first episode, cell by cell.
+    path: Vec<(usize, usize)>,
+}
+
+/// The settings the page starts from: the small maze a copy learns in about a minute.
+#[wasm_bindgen(js_name = defaultEvolveConfig)]
+pub fn default_evolve_config() -> Result<JsValue, JsValue> {
+    let mut c = crate::evolve::EvolveConfig::default();
+    c.maze_size = 5;
+    c.extra_openings = 0.5;
+    c.maze_seed = 3;
+    c.hidden = 16;
+    c.all_starts = true;
+    c.step_limit = 32;
+    c.strategy.population = 128;
+    c.strategy.sigma = 1.0;
+    c.strategy.learning_rate = 2.0;
+    serde_wasm_bindgen::to_value(&c).map_err(Into::into)
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Starts a copy of a fresh ONE evolving under `config`; bad settings are refused with a
+    /// message that names them.
+    pub fn evolver(&self, config: JsValue) -> Result<Evolver, JsValue> {
+        let config: crate::evolve::EvolveConfig =
+            serde_wasm_bindgen::from_value(config).map_err(|e| js_error(format!("settings not understood: {e}")))?;
+        config.validate().map_err(js_error)?;
+        let one = crate::net::One::new(config.shape(), config.seed);
+        let backend = match &self.gpu {
+            Some(ctx) => crate::evolve::RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
+            None => crate::evolve::RolloutBackend::Cpu,
+        };
+        let evolution = crate::evolve::Evolution::new(config, &one, backend).map_err(js_error)?;
+        Ok(Evolver { evolution: Rc::new(RefCell::new(evolution)) })
+    }
+}
+
+#[wasm_bindgen]
+impl Evolver {
+    /// The maze and task being learned.
+    pub fn scene(&self) -> Result<JsValue, JsValue> {
+        let e = self.evolution.borrow();
+        let scene = Scene { maze: &e.maze, task: &e.task, start: (0, 0) };
+        serde_wasm_bindgen::to_value(&scene).map_err(Into::into)
+    }
+
+    /// Resolves to one generation's report, the mean policy's success and the best episode.
+    pub fn generation(&self) -> js_sys::Promise {
+        let evolution = self.evolution.clone();
+        future_to_promise(async move {
+            let mut e = evolution.try_borrow_mut().map_err(|_| js_error("a generation is already running".into()))?;
+            let report = e.generation().await.map_err(js_error)?;
+            let evaluation = e.evaluate().await.map_err(js_error)?;
+            let path = crate::world::replay_path(&e.maze, &e.task, report.best_start, &report.best_actions, e.config.step_limit);
+            serde_wasm_bindgen::to_value(&GenerationView { report, evaluation, path }).map_err(Into::into)
+        })
+    }
+}

@@ -101,6 +101,22 @@ impl Episode {
     }
 }
 
+/// The cells an episode visits, its start included, when `actions` are replayed from `start`
+/// (a cell index) until the episode ends or the actions run out (`NO_ACTION` entries stop it).
+pub fn replay_path(maze: &Maze, task: &Task, start: usize, actions: &[u32], step_limit: usize) -> Vec<(usize, usize)> {
+    let (x, y) = maze.xy(start);
+    let mut episode = Episode::at(x, y, step_limit);
+    let mut path = vec![(x, y)];
+    for &a in actions {
+        if episode.outcome != StepOutcome::Running || a as usize >= N_ACTIONS {
+            break;
+        }
+        episode.step(maze, task, a as usize);
+        path.push((episode.x, episode.y));
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

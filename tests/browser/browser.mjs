@@ -1,0 +1,40 @@
+// Shared by the browser tests: a static server for www/ and Debian's Chromium in a fresh profile.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+export const SHOTS = new URL('../../test-output/', import.meta.url).pathname;
+const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function startServer() {
+  mkdirSync(SHOTS, { recursive: true });
+  const server = await serve(0);
+  server.url = `http://127.0.0.1:${server.address().port}/`;
+  return server;
+}
+
+/** Opens the page in a fresh browser profile; collects console errors of the page and its worker. */
+export async function openPage(url, extraFlags, setup = async () => {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'onelab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...FLAGS, ...extraFlags],
+    viewport: { width: 1180, height: 760 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  const onConsole = (m) => m.type() === 'error' && errors.push(m.text());
+  page.on('console', onConsole);
+  page.on('worker', (w) => w.on('console', onConsole));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await setup(page);
+  await page.goto(url);
+  const close = async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { page, errors, close };
+}

@@ -1,0 +1,98 @@
+// The Phase A panel: settings, start and pause, progress with ETA, the live fitness plot (uPlot),
+// and the best member's episode replayed in the maze after each generation.
+import uPlot from './vendor/uPlot.esm.js';
+
+const $ = (id) => document.getElementById(id);
+
+export function evolvePanel(worker, { onScene, onPath }) {
+  let defaults = null;
+  let total = 0;
+  let seconds = [];
+  let state = 'idle'; // idle | running | paused | done
+  const data = [[], [], [], []]; // generation, best, mean, success %
+  const width = () => Math.max(320, $('plot').parentElement.clientWidth - 32);
+  const plot = new uPlot({
+    width: width(),
+    height: 240,
+    scales: { x: { time: false }, success: { range: [0, 100] } },
+    axes: [{ label: 'generation', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: 'fitness' }, { side: 1, scale: 'success', label: 'success %', grid: { show: false } }],
+    series: [
+      { label: 'generation' },
+      { label: 'best', stroke: '#d9480f', width: 2 },
+      { label: 'mean', stroke: '#4c6ef5', width: 2 },
+      { label: 'success %', stroke: '#2b8a3e', width: 2, scale: 'success' },
+    ],
+  }, data, $('plot'));
+  addEventListener('resize', () => plot.setSize({ width: width(), height: 240 }));
+
+  const setState = (next) => {
+    state = next;
+    $('start').disabled = next === 'running' || next === 'paused';
+    $('pause').disabled = !(next === 'running' || next === 'paused');
+    $('pause').textContent = next === 'paused' ? 'Resume' : 'Pause';
+    document.body.dataset.evolve = next;
+  };
+  setState('idle');
+
+  $('evolve-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!defaults) return;
+    const config = structuredClone(defaults);
+    config.task = $('task').value;
+    config.maze_size = Number($('maze-size').value);
+    config.strategy.kind = $('strategy').value;
+    config.strategy.population = Number($('population').value);
+    const generations = Number($('generations').value);
+    if (!Number.isInteger(config.strategy.population) || !Number.isInteger(generations) || generations < 1) {
+      $('evolve-error').textContent = 'population and generations must be whole numbers, generations at least 1';
+      return;
+    }
+    $('evolve-error').textContent = '';
+    total = generations;
+    seconds = [];
+    data.forEach((series) => (series.length = 0));
+    plot.setData(data);
+    worker.postMessage({ type: 'evolve', config, generations });
+  });
+  $('pause').addEventListener('click', () => {
+    worker.postMessage({ type: state === 'paused' ? 'resume' : 'pause' });
+    setState(state === 'paused' ? 'running' : 'paused');
+  });
+
+  return {
+    setDefaults(config) {
+      defaults = config;
+    },
+    evolving(scene) {
+      setState('running');
+      $('progress-text').textContent = `generation 0 / ${total}`;
+      onScene(scene);
+    },
+    generation({ view, seconds: s }) {
+      const { report, evaluation, path } = view;
+      seconds.push(s);
+      const done = report.generation + 1;
+      data[0].push(done);
+      data[1].push(report.best);
+      data[2].push(report.mean);
+      data[3].push(100 * report.success);
+      plot.setData(data);
+      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+      const eta = Math.round(mean * (total - done));
+      $('progress-bar').style.width = `${(100 * done) / total}%`;
+      $('progress-bar').setAttribute('aria-valuenow', String(Math.round((100 * done) / total)));
+      $('progress-text').textContent = `generation ${done} / ${total} · ${s.toFixed(2)} s per generation · ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}` +
+        ` · best ${report.best.toFixed(3)} · population success ${(100 * report.success).toFixed(1)}% · mean policy from every start ${(100 * evaluation).toFixed(0)}%`;
+      document.body.dataset.generations = String(done);
+      onPath(path);
+    },
+    done() {
+      setState('done');
+      $('progress-text').textContent += ' · finished';
+    },
+    error(message) {
+      $('evolve-error').textContent = message;
+      if (state === 'running' || state === 'paused') setState('done');
+    },
+  };
+}
