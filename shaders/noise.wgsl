@@ -22,3 +22,17 @@ fn noise(stream: u32, k: u32) -> f32 {
     let sum = (a >> 11u) + (b >> 11u) + ((a & 0x7ffu) | ((b & 0x3ffu) << 11u));
     return (f32(sum) - 3145728.0) * (1.0 / 1048576.0);
 }
+
+// Member m's noise stream and sign: with antithetic sampling members 2j and 2j+1 share pair j's
+// stream with signs +1 and -1 (crate/src/evolve/population.rs).
+struct MemberNoise {
+    stream: u32,
+    sign: f32,
+}
+
+fn member_noise(seed: u32, m: u32, antithetic: u32) -> MemberNoise {
+    if (antithetic == 1u) {
+        return MemberNoise(hash2(seed, m / 2u), select(-1.0, 1.0, m % 2u == 0u));
+    }
+    return MemberNoise(hash2(seed, m), 1.0);
+}

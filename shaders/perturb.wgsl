@@ -29,11 +29,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (k >= p.n_params || m >= p.members) {
         return;
     }
-    var stream = hash2(p.seed, m);
-    var sign = 1.0;
-    if (p.antithetic == 1u) {
-        stream = hash2(p.seed, m / 2u);
-        sign = select(-1.0, 1.0, m % 2u == 0u);
-    }
-    perturbed[m * p.n_params + k] = params[k] + (sign * params[p.n_params + k]) * noise(stream, k);
+    let member = member_noise(p.seed, m, p.antithetic);
+    perturbed[m * p.n_params + k] = params[k] + (member.sign * params[p.n_params + k]) * noise(member.stream, k);
 }

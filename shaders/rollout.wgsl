@@ -91,13 +91,9 @@ fn weight(k: u32) -> f32 {
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     member = wg.x;
-    if (r.antithetic == 1u) {
-        stream = hash2(r.seed, member / 2u);
-        sign = select(-1.0, 1.0, member % 2u == 0u);
-    } else {
-        stream = hash2(r.seed, member);
-        sign = 1.0;
-    }
+    let noise_of_member = member_noise(r.seed, member, r.antithetic);
+    stream = noise_of_member.stream;
+    sign = noise_of_member.sign;
     let e_local = lid.y;
     let episode = wg.y * TILE + e_local;
     let valid = episode < r.episodes;

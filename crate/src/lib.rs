@@ -8,6 +8,7 @@ pub mod gpu;
 pub mod lifecycle;
 pub mod net;
 pub mod rng;
+pub mod speech;
 pub mod world;
 
 #[cfg(target_arch = "wasm32")]

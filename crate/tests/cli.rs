@@ -33,8 +33,23 @@ fn bench_rollout_prints_both_gpu_paths_beside_cpu() {
 fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
     let path = std::env::temp_dir().join(format!("onelab-copy-{}.json", std::process::id()));
     let (ok, out, err) = onelab(&[
-        "evolve", "--task", "sw", "--maze", "5", "--hidden", "8", "--population", "16", "--episodes", "4",
-        "--steps", "12", "--generations", "3", "--out", path.to_str().unwrap(),
+        "evolve",
+        "--task",
+        "sw",
+        "--maze",
+        "5",
+        "--hidden",
+        "8",
+        "--population",
+        "16",
+        "--episodes",
+        "4",
+        "--steps",
+        "12",
+        "--generations",
+        "3",
+        "--out",
+        path.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().filter(|l| l.starts_with("gen ")).count(), 3, "{out}");
@@ -77,6 +92,7 @@ fn bad_arguments_are_named() {
 fn walk_moves_the_agent() {
     let (ok, out, err) = onelab(&["walk", "--steps", "40"]);
     assert!(ok, "{err}");
-    let cells: std::collections::HashSet<&str> = out.lines().filter_map(|l| l.split(" at ").nth(1)).map(|r| r.split(" action").next().unwrap()).collect();
+    let cells: std::collections::HashSet<&str> =
+        out.lines().filter_map(|l| l.split(" at ").nth(1)).map(|r| r.split(" action").next().unwrap()).collect();
     assert!(cells.len() > 2, "{out}");
 }

@@ -1,12 +1,13 @@
 //! Phase A end to end: copies of ONE evolve on maze tasks, on the GPU path (lavapipe when the
 //! machine has no GPU), while ONE itself stays untouched.
 
-use onelab::evolve::{EvolveConfig, Evolution, MeanOptimizer, RolloutBackend, StrategyConfig, StrategyKind};
+use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, RolloutBackend, StrategyConfig, StrategyKind};
 use onelab::gpu::{self, Perturbation};
 use onelab::net::One;
 
 fn gpu_backend() -> RolloutBackend {
-    let ctx = pollster::block_on(gpu::Context::new()).expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
+    let ctx = pollster::block_on(gpu::Context::new())
+        .expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
     RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
 }
 
@@ -20,7 +21,13 @@ fn small(task: &str) -> EvolveConfig {
         task: task.into(),
         hidden: 16,
         goal: 16,
-        strategy: StrategyConfig { kind: StrategyKind::Pgpe, population: 128, sigma: 1.0, learning_rate: 2.0, optimizer: MeanOptimizer::ClipUp },
+        strategy: StrategyConfig {
+            kind: StrategyKind::Pgpe,
+            population: 128,
+            sigma: 1.0,
+            learning_rate: 2.0,
+            optimizer: MeanOptimizer::ClipUp,
+        },
         episodes: 16,
         all_starts: true,
         step_limit: 32,
@@ -95,10 +102,13 @@ fn invalid_settings_are_refused_by_name() {
             assert!(err.contains(w), "{err:?} should mention {w:?}");
         }
     };
-    refuse(&|c| {
-        c.strategy.kind = StrategyKind::OpenAiEs;
-        c.strategy.population = 9;
-    }, &["population 9 is odd", "antithetic"]);
+    refuse(
+        &|c| {
+            c.strategy.kind = StrategyKind::OpenAiEs;
+            c.strategy.population = 9;
+        },
+        &["population 9 is odd", "antithetic"],
+    );
     refuse(&|c| c.strategy.sigma = 0.0, &["sigma"]);
     refuse(&|c| c.strategy.sigma = -1.0, &["sigma"]);
     refuse(&|c| c.episodes = 0, &["episodes"]);

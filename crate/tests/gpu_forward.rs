@@ -5,7 +5,8 @@ use onelab::gpu::{self, check_forward};
 use onelab::net::{NetShape, One};
 
 fn context() -> gpu::Context {
-    pollster::block_on(gpu::Context::new()).expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
+    pollster::block_on(gpu::Context::new())
+        .expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
 }
 
 #[test]
@@ -15,7 +16,8 @@ fn forward_matches_cpu_reference_at_every_step() {
     for hidden in [16, 64, 256] {
         for n in [1, 7, 256] {
             let shape = NetShape::for_maze(16, hidden);
-            let report = pollster::block_on(check_forward(&ctx, shape, n, 20, 1000 + n as u32 + hidden as u32)).unwrap();
+            let report =
+                pollster::block_on(check_forward(&ctx, shape, n, 20, 1000 + n as u32 + hidden as u32)).unwrap();
             eprintln!("{report:?}");
             assert!(report.worst() < 1e-4, "GPU and CPU disagree: {report:?}");
         }

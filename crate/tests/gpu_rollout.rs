@@ -9,7 +9,8 @@ use onelab::rng::Rng;
 use onelab::world::{Corner, Maze, Task};
 
 fn context() -> gpu::Context {
-    pollster::block_on(gpu::Context::new()).expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
+    pollster::block_on(gpu::Context::new())
+        .expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
 }
 
 fn population(shape: NetShape, size: usize, antithetic: bool, seed: u32) -> Population {

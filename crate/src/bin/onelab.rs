@@ -76,7 +76,11 @@ fn info() -> Result<(), String> {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -125,7 +129,14 @@ fn bench_forward(rest: &[&str]) -> Result<(), String> {
                 c.run(&inputs, steps);
             });
             let work = (n * steps) as f64;
-            println!("{:>7} {:>6} {:>16.0} {:>16.0} {:>9}", n, hidden, work / gpu_s, work / cpu_s, ratio(cpu_s / gpu_s));
+            println!(
+                "{:>7} {:>6} {:>16.0} {:>16.0} {:>9}",
+                n,
+                hidden,
+                work / gpu_s,
+                work / cpu_s,
+                ratio(cpu_s / gpu_s)
+            );
         }
     }
     Ok(())
@@ -174,7 +185,13 @@ fn bench_rollout(rest: &[&str]) -> Result<(), String> {
         for &p in members {
             let shape = NetShape::for_maze(16, hidden);
             let one = One::new(shape, 1);
-            let pop = Population { seed: 3, size: p, antithetic: true, mean: one.params.clone(), sigma: vec![0.1; one.params.len()] };
+            let pop = Population {
+                seed: 3,
+                size: p,
+                antithetic: true,
+                mean: one.params.clone(),
+                sigma: vec![0.1; one.params.len()],
+            };
             let spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
             let work = (p * episodes * steps) as f64;
             let mut gpu_rate = |mode| -> Result<f64, String> {
@@ -196,7 +213,9 @@ fn bench_rollout(rest: &[&str]) -> Result<(), String> {
             });
             let cpu_rate = (cpu_members * episodes * steps) as f64 / cpu_s;
             let (mater_text, mater_ratio, faster) = match mater {
-                Ok(m) => (format!("{m:.0}"), ratio(m / cpu_rate), if m > regen { "materialised" } else { "regenerated" }),
+                Ok(m) => {
+                    (format!("{m:.0}"), ratio(m / cpu_rate), if m > regen { "materialised" } else { "regenerated" })
+                }
                 Err(e) => {
                     eprintln!("materialised at {p} members, hidden {hidden}: {e}");
                     ("n/a".into(), "n/a".into(), "regenerated")
@@ -204,7 +223,14 @@ fn bench_rollout(rest: &[&str]) -> Result<(), String> {
             };
             println!(
                 "{:>7} {:>6} {:>15.0} {:>15} {:>13.0} {:>10} {:>10}  {}",
-                p, hidden, regen, mater_text, cpu_rate, ratio(regen / cpu_rate), mater_ratio, faster
+                p,
+                hidden,
+                regen,
+                mater_text,
+                cpu_rate,
+                ratio(regen / cpu_rate),
+                mater_ratio,
+                faster
             );
         }
     }
@@ -229,7 +255,15 @@ fn walk(rest: &[&str]) -> Result<(), String> {
     let mut walker = Walker::new(config, backend)?;
     for _ in 0..steps {
         let f = pollster::block_on(walker.step())?;
-        println!("episode {} t {:>3} at ({}, {}) action {} outcome {:?}", f.episode, f.t, f.x, f.y, onelab::world::ACTION_NAMES[f.action], f.outcome);
+        println!(
+            "episode {} t {:>3} at ({}, {}) action {} outcome {:?}",
+            f.episode,
+            f.t,
+            f.x,
+            f.y,
+            onelab::world::ACTION_NAMES[f.action],
+            f.outcome
+        );
     }
     Ok(())
 }
@@ -272,7 +306,7 @@ impl<'a> Args<'a> {
 }
 
 fn evolve(rest: &[&str]) -> Result<(), String> {
-    use onelab::evolve::{EvolveConfig, Evolution, MeanOptimizer, RolloutBackend, StrategyKind};
+    use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, RolloutBackend, StrategyKind};
     use onelab::gpu::Perturbation;
     if rest.contains(&"--help") {
         println!("{EVOLVE_HELP}");
@@ -280,12 +314,34 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     }
     let args = Args { words: rest };
     args.check(
-        &["--task", "--generations", "--target", "--population", "--episodes", "--strategy", "--optimizer", "--sigma", "--lr", "--hidden", "--maze", "--openings", "--maze-seed", "--steps", "--grow", "--seed", "--out"],
+        &[
+            "--task",
+            "--generations",
+            "--target",
+            "--population",
+            "--episodes",
+            "--strategy",
+            "--optimizer",
+            "--sigma",
+            "--lr",
+            "--hidden",
+            "--maze",
+            "--openings",
+            "--maze-seed",
+            "--steps",
+            "--grow",
+            "--seed",
+            "--out",
+        ],
         &["--variance", "--sampled", "--materialise", "--regenerate", "--cpu", "--all-starts"],
     )?;
     let mut c = EvolveConfig::default();
-    if let Some(v) = args.value("--task")? { c.task = v; }
-    if let Some(v) = args.value::<String>("--strategy")? { c.strategy.kind = StrategyKind::parse(&v)?; }
+    if let Some(v) = args.value("--task")? {
+        c.task = v;
+    }
+    if let Some(v) = args.value::<String>("--strategy")? {
+        c.strategy.kind = StrategyKind::parse(&v)?;
+    }
     if let Some(v) = args.value::<String>("--optimizer")? {
         c.strategy.optimizer = match v.as_str() {
             "clipup" => MeanOptimizer::ClipUp,
@@ -293,17 +349,39 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             _ => return Err(format!("--optimizer got {v:?}: expected clipup or adam")),
         };
     }
-    if let Some(v) = args.value("--population")? { c.strategy.population = v; }
-    if let Some(v) = args.value("--sigma")? { c.strategy.sigma = v; }
-    if let Some(v) = args.value("--lr")? { c.strategy.learning_rate = v; }
-    if let Some(v) = args.value("--episodes")? { c.episodes = v; }
-    if let Some(v) = args.value("--hidden")? { c.hidden = v; }
-    if let Some(v) = args.value("--maze")? { c.maze_size = v; }
-    if let Some(v) = args.value("--openings")? { c.extra_openings = v; }
-    if let Some(v) = args.value("--maze-seed")? { c.maze_seed = v; }
-    if let Some(v) = args.value("--steps")? { c.step_limit = v; }
-    if let Some(v) = args.value("--grow")? { c.grow = v; }
-    if let Some(v) = args.value("--seed")? { c.seed = v; }
+    if let Some(v) = args.value("--population")? {
+        c.strategy.population = v;
+    }
+    if let Some(v) = args.value("--sigma")? {
+        c.strategy.sigma = v;
+    }
+    if let Some(v) = args.value("--lr")? {
+        c.strategy.learning_rate = v;
+    }
+    if let Some(v) = args.value("--episodes")? {
+        c.episodes = v;
+    }
+    if let Some(v) = args.value("--hidden")? {
+        c.hidden = v;
+    }
+    if let Some(v) = args.value("--maze")? {
+        c.maze_size = v;
+    }
+    if let Some(v) = args.value("--openings")? {
+        c.extra_openings = v;
+    }
+    if let Some(v) = args.value("--maze-seed")? {
+        c.maze_seed = v;
+    }
+    if let Some(v) = args.value("--steps")? {
+        c.step_limit = v;
+    }
+    if let Some(v) = args.value("--grow")? {
+        c.grow = v;
+    }
+    if let Some(v) = args.value("--seed")? {
+        c.seed = v;
+    }
     c.variance_scaled = args.flag("--variance");
     c.all_starts = args.flag("--all-starts");
     c.sampled_actions = args.flag("--sampled");
@@ -331,19 +409,37 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     };
     let one = One::new(c.shape(), c.seed);
     let mut evo = Evolution::new(c.clone(), &one, backend)?;
-    println!("task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
-        evo.task.name, c.maze_size, c.maze_size, c.strategy.kind, c.strategy.population, c.episodes, c.step_limit,
-        evo.copy.one.params.len(), evo.copy.mutation_mask().iter().filter(|&&m| m > 0.0).count());
+    println!(
+        "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
+        evo.task.name,
+        c.maze_size,
+        c.maze_size,
+        c.strategy.kind,
+        c.strategy.population,
+        c.episodes,
+        c.step_limit,
+        evo.copy.one.params.len(),
+        evo.copy.mutation_mask().iter().filter(|&&m| m > 0.0).count()
+    );
     let start = Instant::now();
     for _ in 0..generations {
         let r = pollster::block_on(evo.generation())?;
         let eval = pollster::block_on(evo.evaluate())?;
         println!(
             "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%  {:>7.2} s",
-            r.generation, r.best, r.mean, 100.0 * r.success, 100.0 * eval, start.elapsed().as_secs_f64()
+            r.generation,
+            r.best,
+            r.mean,
+            100.0 * r.success,
+            100.0 * eval,
+            start.elapsed().as_secs_f64()
         );
         if target.is_some_and(|t| eval >= t) {
-            println!("reached {:.0}% success from all start cells after {} generations", 100.0 * eval, r.generation + 1);
+            println!(
+                "reached {:.0}% success from all start cells after {} generations",
+                100.0 * eval,
+                r.generation + 1
+            );
             break;
         }
     }

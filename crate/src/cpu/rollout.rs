@@ -38,7 +38,13 @@ pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
             }
             for (e, run) in runs.iter().enumerate() {
                 let obs = run.observe(&spec.maze);
-                shape.write_input(&mut x[e * i..(e + 1) * i], &obs, spec.goal_frame(e, t), &prev_reward[e], prev_action[e]);
+                shape.write_input(
+                    &mut x[e * i..(e + 1) * i],
+                    &obs,
+                    spec.goal_frame(e, t),
+                    &prev_reward[e],
+                    prev_action[e],
+                );
             }
             forward.step(&x, &mut out);
             for (e, run) in runs.iter_mut().enumerate() {

@@ -46,7 +46,14 @@ pub struct RolloutResult {
 
 impl RolloutSpec {
     /// `episodes` start cells drawn outside the goal region from `seed`, silent goal input.
-    pub fn random_starts(shape: NetShape, maze: Maze, task: Task, episodes: usize, step_limit: usize, seed: u32) -> RolloutSpec {
+    pub fn random_starts(
+        shape: NetShape,
+        maze: Maze,
+        task: Task,
+        episodes: usize,
+        step_limit: usize,
+        seed: u32,
+    ) -> RolloutSpec {
         let free: Vec<usize> = (0..maze.walls.len())
             .filter(|&c| {
                 let (x, y) = maze.xy(c);
@@ -55,7 +62,16 @@ impl RolloutSpec {
             .collect();
         let mut rng = Rng::new(seed);
         let starts = (0..episodes).map(|_| free[rng.below(free.len())]).collect();
-        RolloutSpec { shape, maze, task, starts, step_limit, listen: 0, frames: Vec::new(), action: ActionChoice::Argmax }
+        RolloutSpec {
+            shape,
+            maze,
+            task,
+            starts,
+            step_limit,
+            listen: 0,
+            frames: Vec::new(),
+            action: ActionChoice::Argmax,
+        }
     }
 
     pub fn episodes(&self) -> usize {

@@ -77,10 +77,17 @@ impl EvolveConfig {
     /// The task in this maze; a goal outside the maze is refused with its coordinates.
     pub fn task(&self, maze: &Maze) -> Result<Task, String> {
         if let Some((x, y)) = self.task.split_once(',') {
-            let parse = |v: &str| v.trim().parse::<usize>().map_err(|_| format!("task {:?}: goal cell must be two whole numbers \"x,y\"", self.task));
+            let parse = |v: &str| {
+                v.trim()
+                    .parse::<usize>()
+                    .map_err(|_| format!("task {:?}: goal cell must be two whole numbers \"x,y\"", self.task))
+            };
             let (x, y) = (parse(x)?, parse(y)?);
             if x >= maze.width || y >= maze.height {
-                return Err(format!("task {:?}: goal cell ({x}, {y}) is outside the {}x{} maze", self.task, maze.width, maze.height));
+                return Err(format!(
+                    "task {:?}: goal cell ({x}, {y}) is outside the {}x{} maze",
+                    self.task, maze.width, maze.height
+                ));
             }
             return Ok(Task { name: self.task.clone(), goal: GoalRegion { x0: x, y0: y, x1: x, y1: y } });
         }
@@ -115,7 +122,13 @@ pub enum RolloutBackend {
 }
 
 impl RolloutBackend {
-    pub async fn run(&mut self, pop: &Population, spec: &RolloutSpec, mode: Perturbation, with_actions: bool) -> Result<RolloutResult, String> {
+    pub async fn run(
+        &mut self,
+        pop: &Population,
+        spec: &RolloutSpec,
+        mode: Perturbation,
+        with_actions: bool,
+    ) -> Result<RolloutResult, String> {
         match self {
             RolloutBackend::Gpu(r) => r.run(pop, spec, mode, with_actions).await,
             RolloutBackend::Cpu => Ok(crate::cpu::rollout(pop, spec)),
@@ -169,7 +182,8 @@ impl Evolution {
 
     fn spec(&self, episodes: Vec<usize>) -> RolloutSpec {
         let c = &self.config;
-        let mut spec = RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), 0, c.step_limit, 0);
+        let mut spec =
+            RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), 0, c.step_limit, 0);
         spec.starts = episodes;
         if c.sampled_actions {
             spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
@@ -192,7 +206,15 @@ impl Evolution {
         let starts = if c.all_starts {
             self.free_cells()
         } else {
-            RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), c.episodes, c.step_limit, hash2(c.seed ^ 0x57a7, self.generation as u32)).starts
+            RolloutSpec::random_starts(
+                self.copy.one.shape,
+                self.maze.clone(),
+                self.task.clone(),
+                c.episodes,
+                c.step_limit,
+                hash2(c.seed ^ 0x57a7, self.generation as u32),
+            )
+            .starts
         };
         let episodes = starts.len();
         let spec = self.spec(starts);
@@ -232,7 +254,8 @@ impl Evolution {
     /// Success of the current mean policy (no mutation) from every start cell outside the goal.
     pub async fn evaluate(&mut self) -> Result<f32, String> {
         let n = self.copy.one.params.len();
-        let pop = Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
+        let pop =
+            Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
         let mut spec = self.spec(self.free_cells());
         spec.action = ActionChoice::Argmax;
         Ok(self.backend.run(&pop, &spec, Perturbation::Regenerated, false).await?.success_rate())

@@ -90,7 +90,12 @@ impl StrategyConfig {
                 size: self.population,
                 base,
             }),
-            StrategyKind::OpenAiEs => Box::new(OpenAiEs { sigma: self.sigma, adam: Adam::new(n, self.learning_rate), size: self.population, base }),
+            StrategyKind::OpenAiEs => Box::new(OpenAiEs {
+                sigma: self.sigma,
+                adam: Adam::new(n, self.learning_rate),
+                size: self.population,
+                base,
+            }),
             StrategyKind::Snes => {
                 let lr_sigma = (3.0 + (n as f32).ln()) / (5.0 * (n as f32).sqrt());
                 Box::new(Snes { sigma: vec![self.sigma; n], lr_sigma, size: self.population, base })
@@ -269,7 +274,8 @@ impl Strategy for Snes {
         let lambda = pop.size as f32;
         let mut order: Vec<usize> = (0..pop.size).collect();
         order.sort_by(|&a, &b| fitness[b].total_cmp(&fitness[a]));
-        let raw: Vec<f32> = (1..=pop.size).map(|rank| ((lambda / 2.0 + 1.0).ln() - (rank as f32).ln()).max(0.0)).collect();
+        let raw: Vec<f32> =
+            (1..=pop.size).map(|rank| ((lambda / 2.0 + 1.0).ln() - (rank as f32).ln()).max(0.0)).collect();
         let total: f32 = raw.iter().sum();
         let mut utility = vec![0.0; pop.size];
         for (rank, &i) in order.iter().enumerate() {
@@ -336,7 +342,13 @@ mod tests {
 
     #[test]
     fn bad_settings_and_fitness_are_refused() {
-        let mut c = StrategyConfig { kind: StrategyKind::OpenAiEs, population: 7, sigma: 0.1, learning_rate: 0.1, optimizer: MeanOptimizer::Adam };
+        let mut c = StrategyConfig {
+            kind: StrategyKind::OpenAiEs,
+            population: 7,
+            sigma: 0.1,
+            learning_rate: 0.1,
+            optimizer: MeanOptimizer::Adam,
+        };
         assert!(c.validate().unwrap_err().contains("population 7 is odd"));
         c.population = 8;
         c.sigma = 0.0;

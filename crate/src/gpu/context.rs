@@ -16,8 +16,7 @@ impl Context {
         if !wgpu::util::is_browser_webgpu_supported().await {
             return Err("this browser offers no WebGPU adapter".into());
         }
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,

@@ -87,8 +87,8 @@ impl Forward {
         }
 
         let l = s.layout();
-        let dims_stride = (std::mem::size_of::<Dims>() as u64)
-            .next_multiple_of(limits.min_uniform_buffer_offset_alignment as u64);
+        let dims_stride =
+            (std::mem::size_of::<Dims>() as u64).next_multiple_of(limits.min_uniform_buffer_offset_alignment as u64);
         let mut dims_bytes = vec![0u8; dims_stride as usize * max_steps];
         for step in 0..max_steps {
             let d = Dims {
@@ -130,11 +130,23 @@ impl Forward {
 
         let gates_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_gates"),
-            entries: &[shader::uniform(std::mem::size_of::<Dims>(), true), storage(1, true), storage(2, true), storage(3, true), storage(4, false), storage(5, false)],
+            entries: &[
+                shader::uniform(std::mem::size_of::<Dims>(), true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, true),
+                storage(4, false),
+                storage(5, false),
+            ],
         });
         let heads_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_heads"),
-            entries: &[shader::uniform(std::mem::size_of::<Dims>(), true), storage(1, true), storage(2, true), storage(3, false)],
+            entries: &[
+                shader::uniform(std::mem::size_of::<Dims>(), true),
+                storage(1, true),
+                storage(2, true),
+                storage(3, false),
+            ],
         });
         let dims_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: &dims,

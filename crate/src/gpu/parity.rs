@@ -33,7 +33,13 @@ fn rel_error(gpu: &[f32], cpu: &[f32]) -> f32 {
 }
 
 /// Runs a net with random weights and biases (none zero) on random inputs through both paths.
-pub async fn check_forward(ctx: &Context, shape: NetShape, n: usize, steps: usize, seed: u32) -> Result<ParityReport, String> {
+pub async fn check_forward(
+    ctx: &Context,
+    shape: NetShape,
+    n: usize,
+    steps: usize,
+    seed: u32,
+) -> Result<ParityReport, String> {
     let mut one = One::new(shape, seed);
     let mut rng = Rng::new(seed ^ 0x5eed);
     let scale = 2.0 / ((shape.input() + shape.hidden) as f32).sqrt();
@@ -44,8 +50,10 @@ pub async fn check_forward(ctx: &Context, shape: NetShape, n: usize, steps: usiz
     let got = Forward::new(ctx, &one, n, steps)?.run_traced(&inputs, steps).await?;
 
     let (o, a, h) = (shape.outputs(), shape.actions(), shape.hidden);
-    let mut report = ParityReport { agents: n, hidden: h, steps, logits: 0.0, prediction: 0.0, hidden_state: 0.0, cell_state: 0.0 };
-    let split = |v: &[f32], lo: usize, hi: usize| -> Vec<f32> { v.chunks(o).flat_map(|r| r[lo..hi].to_vec()).collect() };
+    let mut report =
+        ParityReport { agents: n, hidden: h, steps, logits: 0.0, prediction: 0.0, hidden_state: 0.0, cell_state: 0.0 };
+    let split =
+        |v: &[f32], lo: usize, hi: usize| -> Vec<f32> { v.chunks(o).flat_map(|r| r[lo..hi].to_vec()).collect() };
     for t in 0..steps {
         let (go, wo) = (&got.outputs[t * n * o..(t + 1) * n * o], &want.outputs[t * n * o..(t + 1) * n * o]);
         report.logits = report.logits.max(rel_error(&split(go, 0, a), &split(wo, 0, a)));

@@ -17,9 +17,7 @@ pub async fn read<T: bytemuck::Pod>(ctx: &Context, src: &wgpu::Buffer, len: usiz
     staging.map_async(wgpu::MapMode::Read, .., move |result| {
         let _ = tx.send(result);
     });
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| format!("GPU poll failed: {e}"))?;
+    ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| format!("GPU poll failed: {e}"))?;
     rx.await
         .map_err(|_| "the GPU dropped a readback".to_string())?
         .map_err(|e| format!("mapping a GPU buffer failed: {e}"))?;

@@ -111,7 +111,11 @@ impl Rollout {
         });
         let perturb_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("perturb"),
-            entries: &[shader::uniform(std::mem::size_of::<PerturbUniform>(), false), storage(1, true), storage(2, false)],
+            entries: &[
+                shader::uniform(std::mem::size_of::<PerturbUniform>(), false),
+                storage(1, true),
+                storage(2, false),
+            ],
         });
         Rollout {
             rollout: shader::pipeline(ctx, "rollout", &[NOISE, LSTM_MATH, ROLLOUT_WGSL], &rollout_layout),
@@ -128,12 +132,22 @@ impl Rollout {
         let cap = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
         let bytes = words as u64 * 4;
         if bytes > cap {
-            return Err(format!("the rollout's {name} buffer needs {} MiB, over this adapter's limit of {} MiB", bytes >> 20, cap >> 20));
+            return Err(format!(
+                "the rollout's {name} buffer needs {} MiB, over this adapter's limit of {} MiB",
+                bytes >> 20,
+                cap >> 20
+            ));
         }
         Ok(())
     }
 
-    fn buffers(&mut self, pop: &Population, spec: &RolloutSpec, world_words: usize, materialised: bool) -> Result<&Buffers, String> {
+    fn buffers(
+        &mut self,
+        pop: &Population,
+        spec: &RolloutSpec,
+        world_words: usize,
+        materialised: bool,
+    ) -> Result<&Buffers, String> {
         let (p, e, t, n, h) = (pop.size, spec.episodes(), spec.step_limit, pop.mean.len(), spec.shape.hidden);
         let key = [p, e, t, n, world_words];
         let out_words = p * e * (4 + t);
@@ -149,7 +163,12 @@ impl Rollout {
             let ctx = &self.ctx;
             self.buffers = Some(Buffers {
                 key,
-                uniform: buffer(ctx, "rollout uniform", std::mem::size_of::<RolloutUniform>() / 4, U::UNIFORM | U::COPY_DST),
+                uniform: buffer(
+                    ctx,
+                    "rollout uniform",
+                    std::mem::size_of::<RolloutUniform>() / 4,
+                    U::UNIFORM | U::COPY_DST,
+                ),
                 perturb_uniform: buffer(ctx, "perturb uniform", 4, U::UNIFORM | U::COPY_DST),
                 params: buffer(ctx, "mean and sigma", 2 * n, U::STORAGE | U::COPY_DST),
                 world: buffer(ctx, "world", world_words, U::STORAGE | U::COPY_DST),
@@ -160,7 +179,8 @@ impl Rollout {
         }
         let b = self.buffers.as_mut().expect("just set");
         if materialised && b.perturbed.is_none() {
-            b.perturbed = Some(buffer(&self.ctx, "perturbed", p * n, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC));
+            b.perturbed =
+                Some(buffer(&self.ctx, "perturbed", p * n, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC));
         }
         Ok(b)
     }
@@ -171,9 +191,21 @@ impl Rollout {
         q.write_buffer(params, (pop.mean.len() * 4) as u64, bytemuck::cast_slice(&pop.sigma));
     }
 
-    fn encode_perturb(&self, encoder: &mut wgpu::CommandEncoder, uniform: &wgpu::Buffer, params: &wgpu::Buffer, perturbed: &wgpu::Buffer, pop: &Population) {
+    fn encode_perturb(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        uniform: &wgpu::Buffer,
+        params: &wgpu::Buffer,
+        perturbed: &wgpu::Buffer,
+        pop: &Population,
+    ) {
         let n = pop.mean.len();
-        let u = PerturbUniform { n_params: n as u32, members: pop.size as u32, seed: pop.seed, antithetic: pop.antithetic as u32 };
+        let u = PerturbUniform {
+            n_params: n as u32,
+            members: pop.size as u32,
+            seed: pop.seed,
+            antithetic: pop.antithetic as u32,
+        };
         self.ctx.queue.write_buffer(uniform, 0, bytemuck::bytes_of(&u));
         let group = shader::bind(&self.ctx, &self.perturb_layout, &[uniform, params, perturbed]);
         let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -184,7 +216,13 @@ impl Rollout {
 
     /// Runs every member of `pop` on every episode of `spec`. With `with_actions` the actions of
     /// all agents come back too (for drawing a member's episode); otherwise only the results.
-    pub async fn run(&mut self, pop: &Population, spec: &RolloutSpec, mode: Perturbation, with_actions: bool) -> Result<RolloutResult, String> {
+    pub async fn run(
+        &mut self,
+        pop: &Population,
+        spec: &RolloutSpec,
+        mode: Perturbation,
+        with_actions: bool,
+    ) -> Result<RolloutResult, String> {
         spec.validate(pop.size)?;
         let shape = spec.shape;
         if shape.input() > MAX_INPUT {
@@ -279,7 +317,11 @@ impl Rollout {
                 &dummy
             }
         };
-        let group = shader::bind(&self.ctx, &self.rollout_layout, &[&b.uniform, &b.params, perturbed, &b.world, &b.out, &b.state]);
+        let group = shader::bind(
+            &self.ctx,
+            &self.rollout_layout,
+            &[&b.uniform, &b.params, perturbed, &b.world, &b.out, &b.state],
+        );
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(&self.rollout);

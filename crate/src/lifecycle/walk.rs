@@ -80,7 +80,17 @@ impl Walker {
         let task = Task::corner(Corner::parse(&config.task)?, &maze);
         let episode = Episode::random_start(&maze, &task, config.step_limit, config.seed);
         let rng = Rng::new(config.seed.wrapping_add(0xac71));
-        Ok(Walker { maze, task, config, backend, episode, episodes: 0, rng, prev_reward: [0.0; REWARD_LEN], prev_action: None })
+        Ok(Walker {
+            maze,
+            task,
+            config,
+            backend,
+            episode,
+            episodes: 0,
+            rng,
+            prev_reward: [0.0; REWARD_LEN],
+            prev_action: None,
+        })
     }
 
     pub fn backend(&self) -> &Backend {

@@ -63,10 +63,7 @@ impl One {
                 keep(ln.b.start + g * h2 + u, lo.b.start + g * h + u, &mut params);
             }
         }
-        let heads = [
-            (&ln.wa, &ln.ba, &lo.wa, &lo.ba, old.actions()),
-            (&ln.wp, &ln.bp, &lo.wp, &lo.bp, old.pred()),
-        ];
+        let heads = [(&ln.wa, &ln.ba, &lo.wa, &lo.ba, old.actions()), (&ln.wp, &ln.bp, &lo.wp, &lo.bp, old.pred())];
         for (w, b, wo, bo, rows) in heads {
             for r in 0..rows {
                 for c in 0..h {

@@ -168,7 +168,13 @@ impl Evolver {
             let mut e = evolution.try_borrow_mut().map_err(|_| js_error("a generation is already running".into()))?;
             let report = e.generation().await.map_err(js_error)?;
             let evaluation = e.evaluate().await.map_err(js_error)?;
-            let path = crate::world::replay_path(&e.maze, &e.task, report.best_start, &report.best_actions, e.config.step_limit);
+            let path = crate::world::replay_path(
+                &e.maze,
+                &e.task,
+                report.best_start,
+                &report.best_actions,
+                e.config.step_limit,
+            );
             serde_wasm_bindgen::to_value(&GenerationView { report, evaluation, path }).map_err(Into::into)
         })
     }

@@ -116,8 +116,7 @@ mod tests {
         for seed in 0..20 {
             let maze = Maze::generate(9, 9, 0.0, seed);
             assert!(maze.distances(0).iter().all(|&d| d != usize::MAX), "seed {seed}");
-            let open_walls: usize =
-                maze.walls.iter().map(|w| 4 - w.count_ones() as usize).sum::<usize>() / 2;
+            let open_walls: usize = maze.walls.iter().map(|w| 4 - w.count_ones() as usize).sum::<usize>() / 2;
             assert_eq!(open_walls, 9 * 9 - 1, "a spanning tree has cells - 1 passages");
         }
     }

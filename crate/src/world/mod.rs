@@ -4,7 +4,9 @@ mod episode;
 mod maze;
 mod task;
 
-pub use episode::{replay_path, Episode, Step, StepOutcome, BUMP_REWARD, GOAL_REWARD, OBS_LEN, REWARD_LEN, STEP_REWARD};
+pub use episode::{
+    replay_path, Episode, Step, StepOutcome, BUMP_REWARD, GOAL_REWARD, OBS_LEN, REWARD_LEN, STEP_REWARD,
+};
 pub use maze::Maze;
 pub use task::{Corner, GoalRegion, Task};
 

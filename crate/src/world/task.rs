@@ -25,8 +25,7 @@ pub enum Corner {
 }
 
 impl Corner {
-    pub const ALL: [Corner; 4] =
-        [Corner::NorthEast, Corner::NorthWest, Corner::SouthEast, Corner::SouthWest];
+    pub const ALL: [Corner; 4] = [Corner::NorthEast, Corner::NorthWest, Corner::SouthEast, Corner::SouthWest];
 
     pub fn code(self) -> &'static str {
         match self {

@@ -1,0 +1,115 @@
+use super::fft::fft;
+use serde::{Deserialize, Serialize};
+
+/// Log-mel settings. Defaults: 16 kHz audio, 25 ms Hann windows every 10 ms, a 512-point FFT,
+/// 16 triangular mel bands (HTK mel scale) from 0 Hz to 8 kHz, natural log of band energy plus
+/// 1e-6, and 10 frames (100 ms) pooled by their mean into each goal-input frame, one per step.
+/// 16 bands keep ONE's input within the rollout kernel's 64 values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MelConfig {
+    pub sample_rate: u32,
+    pub window: usize,
+    pub hop: usize,
+    pub fft: usize,
+    pub bands: usize,
+    pub frames_per_step: usize,
+}
+
+impl Default for MelConfig {
+    fn default() -> MelConfig {
+        MelConfig { sample_rate: 16_000, window: 400, hop: 160, fft: 512, bands: 16, frames_per_step: 10 }
+    }
+}
+
+fn hz_to_mel(hz: f64) -> f64 {
+    2595.0 * (1.0 + hz / 700.0).log10()
+}
+
+fn mel_to_hz(mel: f64) -> f64 {
+    700.0 * (10f64.powf(mel / 2595.0) - 1.0)
+}
+
+/// The filterbank and window for one `MelConfig`, built once.
+pub struct MelFilterbank {
+    config: MelConfig,
+    window: Vec<f64>,
+    /// `[band][bin]` weights over the `fft / 2 + 1` power-spectrum bins.
+    filters: Vec<Vec<f64>>,
+}
+
+impl MelFilterbank {
+    pub fn new(config: MelConfig) -> MelFilterbank {
+        let bins = config.fft / 2 + 1;
+        // Periodic Hann window, as numpy's 0.5 - 0.5 cos(2 pi n / N).
+        let window = (0..config.window)
+            .map(|n| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / config.window as f64).cos())
+            .collect();
+        let top = hz_to_mel(config.sample_rate as f64 / 2.0);
+        let edges: Vec<f64> =
+            (0..config.bands + 2).map(|i| mel_to_hz(top * i as f64 / (config.bands + 1) as f64)).collect();
+        let bin_hz = |k: usize| k as f64 * config.sample_rate as f64 / config.fft as f64;
+        let filters = (0..config.bands)
+            .map(|b| {
+                let (lo, mid, hi) = (edges[b], edges[b + 1], edges[b + 2]);
+                (0..bins)
+                    .map(|k| {
+                        let f = bin_hz(k);
+                        if f <= lo || f >= hi {
+                            0.0
+                        } else if f <= mid {
+                            (f - lo) / (mid - lo)
+                        } else {
+                            (hi - f) / (hi - mid)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        MelFilterbank { config, window, filters }
+    }
+
+    pub fn config(&self) -> &MelConfig {
+        &self.config
+    }
+
+    /// Log-mel frames `[frame][band]` of `audio`: one frame per hop whose window fits entirely.
+    pub fn frames(&self, audio: &[f32]) -> Vec<Vec<f32>> {
+        let c = &self.config;
+        if audio.len() < c.window {
+            return Vec::new();
+        }
+        let count = (audio.len() - c.window) / c.hop + 1;
+        let mut re = vec![0.0; c.fft];
+        let mut im = vec![0.0; c.fft];
+        (0..count)
+            .map(|f| {
+                re.fill(0.0);
+                im.fill(0.0);
+                for n in 0..c.window {
+                    re[n] = audio[f * c.hop + n] as f64 * self.window[n];
+                }
+                fft(&mut re, &mut im);
+                let power: Vec<f64> = (0..c.fft / 2 + 1).map(|k| re[k] * re[k] + im[k] * im[k]).collect();
+                self.filters
+                    .iter()
+                    .map(|w| (w.iter().zip(&power).map(|(a, b)| a * b).sum::<f64>() + 1e-6).ln() as f32)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Means of consecutive groups of `per_step` frames: one goal-input frame per environment step
+/// (a last, shorter group is averaged over what it has).
+pub fn pool_frames(frames: &[Vec<f32>], per_step: usize) -> Vec<Vec<f32>> {
+    frames
+        .chunks(per_step.max(1))
+        .map(|group| {
+            let mut mean = vec![0.0; group[0].len()];
+            for f in group {
+                mean.iter_mut().zip(f).for_each(|(m, v)| *m += v / group.len() as f32);
+            }
+            mean
+        })
+        .collect()
+}
