@@ -146,3 +146,62 @@ fn a_simple_classifier_separates_commands_on_validation_speakers() {
     );
     assert!(accuracy > 0.5, "accuracy {accuracy} is not well above chance");
 }
+
+#[test]
+fn episodes_hear_seeded_utterances_of_their_command_from_their_split() {
+    use onelab::speech::{episode_frames, listening_frames, Augment};
+    let corpus = Corpus::committed().unwrap();
+    let bank = MelFilterbank::new(MelConfig::default());
+    let listen = 12;
+    let commands = [0, 1, 2, 3, 0, 1];
+    let a = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 5).unwrap();
+    let b = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 5).unwrap();
+    let c = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 6).unwrap();
+    assert_eq!(a.len(), commands.len() * listen * 16);
+    assert_eq!(a, b, "the same seed picks the same utterances");
+    assert_ne!(a, c, "another seed picks others");
+    // Each episode's frames are those of some validation utterance of its command.
+    let per = listen * 16;
+    for (e, &cmd) in commands.iter().enumerate() {
+        let frames = &a[e * per..(e + 1) * per];
+        let found = corpus.utterances.iter().any(|u| {
+            u.text == corpus.commands[cmd]
+                && corpus.speaker(&u.speaker).split == Split::Validation
+                && listening_frames(&bank, &corpus.audio(u), listen) == frames
+        });
+        assert!(found, "episode {e} hears no validation utterance of its command");
+    }
+    let noisy = Augment { gain_db: 6.0, noise: 0.01, shift_ms: 100 };
+    let d = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &noisy, 5).unwrap();
+    assert_ne!(a, d, "augmentation changes the frames");
+    assert_eq!(
+        d,
+        episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &noisy, 5).unwrap(),
+        "and is seeded"
+    );
+}
+
+#[test]
+fn the_listening_phase_feeds_exactly_listen_frames_then_silence() {
+    use onelab::evolve::RolloutSpec;
+    use onelab::net::NetShape;
+    use onelab::world::{Corner, Maze, Task};
+    let shape = NetShape::for_maze(16, 8);
+    let maze = Maze::generate(5, 5, 0.5, 3);
+    let task = Task::corner(Corner::NorthEast, &maze);
+    let mut spec = RolloutSpec::random_starts(shape, maze, task, 2, 20, 1);
+    spec.listen = 7;
+    spec.frames = (0..2 * 7 * 16).map(|i| 1.0 + i as f32).collect();
+    for e in 0..2 {
+        for t in 0..20 {
+            let mut x = vec![9.0; shape.input()];
+            shape.write_input(&mut x, &[0.0; 6], spec.goal_frame(e, t), &[0.0; 3], None);
+            let goal = &x[6..22];
+            if t < 7 {
+                assert_eq!(goal, &spec.frames[(e * 7 + t) * 16..(e * 7 + t + 1) * 16], "episode {e} step {t}");
+            } else {
+                assert!(goal.iter().all(|&v| v == 0.0), "episode {e} step {t} should be silent");
+            }
+        }
+    }
+}

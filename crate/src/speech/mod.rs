@@ -3,7 +3,11 @@
 
 mod corpus;
 mod fft;
+mod goal;
 mod mel;
+mod wav;
 
 pub use corpus::{Corpus, Speaker, Split, Utterance};
+pub use goal::{episode_frames, listening_frames, Augment};
 pub use mel::{pool_frames, MelConfig, MelFilterbank};
+pub use wav::{parse_wav, prepare_recording, resample, trim_voiced, Audio};
