@@ -5,6 +5,8 @@
 //!     onelab bench rollout [--quick]  population-rollout env-steps/s, GPU beside CPU
 //!     onelab walk [--steps N]         ONE walking the default maze, one line per step
 //!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
+//!     onelab speech features F.wav    a recording's checks and log-mel frames
+//!     onelab bench speech             log-mel extraction time per second of audio
 
 use onelab::backend::Backend;
 use onelab::lifecycle::{WalkConfig, Walker};
@@ -22,6 +24,8 @@ fn main() {
         ["bench", "rollout", rest @ ..] => bench_rollout(rest),
         ["walk", rest @ ..] => walk(rest),
         ["evolve", rest @ ..] => evolve(rest),
+        ["speech", "features", rest @ ..] => speech_features(rest),
+        ["bench", "speech"] => bench_speech(),
         _ => Err(USAGE.to_string()),
     };
     if let Err(message) = result {
@@ -35,7 +39,10 @@ const USAGE: &str = "usage:
   onelab bench forward [--quick]   forward-pass throughput, GPU beside CPU
   onelab bench rollout [--quick]   population-rollout throughput, GPU beside CPU
   onelab walk [--steps N]          ONE walking the default maze
-  onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)";
+  onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
+  onelab speech features FILE.wav [--label COMMAND]
+                                   checks a recording and prints its log-mel frames
+  onelab bench speech              log-mel extraction time per second of audio";
 
 const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by evolution strategies
   --task T          ne, nw, se, sw, or a goal cell x,y            (default ne)
@@ -456,5 +463,54 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         std::fs::write(&path, saved.to_string()).map_err(|e| format!("cannot write {path}: {e}"))?;
         println!("wrote the copy to {path}");
     }
+    Ok(())
+}
+
+/// Reads a WAV file as a user's recording would be read: resampled to the corpus rate, trimmed
+/// to its voiced part and checked; then prints one line per log-mel frame.
+fn speech_features(rest: &[&str]) -> Result<(), String> {
+    use onelab::speech::{parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
+    let (path, label) = match rest {
+        [path] => (*path, None),
+        [path, "--label", label] => (*path, Some(*label)),
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    if let Some(label) = label {
+        let corpus = Corpus::committed()?;
+        if !corpus.commands.iter().any(|c| c == label) {
+            return Err(format!("unknown command label {label:?}: expected one of {}", corpus.commands.join(", ")));
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let config = MelConfig::default();
+    let audio = prepare_recording(&parse_wav(&bytes).map_err(|e| format!("{path}: {e}"))?, config.sample_rate)
+        .map_err(|e| format!("{path}: {e}"))?;
+    let bank = MelFilterbank::new(config);
+    println!("{path}: {:.2} s spoken", audio.samples.len() as f32 / audio.sample_rate as f32);
+    for frame in bank.frames(&audio.samples) {
+        println!("{}", frame.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(" "));
+    }
+    Ok(())
+}
+
+/// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
+fn bench_speech() -> Result<(), String> {
+    use onelab::speech::{Corpus, MelConfig, MelFilterbank};
+    let corpus = Corpus::committed()?;
+    let bank = MelFilterbank::new(MelConfig::default());
+    let audio: Vec<Vec<f32>> = corpus.utterances.iter().map(|u| corpus.audio(u)).collect();
+    let seconds: f64 = audio.iter().map(|a| a.len() as f64).sum::<f64>() / corpus.sample_rate as f64;
+    let per_pass = time_per_call(Duration::from_millis(1500), || {
+        for a in &audio {
+            std::hint::black_box(bank.frames(a));
+        }
+    });
+    println!("onelab bench speech: {} utterances, {seconds:.1} s of audio", audio.len());
+    println!("CPU: {} (one thread)", cpu_model());
+    println!(
+        "log-mel extraction: {:.3} ms per second of audio ({:.0}x real time)",
+        1000.0 * per_pass / seconds,
+        seconds / per_pass
+    );
     Ok(())
 }

@@ -179,3 +179,13 @@ impl Evolver {
         })
     }
 }
+
+/// Log-mel frames (`MelConfig::default()`, flat `[frame][band]`) of a WAV file's audio, read,
+/// resampled and trimmed as a user's recording is; bad files are refused with the reason.
+#[wasm_bindgen(js_name = wavFeatures)]
+pub fn wav_features(bytes: &[u8]) -> Result<Vec<f32>, JsValue> {
+    let config = crate::speech::MelConfig::default();
+    let audio = crate::speech::parse_wav(bytes).map_err(js_error)?;
+    let audio = crate::speech::prepare_recording(&audio, config.sample_rate).map_err(js_error)?;
+    Ok(crate::speech::MelFilterbank::new(config).frames(&audio.samples).concat())
+}
