@@ -1,6 +1,7 @@
 // The page: draws the maze and the agent from the worker's messages; all computing is in the worker.
 import { drawMaze } from './maze.js';
 import { evolvePanel } from './evolve.js';
+import { commandPanel } from './commands.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -102,6 +103,8 @@ const panel = worker && evolvePanel(worker, {
   onPath: animatePath,
 });
 
+const commands = worker && commandPanel(worker);
+
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
     case 'ready':
@@ -122,6 +125,15 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'evolve-error':
       panel.error(data.message);
+      break;
+    case 'corpus':
+      commands.catalogue(data.catalogue);
+      break;
+    case 'corpus-error':
+      commands.error(data.message);
+      break;
+    case 'heard':
+      commands.reply(data);
       break;
     case 'parity':
       showParity(data);

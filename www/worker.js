@@ -1,8 +1,10 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
 // To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults}, parity {report},
 // frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
-// evolve-done {}, error {message}. From the page: evolve {config, generations}, pause, resume.
-import init, { startLab, defaultEvolveConfig } from './pkg/onelab.js';
+// evolve-done {}, corpus {catalogue}, corpus-error {message}, heard {id, heard | message},
+// error {message}. From the page: evolve {config, generations}, pause, resume,
+// utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label}.
+import init, { startLab, defaultEvolveConfig, Speech } from './pkg/onelab.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}) => postMessage({ type, ...data });
@@ -10,6 +12,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (e) => (e && e.message) || String(e);
 
 let lab = null;
+let speech = null;
 let mode = 'walk'; // walk | evolve | paused | done
 let evolver = null;
 let generationsLeft = 0;
@@ -23,7 +26,32 @@ async function adapterLabel() {
   return `${name || 'an unnamed adapter'}${info.isFallbackAdapter ? ' (a software fallback adapter)' : ''}`;
 }
 
+// The command corpus, checked against its manifest's checksums.
+async function loadCorpus() {
+  try {
+    const [manifest, blob] = await Promise.all([
+      fetch('corpus/manifest.json').then((r) => (r.ok ? r.text() : Promise.reject(new Error(`manifest.json: HTTP ${r.status}`)))),
+      fetch('corpus/corpus.bin').then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`corpus.bin: HTTP ${r.status}`)))),
+    ]);
+    speech = new Speech(manifest, new Uint8Array(blob));
+    post('corpus', { catalogue: speech.catalogue() });
+  } catch (e) {
+    post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
+  }
+}
+
+function answer(id, work) {
+  try {
+    post('heard', { id, heard: work() });
+  } catch (e) {
+    post('heard', { id, message: text(e) });
+  }
+}
+
 onmessage = ({ data }) => {
+  if (data.type === 'utterance') return answer(data.id, () => speech.utterance(data.speaker, data.command));
+  if (data.type === 'recording') return answer(data.id, () => speech.recording(data.samples, data.rate, data.label));
+  if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
   if (!lab) return;
   if (data.type === 'evolve') {
     try {
@@ -80,6 +108,7 @@ async function main() {
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
   post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig() });
+  await loadCorpus();
   if (lab.backend === 'gpu') {
     try {
       post('parity', { report: await lab.parity(7, 64, 20) });

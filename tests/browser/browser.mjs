@@ -15,9 +15,10 @@ export async function startServer() {
   return server;
 }
 
-/** Opens the page in a fresh browser profile; collects console errors of the page and its worker. */
-export async function openPage(url, extraFlags, setup = async () => {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'onelab-chromium-'));
+/** Opens the page in a browser profile (a fresh one unless given; a given one is kept);
+ * collects console errors of the page and its worker. */
+export async function openPage(url, extraFlags, setup = async () => {}, keep = null) {
+  const profile = keep ?? mkdtempSync(join(tmpdir(), 'onelab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -34,7 +35,7 @@ export async function openPage(url, extraFlags, setup = async () => {}) {
   await page.goto(url);
   const close = async () => {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    if (!keep) rmSync(profile, { recursive: true, force: true });
   };
   return { page, errors, close };
 }

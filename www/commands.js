@@ -1,0 +1,157 @@
+// The command panel: pick a command and a speaker, hear it (WebAudio), see its log-mel
+// spectrogram; record your own utterance or import a WAV file, labelled by command, checked and
+// turned into features in the worker's wasm, and stored in IndexedDB as your own speaker.
+import { addRecording, countRecordings } from './store.js';
+
+const $ = (id) => document.getElementById(id);
+const MAX_RECORD_MS = 3500;
+
+export function commandPanel(worker) {
+  let next = 1;
+  const pending = new Map();
+  const ask = (message, transfer = []) => new Promise((resolve, reject) => {
+    const id = next++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ ...message, id }, transfer);
+  });
+  let audioContext = null;
+  const context = () => (audioContext ??= new AudioContext());
+
+  const status = (text, bad = false) => {
+    $('speech-status').textContent = text;
+    $('speech-status').className = bad ? 'error-line' : 'status-line';
+  };
+  const refreshCount = async () => {
+    const n = await countRecordings();
+    $('recording-count').textContent = String(n);
+    document.body.dataset.recordings = String(n);
+  };
+
+  function draw(heard) {
+    const canvas = $('spectrogram');
+    const ctx = canvas.getContext('2d');
+    const frames = heard.frames.length / heard.bands;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    if (!frames) return;
+    let lo = Infinity;
+    let hi = -Infinity;
+    heard.frames.forEach((v) => { lo = Math.min(lo, v); hi = Math.max(hi, v); });
+    const w = canvas.width / frames;
+    const h = canvas.height / heard.bands;
+    for (let f = 0; f < frames; f++) {
+      for (let b = 0; b < heard.bands; b++) {
+        const level = (heard.frames[f * heard.bands + b] - lo) / (hi - lo || 1);
+        ctx.fillStyle = `hsl(${240 - 200 * level}, 80%, ${20 + 55 * level}%)`;
+        ctx.fillRect(f * w, canvas.height - (b + 1) * h, Math.ceil(w), Math.ceil(h));
+      }
+    }
+    document.body.dataset.spectrogramFrames = String(frames);
+  }
+
+  function play(audio) {
+    const ctx = context();
+    const buffer = ctx.createBuffer(1, audio.length, 16000);
+    buffer.copyToChannel(Float32Array.from(audio), 0);
+    const source = ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(ctx.destination);
+    source.start();
+  }
+
+  async function store(heard, label, source) {
+    await addRecording({ label, source, audio: Float32Array.from(heard.audio), frames: Float32Array.from(heard.frames), bands: heard.bands, date: Date.now() });
+    draw(heard);
+    await refreshCount();
+    status(`Stored your "${label}" (${(heard.audio.length / 16000).toFixed(2)} s spoken) as your own speaker.`);
+  }
+
+  $('play').addEventListener('click', async () => {
+    try {
+      const heard = await ask({ type: 'utterance', speaker: $('speaker').value, command: $('command').value });
+      draw(heard);
+      play(heard.audio);
+      status(`"${$('command').value}" by ${$('speaker').value}: ${(heard.audio.length / 16000).toFixed(2)} s.`);
+    } catch (e) {
+      status(e.message, true);
+    }
+  });
+
+  let recorder = null;
+  $('record').addEventListener('click', async () => {
+    if (recorder) {
+      recorder.stop();
+      return;
+    }
+    const label = $('command').value;
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (e) {
+      const why = e.name === 'NotAllowedError' ? 'Microphone permission was denied: allow it in the site settings to record.'
+        : e.name === 'NotFoundError' || e.name === 'OverconstrainedError' ? 'No microphone was found.'
+        : `The microphone could not be opened: ${e.message}`;
+      status(why, true);
+      return;
+    }
+    const chunks = [];
+    recorder = new MediaRecorder(stream);
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    recorder.onstop = async () => {
+      stream.getTracks().forEach((track) => track.stop());
+      recorder = null;
+      $('record').textContent = 'Record';
+      try {
+        const decoded = await context().decodeAudioData(await new Blob(chunks).arrayBuffer());
+        const samples = decoded.getChannelData(0);
+        const heard = await ask({ type: 'recording', samples, rate: decoded.sampleRate, label });
+        await store(heard, label, 'microphone');
+      } catch (e) {
+        status(e.message, true);
+      }
+    };
+    recorder.start();
+    $('record').textContent = 'Stop';
+    status(`Recording "${label}"… (stops by itself after ${MAX_RECORD_MS / 1000} s)`);
+    setTimeout(() => recorder?.state === 'recording' && recorder.stop(), MAX_RECORD_MS);
+  });
+
+  $('import-wav').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    const label = $('command').value;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const heard = await ask({ type: 'wav', bytes, label }, [bytes.buffer]);
+      await store(heard, label, file.name);
+    } catch (e) {
+      status(`${file.name}: ${e.message}`, true);
+    }
+    event.target.value = '';
+  });
+
+  return {
+    catalogue({ commands, speakers }) {
+      $('command').replaceChildren(...commands.map((c) => new Option(c, c)));
+      const group = (split, title) => {
+        const g = document.createElement('optgroup');
+        g.label = title;
+        g.append(...speakers.filter((s) => s.split === split).map((s) => new Option(s.id, s.id)));
+        return g;
+      };
+      $('speaker').replaceChildren(group('train', 'training speakers'), group('validation', 'validation speakers'));
+      for (const id of ['play', 'record', 'import-wav']) $(id).disabled = false;
+      status(`${commands.length} commands by ${speakers.length} synthetic speakers.`);
+      refreshCount();
+    },
+    reply({ id, heard, message }) {
+      const waiting = pending.get(id);
+      pending.delete(id);
+      if (message !== undefined) waiting?.reject(new Error(message));
+      else waiting?.resolve(heard);
+    },
+    error(message) {
+      status(message, true);
+    },
+  };
+}
