@@ -35,6 +35,8 @@ fn small(task: &str) -> EvolveConfig {
         grow: 0,
         variance_scaled: false,
         perturbation: Perturbation::Regenerated,
+        listen: 0,
+        augment: Default::default(),
         seed: 1,
     }
 }
@@ -52,7 +54,7 @@ fn a_copy_learns_each_corner_of_a_small_maze_on_the_gpu() {
     for task in ["ne", "nw", "se", "sw"] {
         let config = small(task);
         let one = One::new(config.shape(), config.seed);
-        let mut evo = Evolution::new(config, &one, gpu_backend()).unwrap();
+        let mut evo = Evolution::new(config, &one, gpu_backend(), None).unwrap();
         let mut success = 0.0;
         let mut generations = 0;
         while generations < budget && success < 0.9 {
@@ -72,7 +74,7 @@ fn one_is_untouched_and_frozen_parameters_stay_bit_identical() {
     config.variance_scaled = true;
     let one = One::new(config.shape(), 5);
     let before = hash(&one.params);
-    let mut evo = Evolution::new(config, &one, gpu_backend()).unwrap();
+    let mut evo = Evolution::new(config, &one, gpu_backend(), None).unwrap();
     let frozen = evo.copy.frozen.clone().expect("grow freezes the copy");
     let start = evo.copy.one.params.clone();
     for _ in 0..4 {
@@ -97,7 +99,7 @@ fn invalid_settings_are_refused_by_name() {
     let refuse = |edit: &dyn Fn(&mut EvolveConfig), words: &[&str]| {
         let mut c = small("ne");
         edit(&mut c);
-        let err = Evolution::new(c, &one, RolloutBackend::Cpu).err().expect("should be refused");
+        let err = Evolution::new(c, &one, RolloutBackend::Cpu, None).err().expect("should be refused");
         for w in words {
             assert!(err.contains(w), "{err:?} should mention {w:?}");
         }
@@ -123,11 +125,32 @@ fn gpu_and_cpu_evolutions_agree_generation_by_generation() {
     // agrees between the paths (up to rare logit ties), so both paths evolve alike.
     let config = small("nw");
     let one = One::new(config.shape(), 2);
-    let mut gpu_evo = Evolution::new(config.clone(), &one, gpu_backend()).unwrap();
-    let mut cpu_evo = Evolution::new(config, &one, RolloutBackend::Cpu).unwrap();
+    let mut gpu_evo = Evolution::new(config.clone(), &one, gpu_backend(), None).unwrap();
+    let mut cpu_evo = Evolution::new(config, &one, RolloutBackend::Cpu, None).unwrap();
     for _ in 0..3 {
         let g = pollster::block_on(gpu_evo.generation()).unwrap();
         let c = pollster::block_on(cpu_evo.generation()).unwrap();
         assert!((g.mean - c.mean).abs() < 1e-3, "mean fitness {} vs {}", g.mean, c.mean);
     }
+}
+
+#[test]
+fn copies_can_hear_the_command_while_they_evolve() {
+    use onelab::speech::Corpus;
+    let corpus = std::rc::Rc::new(Corpus::committed().unwrap());
+    let mut config = small("se");
+    config.listen = 8;
+    let one = One::new(config.shape(), 3);
+    let mut heard = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, Some(corpus.clone())).unwrap();
+    let mut silent = Evolution::new(small("se"), &one, RolloutBackend::Cpu, None).unwrap();
+    let a = pollster::block_on(heard.generation()).unwrap();
+    let b = pollster::block_on(silent.generation()).unwrap();
+    assert_ne!(a.mean, b.mean, "the spoken command reaches the copies' goal input");
+    pollster::block_on(heard.evaluate()).unwrap();
+
+    let err = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, None).err().unwrap();
+    assert!(err.contains("needs the command corpus"), "{err}");
+    config.task = "2,3".into();
+    let err = Evolution::new(config, &one, RolloutBackend::Cpu, Some(corpus)).err().unwrap();
+    assert!(err.contains("no spoken command"), "{err}");
 }

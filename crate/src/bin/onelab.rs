@@ -63,6 +63,7 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --grow K          freeze the copy, add K units, evolve only those
   --variance        scale mutation sizes by weight variance (3.12)
   --sampled         sample actions from the softmax (default argmax)
+  --listen L        the first L steps of each episode feed the spoken command (default 0)
   --materialise     always materialise perturbed weights (default: when they fit)
   --regenerate      always regenerate perturbed weights inside the rollout kernel
   --cpu             run rollouts on the CPU reference path
@@ -377,6 +378,9 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     if let Some(v) = args.value("--openings")? {
         c.extra_openings = v;
     }
+    if let Some(v) = args.value("--listen")? {
+        c.listen = v;
+    }
     if let Some(v) = args.value("--maze-seed")? {
         c.maze_seed = v;
     }
@@ -415,7 +419,8 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
     };
     let one = One::new(c.shape(), c.seed);
-    let mut evo = Evolution::new(c.clone(), &one, backend)?;
+    let corpus = if c.listen > 0 { Some(std::rc::Rc::new(onelab::speech::Corpus::committed()?)) } else { None };
+    let mut evo = Evolution::new(c.clone(), &one, backend, corpus)?;
     println!(
         "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
         evo.task.name,

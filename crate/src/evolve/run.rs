@@ -3,8 +3,10 @@ use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightSt
 use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
 use crate::rng::hash2;
+use crate::speech::{episode_frames, Augment, Corpus, MelConfig, MelFilterbank, Split};
 use crate::world::{Corner, GoalRegion, Maze, Task};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// Everything that defines one copy's evolution on one task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,6 +33,12 @@ pub struct EvolveConfig {
     /// Scale each parameter's mutation size by its weight-variance statistics (3.12).
     pub variance_scaled: bool,
     pub perturbation: Perturbation,
+    /// Listening steps: each episode's first `listen` steps feed the task's spoken command to the
+    /// goal input, one log-mel frame per step (training speakers while evolving, validation
+    /// speakers in `evaluate`). The agent acts during them as during any step: a copy is free to
+    /// ignore what it hears (paper 3.8). 0 keeps the goal input silent.
+    pub listen: usize,
+    pub augment: Augment,
     pub seed: u32,
 }
 
@@ -57,6 +65,8 @@ impl Default for EvolveConfig {
             grow: 0,
             variance_scaled: false,
             perturbation: Perturbation::Auto,
+            listen: 0,
+            augment: Augment::default(),
             seed: 1,
         }
     }
@@ -110,7 +120,19 @@ impl EvolveConfig {
         if self.step_limit == 0 {
             return Err("step limit must be at least 1".into());
         }
-        self.task(&self.maze())?;
+        let task = self.task(&self.maze())?;
+        if self.listen > 0 {
+            if Corner::parse(&task.name).is_err() {
+                return Err(format!("task {:?} has no spoken command: listening needs a corner task", task.name));
+            }
+            if self.goal != MelConfig::default().bands {
+                return Err(format!(
+                    "listening feeds {} log-mel bands, but the goal input has {}",
+                    MelConfig::default().bands,
+                    self.goal
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -154,6 +176,8 @@ pub struct GenerationReport {
 /// A copy of ONE evolving on one task. ONE itself is only read, when the copy is made.
 pub struct Evolution {
     pub config: EvolveConfig,
+    /// The corpus and filterbank when the episodes listen to spoken commands.
+    speech: Option<(Rc<Corpus>, MelFilterbank)>,
     pub maze: Maze,
     pub task: Task,
     pub copy: Copy,
@@ -164,7 +188,13 @@ pub struct Evolution {
 }
 
 impl Evolution {
-    pub fn new(config: EvolveConfig, one: &One, backend: RolloutBackend) -> Result<Evolution, String> {
+    /// `corpus` is needed when the settings listen (`listen > 0`).
+    pub fn new(
+        config: EvolveConfig,
+        one: &One,
+        backend: RolloutBackend,
+        corpus: Option<Rc<Corpus>>,
+    ) -> Result<Evolution, String> {
         config.validate()?;
         if one.shape != config.shape() {
             return Err(format!("ONE has shape {:?}, the settings ask for {:?}", one.shape, config.shape()));
@@ -177,18 +207,33 @@ impl Evolution {
         }
         let strategy = config.strategy.build(copy.one.params.clone(), config.seed);
         let stats = WeightStats::new(copy.one.params.len());
-        Ok(Evolution { config, maze, task, copy, stats, strategy, backend, generation: 0 })
+        let speech = match (config.listen, corpus) {
+            (0, _) => None,
+            (_, Some(corpus)) => Some((corpus, MelFilterbank::new(MelConfig::default()))),
+            (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
+        };
+        Ok(Evolution { config, speech, maze, task, copy, stats, strategy, backend, generation: 0 })
     }
 
-    fn spec(&self, episodes: Vec<usize>) -> RolloutSpec {
+    /// Episodes from `starts`; when listening, each hears the task's command from `split`.
+    fn spec(&self, starts: Vec<usize>, split: Split) -> Result<RolloutSpec, String> {
         let c = &self.config;
         let mut spec =
             RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), 0, c.step_limit, 0);
-        spec.starts = episodes;
+        spec.starts = starts;
         if c.sampled_actions {
             spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
         }
-        spec
+        if let Some((corpus, bank)) = &self.speech {
+            let text = Corner::parse(&self.task.name)?.command();
+            let command =
+                corpus.commands.iter().position(|t| t == text).ok_or_else(|| format!("the corpus has no {text:?}"))?;
+            let seed = hash2(c.seed ^ 0x115e, self.generation as u32 ^ ((split == Split::Validation) as u32) << 31);
+            spec.listen = c.listen;
+            spec.frames =
+                episode_frames(corpus, bank, &vec![command; spec.episodes()], split, c.listen, &c.augment, seed)?;
+        }
+        Ok(spec)
     }
 
     /// One generation: ask, roll out every member, record the weight statistics, tell.
@@ -217,7 +262,7 @@ impl Evolution {
             .starts
         };
         let episodes = starts.len();
-        let spec = self.spec(starts);
+        let spec = self.spec(starts, Split::Train)?;
         let result = self.backend.run(&pop, &spec, c.perturbation, true).await?;
         let fitness = result.member_fitness();
         self.strategy.tell(&fitness)?;
@@ -256,7 +301,7 @@ impl Evolution {
         let n = self.copy.one.params.len();
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
-        let mut spec = self.spec(self.free_cells());
+        let mut spec = self.spec(self.free_cells(), Split::Validation)?;
         spec.action = ActionChoice::Argmax;
         Ok(self.backend.run(&pop, &spec, Perturbation::Regenerated, false).await?.success_rate())
     }

@@ -147,7 +147,7 @@ impl Lab {
             Some(ctx) => crate::evolve::RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
             None => crate::evolve::RolloutBackend::Cpu,
         };
-        let evolution = crate::evolve::Evolution::new(config, &one, backend).map_err(js_error)?;
+        let evolution = crate::evolve::Evolution::new(config, &one, backend, None).map_err(js_error)?;
         Ok(Evolver { evolution: Rc::new(RefCell::new(evolution)) })
     }
 }

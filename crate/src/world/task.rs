@@ -36,6 +36,16 @@ impl Corner {
         }
     }
 
+    /// The spoken command for this corner, as the corpus says it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Corner::NorthEast => "north east",
+            Corner::NorthWest => "north west",
+            Corner::SouthEast => "south east",
+            Corner::SouthWest => "south west",
+        }
+    }
+
     /// Parses "ne", "nw", "se" or "sw"; the error names what was given and what is allowed.
     pub fn parse(code: &str) -> Result<Corner, String> {
         Corner::ALL
