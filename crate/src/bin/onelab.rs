@@ -337,6 +337,7 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             "--openings",
             "--maze-seed",
             "--steps",
+            "--listen",
             "--grow",
             "--seed",
             "--out",
