@@ -12,11 +12,12 @@
 //   2 perturbed  storage, read        [member][n] when r.materialised == 1 (else unused)
 //   3 world      storage, read        u32 words: [obs table: cell x obs (f32 bits) | walls per
 //                                     cell (bits N1 E2 S4 W8) | start cell per episode |
-//                                     goal frames: episode x listen x goal (f32 bits)]
+//                                     utterance heard per episode]
 //   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, 0;
 //                                     then [agent][step] actions taken (when scripted, read
 //                                     first), 255 after the episode's end. agent = m * E + e
 //   5 state      storage, read_write  [agent][3][hidden]: two hidden-state slots and the cell
+//   6 utterances storage, read        [utterance][listen][goal] goal-input frames, uploaded once
 //
 // Work split: one workgroup of 16 x 16 invocations per (member, tile of 16 episodes); dispatch
 // (P, ceil(E / 16), 1). The workgroup runs all T steps of its episodes. Per step: invocation
@@ -51,7 +52,7 @@ struct Rollout {
     goal_y1: u32,
     off_walls: u32,
     off_starts: u32,
-    off_frames: u32,
+    off_heard: u32,
     off_actions: u32,
     goal_reward: f32,
     bump_reward: f32,
@@ -65,6 +66,7 @@ struct Rollout {
 @group(0) @binding(3) var<storage, read> world: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<u32>;
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;
+@group(0) @binding(6) var<storage, read> utterances: array<f32>;
 
 const TILE: u32 = 16u;
 const ACTIONS: u32 = 5u;
@@ -133,7 +135,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
             for (var j = 0u; j < r.goal; j++) {
                 var v = 0.0;
                 if (t < r.listen) {
-                    v = bitcast<f32>(world[r.off_frames + (episode * r.listen + t) * r.goal + j]);
+                    v = utterances[(world[r.off_heard + episode] * r.listen + t) * r.goal + j];
                 }
                 xin[e_local][r.obs + j] = v;
             }

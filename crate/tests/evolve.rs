@@ -137,11 +137,11 @@ fn gpu_and_cpu_evolutions_agree_generation_by_generation() {
 #[test]
 fn copies_can_hear_the_command_while_they_evolve() {
     use onelab::speech::Corpus;
-    let corpus = std::rc::Rc::new(Corpus::committed().unwrap());
+    let corpus = Corpus::committed().unwrap();
     let mut config = small("se");
     config.listen = 8;
     let one = One::new(config.shape(), 3);
-    let mut heard = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, Some(corpus.clone())).unwrap();
+    let mut heard = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, Some(&corpus)).unwrap();
     let mut silent = Evolution::new(small("se"), &one, RolloutBackend::Cpu, None).unwrap();
     let a = pollster::block_on(heard.generation()).unwrap();
     let b = pollster::block_on(silent.generation()).unwrap();
@@ -151,6 +151,6 @@ fn copies_can_hear_the_command_while_they_evolve() {
     let err = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, None).err().unwrap();
     assert!(err.contains("needs the command corpus"), "{err}");
     config.task = "2,3".into();
-    let err = Evolution::new(config, &one, RolloutBackend::Cpu, Some(corpus)).err().unwrap();
+    let err = Evolution::new(config, &one, RolloutBackend::Cpu, Some(&corpus)).err().unwrap();
     assert!(err.contains("no spoken command"), "{err}");
 }

@@ -128,11 +128,13 @@ fn sampled_actions_and_goal_frames_reach_the_kernel() {
     s.action = ActionChoice::Argmax;
     s.listen = 4;
     let mut rng = Rng::new(12);
-    s.frames = (0..s.episodes() * s.listen * shape.goal).map(|_| rng.symmetric(3.0)).collect();
+    // Three utterances in the table; episodes hear them in turn.
+    s.utterances = std::sync::Arc::new((0..3 * s.listen * shape.goal).map(|_| rng.symmetric(3.0)).collect());
+    s.heard = (0..s.episodes() as u32).map(|e| e % 3).collect();
     let heard = pollster::block_on(rollout.run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
     let cpu_heard = cpu::rollout(&pop, &s);
     assert!(agreement(&heard, &cpu_heard, s.step_limit) >= 0.95);
-    s.frames.iter_mut().for_each(|v| *v = 0.0);
+    s.utterances = std::sync::Arc::new(vec![0.0; 3 * s.listen * shape.goal]);
     let quiet = cpu::rollout(&pop, &s);
     assert_ne!(cpu_heard.actions, quiet.actions, "goal frames must change behaviour");
 }

@@ -148,37 +148,32 @@ fn a_simple_classifier_separates_commands_on_validation_speakers() {
 }
 
 #[test]
-fn episodes_hear_seeded_utterances_of_their_command_from_their_split() {
-    use onelab::speech::{episode_frames, listening_frames, Augment};
+fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
+    use onelab::speech::{listening_frames, utterance_table, Augment};
     let corpus = Corpus::committed().unwrap();
     let bank = MelFilterbank::new(MelConfig::default());
     let listen = 12;
-    let commands = [0, 1, 2, 3, 0, 1];
-    let a = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 5).unwrap();
-    let b = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 5).unwrap();
-    let c = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &Augment::default(), 6).unwrap();
-    assert_eq!(a.len(), commands.len() * listen * 16);
-    assert_eq!(a, b, "the same seed picks the same utterances");
-    assert_ne!(a, c, "another seed picks others");
-    // Each episode's frames are those of some validation utterance of its command.
     let per = listen * 16;
-    for (e, &cmd) in commands.iter().enumerate() {
-        let frames = &a[e * per..(e + 1) * per];
-        let found = corpus.utterances.iter().any(|u| {
-            u.text == corpus.commands[cmd]
-                && corpus.speaker(&u.speaker).split == Split::Validation
-                && listening_frames(&bank, &corpus.audio(u), listen) == frames
-        });
-        assert!(found, "episode {e} hears no validation utterance of its command");
+    let (table, rows) =
+        utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &Augment::default(), 1, 5).unwrap();
+    let said: Vec<_> = corpus
+        .utterances
+        .iter()
+        .filter(|u| u.text == "north west" && corpus.speaker(&u.speaker).split == Split::Validation)
+        .collect();
+    assert_eq!(rows, said.len());
+    assert_eq!(table.len(), rows * per);
+    for (row, u) in said.iter().enumerate() {
+        assert_eq!(&table[row * per..(row + 1) * per], listening_frames(&bank, &corpus.audio(u), listen).as_slice());
     }
     let noisy = Augment { gain_db: 6.0, noise: 0.01, shift_ms: 100 };
-    let d = episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &noisy, 5).unwrap();
-    assert_ne!(a, d, "augmentation changes the frames");
-    assert_eq!(
-        d,
-        episode_frames(&corpus, &bank, &commands, Split::Validation, listen, &noisy, 5).unwrap(),
-        "and is seeded"
-    );
+    let (a, n) = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
+    let (b, _) = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
+    assert_eq!(n, 3 * rows);
+    assert_eq!(a, b, "augmentation is seeded");
+    assert_ne!(&a[..per], &a[per..2 * per], "the copies differ");
+    let err = utterance_table(&corpus, &bank, "up", Split::Train, listen, &noisy, 1, 5).unwrap_err();
+    assert!(err.contains("\"up\""), "{err}");
 }
 
 #[test]
@@ -191,14 +186,16 @@ fn the_listening_phase_feeds_exactly_listen_frames_then_silence() {
     let task = Task::corner(Corner::NorthEast, &maze);
     let mut spec = RolloutSpec::random_starts(shape, maze, task, 2, 20, 1);
     spec.listen = 7;
-    spec.frames = (0..2 * 7 * 16).map(|i| 1.0 + i as f32).collect();
+    spec.utterances = std::sync::Arc::new((0..3 * 7 * 16).map(|i| 1.0 + i as f32).collect());
+    spec.heard = vec![2, 0];
     for e in 0..2 {
         for t in 0..20 {
             let mut x = vec![9.0; shape.input()];
             shape.write_input(&mut x, &[0.0; 6], spec.goal_frame(e, t), &[0.0; 3], None);
             let goal = &x[6..22];
             if t < 7 {
-                assert_eq!(goal, &spec.frames[(e * 7 + t) * 16..(e * 7 + t + 1) * 16], "episode {e} step {t}");
+                let u = spec.heard[e] as usize;
+                assert_eq!(goal, &spec.utterances[(u * 7 + t) * 16..(u * 7 + t + 1) * 16], "episode {e} step {t}");
             } else {
                 assert!(goal.iter().all(|&v| v == 0.0), "episode {e} step {t} should be silent");
             }

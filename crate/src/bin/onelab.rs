@@ -420,8 +420,8 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
     };
     let one = One::new(c.shape(), c.seed);
-    let corpus = if c.listen > 0 { Some(std::rc::Rc::new(onelab::speech::Corpus::committed()?)) } else { None };
-    let mut evo = Evolution::new(c.clone(), &one, backend, corpus)?;
+    let corpus = if c.listen > 0 { Some(onelab::speech::Corpus::committed()?) } else { None };
+    let mut evo = Evolution::new(c.clone(), &one, backend, corpus.as_ref())?;
     println!(
         "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
         evo.task.name,

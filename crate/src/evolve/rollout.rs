@@ -1,6 +1,7 @@
 use crate::net::NetShape;
 use crate::rng::{hash2, Rng};
 use crate::world::{Maze, Task};
+use std::sync::Arc;
 
 /// How a rollout picks actions from ONE's logits.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,10 +24,14 @@ pub struct RolloutSpec {
     /// Start cell index per episode; their number is the episodes per member.
     pub starts: Vec<usize>,
     pub step_limit: usize,
-    /// Listening steps: for t < listen the goal input is `frames[episode][t]`, then silence.
+    /// Listening steps: for t < listen the goal input is frame t of the utterance the episode
+    /// hears, then silence.
     pub listen: usize,
-    /// `[episode][listen][goal]` goal-input frames.
-    pub frames: Vec<f32>,
+    /// Goal-input frames of every utterance an episode may hear, `[utterance][listen][goal]`.
+    /// Shared, so that the GPU path uploads it once and again only when it is replaced.
+    pub utterances: Arc<Vec<f32>>,
+    /// The utterance each episode hears, an index into `utterances` (empty when silent).
+    pub heard: Vec<u32>,
     pub action: ActionChoice,
 }
 
@@ -69,7 +74,8 @@ impl RolloutSpec {
             starts,
             step_limit,
             listen: 0,
-            frames: Vec::new(),
+            utterances: Arc::new(Vec::new()),
+            heard: Vec::new(),
             action: ActionChoice::Argmax,
         }
     }
@@ -81,7 +87,8 @@ impl RolloutSpec {
     /// The goal-input frame of `episode` at step `t`, or None when silent.
     pub fn goal_frame(&self, episode: usize, t: usize) -> Option<&[f32]> {
         let g = self.shape.goal;
-        (t < self.listen).then(|| &self.frames[(episode * self.listen + t) * g..(episode * self.listen + t + 1) * g])
+        let at = (self.heard.get(episode).copied().unwrap_or(0) as usize * self.listen + t) * g;
+        (t < self.listen).then(|| &self.utterances[at..at + g])
     }
 
     /// The uniform number that samples member `m`'s action in `episode` at step `t`.
@@ -96,8 +103,17 @@ impl RolloutSpec {
         if self.step_limit == 0 {
             return Err("step limit must be at least 1".into());
         }
-        if self.frames.len() != self.episodes() * self.listen * self.shape.goal {
-            return Err(format!("goal frames hold {} values, expected episodes x listen x goal", self.frames.len()));
+        if self.listen > 0 {
+            let per = self.listen * self.shape.goal;
+            let count = self.utterances.len() / per.max(1);
+            if self.utterances.len() != count * per || self.heard.len() != self.episodes() {
+                return Err(
+                    "listening needs [utterance][listen][goal] frames and one heard utterance per episode".into()
+                );
+            }
+            if let Some(u) = self.heard.iter().find(|&&u| u as usize >= count) {
+                return Err(format!("an episode hears utterance {u}, but only {count} are given"));
+            }
         }
         if let ActionChoice::Scripted(a) = &self.action {
             if a.len() != members * self.episodes() * self.step_limit {

@@ -2,11 +2,11 @@ use super::strategy::{MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
 use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats};
 use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
-use crate::rng::hash2;
-use crate::speech::{episode_frames, Augment, Corpus, MelConfig, MelFilterbank, Split};
+use crate::rng::{hash2, Rng};
+use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
 use crate::world::{Corner, GoalRegion, Maze, Task};
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Everything that defines one copy's evolution on one task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -176,8 +176,9 @@ pub struct GenerationReport {
 /// A copy of ONE evolving on one task. ONE itself is only read, when the copy is made.
 pub struct Evolution {
     pub config: EvolveConfig,
-    /// The corpus and filterbank when the episodes listen to spoken commands.
-    speech: Option<(Rc<Corpus>, MelFilterbank)>,
+    /// When episodes listen: the goal-input frames of the task's command by training and by
+    /// validation speakers, with their row counts.
+    speech: Option<[(Arc<Vec<f32>>, usize); 2]>,
     pub maze: Maze,
     pub task: Task,
     pub copy: Copy,
@@ -193,7 +194,7 @@ impl Evolution {
         config: EvolveConfig,
         one: &One,
         backend: RolloutBackend,
-        corpus: Option<Rc<Corpus>>,
+        corpus: Option<&Corpus>,
     ) -> Result<Evolution, String> {
         config.validate()?;
         if one.shape != config.shape() {
@@ -209,7 +210,20 @@ impl Evolution {
         let stats = WeightStats::new(copy.one.params.len());
         let speech = match (config.listen, corpus) {
             (0, _) => None,
-            (_, Some(corpus)) => Some((corpus, MelFilterbank::new(MelConfig::default()))),
+            (_, Some(corpus)) => {
+                let bank = MelFilterbank::new(MelConfig::default());
+                let command = Corner::parse(&task.name)?.command();
+                let copies = if config.augment == Augment::default() { 1 } else { 4 };
+                let table = |split, seed| -> Result<(Arc<Vec<f32>>, usize), String> {
+                    let (frames, rows) =
+                        utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
+                    Ok((Arc::new(frames), rows))
+                };
+                Some([
+                    table(Split::Train, hash2(config.seed, 0x7a1))?,
+                    table(Split::Validation, hash2(config.seed, 0x7a2))?,
+                ])
+            }
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
         Ok(Evolution { config, speech, maze, task, copy, stats, strategy, backend, generation: 0 })
@@ -224,14 +238,13 @@ impl Evolution {
         if c.sampled_actions {
             spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
         }
-        if let Some((corpus, bank)) = &self.speech {
-            let text = Corner::parse(&self.task.name)?.command();
-            let command =
-                corpus.commands.iter().position(|t| t == text).ok_or_else(|| format!("the corpus has no {text:?}"))?;
-            let seed = hash2(c.seed ^ 0x115e, self.generation as u32 ^ ((split == Split::Validation) as u32) << 31);
+        if let Some(tables) = &self.speech {
+            let validation = split == Split::Validation;
+            let (table, rows) = &tables[validation as usize];
+            let mut rng = Rng::new(hash2(c.seed ^ 0x115e, self.generation as u32 ^ (validation as u32) << 31));
             spec.listen = c.listen;
-            spec.frames =
-                episode_frames(corpus, bank, &vec![command; spec.episodes()], split, c.listen, &c.augment, seed)?;
+            spec.utterances = table.clone();
+            spec.heard = (0..spec.episodes()).map(|_| rng.below(*rows) as u32).collect();
         }
         Ok(spec)
     }

@@ -5,6 +5,7 @@ use crate::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec};
 use crate::world::{Episode, BUMP_REWARD, GOAL_REWARD, OBS_LEN, STEP_REWARD};
 use bytemuck::{Pod, Zeroable};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 const ROLLOUT_WGSL: &str = include_str!("../../../shaders/rollout.wgsl");
 const PERTURB_WGSL: &str = include_str!("../../../shaders/perturb.wgsl");
@@ -54,7 +55,7 @@ struct RolloutUniform {
     goal_y1: u32,
     off_walls: u32,
     off_starts: u32,
-    off_frames: u32,
+    off_heard: u32,
     off_actions: u32,
     goal_reward: f32,
     bump_reward: f32,
@@ -93,6 +94,8 @@ pub struct Rollout {
     rollout_layout: wgpu::BindGroupLayout,
     perturb_layout: wgpu::BindGroupLayout,
     buffers: Option<Buffers>,
+    /// The goal-input frames last uploaded, kept until a spec brings another table.
+    utterances: Option<(Arc<Vec<f32>>, wgpu::Buffer)>,
 }
 
 impl Rollout {
@@ -107,6 +110,7 @@ impl Rollout {
                 storage(3, true),
                 storage(4, false),
                 storage(5, false),
+                storage(6, true),
             ],
         });
         let perturb_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -124,6 +128,7 @@ impl Rollout {
             rollout_layout,
             perturb_layout,
             buffers: None,
+            utterances: None,
         }
     }
 
@@ -238,7 +243,7 @@ impl Rollout {
         }
         let maze = &spec.maze;
         let cells = maze.walls.len();
-        let mut world: Vec<u32> = Vec::with_capacity(cells * (OBS_LEN + 1) + e + spec.frames.len());
+        let mut world: Vec<u32> = Vec::with_capacity(cells * (OBS_LEN + 1) + 2 * e);
         for c in 0..cells {
             let (x, y) = maze.xy(c);
             world.extend(Episode::at(x, y, 1).observe(maze).iter().map(|v| v.to_bits()));
@@ -247,8 +252,8 @@ impl Rollout {
         world.extend(maze.walls.iter().map(|&w| w as u32));
         let off_starts = world.len();
         world.extend(spec.starts.iter().map(|&s| s as u32));
-        let off_frames = world.len();
-        world.extend(spec.frames.iter().map(|v| v.to_bits()));
+        let off_heard = world.len();
+        world.extend((0..e).map(|i| spec.heard.get(i).copied().unwrap_or(0)));
 
         let materialise = match mode {
             Perturbation::Regenerated => false,
@@ -288,7 +293,7 @@ impl Rollout {
             goal_y1: g.y1 as u32,
             off_walls: off_walls as u32,
             off_starts: off_starts as u32,
-            off_frames: off_frames as u32,
+            off_heard: off_heard as u32,
             off_actions: (p * e * 4) as u32,
             goal_reward: GOAL_REWARD,
             bump_reward: BUMP_REWARD,
@@ -296,6 +301,18 @@ impl Rollout {
             _pad: 0,
         };
 
+        if !self.utterances.as_ref().is_some_and(|(table, _)| Arc::ptr_eq(table, &spec.utterances)) {
+            self.check_fits("utterances", spec.utterances.len())?;
+            use wgpu::util::DeviceExt;
+            let contents: &[u8] =
+                if spec.utterances.is_empty() { &[0; 4] } else { bytemuck::cast_slice(&spec.utterances) };
+            let buffer = self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("utterances"),
+                contents,
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+            self.utterances = Some((spec.utterances.clone(), buffer));
+        }
         self.buffers(pop, spec, world.len(), materialise)?;
         let b = self.buffers.as_ref().expect("allocated above");
         let q = &self.ctx.queue;
@@ -317,10 +334,11 @@ impl Rollout {
                 &dummy
             }
         };
+        let utterances = &self.utterances.as_ref().expect("uploaded above").1;
         let group = shader::bind(
             &self.ctx,
             &self.rollout_layout,
-            &[&b.uniform, &b.params, perturbed, &b.world, &b.out, &b.state],
+            &[&b.uniform, &b.params, perturbed, &b.world, &b.out, &b.state, utterances],
         );
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());

@@ -39,30 +39,33 @@ pub fn listening_frames(bank: &MelFilterbank, audio: &[f32], listen: usize) -> V
     out
 }
 
-/// For each episode's command (an index into `corpus.commands`), an utterance of that command by
-/// a speaker of `split`, drawn with a generator seeded by `seed`, augmented, and turned into
-/// listening frames: `[episode][listen][band]`, ready for `RolloutSpec::frames`.
-pub fn episode_frames(
+/// Goal-input frames of every utterance of `command` by speakers of `split`, each in `copies`
+/// versions augmented with a generator seeded by `seed` (with the default `Augment` the copies
+/// are identical, so pass 1): `[utterance][listen][band]` flat, and how many rows it holds.
+/// Episodes then only choose a row, and the table is uploaded to the GPU once.
+#[allow(clippy::too_many_arguments)]
+pub fn utterance_table(
     corpus: &Corpus,
     bank: &MelFilterbank,
-    commands: &[usize],
+    command: &str,
     split: Split,
     listen: usize,
     augment: &Augment,
+    copies: usize,
     seed: u32,
-) -> Result<Vec<f32>, String> {
-    let mut rng = Rng::new(seed);
-    let mut out = Vec::with_capacity(commands.len() * listen * bank.config().bands);
-    for &c in commands {
-        let text = corpus.commands.get(c).ok_or_else(|| format!("command {c} is not in the corpus"))?;
-        let choices: Vec<_> =
-            corpus.utterances.iter().filter(|u| &u.text == text && corpus.speaker(&u.speaker).split == split).collect();
-        if choices.is_empty() {
-            return Err(format!("no {split:?} speaker says {text:?}"));
-        }
-        let u = choices[rng.below(choices.len())];
-        let audio = augment.apply(&corpus.audio(u), corpus.sample_rate, &mut rng);
-        out.extend(listening_frames(bank, &audio, listen));
+) -> Result<(Vec<f32>, usize), String> {
+    let utterances: Vec<_> =
+        corpus.utterances.iter().filter(|u| u.text == command && corpus.speaker(&u.speaker).split == split).collect();
+    if utterances.is_empty() {
+        return Err(format!("no {split:?} speaker says {command:?}"));
     }
-    Ok(out)
+    let mut rng = Rng::new(seed);
+    let mut table = Vec::with_capacity(utterances.len() * copies * listen * bank.config().bands);
+    for u in &utterances {
+        let clean = corpus.audio(u);
+        for _ in 0..copies {
+            table.extend(listening_frames(bank, &augment.apply(&clean, corpus.sample_rate, &mut rng), listen));
+        }
+    }
+    Ok((table, utterances.len() * copies))
 }

@@ -8,6 +8,6 @@ mod mel;
 mod wav;
 
 pub use corpus::{Corpus, Speaker, Split, Utterance};
-pub use goal::{episode_frames, listening_frames, Augment};
+pub use goal::{listening_frames, utterance_table, Augment};
 pub use mel::{pool_frames, MelConfig, MelFilterbank};
 pub use wav::{parse_wav, prepare_recording, resample, trim_voiced, Audio};
