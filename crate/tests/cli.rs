@@ -96,3 +96,69 @@ fn walk_moves_the_agent() {
         out.lines().filter_map(|l| l.split(" at ").nth(1)).map(|r| r.split(" action").next().unwrap()).collect();
     assert!(cells.len() > 2, "{out}");
 }
+
+#[test]
+fn evolve_evaluates_with_external_recordings() {
+    // A recording of "south west" made from the corpus's first validation speaker, as a user's
+    // WAV file would arrive: 44.1 kHz stereo 16-bit.
+    let corpus = onelab::speech::Corpus::committed().unwrap();
+    let u = corpus.utterances.iter().find(|u| u.text == "south west" && u.speaker.ends_with("+m4")).unwrap();
+    let audio =
+        onelab::speech::resample(&onelab::speech::Audio { sample_rate: 16_000, samples: corpus.audio(u) }, 44_100);
+    let mut data = Vec::new();
+    for v in &audio.samples {
+        let s = ((v * 32767.0) as i16).to_le_bytes();
+        data.extend_from_slice(&s);
+        data.extend_from_slice(&s);
+    }
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    for v in [16u32, 0x0002_0001, 44_100, 44_100 * 4, 0x0010_0004] {
+        wav.extend_from_slice(&v.to_le_bytes());
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    let path = std::env::temp_dir().join(format!("onelab-sw-{}.wav", std::process::id()));
+    std::fs::write(&path, &wav).unwrap();
+    let file = path.to_str().unwrap();
+    let base = [
+        "evolve",
+        "--cpu",
+        "--task",
+        "sw",
+        "--maze",
+        "5",
+        "--hidden",
+        "8",
+        "--population",
+        "8",
+        "--episodes",
+        "2",
+        "--steps",
+        "12",
+        "--generations",
+        "1",
+    ];
+    let with = |extra: &[&str]| {
+        let mut all = base.to_vec();
+        all.extend_from_slice(extra);
+        onelab(&all)
+    };
+    let spec = format!("south west={file}");
+    let (ok, out, err) = with(&["--listen", "6", "--eval-wav", &spec]);
+    assert!(ok, "{err}");
+    assert!(out.contains("mean policy with your 1 recording(s)"), "{out}");
+    let (ok, _, err) = with(&["--eval-wav", &spec]);
+    assert!(!ok && err.contains("needs --listen"), "{err}");
+    let (ok, _, err) = with(&["--listen", "6", "--eval-wav", &format!("north east={file}")]);
+    assert!(!ok && err.contains("commanded by \"south west\""), "{err}");
+    let (ok, _, err) = with(&["--listen", "6", "--eval-wav", &format!("up={file}")]);
+    assert!(!ok && err.contains("unknown command label \"up\""), "{err}");
+    std::fs::write(&path, b"RIFF....WAVEjunk").unwrap();
+    let (ok, _, err) = with(&["--listen", "6", "--eval-wav", &spec]);
+    assert!(!ok && err.contains("no data chunk"), "{err}");
+    std::fs::remove_file(&path).ok();
+}

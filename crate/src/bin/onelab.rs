@@ -64,6 +64,7 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --variance        scale mutation sizes by weight variance (3.12)
   --sampled         sample actions from the softmax (default argmax)
   --listen L        the first L steps of each episode feed the spoken command (default 0)
+  --eval-wav C=F,F  at the end, evaluate with your recordings F of command C (needs --listen)
   --materialise     always materialise perturbed weights (default: when they fit)
   --regenerate      always regenerate perturbed weights inside the rollout kernel
   --cpu             run rollouts on the CPU reference path
@@ -338,6 +339,7 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             "--maze-seed",
             "--steps",
             "--listen",
+            "--eval-wav",
             "--grow",
             "--seed",
             "--out",
@@ -421,6 +423,10 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     };
     let one = One::new(c.shape(), c.seed);
     let corpus = if c.listen > 0 { Some(onelab::speech::Corpus::committed()?) } else { None };
+    let recordings = match args.value::<String>("--eval-wav")? {
+        None => None,
+        Some(spec) => Some(external_recordings(&spec, &c, corpus.as_ref())?),
+    };
     let mut evo = Evolution::new(c.clone(), &one, backend, corpus.as_ref())?;
     println!(
         "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
@@ -455,6 +461,10 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             );
             break;
         }
+    }
+    if let Some((table, rows)) = recordings {
+        let success = pollster::block_on(evo.evaluate_heard(std::sync::Arc::new(table), rows))?;
+        println!("mean policy with your {rows} recording(s), from every start cell: {:.1}%", 100.0 * success);
     }
     if let Some(path) = out {
         let saved = serde_json::json!({
@@ -519,4 +529,34 @@ fn bench_speech() -> Result<(), String> {
         seconds / per_pass
     );
     Ok(())
+}
+
+/// `--eval-wav "north east=a.wav,b.wav"`: the recordings as listening frames `[recording][listen][band]`,
+/// after the checks every recording passes; the label must be the task's command.
+fn external_recordings(
+    spec: &str,
+    c: &onelab::evolve::EvolveConfig,
+    corpus: Option<&onelab::speech::Corpus>,
+) -> Result<(Vec<f32>, usize), String> {
+    use onelab::speech::{listening_frames, parse_wav, prepare_recording, MelConfig, MelFilterbank};
+    let corpus = corpus.ok_or("--eval-wav needs --listen: recordings are heard during the listening steps")?;
+    let (label, files) = spec.split_once('=').ok_or("--eval-wav takes COMMAND=FILE[,FILE...]")?;
+    if !corpus.commands.iter().any(|cmd| cmd == label) {
+        return Err(format!("unknown command label {label:?}: expected one of {}", corpus.commands.join(", ")));
+    }
+    let want = onelab::world::Corner::parse(&c.task)?.command();
+    if label != want {
+        return Err(format!("the recordings say {label:?}, but task {} is commanded by {want:?}", c.task));
+    }
+    let config = MelConfig::default();
+    let bank = MelFilterbank::new(config.clone());
+    let mut table = Vec::new();
+    let paths: Vec<&str> = files.split(',').collect();
+    for path in &paths {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let audio = prepare_recording(&parse_wav(&bytes).map_err(|e| format!("{path}: {e}"))?, config.sample_rate)
+            .map_err(|e| format!("{path}: {e}"))?;
+        table.extend(listening_frames(&bank, &audio.samples, c.listen));
+    }
+    Ok((table, paths.len()))
 }

@@ -309,12 +309,31 @@ impl Evolution {
             .collect()
     }
 
-    /// Success of the current mean policy (no mutation) from every start cell outside the goal.
+    /// Success of the current mean policy (no mutation) from every start cell outside the goal;
+    /// when listening, each episode hears a validation speaker.
     pub async fn evaluate(&mut self) -> Result<f32, String> {
+        let spec = self.spec(self.free_cells(), Split::Validation)?;
+        self.evaluate_spec(spec).await
+    }
+
+    /// The same from every start cell and with every one of `rows` external utterances (a
+    /// user's recordings, `[utterance][listen][goal]` frames) in turn.
+    pub async fn evaluate_heard(&mut self, utterances: Arc<Vec<f32>>, rows: usize) -> Result<f32, String> {
+        if self.config.listen == 0 || rows == 0 {
+            return Err("evaluating on recordings needs listening steps and at least one recording".into());
+        }
+        let cells = self.free_cells();
+        let starts: Vec<usize> = (0..rows).flat_map(|_| cells.iter().copied()).collect();
+        let mut spec = self.spec(starts, Split::Validation)?;
+        spec.heard = (0..rows as u32).flat_map(|r| std::iter::repeat_n(r, cells.len())).collect();
+        spec.utterances = utterances;
+        self.evaluate_spec(spec).await
+    }
+
+    async fn evaluate_spec(&mut self, mut spec: RolloutSpec) -> Result<f32, String> {
         let n = self.copy.one.params.len();
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
-        let mut spec = self.spec(self.free_cells(), Split::Validation)?;
         spec.action = ActionChoice::Argmax;
         Ok(self.backend.run(&pop, &spec, Perturbation::Regenerated, false).await?.success_rate())
     }
