@@ -31,9 +31,7 @@ test('a copy evolves in the page: progress, plot, best episode, pause', async ()
     assert.ok(Number(await page.getAttribute('body', 'data-generations')) <= paused + 1, 'pause stops the generations');
     await page.click('#pause');
     await page.waitForFunction((n) => Number(document.body.dataset.generations) > n + 1, paused, { timeout: 120_000 });
-    await page.setViewportSize({ width: 1180, height: 1180 });
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: `${SHOTS}page-evolve.png` });
+    await page.screenshot({ path: `${SHOTS}page-evolve.png`, fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
     await close();
