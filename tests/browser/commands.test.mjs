@@ -87,3 +87,18 @@ test('play, record with a fake microphone, store, reload, refuse silence and non
     rmSync(profile, { recursive: true, force: true });
   }
 });
+
+test('without a microphone, or without permission, Record says so and stores nothing', async () => {
+  for (const flags of [[], ['--use-fake-device-for-media-stream', '--deny-permission-prompts']]) {
+    const { page, close } = await openPage(server.url, flags);
+    try {
+      await page.waitForFunction(() => !document.getElementById('record').disabled, null, { timeout: 60_000 });
+      await page.click('#record');
+      await page.waitForFunction(() => document.getElementById('speech-status').className === 'error-line', null, { timeout: 30_000 });
+      assert.match(await page.textContent('#speech-status'), /No microphone was found|Microphone permission was denied/);
+      assert.equal(await page.getAttribute('body', 'data-recordings'), '0');
+    } finally {
+      await close();
+    }
+  }
+});
