@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod net;
 pub mod rng;
 pub mod speech;
+pub mod traces;
 pub mod world;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,7 +4,7 @@ use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
 use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
-use crate::world::{Corner, GoalRegion, Maze, Task};
+use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -86,22 +86,7 @@ impl EvolveConfig {
 
     /// The task in this maze; a goal outside the maze is refused with its coordinates.
     pub fn task(&self, maze: &Maze) -> Result<Task, String> {
-        if let Some((x, y)) = self.task.split_once(',') {
-            let parse = |v: &str| {
-                v.trim()
-                    .parse::<usize>()
-                    .map_err(|_| format!("task {:?}: goal cell must be two whole numbers \"x,y\"", self.task))
-            };
-            let (x, y) = (parse(x)?, parse(y)?);
-            if x >= maze.width || y >= maze.height {
-                return Err(format!(
-                    "task {:?}: goal cell ({x}, {y}) is outside the {}x{} maze",
-                    self.task, maze.width, maze.height
-                ));
-            }
-            return Ok(Task { name: self.task.clone(), goal: GoalRegion { x0: x, y0: y, x1: x, y1: y } });
-        }
-        Ok(Task::corner(Corner::parse(&self.task)?, maze))
+        Task::parse(&self.task, maze)
     }
 
     /// Refuses settings that cannot run, naming the setting.

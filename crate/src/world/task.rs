@@ -64,6 +64,25 @@ pub struct Task {
 }
 
 impl Task {
+    /// A corner ("ne", "nw", "se", "sw") or a goal cell "x,y" inside `maze`; anything else, or a
+    /// cell outside the maze, is refused with what was given.
+    pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
+        let Some((x, y)) = name.split_once(',') else {
+            return Ok(Task::corner(Corner::parse(name)?, maze));
+        };
+        let parse = |v: &str| {
+            v.trim().parse::<usize>().map_err(|_| format!("task {name:?}: goal cell must be two whole numbers \"x,y\""))
+        };
+        let (x, y) = (parse(x)?, parse(y)?);
+        if x >= maze.width || y >= maze.height {
+            return Err(format!(
+                "task {name:?}: goal cell ({x}, {y}) is outside the {}x{} maze",
+                maze.width, maze.height
+            ));
+        }
+        Ok(Task { name: name.to_string(), goal: GoalRegion { x0: x, y0: y, x1: x, y1: y } })
+    }
+
     /// The single corner cell of the maze, e.g. north-east is (width - 1, 0).
     pub fn corner(corner: Corner, maze: &Maze) -> Task {
         let (x, y) = match corner {
