@@ -162,3 +162,44 @@ fn evolve_evaluates_with_external_recordings() {
     assert!(!ok && err.contains("no data chunk"), "{err}");
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn evolve_keeps_every_trial_and_traces_replay() {
+    let dir = std::env::temp_dir().join(format!("onelab-cli-traces-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (ok, _, err) = onelab(&[
+        "evolve",
+        "--cpu",
+        "--task",
+        "ne",
+        "--maze",
+        "5",
+        "--hidden",
+        "8",
+        "--population",
+        "8",
+        "--episodes",
+        "3",
+        "--steps",
+        "10",
+        "--generations",
+        "2",
+        "--listen",
+        "4",
+        "--traces",
+        d,
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = onelab(&["traces", "stats", d]);
+    assert!(ok, "{err}");
+    // 2 generations x 8 members x 3 episodes, and 2 evaluations from the 24 start cells.
+    assert!(out.contains(": 96 trials,") && out.contains("every one replayed"), "{out}");
+    assert!(out.contains("Evolution       48") && out.contains("Evaluation       48"), "{out}");
+    let (ok, out, err) = onelab(&["traces", "replay", d, "5"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("trial 5: task ne") && out.contains("cumulative reward"), "{out}");
+    let (ok, _, err) = onelab(&["traces", "replay", d, "500"]);
+    assert!(!ok && err.contains("no trial 500"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -35,7 +35,12 @@ fn trial(rng: &mut Rng, i: u32) -> (Trial, Vec<[f32; 6]>, Vec<[f32; 3]>) {
         maze: spec,
         start: start as u16,
         step_limit: step_limit as u16,
-        heard: (i % 2 == 0).then(|| Heard { speaker: "en-gb+f3".into(), command: "north east".into(), augment_seed: i, listen: 12 }),
+        heard: (i % 2 == 0).then(|| Heard {
+            speaker: "en-gb+f3".into(),
+            command: "north east".into(),
+            augment_seed: i,
+            listen: 12,
+        }),
         policy: if i % 3 == 0 {
             PolicyRef::One { version: i }
         } else {

@@ -7,6 +7,7 @@
 //!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
 //!     onelab speech features F.wav    a recording's checks and log-mel frames
 //!     onelab bench speech             log-mel extraction time per second of audio
+//!     onelab traces stats|replay ...  the trace store of `onelab evolve --traces DIR`
 
 use onelab::backend::Backend;
 use onelab::lifecycle::{WalkConfig, Walker};
@@ -26,6 +27,9 @@ fn main() {
         ["evolve", rest @ ..] => evolve(rest),
         ["speech", "features", rest @ ..] => speech_features(rest),
         ["bench", "speech"] => bench_speech(),
+        ["traces", "stats", dir] => traces_stats(dir),
+        ["bench", "traces"] => bench_traces(),
+        ["traces", "replay", dir, index] => traces_replay(dir, index),
         _ => Err(USAGE.to_string()),
     };
     if let Err(message) = result {
@@ -42,7 +46,10 @@ const USAGE: &str = "usage:
   onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
   onelab speech features FILE.wav [--label COMMAND]
                                    checks a recording and prints its log-mel frames
-  onelab bench speech              log-mel extraction time per second of audio";
+  onelab bench speech              log-mel extraction time per second of audio
+  onelab bench traces              trace store: bytes per trial, append and stream rates
+  onelab traces stats DIR          trials per task and phase in a trace store, each replayed
+  onelab traces replay DIR N       trial N of a trace store, step by step";
 
 const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by evolution strategies
   --task T          ne, nw, se, sw, or a goal cell x,y            (default ne)
@@ -69,7 +76,8 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --regenerate      always regenerate perturbed weights inside the rollout kernel
   --cpu             run rollouts on the CPU reference path
   --seed N          seed of ONE, the maze starts and the noise    (default 1)
-  --out FILE        write the copy (parameters, shape, statistics) as JSON";
+  --out FILE        write the copy (parameters, shape, statistics) as JSON
+  --traces DIR      keep every trial (evolution and evaluation) in the trace store DIR";
 
 fn gpu_context() -> Result<gpu::Context, String> {
     pollster::block_on(gpu::Context::new())
@@ -343,6 +351,7 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             "--grow",
             "--seed",
             "--out",
+            "--traces",
         ],
         &["--variance", "--sampled", "--materialise", "--regenerate", "--cpu", "--all-starts"],
     )?;
@@ -428,6 +437,16 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         Some(spec) => Some(external_recordings(&spec, &c, corpus.as_ref())?),
     };
     let mut evo = Evolution::new(c.clone(), &one, backend, corpus.as_ref())?;
+    let mut traces = match args.value::<String>("--traces")? {
+        None => None,
+        Some(dir) => {
+            let (store, recovery) = onelab::traces::FileStore::open(std::path::Path::new(&dir))?;
+            if let Some(torn) = &recovery.torn {
+                println!("trace store: {torn}; the {} records before it are kept", recovery.records);
+            }
+            Some(store)
+        }
+    };
     println!(
         "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
         evo.task.name,
@@ -444,6 +463,9 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     for _ in 0..generations {
         let r = pollster::block_on(evo.generation())?;
         let eval = pollster::block_on(evo.evaluate())?;
+        if let Some(store) = traces.as_mut() {
+            store.append(&evo.drain_trials())?;
+        }
         println!(
             "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%  {:>7.2} s",
             r.generation,
@@ -559,4 +581,98 @@ fn external_recordings(
         table.extend(listening_frames(&bank, &audio.samples, c.listen));
     }
     Ok((table, paths.len()))
+}
+
+fn traces_stats(dir: &str) -> Result<(), String> {
+    use onelab::traces::{replay, FileStore};
+    let (store, recovery) = FileStore::open(std::path::Path::new(dir))?;
+    if let Some(torn) = recovery.torn {
+        println!("{torn}");
+    }
+    let trials = store.read_all()?;
+    let mut rows: std::collections::BTreeMap<(String, String), (usize, usize)> = Default::default();
+    for t in &trials {
+        replay(t)?;
+        let row = rows.entry((t.task.clone(), format!("{:?}", t.phase))).or_default();
+        row.0 += 1;
+        row.1 += t.success as usize;
+    }
+    println!(
+        "{dir}: {} trials, {} bytes ({:.1} per trial), every one replayed consistently",
+        trials.len(),
+        store.bytes(),
+        store.bytes() as f64 / trials.len().max(1) as f64
+    );
+    println!("{:>6} {:>12} {:>8} {:>10}", "task", "phase", "trials", "successes");
+    for ((task, phase), (n, ok)) in rows {
+        println!("{task:>6} {phase:>12} {n:>8} {ok:>10}");
+    }
+    Ok(())
+}
+
+fn traces_replay(dir: &str, index: &str) -> Result<(), String> {
+    use onelab::traces::{replay, FileStore};
+    let i: usize = index.parse().map_err(|_| format!("trial index must be a whole number, got {index:?}"))?;
+    let (store, _) = FileStore::open(std::path::Path::new(dir))?;
+    let t = store.get(i)?;
+    let r = replay(&t)?;
+    println!("trial {i}: task {} policy {:?} phase {:?} heard {:?}", t.task, t.policy, t.phase, t.heard);
+    for (step, (a, reward)) in t.actions.iter().zip(&r.rewards).enumerate() {
+        let obs = r.observations[step + 1];
+        println!(
+            "step {:>3} {:>4}  reward {:?}  then at ({:.3}, {:.3})",
+            step + 1,
+            onelab::world::ACTION_NAMES[*a as usize],
+            reward,
+            obs[4],
+            obs[5]
+        );
+    }
+    println!("success {} cumulative reward {}", r.success, r.cumulative_reward);
+    Ok(())
+}
+
+/// One million evolution trials of 64 steps into a fresh store in the system's temp folder, in
+/// generation-sized batches (4096 trials, one write and one sync each), then streamed back.
+fn bench_traces() -> Result<(), String> {
+    use onelab::traces::{FileStore, MazeSpec, Phase, PolicyRef, Trial};
+    let dir = std::env::temp_dir().join(format!("onelab-bench-traces-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir)?;
+    let mut rng = Rng::new(9);
+    let batch: Vec<Trial> = (0..4096u32)
+        .map(|m| Trial {
+            experiment: 1,
+            task: "ne".into(),
+            maze: MazeSpec { size: 9, openings: 0.1, seed: 1 },
+            start: rng.below(80) as u16,
+            step_limit: 64,
+            heard: None,
+            policy: PolicyRef::Copy { copy: 0, generation: 7, member: m, population_seed: 3 },
+            phase: Phase::Evolution,
+            actions: (0..64).map(|_| rng.below(5) as u8).collect(),
+            success: false,
+            cumulative_reward: -0.64,
+        })
+        .collect();
+    let total = 1_000_000usize;
+    let start = Instant::now();
+    let mut written = 0;
+    while written < total {
+        let n = (total - written).min(batch.len());
+        store.append(&batch[..n])?;
+        written += n;
+    }
+    let append_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let (store, _) = FileStore::open(&dir)?;
+    let trials = store.read_all()?;
+    let stream_s = start.elapsed().as_secs_f64();
+    println!("onelab bench traces: {} trials of 64 steps, batches of {}", trials.len(), batch.len());
+    println!("CPU: {} (one thread), store in {}", cpu_model(), dir.display());
+    println!("bytes per trial on disk: {:.1}", store.bytes() as f64 / trials.len() as f64);
+    println!("append: {:.0} trials/s", total as f64 / append_s);
+    println!("open, check every CRC and decode all: {:.2} s ({:.0} trials/s)", stream_s, total as f64 / stream_s);
+    std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    Ok(())
 }

@@ -1,9 +1,10 @@
 use super::strategy::{MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
-use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats};
+use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats, NO_ACTION};
 use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
 use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
+use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, Trial};
 use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -71,6 +72,9 @@ impl Default for EvolveConfig {
         }
     }
 }
+
+/// The `member` of an evaluation trial's policy: the search distribution's mean itself.
+pub const MEAN_MEMBER: u32 = u32::MAX;
 
 /// Mutation-size multipliers from the variance statistics stay within these bounds.
 const VARIANCE_SCALE_BOUNDS: (f32, f32) = (0.25, 4.0);
@@ -162,8 +166,10 @@ pub struct GenerationReport {
 pub struct Evolution {
     pub config: EvolveConfig,
     /// When episodes listen: the goal-input frames of the task's command by training and by
-    /// validation speakers, with their row counts.
-    speech: Option<[(Arc<Vec<f32>>, usize); 2]>,
+    /// validation speakers, with each row's speaker.
+    speech: Option<[(Arc<Vec<f32>>, Vec<String>); 2]>,
+    /// Every trial since the last `drain_trials`, for the trace store (paper 3.6).
+    pending: Vec<Trial>,
     pub maze: Maze,
     pub task: Task,
     pub copy: Copy,
@@ -199,10 +205,10 @@ impl Evolution {
                 let bank = MelFilterbank::new(MelConfig::default());
                 let command = Corner::parse(&task.name)?.command();
                 let copies = if config.augment == Augment::default() { 1 } else { 4 };
-                let table = |split, seed| -> Result<(Arc<Vec<f32>>, usize), String> {
-                    let (frames, rows) =
+                let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<String>), String> {
+                    let (frames, speakers) =
                         utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
-                    Ok((Arc::new(frames), rows))
+                    Ok((Arc::new(frames), speakers))
                 };
                 Some([
                     table(Split::Train, hash2(config.seed, 0x7a1))?,
@@ -211,7 +217,7 @@ impl Evolution {
             }
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
-        Ok(Evolution { config, speech, maze, task, copy, stats, strategy, backend, generation: 0 })
+        Ok(Evolution { config, speech, pending: Vec::new(), maze, task, copy, stats, strategy, backend, generation: 0 })
     }
 
     /// Episodes from `starts`; when listening, each hears the task's command from `split`.
@@ -225,11 +231,11 @@ impl Evolution {
         }
         if let Some(tables) = &self.speech {
             let validation = split == Split::Validation;
-            let (table, rows) = &tables[validation as usize];
+            let (table, speakers) = &tables[validation as usize];
             let mut rng = Rng::new(hash2(c.seed ^ 0x115e, self.generation as u32 ^ (validation as u32) << 31));
             spec.listen = c.listen;
             spec.utterances = table.clone();
-            spec.heard = (0..spec.episodes()).map(|_| rng.below(*rows) as u32).collect();
+            spec.heard = (0..spec.episodes()).map(|_| rng.below(speakers.len()) as u32).collect();
         }
         Ok(spec)
     }
@@ -262,13 +268,20 @@ impl Evolution {
         let episodes = starts.len();
         let spec = self.spec(starts, Split::Train)?;
         let result = self.backend.run(&pop, &spec, c.perturbation, true).await?;
+        let limit = c.step_limit;
+        let (generation, population_seed) = (self.generation as u32, pop.seed);
+        self.record(&spec, &result, Phase::Evolution, |member| PolicyRef::Copy {
+            copy: 0,
+            generation,
+            member,
+            population_seed,
+        });
         let fitness = result.member_fitness();
         self.strategy.tell(&fitness)?;
         for m in 0..pop.size {
             self.stats.add(&pop.member(m), episodes as f64);
         }
         let best_member = (0..fitness.len()).max_by(|&a, &b| fitness[a].total_cmp(&fitness[b])).unwrap_or(0);
-        let limit = c.step_limit;
         let first = best_member * episodes;
         let report = GenerationReport {
             generation: self.generation,
@@ -320,6 +333,60 @@ impl Evolution {
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
         spec.action = ActionChoice::Argmax;
-        Ok(self.backend.run(&pop, &spec, Perturbation::Regenerated, false).await?.success_rate())
+        let result = self.backend.run(&pop, &spec, Perturbation::Regenerated, true).await?;
+        let generation = self.generation as u32;
+        self.record(&spec, &result, Phase::Evaluation, |_| PolicyRef::Copy {
+            copy: 0,
+            generation,
+            member: MEAN_MEMBER,
+            population_seed: 0,
+        });
+        Ok(result.success_rate())
+    }
+
+    /// Keeps every trial of a rollout, successful or not, with what regenerates it.
+    fn record(&mut self, spec: &RolloutSpec, result: &RolloutResult, phase: Phase, policy: impl Fn(u32) -> PolicyRef) {
+        let c = &self.config;
+        let (episodes, limit) = (spec.episodes(), spec.step_limit);
+        let command = Corner::parse(&self.task.name).map(|corner| corner.command().to_string());
+        for agent in 0..result.fitness.len() {
+            let (member, e) = (agent / episodes, agent % episodes);
+            let actions: Vec<u8> = result.actions[agent * limit..(agent + 1) * limit]
+                .iter()
+                .take_while(|&&a| a != NO_ACTION)
+                .map(|&a| a as u8)
+                .collect();
+            let heard = match (&self.speech, &command) {
+                (Some(tables), Ok(command)) => {
+                    let row = spec.heard[e];
+                    let speakers = &tables[(phase == Phase::Evaluation) as usize].1;
+                    Some(Heard {
+                        speaker: speakers[row as usize].clone(),
+                        command: command.clone(),
+                        augment_seed: row,
+                        listen: c.listen as u16,
+                    })
+                }
+                _ => None,
+            };
+            self.pending.push(Trial {
+                experiment: c.seed,
+                task: self.task.name.clone(),
+                maze: MazeSpec { size: c.maze_size as u16, openings: c.extra_openings, seed: c.maze_seed },
+                start: spec.starts[e] as u16,
+                step_limit: limit as u16,
+                heard,
+                policy: policy(member as u32),
+                phase,
+                actions,
+                success: result.reached[agent],
+                cumulative_reward: result.fitness[agent],
+            });
+        }
+    }
+
+    /// The trials recorded since the last call, oldest first.
+    pub fn drain_trials(&mut self) -> Vec<Trial> {
+        std::mem::take(&mut self.pending)
     }
 }

@@ -41,7 +41,7 @@ pub fn listening_frames(bank: &MelFilterbank, audio: &[f32], listen: usize) -> V
 
 /// Goal-input frames of every utterance of `command` by speakers of `split`, each in `copies`
 /// versions augmented with a generator seeded by `seed` (with the default `Augment` the copies
-/// are identical, so pass 1): `[utterance][listen][band]` flat, and how many rows it holds.
+/// are identical, so pass 1): `[utterance][listen][band]` flat, and each row's speaker.
 /// Episodes then only choose a row, and the table is uploaded to the GPU once.
 #[allow(clippy::too_many_arguments)]
 pub fn utterance_table(
@@ -53,7 +53,7 @@ pub fn utterance_table(
     augment: &Augment,
     copies: usize,
     seed: u32,
-) -> Result<(Vec<f32>, usize), String> {
+) -> Result<(Vec<f32>, Vec<String>), String> {
     let utterances: Vec<_> =
         corpus.utterances.iter().filter(|u| u.text == command && corpus.speaker(&u.speaker).split == split).collect();
     if utterances.is_empty() {
@@ -61,11 +61,13 @@ pub fn utterance_table(
     }
     let mut rng = Rng::new(seed);
     let mut table = Vec::with_capacity(utterances.len() * copies * listen * bank.config().bands);
+    let mut speakers = Vec::with_capacity(utterances.len() * copies);
     for u in &utterances {
         let clean = corpus.audio(u);
         for _ in 0..copies {
             table.extend(listening_frames(bank, &augment.apply(&clean, corpus.sample_rate, &mut rng), listen));
+            speakers.push(u.speaker.clone());
         }
     }
-    Ok((table, utterances.len() * copies))
+    Ok((table, speakers))
 }
