@@ -201,5 +201,29 @@ fn evolve_keeps_every_trial_and_traces_replay() {
     assert!(out.contains("trial 5: task ne") && out.contains("cumulative reward"), "{out}");
     let (ok, _, err) = onelab(&["traces", "replay", d, "500"]);
     assert!(!ok && err.contains("no trial 500"), "{err}");
+
+    // Export, then import into a second store; damaged files are refused and change nothing.
+    let file = format!("{d}.onelab");
+    let other = format!("{d}-other");
+    assert!(onelab(&["traces", "export", d, &file]).0);
+    let (ok, out, err) = onelab(&["traces", "import", &file, &other]);
+    assert!(ok && out.contains("imported 96 trials"), "{out}{err}");
+    let good = std::fs::read(&file).unwrap();
+    let mut flipped = good.clone();
+    flipped[200] ^= 1;
+    for (bytes, why) in [
+        (good[..good.len() - 3].to_vec(), "truncated"),
+        (flipped, "checksum"),
+        (b"PK\x03\x04 a zip file".to_vec(), "not a ONE Lab export file"),
+        ([b"ONELABX2".as_slice(), &good[8..]].concat(), "version 2 is not supported"),
+    ] {
+        std::fs::write(&file, &bytes).unwrap();
+        let (ok, _, err) = onelab(&["traces", "import", &file, &other]);
+        assert!(!ok && err.contains(why) && err.contains("nothing was imported"), "{why}: {err}");
+        let (_, out, _) = onelab(&["traces", "stats", &other]);
+        assert!(out.contains(": 96 trials,"), "{out}");
+    }
+    std::fs::remove_file(&file).ok();
+    std::fs::remove_dir_all(&other).ok();
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -30,6 +30,8 @@ fn main() {
         ["traces", "stats", dir] => traces_stats(dir),
         ["bench", "traces"] => bench_traces(),
         ["traces", "replay", dir, index] => traces_replay(dir, index),
+        ["traces", "export", dir, file] => traces_export(dir, file),
+        ["traces", "import", file, dir] => traces_import(file, dir),
         _ => Err(USAGE.to_string()),
     };
     if let Err(message) = result {
@@ -49,7 +51,9 @@ const USAGE: &str = "usage:
   onelab bench speech              log-mel extraction time per second of audio
   onelab bench traces              trace store: bytes per trial, append and stream rates
   onelab traces stats DIR          trials per task and phase in a trace store, each replayed
-  onelab traces replay DIR N       trial N of a trace store, step by step";
+  onelab traces replay DIR N       trial N of a trace store, step by step
+  onelab traces export DIR FILE    the store's trials as one checked export file
+  onelab traces import FILE DIR    adds an export file's trials to a store, all or nothing";
 
 const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by evolution strategies
   --task T          ne, nw, se, sw, or a goal cell x,y            (default ne)
@@ -674,5 +678,25 @@ fn bench_traces() -> Result<(), String> {
     println!("append: {:.0} trials/s", total as f64 / append_s);
     println!("open, check every CRC and decode all: {:.2} s ({:.0} trials/s)", stream_s, total as f64 / stream_s);
     std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    Ok(())
+}
+
+fn traces_export(dir: &str, file: &str) -> Result<(), String> {
+    use onelab::traces::{Archive, FileStore};
+    let (store, _) = FileStore::open(std::path::Path::new(dir))?;
+    let archive = Archive { trials: store.read_all()?, ..Archive::default() };
+    std::fs::write(file, archive.to_bytes()).map_err(|e| format!("cannot write {file}: {e}"))?;
+    println!("exported {} trials to {file}", archive.trials.len());
+    Ok(())
+}
+
+/// Checks the whole file first; only a file that passes every check touches the store.
+fn traces_import(file: &str, dir: &str) -> Result<(), String> {
+    use onelab::traces::{Archive, FileStore};
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let archive = Archive::from_bytes(&bytes).map_err(|e| format!("{file} refused: {e}; nothing was imported"))?;
+    let (mut store, _) = FileStore::open(std::path::Path::new(dir))?;
+    store.append(&archive.trials)?;
+    println!("imported {} trials into {dir}, which now holds {}", archive.trials.len(), store.len());
     Ok(())
 }

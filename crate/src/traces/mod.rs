@@ -2,11 +2,13 @@
 //! what regenerates it exactly (world seed, start cell, utterance, actions, policy), encoded in
 //! one place for the native file store and the browser's IndexedDB.
 
+mod archive;
 mod record;
 mod replay;
 #[cfg(not(target_arch = "wasm32"))]
 mod store;
 
+pub use archive::Archive;
 pub use record::{decode, encode, Heard, MazeSpec, Phase, PolicyRef, Trial, FORMAT_VERSION};
 pub use replay::{replay, Replay};
 #[cfg(not(target_arch = "wasm32"))]
