@@ -141,6 +141,10 @@ export function commandPanel(worker) {
       };
       $('speaker').replaceChildren(group('train', 'training speakers'), group('validation', 'validation speakers'));
       for (const id of ['play', 'record', 'import-wav']) $(id).disabled = false;
+      const ctx = $('spectrogram').getContext('2d');
+      ctx.fillStyle = '#868e96';
+      ctx.font = '14px system-ui, sans-serif';
+      ctx.fillText('Press Play or Record: the log-mel spectrogram appears here (time →, 16 mel bands ↑).', 12, 64);
       status(`${commands.length} commands by ${speakers.length} synthetic speakers.`);
       refreshCount();
     },
