@@ -1,10 +1,33 @@
 // The Phase A panel: settings, start and pause, progress with ETA, the live fitness plot (uPlot),
 // and the best member's episode replayed in the maze after each generation.
 import uPlot from './vendor/uPlot.esm.js';
+import { traceCounts } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 
+const TASKS = ['ne', 'nw', 'se', 'sw'];
+
+/** The storage table: trials and successes per task, and the browser's storage estimate. */
+async function showStorage() {
+  const { total, counts } = await traceCounts(TASKS);
+  $('storage-rows').replaceChildren(...TASKS.map((task) => {
+    const row = document.createElement('tr');
+    for (const v of [task, counts[task]?.trials ?? 0, counts[task]?.successes ?? 0]) {
+      const cell = document.createElement('td');
+      cell.textContent = String(v);
+      row.append(cell);
+    }
+    return row;
+  }));
+  const estimate = await navigator.storage?.estimate?.();
+  const mb = (b) => (b / 1e6).toFixed(1);
+  $('storage-text').textContent = `${total} trials stored` +
+    (estimate ? ` · this site uses ${mb(estimate.usage)} MB of a ${mb(estimate.quota)} MB quota` : '');
+  document.body.dataset.trials = String(total);
+}
+
 export function evolvePanel(worker, { onScene, onPath }) {
+  showStorage();
   let defaults = null;
   let total = 0;
   let seconds = [];
@@ -85,6 +108,7 @@ export function evolvePanel(worker, { onScene, onPath }) {
         ` · best ${report.best.toFixed(3)} · population success ${(100 * report.success).toFixed(1)}% · mean policy from every start ${(100 * evaluation).toFixed(0)}%`;
       document.body.dataset.generations = String(done);
       onPath(path);
+      showStorage();
     },
     done() {
       setState('done');

@@ -1,27 +1,64 @@
-// The user's recordings in IndexedDB (JS owns IndexedDB; see DESIGN.md). One record per
-// recording, written in one transaction, so a failed recording never leaves half a record.
+// The lab's IndexedDB (JS owns IndexedDB; see DESIGN.md), used by the page and by the worker:
+// the user's recordings, and every trial of the experiment (paper 3.6), each written in one
+// transaction, so a failure never leaves half a recording or half a generation.
 const DB = 'onelab';
-const STORE = 'recordings';
+const RECORDINGS = 'recordings';
+const TRACES = 'traces';
 
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { autoIncrement: true });
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(RECORDINGS)) db.createObjectStore(RECORDINGS, { autoIncrement: true });
+      if (!db.objectStoreNames.contains(TRACES)) {
+        const traces = db.createObjectStore(TRACES, { autoIncrement: true });
+        traces.createIndex('task', 'task');
+        traces.createIndex('phase', 'phase');
+        traces.createIndex('task_success', ['task', 'success']);
+      }
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }
 
-function run(mode, work) {
+function run(name, mode, work) {
   return open().then((db) => new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const result = work(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(result.result);
+    const tx = db.transaction(name, mode);
+    const result = work(tx.objectStore(name));
+    tx.oncomplete = () => {
+      db.close();
+      resolve(result?.result);
+    };
     tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('the recording could not be stored'));
+    tx.onabort = () => reject(tx.error ?? new Error('the write was aborted'));
   }));
 }
 
 /** Stores {label, audio (16 kHz Float32Array), frames, bands, date}; resolves to its key. */
-export const addRecording = (recording) => run('readwrite', (store) => store.add(recording));
-export const countRecordings = () => run('readonly', (store) => store.count());
+export const addRecording = (recording) => run(RECORDINGS, 'readwrite', (store) => store.add(recording));
+export const countRecordings = () => run(RECORDINGS, 'readonly', (store) => store.count());
+
+/** Stores a generation's trials ({task, phase, success, record}) in one transaction. */
+export const addTrials = (trials) => run(TRACES, 'readwrite', (store) => {
+  for (const t of trials) store.add({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
+});
+
+/** Trials and successes per task, and the total. */
+export async function traceCounts(tasks) {
+  const counts = {};
+  let total = 0;
+  await run(TRACES, 'readonly', (store) => {
+    const req = store.count();
+    req.onsuccess = () => { total = req.result; };
+    for (const task of tasks) {
+      const all = store.index('task').count(IDBKeyRange.only(task));
+      const wins = store.index('task_success').count(IDBKeyRange.only([task, 1]));
+      all.onsuccess = () => { counts[task] = { ...counts[task], trials: all.result }; };
+      wins.onsuccess = () => { counts[task] = { ...counts[task], successes: wins.result }; };
+    }
+    return req;
+  });
+  return { total, counts };
+}

@@ -5,6 +5,7 @@
 // error {message}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label}.
 import init, { startLab, defaultEvolveConfig, Speech } from './pkg/onelab.js';
+import { addTrials } from './store.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}) => postMessage({ type, ...data });
@@ -83,6 +84,17 @@ async function loop() {
       } catch (e) {
         mode = 'done';
         post('evolve-error', { message: text(e) });
+        continue;
+      }
+      try {
+        await addTrials(evolver.drainTrials());
+      } catch (e) {
+        mode = 'paused';
+        const full = e && e.name === 'QuotaExceededError';
+        post('evolve-error', {
+          message: full ? 'Browser storage is full, so evolution is paused: no trial is dropped. Export the traces to make room.'
+            : `Storing this generation's trials failed, so evolution is paused: ${text(e)}`,
+        });
         continue;
       }
       post('generation', { view, seconds: (performance.now() - started) / 1000 });

@@ -33,6 +33,16 @@ test('a copy evolves in the page: progress, plot, best episode, pause', async ()
     await page.waitForFunction((n) => Number(document.body.dataset.generations) > n + 1, paused, { timeout: 120_000 });
     await page.screenshot({ path: `${SHOTS}page-evolve.png`, fullPage: true });
     assert.deepEqual(errors, []);
+
+    // Every trial is stored: 32 members x 24 start cells and 24 evaluation episodes per generation.
+    await page.click('#pause');
+    await page.waitForFunction(() => document.body.dataset.evolve === 'paused');
+    await page.waitForTimeout(3000);
+    const generations = Number(await page.getAttribute('body', 'data-generations'));
+    await page.waitForFunction((n) => Number(document.body.dataset.trials) === n * (32 * 24 + 24), generations, { timeout: 10_000 });
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.trials !== undefined, null, { timeout: 60_000 });
+    assert.equal(Number(await page.getAttribute('body', 'data-trials')), generations * (32 * 24 + 24), 'a reload keeps every trial');
   } finally {
     await close();
   }

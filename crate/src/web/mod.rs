@@ -161,6 +161,25 @@ impl Evolver {
         serde_wasm_bindgen::to_value(&scene).map_err(Into::into)
     }
 
+    /// The trials recorded since the last call (every member's episodes and the evaluation
+    /// episodes), for the worker to store in IndexedDB: `[{task, phase, success, record}]` where
+    /// `record` is the trial's encoding (crate/src/traces/record.rs).
+    #[wasm_bindgen(js_name = drainTrials)]
+    pub fn drain_trials(&self) -> Result<JsValue, JsValue> {
+        let trials = self.evolution.borrow_mut().drain_trials();
+        let out = js_sys::Array::new();
+        for t in &trials {
+            let entry = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&entry, &k.into(), &v).map(|_| ());
+            set("task", t.task.as_str().into())?;
+            set("phase", format!("{:?}", t.phase).into())?;
+            set("success", t.success.into())?;
+            set("record", js_sys::Uint8Array::from(crate::traces::encode(t).as_slice()).into())?;
+            out.push(&entry);
+        }
+        Ok(out.into())
+    }
+
     /// Resolves to one generation's report, the mean policy's success and the best episode.
     pub fn generation(&self) -> js_sys::Promise {
         let evolution = self.evolution.clone();
