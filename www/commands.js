@@ -6,14 +6,8 @@ import { addRecording, countRecordings } from './store.js';
 const $ = (id) => document.getElementById(id);
 const MAX_RECORD_MS = 3500;
 
-export function commandPanel(worker) {
-  let next = 1;
-  const pending = new Map();
-  const ask = (message, transfer = []) => new Promise((resolve, reject) => {
-    const id = next++;
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ ...message, id }, transfer);
-  });
+/** `ask` sends a request to the worker (ask.js). */
+export function commandPanel(ask) {
   let audioContext = null;
   const context = () => (audioContext ??= new AudioContext());
 
@@ -148,12 +142,7 @@ export function commandPanel(worker) {
       status(`${commands.length} commands by ${speakers.length} synthetic speakers.`);
       refreshCount();
     },
-    reply({ id, heard, message }) {
-      const waiting = pending.get(id);
-      pending.delete(id);
-      if (message !== undefined) waiting?.reject(new Error(message));
-      else waiting?.resolve(heard);
-    },
+    refreshCount,
     error(message) {
       status(message, true);
     },

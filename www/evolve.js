@@ -26,8 +26,45 @@ async function showStorage() {
   document.body.dataset.trials = String(total);
 }
 
-export function evolvePanel(worker, { onScene, onPath }) {
+/** `requests()` gives the worker's request channel (ask.js), set up after this panel. */
+export function evolvePanel(worker, requests, { onScene, onPath }) {
   showStorage();
+  const storageStatus = (text, bad = false) => {
+    $('storage-status').textContent = text;
+    $('storage-status').className = bad ? 'error-line' : 'status-line';
+  };
+  $('export').addEventListener('click', async () => {
+    try {
+      const bytes = await requests().ask({ type: 'export' });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+      link.download = 'onelab-export.onelab';
+      link.click();
+      URL.revokeObjectURL(link.href);
+      storageStatus(`Exported ${(bytes.length / 1e6).toFixed(2)} MB.`);
+    } catch (e) {
+      storageStatus(`Export failed: ${e.message}`, true);
+    }
+  });
+  $('import').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const done = await requests().ask({ type: 'import', bytes }, [bytes.buffer]);
+      storageStatus(`Imported ${done.trials} trials and ${done.recordings} recordings from ${file.name}.`);
+    } catch (e) {
+      storageStatus(`${file.name} was refused: ${e.message}. Nothing stored before was changed.`, true);
+    }
+    event.target.value = '';
+    showStorage();
+  });
+  $('clear').addEventListener('click', async () => {
+    if (!confirm('Delete every stored trial and recording from this browser? Export first to keep them.')) return;
+    await requests().ask({ type: 'clear' });
+    storageStatus('Cleared.');
+    showStorage();
+  });
   let defaults = null;
   let total = 0;
   let seconds = [];

@@ -2,6 +2,7 @@
 import { drawMaze } from './maze.js';
 import { evolvePanel } from './evolve.js';
 import { commandPanel } from './commands.js';
+import { asker } from './ask.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -92,7 +93,7 @@ try {
   showError(`This browser cannot start the simulator's worker: ${e.message}`);
 }
 worker?.addEventListener('error', (e) => showError(`The simulator failed to load: ${e.message || 'the worker script could not start'}`));
-const panel = worker && evolvePanel(worker, {
+const panel = worker && evolvePanel(worker, () => requests, {
   onScene(next) {
     scene = next;
     const names = { ne: 'north-east', nw: 'north-west', se: 'south-east', sw: 'south-west' };
@@ -103,7 +104,8 @@ const panel = worker && evolvePanel(worker, {
   onPath: animatePath,
 });
 
-const commands = worker && commandPanel(worker);
+const requests = worker && asker(worker);
+const commands = worker && commandPanel(requests.ask);
 
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
@@ -132,8 +134,8 @@ worker?.addEventListener('message', ({ data }) => {
     case 'corpus-error':
       commands.error(data.message);
       break;
-    case 'heard':
-      commands.reply(data);
+    case 'reply':
+      requests.reply(data);
       break;
     case 'parity':
       showParity(data);

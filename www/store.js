@@ -45,6 +45,42 @@ export const addTrials = (trials) => run(TRACES, 'readwrite', (store) => {
   for (const t of trials) store.add({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
 });
 
+function all(name) {
+  const out = [];
+  return run(name, 'readonly', (store) => {
+    const cursor = store.openCursor();
+    cursor.onsuccess = () => {
+      if (cursor.result) {
+        out.push(cursor.result.value);
+        cursor.result.continue();
+      }
+    };
+    return cursor;
+  }).then(() => out);
+}
+
+export const allTrials = () => all(TRACES);
+export const allRecordings = () => all(RECORDINGS);
+
+/** Adds an imported file's trials and recordings in one transaction: all of them or none. */
+export const importAll = (trials, recordings) => open().then((db) => new Promise((resolve, reject) => {
+  const tx = db.transaction([TRACES, RECORDINGS], 'readwrite');
+  for (const t of trials) tx.objectStore(TRACES).add({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
+  for (const r of recordings) tx.objectStore(RECORDINGS).add(r);
+  tx.oncomplete = () => { db.close(); resolve(); };
+  tx.onerror = () => reject(tx.error);
+  tx.onabort = () => reject(tx.error ?? new Error('the import was aborted'));
+}));
+
+/** Deletes every trial and recording, in one transaction. */
+export const clearAll = () => open().then((db) => new Promise((resolve, reject) => {
+  const tx = db.transaction([TRACES, RECORDINGS], 'readwrite');
+  tx.objectStore(TRACES).clear();
+  tx.objectStore(RECORDINGS).clear();
+  tx.oncomplete = () => { db.close(); resolve(); };
+  tx.onerror = () => reject(tx.error);
+}));
+
 /** Trials and successes per task, and the total. */
 export async function traceCounts(tasks) {
   const counts = {};

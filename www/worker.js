@@ -1,14 +1,15 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
 // To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults}, parity {report},
 // frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
-// evolve-done {}, corpus {catalogue}, corpus-error {message}, heard {id, heard | message},
+// evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}. From the page: evolve {config, generations}, pause, resume,
-// utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label}.
-import init, { startLab, defaultEvolveConfig, Speech } from './pkg/onelab.js';
-import { addTrials } from './store.js';
+// utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
+// export {id}, import {id, bytes}, clear {id}.
+import init, { startLab, defaultEvolveConfig, Speech, buildArchive, readArchive } from './pkg/onelab.js';
+import { addTrials, allRecordings, allTrials, clearAll, importAll } from './store.js';
 
 const STEP_MS = 90;
-const post = (type, data = {}) => postMessage({ type, ...data });
+const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (e) => (e && e.message) || String(e);
 
@@ -41,18 +42,46 @@ async function loadCorpus() {
   }
 }
 
-function answer(id, work) {
+async function answer(id, work) {
   try {
-    post('heard', { id, heard: work() });
+    const value = await work();
+    post('reply', { id, value }, value instanceof Uint8Array ? [value.buffer] : []);
   } catch (e) {
-    post('heard', { id, message: text(e) });
+    post('reply', { id, message: text(e) });
   }
+}
+
+/** An export file of every stored trial and recording. */
+async function exportAll() {
+  const trials = await allTrials();
+  const recordings = (await allRecordings()).map((r) =>
+    JSON.stringify({ ...r, audio: Array.from(r.audio), frames: Array.from(r.frames) }));
+  return buildArchive(trials.map((t) => t.record), recordings);
+}
+
+/** Checks a whole export file, then adds everything in it in one transaction, or nothing. */
+async function importFile(bytes) {
+  const archive = readArchive(bytes);
+  const recordings = archive.recordings.map((json, i) => {
+    let r;
+    try {
+      r = JSON.parse(json);
+    } catch {
+      throw new Error(`recording ${i + 1} in the file is not valid JSON; nothing was imported`);
+    }
+    return { ...r, audio: Float32Array.from(r.audio), frames: Float32Array.from(r.frames) };
+  });
+  await importAll(archive.trials, recordings);
+  return { trials: archive.trials.length, recordings: recordings.length };
 }
 
 onmessage = ({ data }) => {
   if (data.type === 'utterance') return answer(data.id, () => speech.utterance(data.speaker, data.command));
   if (data.type === 'recording') return answer(data.id, () => speech.recording(data.samples, data.rate, data.label));
   if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
+  if (data.type === 'export') return answer(data.id, exportAll);
+  if (data.type === 'import') return answer(data.id, () => importFile(data.bytes));
+  if (data.type === 'clear') return answer(data.id, clearAll);
   if (!lab) return;
   if (data.type === 'evolve') {
     try {

@@ -166,18 +166,7 @@ impl Evolver {
     /// `record` is the trial's encoding (crate/src/traces/record.rs).
     #[wasm_bindgen(js_name = drainTrials)]
     pub fn drain_trials(&self) -> Result<JsValue, JsValue> {
-        let trials = self.evolution.borrow_mut().drain_trials();
-        let out = js_sys::Array::new();
-        for t in &trials {
-            let entry = js_sys::Object::new();
-            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&entry, &k.into(), &v).map(|_| ());
-            set("task", t.task.as_str().into())?;
-            set("phase", format!("{:?}", t.phase).into())?;
-            set("success", t.success.into())?;
-            set("record", js_sys::Uint8Array::from(crate::traces::encode(t).as_slice()).into())?;
-            out.push(&entry);
-        }
-        Ok(out.into())
+        trial_entries(&self.evolution.borrow_mut().drain_trials())
     }
 
     /// Resolves to one generation's report, the mean policy's success and the best episode.
@@ -296,4 +285,43 @@ impl Speech {
         let prepared = crate::speech::prepare_recording(&audio, self.corpus.sample_rate).map_err(js_error)?;
         self.heard(prepared.samples)
     }
+}
+
+/// An export file (crate/src/traces/archive.rs) of stored trial records and recordings (JSON).
+#[wasm_bindgen(js_name = buildArchive)]
+pub fn build_archive(records: Vec<js_sys::Uint8Array>, recordings: Vec<String>) -> Result<Vec<u8>, JsValue> {
+    let trials = records
+        .iter()
+        .map(|r| crate::traces::decode(&r.to_vec()))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(js_error)?;
+    Ok(crate::traces::Archive { trials, recordings, ..Default::default() }.to_bytes())
+}
+
+/// Checks a whole export file; resolves to `{trials: [{task, phase, success, record}],
+/// recordings: [json]}` or throws what is wrong with it.
+#[wasm_bindgen(js_name = readArchive)]
+pub fn read_archive(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let archive = crate::traces::Archive::from_bytes(bytes).map_err(js_error)?;
+    let trials = trial_entries(&archive.trials)?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"trials".into(), &trials)?;
+    let recordings: js_sys::Array = archive.recordings.iter().map(|r| JsValue::from(r.as_str())).collect();
+    js_sys::Reflect::set(&out, &"recordings".into(), &recordings)?;
+    Ok(out.into())
+}
+
+/// Trials as the worker stores them in IndexedDB: `[{task, phase, success, record}]`.
+fn trial_entries(trials: &[crate::traces::Trial]) -> Result<JsValue, JsValue> {
+    let out = js_sys::Array::new();
+    for t in trials {
+        let entry = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&entry, &k.into(), &v).map(|_| ());
+        set("task", t.task.as_str().into())?;
+        set("phase", format!("{:?}", t.phase).into())?;
+        set("success", t.success.into())?;
+        set("record", js_sys::Uint8Array::from(crate::traces::encode(t).as_slice()).into())?;
+        out.push(&entry);
+    }
+    Ok(out.into())
 }

@@ -1,0 +1,60 @@
+// The storage panel: export every stored trial to a file, clear, import it back; corrupt,
+// truncated and foreign files are refused and leave what is stored untouched.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { openPage, startServer, SHOTS } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+const trials = (page) => page.getAttribute('body', 'data-trials').then(Number);
+
+async function importFile(page, name, buffer) {
+  await page.setInputFiles('#import', { name, mimeType: 'application/octet-stream', buffer });
+  await page.waitForFunction((n) => document.getElementById('storage-status').textContent.includes(n), name, { timeout: 30_000 });
+  return page.textContent('#storage-status');
+}
+
+test('export, clear and import the stored trials; damaged files are refused', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--enable-unsafe-webgpu']);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend === 'gpu', null, { timeout: 60_000 });
+    await page.fill('#population', '16');
+    await page.fill('#generations', '2');
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.evolve === 'done', null, { timeout: 120_000 });
+    const stored = 2 * (16 * 24 + 24);
+    await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = `${SHOTS}export.onelab`;
+    await download.saveAs(file);
+    const good = readFileSync(file);
+    assert.equal(good.subarray(0, 8).toString(), 'ONELABX1');
+
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('#clear');
+    await page.waitForFunction(() => document.body.dataset.trials === '0');
+
+    assert.match(await importFile(page, 'export.onelab', good), new RegExp(`Imported ${stored} trials`));
+    await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
+
+    const flipped = Buffer.from(good);
+    flipped[100] ^= 1;
+    for (const [name, bytes, why] of [
+      ['flipped.onelab', flipped, /checksum/],
+      ['short.onelab', good.subarray(0, good.length - 5), /truncated/],
+      ['notes.onelab', Buffer.from('just some notes'), /not a ONE Lab export file/],
+    ]) {
+      assert.match(await importFile(page, name, bytes), why);
+      assert.equal(await trials(page), stored, `${name} must change nothing`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
