@@ -27,7 +27,7 @@ async function showStorage() {
 }
 
 /** `requests()` gives the worker's request channel (ask.js), set up after this panel. */
-export function evolvePanel(worker, requests, { onScene, onPath }) {
+export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
   showStorage();
   const storageStatus = (text, bad = false) => {
     $('storage-status').textContent = text;
@@ -58,6 +58,16 @@ export function evolvePanel(worker, requests, { onScene, onPath }) {
     }
     event.target.value = '';
     showStorage();
+  });
+  $('replay').addEventListener('click', async () => {
+    const index = Number($('trial-index').value);
+    try {
+      const view = await requests().ask({ type: 'replay', index });
+      onReplay(view);
+      storageStatus(`Trial ${index}: ${view.summary}.`);
+    } catch (e) {
+      storageStatus(e.message, true);
+    }
   });
   $('clear').addEventListener('click', async () => {
     if (!confirm('Delete every stored trial and recording from this browser? Export first to keep them.')) return;

@@ -102,6 +102,11 @@ const panel = worker && evolvePanel(worker, () => requests, {
     $('walk-note').textContent = 'The maze replays the episode of the best member of the latest generation of the evolving copy.';
   },
   onPath: animatePath,
+  onReplay(view) {
+    scene = { maze: view.maze, task: view.task, start: view.start };
+    $('walk-stats').hidden = true;
+    animatePath(view.path);
+  },
 });
 
 const requests = worker && asker(worker);

@@ -60,6 +60,25 @@ function all(name) {
 }
 
 export const allTrials = () => all(TRACES);
+
+/** The `index`-th stored trial (0 is the oldest), or undefined. */
+export function trialAt(index) {
+  let found;
+  return run(TRACES, 'readonly', (store) => {
+    const cursor = store.openCursor();
+    let skipped = false;
+    cursor.onsuccess = () => {
+      if (!cursor.result) return;
+      if (index > 0 && !skipped) {
+        skipped = true;
+        cursor.result.advance(index);
+        return;
+      }
+      found = cursor.result.value;
+    };
+    return cursor;
+  }).then(() => found);
+}
 export const allRecordings = () => all(RECORDINGS);
 
 /** Adds an imported file's trials and recordings in one transaction: all of them or none. */

@@ -4,9 +4,9 @@
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
-// export {id}, import {id, bytes}, clear {id}.
-import init, { startLab, defaultEvolveConfig, Speech, buildArchive, readArchive } from './pkg/onelab.js';
-import { addTrials, allRecordings, allTrials, clearAll, importAll } from './store.js';
+// export {id}, import {id, bytes}, clear {id}, replay {id, index}.
+import init, { startLab, defaultEvolveConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+import { addTrials, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
@@ -82,6 +82,13 @@ onmessage = ({ data }) => {
   if (data.type === 'export') return answer(data.id, exportAll);
   if (data.type === 'import') return answer(data.id, () => importFile(data.bytes));
   if (data.type === 'clear') return answer(data.id, clearAll);
+  if (data.type === 'replay') {
+    return answer(data.id, async () => {
+      const trial = await trialAt(data.index);
+      if (!trial) throw new Error(`there is no stored trial ${data.index}`);
+      return replayTrial(trial.record);
+    });
+  }
   if (!lab) return;
   if (data.type === 'evolve') {
     try {

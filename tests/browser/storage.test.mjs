@@ -30,6 +30,18 @@ test('export, clear and import the stored trials; damaged files are refused', as
     const stored = 2 * (16 * 24 + 24);
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
 
+    // A stored trial replays in the maze.
+    await page.fill('#trial-index', '5');
+    await page.click('#replay');
+    await page.waitForFunction(() => document.getElementById('storage-status').textContent.startsWith('Trial 5:'));
+    assert.match(await page.textContent('#storage-status'), /Trial 5: task ne, Evolution, member \d+ of generation 0: .* in \d+ steps/);
+    const before = await page.locator('#maze').screenshot();
+    await page.waitForTimeout(800);
+    assert.ok(!before.equals(await page.locator('#maze').screenshot()), 'the replayed agent moves');
+    await page.fill('#trial-index', '999999');
+    await page.click('#replay');
+    await page.waitForFunction(() => /no stored trial 999999/.test(document.getElementById('storage-status').textContent));
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
     const file = `${SHOTS}export.onelab`;
     await download.saveAs(file);

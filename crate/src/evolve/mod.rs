@@ -11,6 +11,6 @@ mod strategy;
 pub use copy::Copy;
 pub use population::Population;
 pub use rollout::{ActionChoice, RolloutResult, RolloutSpec, NO_ACTION};
-pub use run::{Evolution, EvolveConfig, GenerationReport, RolloutBackend};
+pub use run::{Evolution, EvolveConfig, GenerationReport, RolloutBackend, MEAN_MEMBER};
 pub use stats::WeightStats;
 pub use strategy::{centred_ranks, MeanOptimizer, Strategy, StrategyConfig, StrategyKind};

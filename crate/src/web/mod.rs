@@ -325,3 +325,43 @@ fn trial_entries(trials: &[crate::traces::Trial]) -> Result<JsValue, JsValue> {
     }
     Ok(out.into())
 }
+
+#[derive(Serialize)]
+struct ReplayView {
+    maze: crate::world::Maze,
+    task: crate::world::Task,
+    start: (usize, usize),
+    path: Vec<(usize, usize)>,
+    summary: String,
+}
+
+/// A stored trial (its record bytes) replayed: its maze, task and the cells it visited.
+#[wasm_bindgen(js_name = replayTrial)]
+pub fn replay_trial(record: &[u8]) -> Result<JsValue, JsValue> {
+    let t = crate::traces::decode(record).map_err(js_error)?;
+    let replay = crate::traces::replay(&t).map_err(js_error)?;
+    let size = t.maze.size as usize;
+    let maze = crate::world::Maze::generate(size, size, t.maze.openings, t.maze.seed);
+    let task = crate::world::Task::parse(&t.task, &maze).map_err(js_error)?;
+    let actions: Vec<u32> = t.actions.iter().map(|&a| a as u32).collect();
+    let path = crate::world::replay_path(&maze, &task, t.start as usize, &actions, t.step_limit as usize);
+    let policy = match t.policy {
+        crate::traces::PolicyRef::One { version } => format!("ONE version {version}"),
+        crate::traces::PolicyRef::Copy { generation, member, .. } if member == crate::evolve::MEAN_MEMBER => {
+            format!("the copy's mean policy after generation {generation}")
+        }
+        crate::traces::PolicyRef::Copy { generation, member, .. } => {
+            format!("member {member} of generation {generation}")
+        }
+    };
+    let summary = format!(
+        "task {}, {:?}, {policy}: {} in {} steps, cumulative reward {:.2}",
+        t.task,
+        t.phase,
+        if replay.success { "reached the goal" } else { "did not reach the goal" },
+        t.actions.len(),
+        replay.cumulative_reward
+    );
+    let view = ReplayView { start: maze.xy(t.start as usize), maze, task, path, summary };
+    serde_wasm_bindgen::to_value(&view).map_err(Into::into)
+}
