@@ -1,7 +1,7 @@
 //! Phase A end to end: copies of ONE evolve on maze tasks, on the GPU path (lavapipe when the
 //! machine has no GPU), while ONE itself stays untouched.
 
-use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, RolloutBackend, StrategyConfig, StrategyKind};
+use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend, StrategyKind};
 use onelab::gpu::{self, Perturbation};
 use onelab::net::One;
 
@@ -14,31 +14,7 @@ fn gpu_backend() -> RolloutBackend {
 /// The CI learning setting: a 5x5 maze (layout seed 3, half the spare walls opened), one episode
 /// from every start cell per generation, PGPE with ClipUp. See BENCHMARKS.md for other mazes.
 fn small(task: &str) -> EvolveConfig {
-    EvolveConfig {
-        maze_size: 5,
-        extra_openings: 0.5,
-        maze_seed: 3,
-        task: task.into(),
-        hidden: 16,
-        goal: 16,
-        strategy: StrategyConfig {
-            kind: StrategyKind::Pgpe,
-            population: 128,
-            sigma: 1.0,
-            learning_rate: 2.0,
-            optimizer: MeanOptimizer::ClipUp,
-        },
-        episodes: 16,
-        all_starts: true,
-        step_limit: 32,
-        sampled_actions: false,
-        grow: 0,
-        variance_scaled: false,
-        perturbation: Perturbation::Regenerated,
-        listen: 0,
-        augment: Default::default(),
-        seed: 1,
-    }
+    EvolveConfig { task: task.into(), perturbation: Perturbation::Regenerated, ..EvolveConfig::small_maze() }
 }
 
 fn hash(params: &[f32]) -> u64 {

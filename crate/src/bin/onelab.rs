@@ -292,37 +292,46 @@ fn walk(rest: &[&str]) -> Result<(), String> {
 /// `--name value` pairs and bare flags, in order.
 struct Args<'a> {
     words: &'a [&'a str],
+    /// Which words an option or flag has taken, so that `finish` can name any other.
+    taken: std::cell::RefCell<Vec<bool>>,
 }
 
 impl<'a> Args<'a> {
+    fn new(words: &'a [&'a str]) -> Args<'a> {
+        Args { words, taken: std::cell::RefCell::new(vec![false; words.len()]) }
+    }
+
     fn value<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
-        match self.words.iter().position(|w| *w == name) {
-            None => Ok(None),
-            Some(i) => {
-                let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
-                v.parse().map(Some).map_err(|_| format!("{name} got {v:?}, which is not a valid value"))
-            }
+        let Some(i) = self.words.iter().position(|w| *w == name) else {
+            return Ok(None);
+        };
+        let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
+        self.taken.borrow_mut()[i..=i + 1].fill(true);
+        v.parse().map(Some).map_err(|_| format!("{name} got {v:?}, which is not a valid value"))
+    }
+
+    /// Overwrites `field` when the option is given.
+    fn set<T: std::str::FromStr>(&self, name: &str, field: &mut T) -> Result<(), String> {
+        if let Some(v) = self.value(name)? {
+            *field = v;
         }
+        Ok(())
     }
 
     fn flag(&self, name: &str) -> bool {
-        self.words.contains(&name)
+        let i = self.words.iter().position(|w| *w == name);
+        if let Some(i) = i {
+            self.taken.borrow_mut()[i] = true;
+        }
+        i.is_some()
     }
 
-    /// Refuses words that are neither known flags nor known options with their values.
-    fn check(&self, options: &[&str], flags: &[&str]) -> Result<(), String> {
-        let mut i = 0;
-        while i < self.words.len() {
-            let w = self.words[i];
-            if options.contains(&w) {
-                i += 2;
-            } else if flags.contains(&w) {
-                i += 1;
-            } else {
-                return Err(format!("unknown argument {w:?}; see onelab evolve --help"));
-            }
+    /// Refuses the first word no option or flag took.
+    fn finish(&self) -> Result<(), String> {
+        match self.taken.borrow().iter().position(|t| !t) {
+            Some(i) => Err(format!("unknown argument {:?}; see onelab evolve --help", self.words[i])),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -333,36 +342,9 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         println!("{EVOLVE_HELP}");
         return Ok(());
     }
-    let args = Args { words: rest };
-    args.check(
-        &[
-            "--task",
-            "--generations",
-            "--target",
-            "--population",
-            "--episodes",
-            "--strategy",
-            "--optimizer",
-            "--sigma",
-            "--lr",
-            "--hidden",
-            "--maze",
-            "--openings",
-            "--maze-seed",
-            "--steps",
-            "--listen",
-            "--eval-wav",
-            "--grow",
-            "--seed",
-            "--out",
-            "--traces",
-        ],
-        &["--variance", "--sampled", "--materialise", "--regenerate", "--cpu", "--all-starts"],
-    )?;
+    let args = Args::new(rest);
     let mut c = EvolveConfig::default();
-    if let Some(v) = args.value("--task")? {
-        c.task = v;
-    }
+    args.set("--task", &mut c.task)?;
     if let Some(v) = args.value::<String>("--strategy")? {
         c.strategy.kind = StrategyKind::parse(&v)?;
     }
@@ -373,42 +355,18 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
             _ => return Err(format!("--optimizer got {v:?}: expected clipup or adam")),
         };
     }
-    if let Some(v) = args.value("--population")? {
-        c.strategy.population = v;
-    }
-    if let Some(v) = args.value("--sigma")? {
-        c.strategy.sigma = v;
-    }
-    if let Some(v) = args.value("--lr")? {
-        c.strategy.learning_rate = v;
-    }
-    if let Some(v) = args.value("--episodes")? {
-        c.episodes = v;
-    }
-    if let Some(v) = args.value("--hidden")? {
-        c.hidden = v;
-    }
-    if let Some(v) = args.value("--maze")? {
-        c.maze_size = v;
-    }
-    if let Some(v) = args.value("--openings")? {
-        c.extra_openings = v;
-    }
-    if let Some(v) = args.value("--listen")? {
-        c.listen = v;
-    }
-    if let Some(v) = args.value("--maze-seed")? {
-        c.maze_seed = v;
-    }
-    if let Some(v) = args.value("--steps")? {
-        c.step_limit = v;
-    }
-    if let Some(v) = args.value("--grow")? {
-        c.grow = v;
-    }
-    if let Some(v) = args.value("--seed")? {
-        c.seed = v;
-    }
+    args.set("--population", &mut c.strategy.population)?;
+    args.set("--sigma", &mut c.strategy.sigma)?;
+    args.set("--lr", &mut c.strategy.learning_rate)?;
+    args.set("--episodes", &mut c.episodes)?;
+    args.set("--hidden", &mut c.hidden)?;
+    args.set("--maze", &mut c.maze_size)?;
+    args.set("--openings", &mut c.extra_openings)?;
+    args.set("--listen", &mut c.listen)?;
+    args.set("--maze-seed", &mut c.maze_seed)?;
+    args.set("--steps", &mut c.step_limit)?;
+    args.set("--grow", &mut c.grow)?;
+    args.set("--seed", &mut c.seed)?;
     c.variance_scaled = args.flag("--variance");
     c.all_starts = args.flag("--all-starts");
     c.sampled_actions = args.flag("--sampled");
@@ -424,9 +382,13 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     }
     let target: Option<f32> = args.value("--target")?;
     let out: Option<String> = args.value("--out")?;
+    let eval_wav: Option<String> = args.value("--eval-wav")?;
+    let traces_dir: Option<String> = args.value("--traces")?;
+    let on_cpu = args.flag("--cpu");
+    args.finish()?;
     c.validate()?;
 
-    let backend = if args.flag("--cpu") {
+    let backend = if on_cpu {
         println!("rollouts: CPU reference path");
         RolloutBackend::Cpu
     } else {
@@ -436,12 +398,12 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
     };
     let one = One::new(c.shape(), c.seed);
     let corpus = if c.listen > 0 { Some(onelab::speech::Corpus::committed()?) } else { None };
-    let recordings = match args.value::<String>("--eval-wav")? {
+    let recordings = match eval_wav {
         None => None,
         Some(spec) => Some(external_recordings(&spec, &c, corpus.as_ref())?),
     };
     let mut evo = Evolution::new(c.clone(), &one, backend, corpus.as_ref())?;
-    let mut traces = match args.value::<String>("--traces")? {
+    let mut traces = match traces_dir {
         None => None,
         Some(dir) => {
             let (store, recovery) = onelab::traces::FileStore::open(std::path::Path::new(&dir))?;

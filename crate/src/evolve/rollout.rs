@@ -35,6 +35,12 @@ pub struct RolloutSpec {
     pub action: ActionChoice,
 }
 
+/// `n` cells drawn with replacement from `cells` by a generator seeded `seed`.
+pub fn random_cells(cells: &[usize], n: usize, seed: u32) -> Vec<usize> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| cells[rng.below(cells.len())]).collect()
+}
+
 /// Marks the steps after an episode's end in `RolloutResult::actions`.
 pub const NO_ACTION: u32 = 255;
 
@@ -50,23 +56,8 @@ pub struct RolloutResult {
 }
 
 impl RolloutSpec {
-    /// `episodes` start cells drawn outside the goal region from `seed`, silent goal input.
-    pub fn random_starts(
-        shape: NetShape,
-        maze: Maze,
-        task: Task,
-        episodes: usize,
-        step_limit: usize,
-        seed: u32,
-    ) -> RolloutSpec {
-        let free: Vec<usize> = (0..maze.walls.len())
-            .filter(|&c| {
-                let (x, y) = maze.xy(c);
-                !task.goal.contains(x, y)
-            })
-            .collect();
-        let mut rng = Rng::new(seed);
-        let starts = (0..episodes).map(|_| free[rng.below(free.len())]).collect();
+    /// Episodes from the given start cells, with silent goal input and argmax actions.
+    pub fn new(shape: NetShape, maze: Maze, task: Task, starts: Vec<usize>, step_limit: usize) -> RolloutSpec {
         RolloutSpec {
             shape,
             maze,
@@ -78,6 +69,19 @@ impl RolloutSpec {
             heard: Vec::new(),
             action: ActionChoice::Argmax,
         }
+    }
+
+    /// `episodes` start cells drawn outside the goal region from `seed`.
+    pub fn random_starts(
+        shape: NetShape,
+        maze: Maze,
+        task: Task,
+        episodes: usize,
+        step_limit: usize,
+        seed: u32,
+    ) -> RolloutSpec {
+        let starts = random_cells(&task.free_cells(&maze), episodes, seed);
+        RolloutSpec::new(shape, maze, task, starts, step_limit)
     }
 
     pub fn episodes(&self) -> usize {

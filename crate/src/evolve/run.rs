@@ -1,3 +1,4 @@
+use super::rollout::random_cells;
 use super::strategy::{MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
 use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats, NO_ACTION};
 use crate::gpu::{self, Perturbation};
@@ -80,6 +81,23 @@ pub const MEAN_MEMBER: u32 = u32::MAX;
 const VARIANCE_SCALE_BOUNDS: (f32, f32) = (0.25, 4.0);
 
 impl EvolveConfig {
+    /// The small setting a copy learns every corner of in about a minute: a 5x5 maze (layout
+    /// seed 3, half the spare walls opened), hidden 16, one episode from every start cell, PGPE
+    /// with sigma 1 and ClipUp step 2. The page starts from it and CI's learning test uses it.
+    pub fn small_maze() -> EvolveConfig {
+        let mut c = EvolveConfig::default();
+        c.maze_size = 5;
+        c.extra_openings = 0.5;
+        c.maze_seed = 3;
+        c.hidden = 16;
+        c.all_starts = true;
+        c.step_limit = 32;
+        c.strategy.population = 128;
+        c.strategy.sigma = 1.0;
+        c.strategy.learning_rate = 2.0;
+        c
+    }
+
     pub fn shape(&self) -> NetShape {
         NetShape::for_maze(self.goal, self.hidden)
     }
@@ -224,8 +242,7 @@ impl Evolution {
     fn spec(&self, starts: Vec<usize>, split: Split) -> Result<RolloutSpec, String> {
         let c = &self.config;
         let mut spec =
-            RolloutSpec::random_starts(self.copy.one.shape, self.maze.clone(), self.task.clone(), 0, c.step_limit, 0);
-        spec.starts = starts;
+            RolloutSpec::new(self.copy.one.shape, self.maze.clone(), self.task.clone(), starts, c.step_limit);
         if c.sampled_actions {
             spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
         }
@@ -252,18 +269,11 @@ impl Evolution {
             }
         }
         let pop = self.strategy.ask(&scale);
+        let free = self.task.free_cells(&self.maze);
         let starts = if c.all_starts {
-            self.free_cells()
+            free
         } else {
-            RolloutSpec::random_starts(
-                self.copy.one.shape,
-                self.maze.clone(),
-                self.task.clone(),
-                c.episodes,
-                c.step_limit,
-                hash2(c.seed ^ 0x57a7, self.generation as u32),
-            )
-            .starts
+            random_cells(&free, c.episodes, hash2(c.seed ^ 0x57a7, self.generation as u32))
         };
         let episodes = starts.len();
         let spec = self.spec(starts, Split::Train)?;
@@ -297,20 +307,10 @@ impl Evolution {
         Ok(report)
     }
 
-    /// Every cell outside the goal region.
-    fn free_cells(&self) -> Vec<usize> {
-        (0..self.maze.walls.len())
-            .filter(|&cell| {
-                let (x, y) = self.maze.xy(cell);
-                !self.task.goal.contains(x, y)
-            })
-            .collect()
-    }
-
     /// Success of the current mean policy (no mutation) from every start cell outside the goal;
     /// when listening, each episode hears a validation speaker.
     pub async fn evaluate(&mut self) -> Result<f32, String> {
-        let spec = self.spec(self.free_cells(), Split::Validation)?;
+        let spec = self.spec(self.task.free_cells(&self.maze), Split::Validation)?;
         self.evaluate_spec(spec).await
     }
 
@@ -320,7 +320,7 @@ impl Evolution {
         if self.config.listen == 0 || rows == 0 {
             return Err("evaluating on recordings needs listening steps and at least one recording".into());
         }
-        let cells = self.free_cells();
+        let cells = self.task.free_cells(&self.maze);
         let starts: Vec<usize> = (0..rows).flat_map(|_| cells.iter().copied()).collect();
         let mut spec = self.spec(starts, Split::Validation)?;
         spec.heard = (0..rows as u32).flat_map(|r| std::iter::repeat_n(r, cells.len())).collect();

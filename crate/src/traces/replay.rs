@@ -1,10 +1,13 @@
 use super::Trial;
 use crate::world::{Episode, Maze, StepOutcome, Task, OBS_LEN, REWARD_LEN};
 
-/// A trial's full sensory stream, regenerated: the observation before every step and after the
-/// last, and the reward vector of every step.
+/// A trial's full sensory stream, regenerated: the maze and task, the cells visited, the
+/// observation before every step and after the last, and the reward vector of every step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replay {
+    pub maze: Maze,
+    pub task: Task,
+    pub cells: Vec<(usize, usize)>,
     pub observations: Vec<[f32; OBS_LEN]>,
     pub rewards: Vec<[f32; REWARD_LEN]>,
     pub success: bool,
@@ -22,10 +25,13 @@ pub fn replay(t: &Trial) -> Result<Replay, String> {
     let (x, y) = maze.xy(t.start as usize);
     let mut episode = Episode::at(x, y, t.step_limit as usize);
     let mut r = Replay {
+        cells: vec![(x, y)],
         observations: vec![episode.observe(&maze)],
         rewards: Vec::new(),
         success: false,
         cumulative_reward: 0.0,
+        maze: maze.clone(),
+        task: task.clone(),
     };
     for (i, &a) in t.actions.iter().enumerate() {
         if episode.outcome != StepOutcome::Running {
@@ -34,6 +40,7 @@ pub fn replay(t: &Trial) -> Result<Replay, String> {
         let step = episode.step(&maze, &task, a as usize);
         r.cumulative_reward += (step.reward[0] + step.reward[1]) + step.reward[2];
         r.rewards.push(step.reward);
+        r.cells.push((episode.x, episode.y));
         r.observations.push(episode.observe(&maze));
     }
     r.success = episode.outcome == StepOutcome::Reached;

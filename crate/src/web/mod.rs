@@ -121,17 +121,7 @@ struct GenerationView {
 /// The settings the page starts from: the small maze a copy learns in about a minute.
 #[wasm_bindgen(js_name = defaultEvolveConfig)]
 pub fn default_evolve_config() -> Result<JsValue, JsValue> {
-    let mut c = crate::evolve::EvolveConfig::default();
-    c.maze_size = 5;
-    c.extra_openings = 0.5;
-    c.maze_seed = 3;
-    c.hidden = 16;
-    c.all_starts = true;
-    c.step_limit = 32;
-    c.strategy.population = 128;
-    c.strategy.sigma = 1.0;
-    c.strategy.learning_rate = 2.0;
-    serde_wasm_bindgen::to_value(&c).map_err(Into::into)
+    serde_wasm_bindgen::to_value(&crate::evolve::EvolveConfig::small_maze()).map_err(Into::into)
 }
 
 #[wasm_bindgen]
@@ -340,11 +330,6 @@ struct ReplayView {
 pub fn replay_trial(record: &[u8]) -> Result<JsValue, JsValue> {
     let t = crate::traces::decode(record).map_err(js_error)?;
     let replay = crate::traces::replay(&t).map_err(js_error)?;
-    let size = t.maze.size as usize;
-    let maze = crate::world::Maze::generate(size, size, t.maze.openings, t.maze.seed);
-    let task = crate::world::Task::parse(&t.task, &maze).map_err(js_error)?;
-    let actions: Vec<u32> = t.actions.iter().map(|&a| a as u32).collect();
-    let path = crate::world::replay_path(&maze, &task, t.start as usize, &actions, t.step_limit as usize);
     let policy = match t.policy {
         crate::traces::PolicyRef::One { version } => format!("ONE version {version}"),
         crate::traces::PolicyRef::Copy { generation, member, .. } if member == crate::evolve::MEAN_MEMBER => {
@@ -362,6 +347,6 @@ pub fn replay_trial(record: &[u8]) -> Result<JsValue, JsValue> {
         t.actions.len(),
         replay.cumulative_reward
     );
-    let view = ReplayView { start: maze.xy(t.start as usize), maze, task, path, summary };
+    let view = ReplayView { start: replay.cells[0], path: replay.cells, maze: replay.maze, task: replay.task, summary };
     serde_wasm_bindgen::to_value(&view).map_err(Into::into)
 }

@@ -47,12 +47,7 @@ pub struct Step {
 impl Episode {
     /// Starts at a cell drawn from `seed`, uniformly among the cells outside the goal region.
     pub fn random_start(maze: &Maze, task: &Task, step_limit: usize, seed: u32) -> Episode {
-        let free: Vec<usize> = (0..maze.walls.len())
-            .filter(|&c| {
-                let (x, y) = maze.xy(c);
-                !task.goal.contains(x, y)
-            })
-            .collect();
+        let free = task.free_cells(maze);
         let (x, y) = maze.xy(free[Rng::new(seed).below(free.len())]);
         Episode::at(x, y, step_limit)
     }

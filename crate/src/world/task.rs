@@ -64,6 +64,16 @@ pub struct Task {
 }
 
 impl Task {
+    /// Every cell of `maze` outside the goal region: where episodes may start.
+    pub fn free_cells(&self, maze: &Maze) -> Vec<usize> {
+        (0..maze.walls.len())
+            .filter(|&c| {
+                let (x, y) = maze.xy(c);
+                !self.goal.contains(x, y)
+            })
+            .collect()
+    }
+
     /// A corner ("ne", "nw", "se", "sw") or a goal cell "x,y" inside `maze`; anything else, or a
     /// cell outside the maze, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
