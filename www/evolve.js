@@ -7,8 +7,9 @@ const $ = (id) => document.getElementById(id);
 
 const TASKS = ['ne', 'nw', 'se', 'sw'];
 
-/** The storage table: trials and successes per task, and the browser's storage estimate. */
-async function showStorage() {
+/** The storage table: trials and successes per task, the browser's storage estimate, and how
+ * long the last generation's transaction took (`stored`: {trials, seconds}). */
+async function showStorage(stored) {
   const { total, counts } = await traceCounts(TASKS);
   $('storage-rows').replaceChildren(...TASKS.map((task) => {
     const row = document.createElement('tr');
@@ -22,7 +23,8 @@ async function showStorage() {
   const estimate = await navigator.storage?.estimate?.();
   const mb = (b) => (b / 1e6).toFixed(1);
   $('storage-text').textContent = `${total} trials stored` +
-    (estimate ? ` · this site uses ${mb(estimate.usage)} MB of a ${mb(estimate.quota)} MB quota` : '');
+    (estimate ? ` · this site uses ${mb(estimate.usage)} MB of a ${mb(estimate.quota)} MB quota` : '') +
+    (stored ? ` · last generation's ${stored.trials} trials stored in ${(1000 * stored.seconds).toFixed(0)} ms` : '');
   document.body.dataset.trials = String(total);
 }
 
@@ -33,6 +35,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
     $('storage-status').textContent = text;
     $('storage-status').className = bad ? 'error-line' : 'status-line';
   };
+  $('export-now').addEventListener('click', () => $('export').click());
   $('export').addEventListener('click', async () => {
     try {
       const bytes = await requests().ask({ type: 'export' });
@@ -126,6 +129,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
   });
   $('pause').addEventListener('click', () => {
     worker.postMessage({ type: state === 'paused' ? 'resume' : 'pause' });
+    $('export-now').hidden = true;
     setState(state === 'paused' ? 'running' : 'paused');
   });
 
@@ -138,7 +142,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
       $('progress-text').textContent = `generation 0 / ${total}`;
       onScene(scene);
     },
-    generation({ view, seconds: s }) {
+    generation({ view, stored, seconds: s }) {
       const { report, evaluation, path } = view;
       seconds.push(s);
       const done = report.generation + 1;
@@ -155,11 +159,17 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
         ` · best ${report.best.toFixed(3)} · population success ${(100 * report.success).toFixed(1)}% · mean policy from every start ${(100 * evaluation).toFixed(0)}%`;
       document.body.dataset.generations = String(done);
       onPath(path);
-      showStorage();
+      showStorage(stored);
     },
     done() {
       setState('done');
       $('progress-text').textContent += ' · finished';
+    },
+    /** Storing failed: evolution waits, paused, with the generation's trials kept in the worker. */
+    paused({ message, full }) {
+      $('evolve-error').textContent = message;
+      $('export-now').hidden = !full;
+      setState('paused');
     },
     error(message) {
       $('evolve-error').textContent = message;

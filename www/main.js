@@ -133,6 +133,9 @@ worker?.addEventListener('message', ({ data }) => {
     case 'evolve-error':
       panel.error(data.message);
       break;
+    case 'evolve-paused':
+      panel.paused(data);
+      break;
     case 'corpus':
       commands.catalogue(data.catalogue);
       break;

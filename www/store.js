@@ -4,10 +4,11 @@
 const DB = 'onelab';
 const RECORDINGS = 'recordings';
 const TRACES = 'traces';
+const POLICIES = 'policies';
 
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 2);
+    const request = indexedDB.open(DB, 3);
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(RECORDINGS)) db.createObjectStore(RECORDINGS, { autoIncrement: true });
@@ -17,6 +18,8 @@ function open() {
         traces.createIndex('phase', 'phase');
         traces.createIndex('task_success', ['task', 'success']);
       }
+      // Version 3: the policy log, the parameters behind the copies' trials.
+      if (!db.objectStoreNames.contains(POLICIES)) db.createObjectStore(POLICIES, { autoIncrement: true });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -40,10 +43,56 @@ function run(name, mode, work) {
 export const addRecording = (recording) => run(RECORDINGS, 'readwrite', (store) => store.add(recording));
 export const countRecordings = () => run(RECORDINGS, 'readonly', (store) => store.count());
 
-/** Stores a generation's trials ({task, phase, success, record}) in one transaction. */
-export const addTrials = (trials) => run(TRACES, 'readwrite', (store) => {
-  for (const t of trials) store.add({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
-});
+const traceEntry = (t) => ({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
+
+/** Stores a generation's trials ({task, phase, success, record}) and the encoded policy
+ * snapshots they acted with, in one transaction: all of them or none. */
+export const addGeneration = (trials, policies) => open().then((db) => new Promise((resolve, reject) => {
+  const tx = db.transaction([TRACES, POLICIES], 'readwrite');
+  for (const t of trials) tx.objectStore(TRACES).add(traceEntry(t));
+  for (const p of policies) tx.objectStore(POLICIES).add(p);
+  tx.oncomplete = () => { db.close(); resolve(); };
+  tx.onerror = () => reject(tx.error);
+  tx.onabort = () => reject(tx.error ?? new Error('the write was aborted'));
+}));
+
+/** Streams the trials matching `filter` ({task, success: 0 or 1}, either may be left out) to
+ * `each` in batches of `size` records, oldest first, one read transaction per batch, through
+ * the index that fits the filter: how consolidation reads the store. Resolves to the count. */
+export async function trialBatches(filter, size, each) {
+  const range = filter.task !== undefined && filter.success !== undefined ? ['task_success', IDBKeyRange.only([filter.task, filter.success])]
+    : filter.task !== undefined ? ['task', IDBKeyRange.only(filter.task)] : [null, null];
+  let after = null; // the primary key of the last record passed on
+  let passed = 0;
+  for (;;) {
+    const batch = [];
+    let last = null;
+    await run(TRACES, 'readonly', (store) => {
+      const source = range[0] ? store.index(range[0]) : store;
+      const cursor = source.openCursor(range[1]);
+      let skipping = after !== null;
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) return;
+        if (skipping && c.primaryKey <= after) {
+          // Index cursors visit equal keys in primary-key order: skip to where the last batch ended.
+          if (range[0]) c.continuePrimaryKey(c.key, after + 1); else c.continue(after + 1);
+          skipping = false;
+          return;
+        }
+        batch.push(c.value.record);
+        last = c.primaryKey;
+        if (batch.length < size) c.continue();
+      };
+      return cursor;
+    });
+    if (batch.length === 0) return passed;
+    passed += batch.length;
+    after = last;
+    await each(batch);
+    if (batch.length < size) return passed;
+  }
+}
 
 function all(name) {
   const out = [];
@@ -84,18 +133,17 @@ export const allRecordings = () => all(RECORDINGS);
 /** Adds an imported file's trials and recordings in one transaction: all of them or none. */
 export const importAll = (trials, recordings) => open().then((db) => new Promise((resolve, reject) => {
   const tx = db.transaction([TRACES, RECORDINGS], 'readwrite');
-  for (const t of trials) tx.objectStore(TRACES).add({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
+  for (const t of trials) tx.objectStore(TRACES).add(traceEntry(t));
   for (const r of recordings) tx.objectStore(RECORDINGS).add(r);
   tx.oncomplete = () => { db.close(); resolve(); };
   tx.onerror = () => reject(tx.error);
   tx.onabort = () => reject(tx.error ?? new Error('the import was aborted'));
 }));
 
-/** Deletes every trial and recording, in one transaction. */
+/** Deletes every trial, policy snapshot and recording, in one transaction. */
 export const clearAll = () => open().then((db) => new Promise((resolve, reject) => {
-  const tx = db.transaction([TRACES, RECORDINGS], 'readwrite');
-  tx.objectStore(TRACES).clear();
-  tx.objectStore(RECORDINGS).clear();
+  const tx = db.transaction([TRACES, RECORDINGS, POLICIES], 'readwrite');
+  for (const name of [TRACES, RECORDINGS, POLICIES]) tx.objectStore(name).clear();
   tx.oncomplete = () => { db.close(); resolve(); };
   tx.onerror = () => reject(tx.error);
 }));

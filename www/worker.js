@@ -6,7 +6,7 @@
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}.
 import init, { startLab, defaultEvolveConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
-import { addTrials, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
+import { addGeneration, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
@@ -16,6 +16,8 @@ const text = (e) => (e && e.message) || String(e);
 let lab = null;
 let speech = null;
 let mode = 'walk'; // walk | evolve | paused | done
+// A generation's trials and policy snapshots whose storing failed: stored first on resume.
+let unstored = null;
 let evolver = null;
 let generationsLeft = 0;
 
@@ -113,27 +115,35 @@ async function loop() {
       post('frame', { frame: await lab.step() });
       await sleep(STEP_MS);
     } else if (mode === 'evolve') {
-      const started = performance.now();
-      let view;
-      try {
-        view = await evolver.generation();
-      } catch (e) {
-        mode = 'done';
-        post('evolve-error', { message: text(e) });
-        continue;
+      if (!unstored) {
+        const started = performance.now();
+        let view;
+        try {
+          view = await evolver.generation();
+        } catch (e) {
+          mode = 'done';
+          post('evolve-error', { message: text(e) });
+          continue;
+        }
+        unstored = { trials: evolver.drainTrials(), policies: evolver.drainPolicies(), view, started };
       }
+      const storing = performance.now();
       try {
-        await addTrials(evolver.drainTrials());
+        await addGeneration(unstored.trials, unstored.policies);
       } catch (e) {
         mode = 'paused';
         const full = e && e.name === 'QuotaExceededError';
-        post('evolve-error', {
-          message: full ? 'Browser storage is full, so evolution is paused: no trial is dropped. Export the traces to make room.'
-            : `Storing this generation's trials failed, so evolution is paused: ${text(e)}`,
+        post('evolve-paused', {
+          full,
+          message: full ? 'Browser storage is full, so evolution is paused; this generation\'s trials wait, unstored, and nothing is dropped. Export the traces, make room (clear them, or free other sites\' data), then resume.'
+            : `Storing this generation's trials failed, so evolution is paused; they wait, unstored, for resume: ${text(e)}`,
         });
         continue;
       }
-      post('generation', { view, seconds: (performance.now() - started) / 1000 });
+      const { view, started, trials } = unstored;
+      unstored = null;
+      const stored = { trials: trials.length, seconds: (performance.now() - storing) / 1000 };
+      post('generation', { view, stored, seconds: (performance.now() - started) / 1000 });
       generationsLeft -= 1;
       if (generationsLeft <= 0) {
         mode = 'done';

@@ -154,8 +154,8 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
     let bank = MelFilterbank::new(MelConfig::default());
     let listen = 12;
     let per = listen * 16;
-    let (table, speakers) =
-        utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &Augment::default(), 1, 5).unwrap();
+    let t = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &Augment::default(), 1, 5).unwrap();
+    let (table, speakers): (_, Vec<_>) = (t.frames, t.rows.iter().map(|r| r.0.clone()).collect());
     let said: Vec<_> = corpus
         .utterances
         .iter()
@@ -169,11 +169,15 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
         assert_eq!(&table[row * per..(row + 1) * per], listening_frames(&bank, &corpus.audio(u), listen).as_slice());
     }
     let noisy = Augment { gain_db: 6.0, noise: 0.01, shift_ms: 100 };
-    let (a, n) = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
-    let (b, _) = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
-    assert_eq!(n.len(), 3 * rows);
+    let a = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
+    let b = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 3, 5).unwrap();
+    assert_eq!(a.rows.len(), 3 * rows);
     assert_eq!(a, b, "augmentation is seeded");
-    assert_ne!(&a[..per], &a[per..2 * per], "the copies differ");
+    assert_ne!(&a.frames[..per], &a.frames[per..2 * per], "the copies differ");
+    // A row is heard again from its speaker and augmentation seed alone, as a stored trial is.
+    let (speaker, seed) = &a.rows[4];
+    let again = onelab::speech::heard_frames(&corpus, &bank, speaker, "north west", &noisy, *seed, listen).unwrap();
+    assert_eq!(again, &a.frames[4 * per..5 * per]);
     let err = utterance_table(&corpus, &bank, "up", Split::Train, listen, &noisy, 1, 5).unwrap_err();
     assert!(err.contains("\"up\""), "{err}");
 }

@@ -127,3 +127,62 @@ fn a_torn_write_loses_at_most_the_record_being_written() {
     assert_eq!(store.len(), 39);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every trial of a run is stored with the policy that acted, and that policy, regenerated from
+/// the policy log, takes exactly the stored actions when fed the trial's replayed inputs (CPU
+/// path, listening to the corpus); filtered batches see every matching trial once.
+#[test]
+fn stored_trials_replay_their_actions_from_the_regenerated_policy() {
+    use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend};
+    use onelab::net::One;
+    use onelab::speech::{heard_frames, Corpus, MelConfig, MelFilterbank};
+    use onelab::traces::{policy_actions, Filter};
+    let corpus = Corpus::committed().unwrap();
+    let bank = MelFilterbank::new(MelConfig::default());
+    let mut c = EvolveConfig::small_maze();
+    c.strategy.population = 8;
+    c.listen = 6;
+    c.task = "sw".into();
+    let mut evo = Evolution::new(c.clone(), &One::new(c.shape(), 4), RolloutBackend::Cpu, Some(&corpus)).unwrap();
+    evo.copy_id = 2;
+    let dir = std::env::temp_dir().join(format!("onelab-policies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir).unwrap();
+    let generations = 3;
+    for _ in 0..generations {
+        pollster::block_on(evo.generation()).unwrap();
+        pollster::block_on(evo.evaluate()).unwrap();
+        store.append(&evo.drain_trials()).unwrap();
+        store.append_policies(&evo.drain_policies()).unwrap();
+    }
+    let (store, recovery) = FileStore::open(&dir).unwrap();
+    assert_eq!(recovery.torn, None);
+    let starts = evo.task.free_cells(&evo.maze).len();
+    assert_eq!(store.len(), generations * (8 + 1) * starts, "every member's and the evaluation's trials");
+    let policies = store.policies().unwrap();
+    assert_eq!(policies.len(), 2 * generations);
+    let trials = store.read_all().unwrap();
+    for t in &trials {
+        let snapshot = policies.iter().find(|s| s.covers(&t.policy)).expect("every trial's policy is in the log");
+        let PolicyRef::Copy { copy, member, .. } = t.policy else { panic!("copies act in evolution") };
+        assert_eq!(copy, 2);
+        let one = One { shape: c.shape(), params: snapshot.params(member) };
+        let h = t.heard.as_ref().expect("every episode listens");
+        let goal = heard_frames(&corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize);
+        let r = replay(t).unwrap();
+        assert_eq!(policy_actions(&one, t, &r, Some(&goal.unwrap())), t.actions, "{:?}", t.policy);
+    }
+    // Filtered batches: each matching trial once, in order, in batches of the size asked.
+    let filter = Filter { success: Some(false), phase: Some(Phase::Evolution), ..Filter::default() };
+    let want: Vec<&Trial> = trials.iter().filter(|t| filter.matches(t)).collect();
+    let mut got = Vec::new();
+    let passed = store
+        .batches(&filter, 7, |b| {
+            assert!(b.len() <= 7);
+            got.extend(b);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!((passed, got.iter().collect::<Vec<_>>()), (want.len(), want));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

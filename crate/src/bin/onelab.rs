@@ -431,6 +431,7 @@ fn evolve(rest: &[&str]) -> Result<(), String> {
         let eval = pollster::block_on(evo.evaluate())?;
         if let Some(store) = traces.as_mut() {
             store.append(&evo.drain_trials())?;
+            store.append_policies(&evo.drain_policies())?;
         }
         println!(
             "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%  {:>7.2} s",
@@ -598,27 +599,43 @@ fn traces_replay(dir: &str, index: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// One million evolution trials of 64 steps into a fresh store in the system's temp folder, in
+/// One million evolution trials of up to 64 steps into a fresh store in the system's temp folder, in
 /// generation-sized batches (4096 trials, one write and one sync each), then streamed back.
 fn bench_traces() -> Result<(), String> {
-    use onelab::traces::{FileStore, MazeSpec, Phase, PolicyRef, Trial};
+    use onelab::traces::{replay, FileStore, Filter, MazeSpec, Phase, PolicyRef, Trial};
     let dir = std::env::temp_dir().join(format!("onelab-bench-traces-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (mut store, _) = FileStore::open(&dir)?;
     let mut rng = Rng::new(9);
+    // Real trials: random walks from random start cells, at most 64 steps.
+    let maze = onelab::world::Maze::generate(9, 9, 0.1, 1);
+    let task = onelab::world::Task::parse("ne", &maze)?;
+    let cells = task.free_cells(&maze);
     let batch: Vec<Trial> = (0..4096u32)
-        .map(|m| Trial {
-            experiment: 1,
-            task: "ne".into(),
-            maze: MazeSpec { size: 9, openings: 0.1, seed: 1 },
-            start: rng.below(80) as u16,
-            step_limit: 64,
-            heard: None,
-            policy: PolicyRef::Copy { copy: 0, generation: 7, member: m, population_seed: 3 },
-            phase: Phase::Evolution,
-            actions: (0..64).map(|_| rng.below(5) as u8).collect(),
-            success: false,
-            cumulative_reward: -0.64,
+        .map(|m| {
+            let start = cells[rng.below(cells.len())];
+            let (x, y) = maze.xy(start);
+            let mut episode = onelab::world::Episode::at(x, y, 64);
+            let (mut actions, mut ret) = (Vec::new(), 0.0f32);
+            while episode.outcome == onelab::world::StepOutcome::Running {
+                let a = rng.below(5);
+                let r = episode.step(&maze, &task, a).reward;
+                ret += (r[0] + r[1]) + r[2];
+                actions.push(a as u8);
+            }
+            Trial {
+                experiment: 1,
+                task: "ne".into(),
+                maze: MazeSpec { size: 9, openings: 0.1, seed: 1 },
+                start: start as u16,
+                step_limit: 64,
+                heard: None,
+                policy: PolicyRef::Copy { copy: 0, generation: 7, member: m, population_seed: 3 },
+                phase: Phase::Evolution,
+                success: episode.outcome == onelab::world::StepOutcome::Reached,
+                actions,
+                cumulative_reward: ret,
+            }
         })
         .collect();
     let total = 1_000_000usize;
@@ -633,12 +650,27 @@ fn bench_traces() -> Result<(), String> {
     let start = Instant::now();
     let (store, _) = FileStore::open(&dir)?;
     let trials = store.read_all()?;
+    let read_s = start.elapsed().as_secs_f64();
+    // What training does: stream filtered batches and replay each trial to its sensory stream.
+    let start = Instant::now();
+    let mut steps = 0usize;
+    let streamed = store.batches(&Filter { task: Some("ne".into()), ..Filter::default() }, 256, |batch| {
+        for t in &batch {
+            steps += replay(t)?.rewards.len();
+        }
+        Ok(())
+    })?;
     let stream_s = start.elapsed().as_secs_f64();
-    println!("onelab bench traces: {} trials of 64 steps, batches of {}", trials.len(), batch.len());
+    println!("onelab bench traces: {} trials of up to 64 steps (random walks), batches of {}", trials.len(), batch.len());
     println!("CPU: {} (one thread), store in {}", cpu_model(), dir.display());
     println!("bytes per trial on disk: {:.1}", store.bytes() as f64 / trials.len() as f64);
     println!("append: {:.0} trials/s", total as f64 / append_s);
-    println!("open, check every CRC and decode all: {:.2} s ({:.0} trials/s)", stream_s, total as f64 / stream_s);
+    println!("open, check every CRC and decode all: {:.2} s ({:.0} trials/s)", read_s, total as f64 / read_s);
+    println!(
+        "stream for training (filtered batches of 256, each trial replayed to its observations and rewards): \
+         {streamed} trials, {steps} steps in {stream_s:.2} s ({:.0} trials/s)",
+        streamed as f64 / stream_s
+    );
     std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     Ok(())
 }

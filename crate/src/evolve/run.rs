@@ -5,7 +5,7 @@ use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
 use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
-use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, Trial};
+use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, PolicySnapshot, Trial};
 use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -184,10 +184,14 @@ pub struct GenerationReport {
 pub struct Evolution {
     pub config: EvolveConfig,
     /// When episodes listen: the goal-input frames of the task's command by training and by
-    /// validation speakers, with each row's speaker.
-    speech: Option<[(Arc<Vec<f32>>, Vec<String>); 2]>,
+    /// validation speakers (shared with the rollouts), with each row's speaker and augmentation.
+    speech: Option<[(Arc<Vec<f32>>, Vec<(String, u32)>); 2]>,
     /// Every trial since the last `drain_trials`, for the trace store (paper 3.6).
     pending: Vec<Trial>,
+    /// The policies those trials acted with, since the last `drain_policies`.
+    policies: Vec<PolicySnapshot>,
+    /// Which copy this is in the experiment's life: trials and snapshots carry it.
+    pub copy_id: u32,
     pub maze: Maze,
     pub task: Task,
     pub copy: Copy,
@@ -223,10 +227,9 @@ impl Evolution {
                 let bank = MelFilterbank::new(MelConfig::default());
                 let command = Corner::parse(&task.name)?.command();
                 let copies = if config.augment == Augment::default() { 1 } else { 4 };
-                let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<String>), String> {
-                    let (frames, speakers) =
-                        utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
-                    Ok((Arc::new(frames), speakers))
+                let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
+                    let t = utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
+                    Ok((Arc::new(t.frames), t.rows))
                 };
                 Some([
                     table(Split::Train, hash2(config.seed, 0x7a1))?,
@@ -235,7 +238,20 @@ impl Evolution {
             }
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
-        Ok(Evolution { config, speech, pending: Vec::new(), maze, task, copy, stats, strategy, backend, generation: 0 })
+        Ok(Evolution {
+            config,
+            speech,
+            pending: Vec::new(),
+            policies: Vec::new(),
+            copy_id: 0,
+            maze,
+            task,
+            copy,
+            stats,
+            strategy,
+            backend,
+            generation: 0,
+        })
     }
 
     /// Episodes from `starts`; when listening, each hears the task's command from `split`.
@@ -279,9 +295,11 @@ impl Evolution {
         let spec = self.spec(starts, Split::Train)?;
         let result = self.backend.run(&pop, &spec, c.perturbation, true).await?;
         let limit = c.step_limit;
-        let (generation, population_seed) = (self.generation as u32, pop.seed);
-        self.record(&spec, &result, Phase::Evolution, |member| PolicyRef::Copy {
-            copy: 0,
+        let (copy, generation, population_seed) = (self.copy_id, self.generation as u32, pop.seed);
+        self.policies.push(PolicySnapshot::population(copy, generation, &pop));
+        let rows = self.speech.as_ref().map(|t| t[0].1.clone());
+        self.record(&spec, &result, Phase::Evolution, rows.as_deref(), |member| PolicyRef::Copy {
+            copy,
             generation,
             member,
             population_seed,
@@ -311,7 +329,8 @@ impl Evolution {
     /// when listening, each episode hears a validation speaker.
     pub async fn evaluate(&mut self) -> Result<f32, String> {
         let spec = self.spec(self.task.free_cells(&self.maze), Split::Validation)?;
-        self.evaluate_spec(spec).await
+        let rows = self.speech.as_ref().map(|t| t[1].1.clone());
+        self.evaluate_spec(spec, rows).await
     }
 
     /// The same from every start cell and with every one of `rows` external utterances (a
@@ -325,18 +344,21 @@ impl Evolution {
         let mut spec = self.spec(starts, Split::Validation)?;
         spec.heard = (0..rows as u32).flat_map(|r| std::iter::repeat_n(r, cells.len())).collect();
         spec.utterances = utterances;
-        self.evaluate_spec(spec).await
+        let labels = (0..rows).map(|r| (format!("user:{r}"), 0)).collect();
+        self.evaluate_spec(spec, Some(labels)).await
     }
 
-    async fn evaluate_spec(&mut self, mut spec: RolloutSpec) -> Result<f32, String> {
+    /// `rows` names what each utterance row of `spec` is: speaker and augmentation seed.
+    async fn evaluate_spec(&mut self, mut spec: RolloutSpec, rows: Option<Vec<(String, u32)>>) -> Result<f32, String> {
         let n = self.copy.one.params.len();
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
         spec.action = ActionChoice::Argmax;
         let result = self.backend.run(&pop, &spec, Perturbation::Regenerated, true).await?;
-        let generation = self.generation as u32;
-        self.record(&spec, &result, Phase::Evaluation, |_| PolicyRef::Copy {
-            copy: 0,
+        let (copy, generation) = (self.copy_id, self.generation as u32);
+        self.policies.push(PolicySnapshot::mean_policy(copy, generation, &pop.mean));
+        self.record(&spec, &result, Phase::Evaluation, rows.as_deref(), |_| PolicyRef::Copy {
+            copy,
             generation,
             member: MEAN_MEMBER,
             population_seed: 0,
@@ -344,8 +366,16 @@ impl Evolution {
         Ok(result.success_rate())
     }
 
-    /// Keeps every trial of a rollout, successful or not, with what regenerates it.
-    fn record(&mut self, spec: &RolloutSpec, result: &RolloutResult, phase: Phase, policy: impl Fn(u32) -> PolicyRef) {
+    /// Keeps every trial of a rollout, successful or not, with what regenerates it; `rows` names
+    /// the speaker and augmentation seed of each utterance row the episodes heard.
+    fn record(
+        &mut self,
+        spec: &RolloutSpec,
+        result: &RolloutResult,
+        phase: Phase,
+        rows: Option<&[(String, u32)]>,
+        policy: impl Fn(u32) -> PolicyRef,
+    ) {
         let c = &self.config;
         let (episodes, limit) = (spec.episodes(), spec.step_limit);
         let command = Corner::parse(&self.task.name).map(|corner| corner.command().to_string());
@@ -356,14 +386,13 @@ impl Evolution {
                 .take_while(|&&a| a != NO_ACTION)
                 .map(|&a| a as u8)
                 .collect();
-            let heard = match (&self.speech, &command) {
-                (Some(tables), Ok(command)) => {
-                    let row = spec.heard[e];
-                    let speakers = &tables[(phase == Phase::Evaluation) as usize].1;
+            let heard = match (rows, &command) {
+                (Some(rows), Ok(command)) => {
+                    let (speaker, augment_seed) = &rows[spec.heard[e] as usize];
                     Some(Heard {
-                        speaker: speakers[row as usize].clone(),
+                        speaker: speaker.clone(),
                         command: command.clone(),
-                        augment_seed: row,
+                        augment_seed: *augment_seed,
                         listen: c.listen as u16,
                     })
                 }
@@ -388,5 +417,10 @@ impl Evolution {
     /// The trials recorded since the last call, oldest first.
     pub fn drain_trials(&mut self) -> Vec<Trial> {
         std::mem::take(&mut self.pending)
+    }
+
+    /// The policy snapshots behind those trials, oldest first.
+    pub fn drain_policies(&mut self) -> Vec<PolicySnapshot> {
+        std::mem::take(&mut self.policies)
     }
 }

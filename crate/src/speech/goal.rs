@@ -1,5 +1,5 @@
 use super::{pool_frames, Corpus, MelFilterbank, Split};
-use crate::rng::Rng;
+use crate::rng::{hash2, Rng};
 use serde::{Deserialize, Serialize};
 
 /// Seeded augmentation of an utterance before its features are taken: a gain in dB drawn from
@@ -39,10 +39,37 @@ pub fn listening_frames(bank: &MelFilterbank, audio: &[f32], listen: usize) -> V
     out
 }
 
-/// Goal-input frames of every utterance of `command` by speakers of `split`, each in `copies`
-/// versions augmented with a generator seeded by `seed` (with the default `Augment` the copies
-/// are identical, so pass 1): `[utterance][listen][band]` flat, and each row's speaker.
-/// Episodes then only choose a row, and the table is uploaded to the GPU once.
+/// The goal-input frames `[listen][band]` of `speaker` saying `command`, augmented with a
+/// generator seeded `augment_seed`: everything a stored trial needs to hear again what it heard.
+pub fn heard_frames(
+    corpus: &Corpus,
+    bank: &MelFilterbank,
+    speaker: &str,
+    command: &str,
+    augment: &Augment,
+    augment_seed: u32,
+    listen: usize,
+) -> Result<Vec<f32>, String> {
+    let u = corpus
+        .utterances
+        .iter()
+        .find(|u| u.text == command && u.speaker == speaker)
+        .ok_or_else(|| format!("the corpus has no utterance of {command:?} by {speaker:?}"))?;
+    let audio = augment.apply(&corpus.audio(u), corpus.sample_rate, &mut Rng::new(augment_seed));
+    Ok(listening_frames(bank, &audio, listen))
+}
+
+/// Goal-input frames of a set of utterances, `[row][listen][band]` flat, with each row's speaker
+/// and augmentation seed. Episodes only choose a row, and the table is uploaded to the GPU once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UtteranceTable {
+    pub frames: Vec<f32>,
+    pub rows: Vec<(String, u32)>,
+}
+
+/// Every utterance of `command` by speakers of `split`, each in `copies` versions augmented with
+/// generators seeded `hash2(seed, row)` (with the default `Augment` the copies are identical,
+/// so pass 1).
 #[allow(clippy::too_many_arguments)]
 pub fn utterance_table(
     corpus: &Corpus,
@@ -53,21 +80,23 @@ pub fn utterance_table(
     augment: &Augment,
     copies: usize,
     seed: u32,
-) -> Result<(Vec<f32>, Vec<String>), String> {
-    let utterances: Vec<_> =
-        corpus.utterances.iter().filter(|u| u.text == command && corpus.speaker(&u.speaker).split == split).collect();
-    if utterances.is_empty() {
+) -> Result<UtteranceTable, String> {
+    let speakers: Vec<&str> = corpus
+        .utterances
+        .iter()
+        .filter(|u| u.text == command && corpus.speaker(&u.speaker).split == split)
+        .map(|u| u.speaker.as_str())
+        .collect();
+    if speakers.is_empty() {
         return Err(format!("no {split:?} speaker says {command:?}"));
     }
-    let mut rng = Rng::new(seed);
-    let mut table = Vec::with_capacity(utterances.len() * copies * listen * bank.config().bands);
-    let mut speakers = Vec::with_capacity(utterances.len() * copies);
-    for u in &utterances {
-        let clean = corpus.audio(u);
+    let mut table = UtteranceTable { frames: Vec::new(), rows: Vec::new() };
+    for speaker in speakers {
         for _ in 0..copies {
-            table.extend(listening_frames(bank, &augment.apply(&clean, corpus.sample_rate, &mut rng), listen));
-            speakers.push(u.speaker.clone());
+            let augment_seed = hash2(seed, table.rows.len() as u32);
+            table.frames.extend(heard_frames(corpus, bank, speaker, command, augment, augment_seed, listen)?);
+            table.rows.push((speaker.to_string(), augment_seed));
         }
     }
-    Ok((table, speakers))
+    Ok(table)
 }

@@ -8,6 +8,6 @@ mod mel;
 mod wav;
 
 pub use corpus::{Corpus, Speaker, Split, Utterance};
-pub use goal::{listening_frames, utterance_table, Augment};
+pub use goal::{heard_frames, listening_frames, utterance_table, Augment, UtteranceTable};
 pub use mel::{pool_frames, MelConfig, MelFilterbank};
 pub use wav::{parse_wav, prepare_recording, resample, trim_voiced, Audio};

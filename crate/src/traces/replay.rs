@@ -1,4 +1,6 @@
 use super::Trial;
+use crate::cpu::Forward;
+use crate::net::{action, NetShape, One};
 use crate::world::{Episode, Maze, StepOutcome, Task, OBS_LEN, REWARD_LEN};
 
 /// A trial's full sensory stream, regenerated: the maze and task, the cells visited, the
@@ -51,4 +53,31 @@ pub fn replay(t: &Trial) -> Result<Replay, String> {
         ));
     }
     Ok(r)
+}
+
+impl Replay {
+    /// ONE's input at every step of the trial, `[step][input]` (`NetShape::write_input`): the
+    /// observation, the goal frame while listening (`goal` holds `[listen][goal]` frames; `None`
+    /// is silence), and the previous step's reward vector and action.
+    pub fn inputs(&self, shape: NetShape, actions: &[u8], goal: Option<&[f32]>) -> Vec<f32> {
+        let (n, g) = (shape.input(), shape.goal);
+        let listen = goal.map_or(0, |f| f.len() / g.max(1));
+        let mut out = vec![0.0; actions.len() * n];
+        for (t, x) in out.chunks_exact_mut(n).enumerate() {
+            let frame = (t < listen).then(|| &goal.expect("listening needs frames")[t * g..(t + 1) * g]);
+            let prev_reward = if t == 0 { [0.0; REWARD_LEN] } else { self.rewards[t - 1] };
+            let prev_action = (t > 0).then(|| actions[t - 1] as usize);
+            shape.write_input(x, &self.observations[t], frame, &prev_reward, prev_action);
+        }
+        out
+    }
+}
+
+/// The actions `one` takes, by argmax as evolution acts, at every step of a replayed trial when
+/// fed the trial's own inputs: equal to the stored actions exactly when `one` is the policy
+/// that acted (regenerated from the policy log, `PolicySnapshot::params`).
+pub fn policy_actions(one: &One, trial: &Trial, replay: &Replay, goal: Option<&[f32]>) -> Vec<u8> {
+    let inputs = replay.inputs(one.shape, &trial.actions, goal);
+    let outputs = Forward::new(one, 1).run(&inputs, trial.actions.len());
+    outputs.chunks_exact(one.shape.outputs()).map(|o| action::argmax(&o[..one.shape.actions()]) as u8).collect()
 }

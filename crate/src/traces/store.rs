@@ -1,10 +1,13 @@
-use super::{decode, encode, Trial};
+use super::{decode, encode, Filter, PolicySnapshot, Trial};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Segments are closed at this size and a new one begun.
 const SEGMENT_BYTES: u64 = 64 << 20;
+
+/// The policy log's file, beside the segments.
+const POLICIES: &str = "policies.bin";
 
 /// What `FileStore::open` found: the records kept, and the torn tail it cut off, if any.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +20,8 @@ pub struct Recovery {
 /// `[length u32][encoded trial][CRC-32 of it u32]`, and an in-memory index built on open. A crash
 /// mid-write leaves a torn last record: `open` detects it by length or checksum, reports it, and
 /// cuts it off, so everything before it stays readable and appends continue cleanly.
+/// `policies.bin` holds the policy log (the parameters behind the copies' trials) in the same
+/// framing and with the same recovery.
 pub struct FileStore {
     dir: PathBuf,
     /// (segment, offset of the record's length field, payload length) per record.
@@ -29,6 +34,74 @@ fn segment_path(dir: &Path, n: u32) -> PathBuf {
     dir.join(format!("segment-{n:05}.bin"))
 }
 
+/// Appends one framed record to `buf`.
+fn frame(buf: &mut Vec<u8>, payload: &[u8]) {
+    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    buf.extend_from_slice(payload);
+    buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+}
+
+/// The framed records in `bytes` (offset and payload length of each), up to the first torn or
+/// corrupt one, which is described.
+fn scan(bytes: &[u8]) -> (Vec<(u64, u32)>, usize, Option<&'static str>) {
+    let mut records = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let Some(l) = bytes.get(at..at + 4) else {
+            return (records, at, Some("a torn length field"));
+        };
+        let len = u32::from_le_bytes(l.try_into().expect("four bytes")) as usize;
+        let Some(rest) = bytes.get(at + 4..at + 8 + len) else {
+            return (records, at, Some("a torn record"));
+        };
+        let (payload, crc) = rest.split_at(len);
+        if crc32fast::hash(payload).to_le_bytes() != crc {
+            return (records, at, Some("a record failing its checksum"));
+        }
+        records.push((at as u64, len as u32));
+        at += 8 + len;
+    }
+    (records, at, None)
+}
+
+fn read_or_empty(path: &Path) -> Result<Vec<u8>, String> {
+    match fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Scans the file at `path` and cuts off a torn tail, describing what was cut.
+fn recover(path: &Path) -> Result<(Vec<(u64, u32)>, u64, Option<String>), String> {
+    let bytes = read_or_empty(path)?;
+    let (records, at, problem) = scan(&bytes);
+    let torn = match problem {
+        None => None,
+        Some(what) => {
+            OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|f| f.set_len(at as u64))
+                .map_err(|e| format!("cannot cut the torn tail of {}: {e}", path.display()))?;
+            Some(format!("{} ends in {what} at byte {at} ({} bytes cut off)", path.display(), bytes.len() - at))
+        }
+    };
+    Ok((records, at as u64, torn))
+}
+
+/// Writes `buf` at the end of the file at `path` with one write and one sync.
+fn append_bytes(path: &Path, buf: &[u8]) -> Result<(), String> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    file.write_all(buf)
+        .and_then(|_| file.sync_data())
+        .map_err(|e| format!("cannot append to {}: {e}", path.display()))
+}
+
 impl FileStore {
     pub fn open(dir: &Path) -> Result<(FileStore, Recovery), String> {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -39,50 +112,17 @@ impl FileStore {
             .collect();
         segments.sort();
         let mut store = FileStore { dir: dir.to_path_buf(), index: Vec::new(), segment: 0, segment_len: 0 };
-        let mut torn = None;
+        let mut torn = Vec::new();
         for &n in &segments {
-            let path = segment_path(dir, n);
-            let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let mut at = 0usize;
-            while at < bytes.len() {
-                let problem = match bytes.get(at..at + 4) {
-                    None => Some("a torn length field"),
-                    Some(l) => {
-                        let len = u32::from_le_bytes(l.try_into().expect("four bytes")) as usize;
-                        match bytes.get(at + 4..at + 8 + len) {
-                            None => Some("a torn record"),
-                            Some(rest) => {
-                                let (payload, crc) = rest.split_at(len);
-                                if crc32fast::hash(payload).to_le_bytes() != crc {
-                                    Some("a record failing its checksum")
-                                } else {
-                                    store.index.push((n, at as u64, len as u32));
-                                    at += 8 + len;
-                                    None
-                                }
-                            }
-                        }
-                    }
-                };
-                if let Some(what) = problem {
-                    torn = Some(format!(
-                        "{} ends in {what} at byte {at} ({} bytes cut off)",
-                        path.display(),
-                        bytes.len() - at
-                    ));
-                    OpenOptions::new()
-                        .write(true)
-                        .open(&path)
-                        .and_then(|f| f.set_len(at as u64))
-                        .map_err(|e| format!("cannot cut the torn tail of {}: {e}", path.display()))?;
-                    break;
-                }
-            }
+            let (records, len, cut) = recover(&segment_path(dir, n))?;
+            store.index.extend(records.into_iter().map(|(at, len)| (n, at, len)));
+            torn.extend(cut);
             store.segment = n;
-            store.segment_len = at as u64;
+            store.segment_len = len;
         }
+        torn.extend(recover(&dir.join(POLICIES))?.2);
         let records = store.index.len();
-        Ok((store, Recovery { records, torn }))
+        Ok((store, Recovery { records, torn: (!torn.is_empty()).then(|| torn.join("; ")) }))
     }
 
     pub fn len(&self) -> usize {
@@ -104,22 +144,28 @@ impl FileStore {
         for t in trials {
             let payload = encode(t);
             entries.push((self.segment, self.segment_len + buf.len() as u64, payload.len() as u32));
-            buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-            buf.extend_from_slice(&payload);
-            buf.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+            frame(&mut buf, &payload);
         }
-        let path = segment_path(&self.dir, self.segment);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        file.write_all(&buf)
-            .and_then(|_| file.sync_data())
-            .map_err(|e| format!("cannot append to {}: {e}", path.display()))?;
+        append_bytes(&segment_path(&self.dir, self.segment), &buf)?;
         self.segment_len += buf.len() as u64;
         self.index.extend(entries);
         Ok(())
+    }
+
+    /// Adds snapshots to the policy log, with one write and one sync.
+    pub fn append_policies(&mut self, snapshots: &[PolicySnapshot]) -> Result<(), String> {
+        let mut buf = Vec::new();
+        for s in snapshots {
+            frame(&mut buf, &s.encode());
+        }
+        append_bytes(&self.dir.join(POLICIES), &buf)
+    }
+
+    /// Every snapshot in the policy log, oldest first.
+    pub fn policies(&self) -> Result<Vec<PolicySnapshot>, String> {
+        let bytes = read_or_empty(&self.dir.join(POLICIES))?;
+        let (records, _, _) = scan(&bytes);
+        records.iter().map(|&(at, len)| PolicySnapshot::decode(&bytes[at as usize + 4..][..len as usize])).collect()
     }
 
     /// Trial `i`, in the order appended.
@@ -135,9 +181,17 @@ impl FileStore {
         decode(&payload)
     }
 
-    /// Every trial in order, read segment by segment (for training and statistics).
-    pub fn read_all(&self) -> Result<Vec<Trial>, String> {
-        let mut out = Vec::with_capacity(self.len());
+    /// Streams the trials `filter` matches, in the order appended, to `each` in batches of up to
+    /// `size`, reading one segment at a time: how training walks a store too big for memory.
+    /// Returns the number of trials passed on.
+    pub fn batches(
+        &self,
+        filter: &Filter,
+        size: usize,
+        mut each: impl FnMut(Vec<Trial>) -> Result<(), String>,
+    ) -> Result<usize, String> {
+        assert!(size > 0, "batches need a size of at least 1");
+        let (mut batch, mut passed) = (Vec::with_capacity(size), 0);
         let mut current: Option<(u32, Vec<u8>)> = None;
         for &(segment, offset, len) in &self.index {
             if current.as_ref().is_none_or(|(s, _)| *s != segment) {
@@ -145,8 +199,29 @@ impl FileStore {
                 current = Some((segment, fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?));
             }
             let bytes = &current.as_ref().expect("just set").1;
-            out.push(decode(&bytes[offset as usize + 4..offset as usize + 4 + len as usize])?);
+            let trial = decode(&bytes[offset as usize + 4..offset as usize + 4 + len as usize])?;
+            if filter.matches(&trial) {
+                batch.push(trial);
+                if batch.len() == size {
+                    passed += size;
+                    each(std::mem::replace(&mut batch, Vec::with_capacity(size)))?;
+                }
+            }
         }
+        if !batch.is_empty() {
+            passed += batch.len();
+            each(batch)?;
+        }
+        Ok(passed)
+    }
+
+    /// Every trial in order.
+    pub fn read_all(&self) -> Result<Vec<Trial>, String> {
+        let mut out = Vec::with_capacity(self.len());
+        self.batches(&Filter::default(), 4096, |b| {
+            out.extend(b);
+            Ok(())
+        })?;
         Ok(out)
     }
 

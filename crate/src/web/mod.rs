@@ -159,6 +159,14 @@ impl Evolver {
         trial_entries(&self.evolution.borrow_mut().drain_trials())
     }
 
+    /// The policy snapshots behind those trials (crate/src/traces/policy.rs), encoded, for the
+    /// worker to store in the same transaction.
+    #[wasm_bindgen(js_name = drainPolicies)]
+    pub fn drain_policies(&self) -> js_sys::Array {
+        let snapshots = self.evolution.borrow_mut().drain_policies();
+        snapshots.iter().map(|s| JsValue::from(js_sys::Uint8Array::from(s.encode().as_slice()))).collect()
+    }
+
     /// Resolves to one generation's report, the mean policy's success and the best episode.
     pub fn generation(&self) -> js_sys::Promise {
         let evolution = self.evolution.clone();
