@@ -2,6 +2,7 @@
 //! See DESIGN.md for the map; each module is one idea of the paper.
 
 pub mod backend;
+pub mod consolidate;
 pub mod cpu;
 pub mod evolve;
 pub mod gpu;

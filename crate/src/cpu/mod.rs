@@ -1,8 +1,10 @@
 //! The CPU reference: plain nalgebra code that every GPU kernel is checked against, and the
 //! path the lab runs on when no GPU is available.
 
+mod bptt;
 mod forward;
 mod rollout;
 
+pub use bptt::{bptt, Gradients};
 pub use forward::{CpuNet, Forward, Trace};
 pub use rollout::rollout;

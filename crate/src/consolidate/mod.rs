@@ -1,0 +1,7 @@
+//! Consolidation (paper 3.2, 3.8): ONE itself, not a copy, trained by BPTT on stored traces
+//! without touching the environment: imitating the copies' actions on successful traces of
+//! skills worth memorizing, predicting the next observation and reward vector on all traces.
+
+mod batch;
+
+pub use batch::Batch;
