@@ -1,7 +1,7 @@
-// The uniform block shared by the forward kernels (lstm_gates.wgsl, lstm_heads.wgsl), which
-// gpu/forward.rs prepends to each of them. One block per time step, bound with a dynamic offset;
-// it mirrors `Dims` in crate/src/gpu/forward.rs field for field. Offsets index ONE's flat
-// parameter buffer (crate/src/net/layout.rs).
+// The uniform block shared by the kernels that step ONE (lstm_gates.wgsl, lstm_heads.wgsl and
+// the bptt_*.wgsl family), prepended to each of them at load. One block per time step, bound
+// with a dynamic offset; it mirrors `Dims` in crate/src/gpu/shader.rs field for field. Offsets
+// index ONE's flat parameter buffer (crate/src/net/layout.rs).
 
 struct Dims {
     n: u32,
@@ -17,7 +17,8 @@ struct Dims {
     off_ba: u32,
     off_wp: u32,
     off_bp: u32,
-    _pad0: u32,
+    // Steps held by the BPTT buffers (the forward kernels leave it 0).
+    steps: u32,
     _pad1: u32,
     _pad2: u32,
 }

@@ -10,12 +10,14 @@ fn tanh_safe(x: f32) -> f32 {
     return tanh(clamp(x, -15.0, 15.0));
 }
 
+// Activated gates (i, f, g, o) from gate sums `z` (without bias) and biases `b`.
+fn lstm_gate_values(z: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(sigmoid(z.x + b.x), sigmoid(z.y + b.y), tanh_safe(z.z + b.z), sigmoid(z.w + b.w));
+}
+
 // Gate sums `z` (i, f, g, o, without bias), biases `b`, previous cell `c`: returns (c_t, h_t).
 fn lstm_cell(z: vec4<f32>, b: vec4<f32>, c: f32) -> vec2<f32> {
-    let i = sigmoid(z.x + b.x);
-    let f = sigmoid(z.y + b.y);
-    let g = tanh_safe(z.z + b.z);
-    let o = sigmoid(z.w + b.w);
-    let c_new = f * c + i * g;
-    return vec2<f32>(c_new, o * tanh_safe(c_new));
+    let v = lstm_gate_values(z, b);
+    let c_new = v.y * c + v.x * v.z;
+    return vec2<f32>(c_new, v.w * tanh_safe(c_new));
 }

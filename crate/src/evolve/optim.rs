@@ -1,5 +1,8 @@
 //! Optimizers for the search distribution's mean: gradient ascent steps from a gradient estimate.
 
+/// Adam's b1, b2 and epsilon, shared with the GPU kernel (shaders/adam.wgsl).
+pub const ADAM_BETAS_EPS: (f32, f32, f32) = (0.9, 0.999, 1e-8);
+
 /// Adam (Kingma & Ba 2015), ascending.
 #[derive(Clone, Debug)]
 pub struct Adam {
@@ -17,17 +20,34 @@ impl Adam {
     /// Adds the step for gradient `g` to `x`. A zero gradient coordinate whose history is zero
     /// leaves its parameter bit-identical (frozen parameters rely on this).
     pub fn step(&mut self, x: &mut [f32], g: &[f32]) {
-        let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+        self.update(x, g, |_| 1.0);
+    }
+
+    /// The step with parameter k's learning rate multiplied by `rate(k)`; a zero rate leaves
+    /// the parameter bit-identical. shaders/adam.wgsl does the same arithmetic.
+    pub fn update(&mut self, x: &mut [f32], g: &[f32], rate: impl Fn(usize) -> f32) {
+        let (b1, b2, eps) = ADAM_BETAS_EPS;
         self.t += 1;
-        let (c1, c2) = (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t));
+        let (c1, c2) = self.corrections();
         for k in 0..x.len() {
             self.m[k] = b1 * self.m[k] + (1.0 - b1) * g[k];
             self.v[k] = b2 * self.v[k] + (1.0 - b2) * g[k] * g[k];
-            let step = self.lr * (self.m[k] / c1) / ((self.v[k] / c2).sqrt() + eps);
+            let step = (self.lr * rate(k)) * (self.m[k] / c1) / ((self.v[k] / c2).sqrt() + eps);
             if step != 0.0 {
                 x[k] += step;
             }
         }
+    }
+
+    /// The bias corrections (1 - b1^t, 1 - b2^t) after `t` steps.
+    pub fn corrections(&self) -> (f32, f32) {
+        let (b1, b2, _) = ADAM_BETAS_EPS;
+        (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t))
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> i32 {
+        self.t
     }
 }
 

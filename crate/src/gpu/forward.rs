@@ -2,33 +2,12 @@ use super::readback::read;
 use super::Context;
 use crate::cpu::Trace;
 use crate::net::One;
-use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-use super::shader::{self, buffer, storage, FORWARD_DIMS, LSTM_MATH};
+use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_MATH};
 
 const GATES_WGSL: &str = include_str!("../../../shaders/lstm_gates.wgsl");
 const HEADS_WGSL: &str = include_str!("../../../shaders/lstm_heads.wgsl");
-
-/// Mirrors `Dims` in shaders/forward_dims.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct Dims {
-    n: u32,
-    input: u32,
-    hidden: u32,
-    actions: u32,
-    pred: u32,
-    step: u32,
-    off_wx: u32,
-    off_wh: u32,
-    off_b: u32,
-    off_wa: u32,
-    off_ba: u32,
-    off_wp: u32,
-    off_bp: u32,
-    _pad: [u32; 3],
-}
 
 /// ONE run forward on the GPU for `n` agents, up to `max_steps` steps per call, with the hidden
 /// and cell state kept on the GPU between steps and between calls. Same buffer layouts as
@@ -86,36 +65,8 @@ impl Forward {
             return Err(format!("{n} agents exceed the heads kernel's dispatch limit"));
         }
 
-        let l = s.layout();
-        let dims_stride =
-            (std::mem::size_of::<Dims>() as u64).next_multiple_of(limits.min_uniform_buffer_offset_alignment as u64);
-        let mut dims_bytes = vec![0u8; dims_stride as usize * max_steps];
-        for step in 0..max_steps {
-            let d = Dims {
-                n: n as u32,
-                input: input as u32,
-                hidden: hidden as u32,
-                actions: s.actions() as u32,
-                pred: s.pred() as u32,
-                step: step as u32,
-                off_wx: l.wx.start as u32,
-                off_wh: l.wh.start as u32,
-                off_b: l.b.start as u32,
-                off_wa: l.wa.start as u32,
-                off_ba: l.ba.start as u32,
-                off_wp: l.wp.start as u32,
-                off_bp: l.bp.start as u32,
-                _pad: [0; 3],
-            };
-            let at = step * dims_stride as usize;
-            dims_bytes[at..at + std::mem::size_of::<Dims>()].copy_from_slice(bytemuck::bytes_of(&d));
-        }
         let dev = &ctx.device;
-        let dims = dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("forward dims"),
-            contents: &dims_bytes,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let (dims, dims_stride) = shader::dims_blocks(ctx, s, n, max_steps, 0);
         let params = dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::cast_slice(&one.params),
@@ -167,7 +118,7 @@ impl Forward {
         let heads_bg = [bind(&heads_layout, &[&params, &h[0], &out]), bind(&heads_layout, &[&params, &h[1], &out])];
 
         Ok(Forward {
-            gates: shader::pipeline(ctx, "lstm_gates", &[FORWARD_DIMS, LSTM_MATH, GATES_WGSL], &gates_layout),
+            gates: shader::pipeline(ctx, "lstm_gates", &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, GATES_WGSL], &gates_layout),
             heads: shader::pipeline(ctx, "lstm_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
             ctx: ctx.clone(),
             n,
