@@ -69,6 +69,7 @@ struct Rollout {
 @group(0) @binding(6) var<storage, read> utterances: array<f32>;
 
 const TILE: u32 = 16u;
+const STAY: u32 = 4u;
 const ACTIONS: u32 = 5u;
 const NO_ACTION: u32 = 255u;
 const SCRIPTED: u32 = 2u;
@@ -227,6 +228,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
                         a = b;
                     }
                 }
+            }
+            // While the command is spoken the agent is held where it stands.
+            if (t < r.listen) {
+                a = STAY;
             }
             out[at] = a;
             var bump = 0.0;

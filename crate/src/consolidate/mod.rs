@@ -3,5 +3,9 @@
 //! skills worth memorizing, predicting the next observation and reward vector on all traces.
 
 mod batch;
+mod registry;
+mod train;
 
 pub use batch::Batch;
+pub use registry::{Registry, Skill};
+pub use train::{ConsolidateConfig, Consolidation, HearFn, Trainer, UpdateReport};

@@ -2,7 +2,7 @@ use super::Forward;
 use crate::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
 use crate::net::{action, One};
 use crate::rng::unit_f32;
-use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN};
+use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};
 
 /// Every member of `pop` plays every episode of `spec`: the reference for the rollout kernel and
 /// the path the lab takes without a GPU. Fitness is the cumulative scalar reward, summed per step
@@ -61,6 +61,8 @@ pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
                     }
                     ActionChoice::Scripted(actions) => actions[at * limit + t] as usize,
                 };
+                // While the command is spoken the agent is held where it stands.
+                let a = if t < spec.listen { STAY } else { a };
                 let step = run.step(&spec.maze, &spec.task, a);
                 result.fitness[at] += (step.reward[0] + step.reward[1]) + step.reward[2];
                 result.actions[at * limit + t] = a as u32;

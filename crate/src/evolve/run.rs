@@ -37,8 +37,10 @@ pub struct EvolveConfig {
     pub perturbation: Perturbation,
     /// Listening steps: each episode's first `listen` steps feed the task's spoken command to the
     /// goal input, one log-mel frame per step (training speakers while evolving, validation
-    /// speakers in `evaluate`). The agent acts during them as during any step: a copy is free to
-    /// ignore what it hears (paper 3.8). 0 keeps the goal input silent.
+    /// speakers in `evaluate`). The agent is held in place while it listens (its action is
+    /// "stay" whatever ONE's logits say) and acts from step `listen` on, so the whole command
+    /// has been heard before the first move; the step limit counts the listening steps. A copy
+    /// is free to ignore what it heard (paper 3.8). 0 keeps the goal input silent.
     pub listen: usize,
     pub augment: Augment,
     pub seed: u32,
@@ -330,7 +332,22 @@ impl Evolution {
     pub async fn evaluate(&mut self) -> Result<f32, String> {
         let spec = self.spec(self.task.free_cells(&self.maze), Split::Validation)?;
         let rows = self.speech.as_ref().map(|t| t[1].1.clone());
-        self.evaluate_spec(spec, rows).await
+        self.mean_rollout(spec, rows, Phase::Evaluation).await
+    }
+
+    /// The current mean policy from every start cell hearing every training utterance of the
+    /// command (once silent, when not listening): the copy showing its finished skill, recorded
+    /// as demonstration trials for consolidation to imitate. Returns its success.
+    pub async fn demonstrate(&mut self) -> Result<f32, String> {
+        let cells = self.task.free_cells(&self.maze);
+        let rows = self.speech.as_ref().map_or(1, |t| t[0].1.len());
+        let starts: Vec<usize> = (0..rows).flat_map(|_| cells.iter().copied()).collect();
+        let mut spec = self.spec(starts, Split::Train)?;
+        let rows_named = self.speech.as_ref().map(|t| t[0].1.clone());
+        if rows_named.is_some() {
+            spec.heard = (0..rows as u32).flat_map(|r| std::iter::repeat_n(r, cells.len())).collect();
+        }
+        self.mean_rollout(spec, rows_named, Phase::Demonstration).await
     }
 
     /// The same from every start cell and with every one of `rows` external utterances (a
@@ -345,11 +362,17 @@ impl Evolution {
         spec.heard = (0..rows as u32).flat_map(|r| std::iter::repeat_n(r, cells.len())).collect();
         spec.utterances = utterances;
         let labels = (0..rows).map(|r| (format!("user:{r}"), 0)).collect();
-        self.evaluate_spec(spec, Some(labels)).await
+        self.mean_rollout(spec, Some(labels), Phase::Evaluation).await
     }
 
-    /// `rows` names what each utterance row of `spec` is: speaker and augmentation seed.
-    async fn evaluate_spec(&mut self, mut spec: RolloutSpec, rows: Option<Vec<(String, u32)>>) -> Result<f32, String> {
+    /// The mean policy (argmax) on `spec`'s episodes, recorded as `phase` trials; `rows` names
+    /// what each utterance row of `spec` is: speaker and augmentation seed. Returns the success.
+    async fn mean_rollout(
+        &mut self,
+        mut spec: RolloutSpec,
+        rows: Option<Vec<(String, u32)>>,
+        phase: Phase,
+    ) -> Result<f32, String> {
         let n = self.copy.one.params.len();
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
@@ -357,7 +380,7 @@ impl Evolution {
         let result = self.backend.run(&pop, &spec, Perturbation::Regenerated, true).await?;
         let (copy, generation) = (self.copy_id, self.generation as u32);
         self.policies.push(PolicySnapshot::mean_policy(copy, generation, &pop.mean));
-        self.record(&spec, &result, Phase::Evaluation, rows.as_deref(), |_| PolicyRef::Copy {
+        self.record(&spec, &result, phase, rows.as_deref(), |_| PolicyRef::Copy {
             copy,
             generation,
             member: MEAN_MEMBER,

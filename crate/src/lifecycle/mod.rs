@@ -1,5 +1,8 @@
-//! The loop of the experiment. For now: a freshly initialised ONE walking the maze.
+//! The loop of the experiment: ONE walking the maze, and the experiment of paper 3.8 (copies
+//! evolve, traces are stored, ONE consolidates and is accepted or rolled back).
 
+mod experiment;
 mod walk;
 
+pub use experiment::{CommandRow, Experiment, ExperimentConfig, ExperimentReport};
 pub use walk::{Frame, WalkConfig, Walker};

@@ -30,11 +30,17 @@ pub enum PolicyRef {
     Copy { copy: u32, generation: u32, member: u32, population_seed: u32 },
 }
 
+/// Why a trial was run. Stored as its index, so new phases go at the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Phase {
+    /// A population member's episode while a copy evolves.
     Evolution,
+    /// The mean policy judged on the validation speakers (ONE never trains on these).
     Evaluation,
     Consolidation,
+    /// A finished copy's mean policy showing its skill to the training speakers: the traces
+    /// consolidation imitates.
+    Demonstration,
 }
 
 /// One trial as stored: observations and rewards are not stored, since replaying the actions in
@@ -157,6 +163,7 @@ pub fn decode(bytes: &[u8]) -> Result<Trial, String> {
         0 => Phase::Evolution,
         1 => Phase::Evaluation,
         2 => Phase::Consolidation,
+        3 => Phase::Demonstration,
         other => return Err(format!("unknown phase {other} in a trial record")),
     };
     let success = r.u8()? == 1;

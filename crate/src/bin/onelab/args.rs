@@ -1,0 +1,48 @@
+//! The command line's option parsing.
+
+/// `--name value` pairs and bare flags, in order.
+pub struct Args<'a> {
+    words: &'a [&'a str],
+    /// Which words an option or flag has taken, so that `finish` can name any other.
+    taken: std::cell::RefCell<Vec<bool>>,
+}
+
+impl<'a> Args<'a> {
+    pub fn new(words: &'a [&'a str]) -> Args<'a> {
+        Args { words, taken: std::cell::RefCell::new(vec![false; words.len()]) }
+    }
+
+    pub fn value<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        let Some(i) = self.words.iter().position(|w| *w == name) else {
+            return Ok(None);
+        };
+        let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
+        self.taken.borrow_mut()[i..=i + 1].fill(true);
+        v.parse().map(Some).map_err(|_| format!("{name} got {v:?}, which is not a valid value"))
+    }
+
+    /// Overwrites `field` when the option is given.
+    pub fn set<T: std::str::FromStr>(&self, name: &str, field: &mut T) -> Result<(), String> {
+        if let Some(v) = self.value(name)? {
+            *field = v;
+        }
+        Ok(())
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        let i = self.words.iter().position(|w| *w == name);
+        if let Some(i) = i {
+            self.taken.borrow_mut()[i] = true;
+        }
+        i.is_some()
+    }
+
+    /// Refuses the first word no option or flag took.
+    pub fn finish(&self) -> Result<(), String> {
+        match self.taken.borrow().iter().position(|t| !t) {
+            Some(i) => Err(format!("unknown argument {:?}; see --help", self.words[i])),
+            None => Ok(()),
+        }
+    }
+}
+

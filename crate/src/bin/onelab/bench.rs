@@ -1,0 +1,329 @@
+//! `onelab bench ...`: every figure printed with the GPU path beside the CPU path, as ratios.
+
+use crate::{cpu_model, gpu_context, USAGE};
+use onelab::net::{NetShape, One};
+use onelab::rng::Rng;
+use onelab::{cpu, gpu};
+use std::time::{Duration, Instant};
+
+/// Repeats `f` until `min` has passed (at least once) and returns the mean seconds per call.
+fn time_per_call(min: Duration, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut calls = 0;
+    while calls == 0 || start.elapsed() < min {
+        f();
+        calls += 1;
+    }
+    start.elapsed().as_secs_f64() / calls as f64
+}
+
+/// Agent-steps per second of ONE's forward pass: N agents x T steps per call, inputs uploaded
+/// and all outputs read back in each timed GPU call, after one untimed warm-up call.
+pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
+    let quick = match rest {
+        [] => false,
+        ["--quick"] => true,
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    let (agents, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
+        (&[1, 64], &[64], 8, Duration::from_millis(50))
+    } else {
+        (&[1, 64, 1024, 16384], &[64, 256], 64, Duration::from_millis(1500))
+    };
+    let ctx = gpu_context()?;
+    println!("onelab bench forward: T = {steps} steps per call");
+    println!("GPU: {}", ctx.describe());
+    println!("CPU: {} (nalgebra reference, one thread)", cpu_model());
+    println!("{:>7} {:>6} {:>16} {:>16} {:>9}", "agents", "hidden", "GPU steps/s", "CPU steps/s", "GPU/CPU");
+    for &hidden in hiddens {
+        for &n in agents {
+            let shape = NetShape::for_maze(16, hidden);
+            let one = One::new(shape, 1);
+            let mut rng = Rng::new(2);
+            let inputs: Vec<f32> = (0..steps * n * shape.input()).map(|_| rng.symmetric(1.0)).collect();
+            let mut g = gpu::Forward::new(&ctx, &one, n, steps)?;
+            pollster::block_on(g.run(&inputs, steps))?;
+            let gpu_s = time_per_call(min, || {
+                pollster::block_on(g.run(&inputs, steps)).expect("GPU forward failed");
+            });
+            let mut c = cpu::Forward::new(&one, n);
+            let cpu_s = time_per_call(min, || {
+                c.run(&inputs, steps);
+            });
+            let work = (n * steps) as f64;
+            println!(
+                "{:>7} {:>6} {:>16.0} {:>16.0} {:>9}",
+                n,
+                hidden,
+                work / gpu_s,
+                work / cpu_s,
+                ratio(cpu_s / gpu_s)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Trace-steps per second of one consolidation step (forward keeping states, losses, BPTT,
+/// weight gradients, Adam) on a batch of B sequences x T steps, and the GFLOP/s that implies,
+/// for the GPU kernels (loss sums read back each step, after one untimed warm-up step) and the
+/// CPU reference in f32 with the same Adam.
+pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
+    use onelab::consolidate::Batch;
+    let quick = match rest {
+        [] => false,
+        ["--quick"] => true,
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    let (batches, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
+        (&[16], &[32], 16, Duration::from_millis(50))
+    } else {
+        (&[64, 256], &[64, 256], 64, Duration::from_millis(1500))
+    };
+    let ctx = gpu_context()?;
+    println!("onelab bench bptt: T = {steps} steps, goal input 16, imitation and prediction losses, Adam");
+    println!("GPU: {}", ctx.describe());
+    println!("CPU: {} (nalgebra reference in f32, one thread)", cpu_model());
+    println!(
+        "{:>5} {:>6} {:>14} {:>14} {:>10} {:>10} {:>9}",
+        "batch", "hidden", "GPU steps/s", "CPU steps/s", "GPU GF/s", "CPU GF/s", "GPU/CPU"
+    );
+    for &hidden in hiddens {
+        for &b in batches {
+            let shape = NetShape::for_maze(16, hidden);
+            let one = One::new(shape, 1);
+            let batch = Batch::random(shape, b, steps, 2);
+            let mut g = gpu::Bptt::new(&ctx, shape, b, steps)?;
+            g.set_params(&one.params);
+            pollster::block_on(g.train_step(&batch, 1e-3))?;
+            let gpu_s = time_per_call(min, || {
+                pollster::block_on(g.train_step(&batch, 1e-3)).expect("GPU BPTT failed");
+            });
+            let mut params = one.params.clone();
+            let mut adam = onelab::evolve::Adam::new(params.len(), 1e-3);
+            let cpu_s = time_per_call(min, || {
+                let grad = cpu::bptt(shape, &params, &batch).grad;
+                let descend: Vec<f32> = grad.iter().map(|v| -v).collect();
+                adam.update(&mut params, &descend, |_| 1.0);
+            });
+            let work = (b * steps) as f64;
+            let flops = work * bptt_flops_per_step(shape);
+            println!(
+                "{:>5} {:>6} {:>14.0} {:>14.0} {:>10.2} {:>10.2} {:>9}",
+                b,
+                hidden,
+                work / gpu_s,
+                work / cpu_s,
+                flops / gpu_s / 1e9,
+                flops / cpu_s / 1e9,
+                ratio(cpu_s / gpu_s)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Multiply-adds (x2) of one trace-step of BPTT: the gate products forward, the heads, the
+/// head and recurrent gradients backward, and the weight-gradient products; elementwise work
+/// is not counted.
+fn bptt_flops_per_step(shape: NetShape) -> f64 {
+    let (h, i, o) = (shape.hidden as f64, shape.input() as f64, shape.outputs() as f64);
+    let gates = 4.0 * h * (i + h);
+    let heads = o * h;
+    2.0 * (gates + heads + heads + 4.0 * h * h + gates + heads)
+}
+
+/// Three significant digits, so that small ratios stay readable.
+fn ratio(r: f64) -> String {
+    if r >= 0.01 {
+        format!("{r:.3}")
+    } else {
+        format!("{r:.2e}")
+    }
+}
+
+/// Env-steps per second (members x episodes x steps / wall time) of one generation's rollout:
+/// the GPU kernel with regenerated and with materialised perturbations (one readback of the
+/// results each), beside the CPU reference, which is timed on at most 32 members since its cost
+/// is linear in the members.
+pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
+    use onelab::evolve::{Population, RolloutSpec};
+    use onelab::gpu::Perturbation;
+    use onelab::world::{Corner, Maze, Task};
+    let quick = match rest {
+        [] => false,
+        ["--quick"] => true,
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    let (members, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
+        (&[64], &[32], 16, Duration::from_millis(50))
+    } else {
+        (&[64, 256, 1024, 4096], &[32, 64, 128], 64, Duration::from_millis(1500))
+    };
+    let episodes = 16;
+    let ctx = gpu_context()?;
+    let mut rollout = gpu::Rollout::new(&ctx);
+    println!("onelab bench rollout: {episodes} episodes per member, T = {steps} steps, 9x9 maze, argmax actions");
+    println!("GPU: {}", ctx.describe());
+    println!("CPU: {} (reference path, one thread)", cpu_model());
+    println!(
+        "{:>7} {:>6} {:>15} {:>15} {:>13} {:>10} {:>10}  faster GPU path",
+        "members", "hidden", "GPU regen /s", "GPU mater. /s", "CPU /s", "regen/CPU", "mater/CPU"
+    );
+    let maze = Maze::generate(9, 9, 0.1, 1);
+    let task = Task::corner(Corner::NorthEast, &maze);
+    for &hidden in hiddens {
+        for &p in members {
+            let shape = NetShape::for_maze(16, hidden);
+            let one = One::new(shape, 1);
+            let pop = Population {
+                seed: 3,
+                size: p,
+                antithetic: true,
+                mean: one.params.clone(),
+                sigma: vec![0.1; one.params.len()],
+            };
+            let spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
+            let work = (p * episodes * steps) as f64;
+            let mut gpu_rate = |mode| -> Result<f64, String> {
+                pollster::block_on(rollout.run(&pop, &spec, mode, false))?;
+                let mut failure = None;
+                let s = time_per_call(min, || {
+                    if let Err(e) = pollster::block_on(rollout.run(&pop, &spec, mode, false)) {
+                        failure = Some(e);
+                    }
+                });
+                failure.map_or(Ok(work / s), Err)
+            };
+            let regen = gpu_rate(Perturbation::Regenerated)?;
+            let mater = gpu_rate(Perturbation::Materialised);
+            let cpu_members = p.min(32);
+            let cpu_pop = Population { size: cpu_members, ..pop.clone() };
+            let cpu_s = time_per_call(min, || {
+                cpu::rollout(&cpu_pop, &spec);
+            });
+            let cpu_rate = (cpu_members * episodes * steps) as f64 / cpu_s;
+            let (mater_text, mater_ratio, faster) = match mater {
+                Ok(m) => {
+                    (format!("{m:.0}"), ratio(m / cpu_rate), if m > regen { "materialised" } else { "regenerated" })
+                }
+                Err(e) => {
+                    eprintln!("materialised at {p} members, hidden {hidden}: {e}");
+                    ("n/a".into(), "n/a".into(), "regenerated")
+                }
+            };
+            println!(
+                "{:>7} {:>6} {:>15.0} {:>15} {:>13.0} {:>10} {:>10}  {}",
+                p,
+                hidden,
+                regen,
+                mater_text,
+                cpu_rate,
+                ratio(regen / cpu_rate),
+                mater_ratio,
+                faster
+            );
+        }
+    }
+    Ok(())
+}
+
+
+/// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
+pub fn bench_speech() -> Result<(), String> {
+    use onelab::speech::{Corpus, MelConfig, MelFilterbank};
+    let corpus = Corpus::committed()?;
+    let bank = MelFilterbank::new(MelConfig::default());
+    let audio: Vec<Vec<f32>> = corpus.utterances.iter().map(|u| corpus.audio(u)).collect();
+    let seconds: f64 = audio.iter().map(|a| a.len() as f64).sum::<f64>() / corpus.sample_rate as f64;
+    let per_pass = time_per_call(Duration::from_millis(1500), || {
+        for a in &audio {
+            std::hint::black_box(bank.frames(a));
+        }
+    });
+    println!("onelab bench speech: {} utterances, {seconds:.1} s of audio", audio.len());
+    println!("CPU: {} (one thread)", cpu_model());
+    println!(
+        "log-mel extraction: {:.3} ms per second of audio ({:.0}x real time)",
+        1000.0 * per_pass / seconds,
+        seconds / per_pass
+    );
+    Ok(())
+}
+
+/// One million evolution trials of up to 64 steps into a fresh store in the system's temp folder, in
+/// generation-sized batches (4096 trials, one write and one sync each), then streamed back.
+pub fn bench_traces() -> Result<(), String> {
+    use onelab::traces::{replay, FileStore, Filter, MazeSpec, Phase, PolicyRef, Trial};
+    let dir = std::env::temp_dir().join(format!("onelab-bench-traces-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir)?;
+    let mut rng = Rng::new(9);
+    // Real trials: random walks from random start cells, at most 64 steps.
+    let maze = onelab::world::Maze::generate(9, 9, 0.1, 1);
+    let task = onelab::world::Task::parse("ne", &maze)?;
+    let cells = task.free_cells(&maze);
+    let batch: Vec<Trial> = (0..4096u32)
+        .map(|m| {
+            let start = cells[rng.below(cells.len())];
+            let (x, y) = maze.xy(start);
+            let mut episode = onelab::world::Episode::at(x, y, 64);
+            let (mut actions, mut ret) = (Vec::new(), 0.0f32);
+            while episode.outcome == onelab::world::StepOutcome::Running {
+                let a = rng.below(5);
+                let r = episode.step(&maze, &task, a).reward;
+                ret += (r[0] + r[1]) + r[2];
+                actions.push(a as u8);
+            }
+            Trial {
+                experiment: 1,
+                task: "ne".into(),
+                maze: MazeSpec { size: 9, openings: 0.1, seed: 1 },
+                start: start as u16,
+                step_limit: 64,
+                heard: None,
+                policy: PolicyRef::Copy { copy: 0, generation: 7, member: m, population_seed: 3 },
+                phase: Phase::Evolution,
+                success: episode.outcome == onelab::world::StepOutcome::Reached,
+                actions,
+                cumulative_reward: ret,
+            }
+        })
+        .collect();
+    let total = 1_000_000usize;
+    let start = Instant::now();
+    let mut written = 0;
+    while written < total {
+        let n = (total - written).min(batch.len());
+        store.append(&batch[..n])?;
+        written += n;
+    }
+    let append_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let (store, _) = FileStore::open(&dir)?;
+    let trials = store.read_all()?;
+    let read_s = start.elapsed().as_secs_f64();
+    // What training does: stream filtered batches and replay each trial to its sensory stream.
+    let start = Instant::now();
+    let mut steps = 0usize;
+    let streamed = store.batches(&Filter { task: Some("ne".into()), ..Filter::default() }, 256, |batch| {
+        for t in &batch {
+            steps += replay(t)?.rewards.len();
+        }
+        Ok(())
+    })?;
+    let stream_s = start.elapsed().as_secs_f64();
+    println!("onelab bench traces: {} trials of up to 64 steps (random walks), batches of {}", trials.len(), batch.len());
+    println!("CPU: {} (one thread), store in {}", cpu_model(), dir.display());
+    println!("bytes per trial on disk: {:.1}", store.bytes() as f64 / trials.len() as f64);
+    println!("append: {:.0} trials/s", total as f64 / append_s);
+    println!("open, check every CRC and decode all: {:.2} s ({:.0} trials/s)", read_s, total as f64 / read_s);
+    println!(
+        "stream for training (filtered batches of 256, each trial replayed to its observations and rewards): \
+         {streamed} trials, {steps} steps in {stream_s:.2} s ({:.0} trials/s)",
+        streamed as f64 / stream_s
+    );
+    std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    Ok(())
+}
+

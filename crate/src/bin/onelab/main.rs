@@ -1,0 +1,126 @@
+//! The native command line: benchmarks and a headless look at what the page shows.
+//!
+//!     onelab info                     the GPU adapter wgpu picks
+//!     onelab bench forward [--quick]  forward-pass agent-steps/s, GPU beside CPU
+//!     onelab bench rollout [--quick]  population-rollout env-steps/s, GPU beside CPU
+//!     onelab bench bptt [--quick]     consolidation trace-steps/s and GFLOP/s, GPU beside CPU
+//!     onelab walk [--steps N]         ONE walking the default maze, one line per step
+//!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
+//!     onelab run ...                  the experiment of paper 3.8 (see `onelab run --help`)
+//!     onelab speech features F.wav    a recording's checks and log-mel frames
+//!     onelab bench speech             log-mel extraction time per second of audio
+//!     onelab traces stats|replay ...  the trace store of `onelab evolve --traces DIR`
+
+mod args;
+mod bench;
+mod evolve;
+mod run;
+mod speech;
+mod traces;
+
+use bench::{bench_bptt, bench_forward, bench_rollout, bench_speech, bench_traces};
+use evolve::evolve;
+use onelab::backend::Backend;
+use onelab::{cpu, gpu};
+use onelab::lifecycle::{WalkConfig, Walker};
+use run::run;
+use speech::speech_features;
+use traces::{traces_export, traces_import, traces_replay, traces_stats};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match words.as_slice() {
+        ["info"] => info(),
+        ["bench", "forward", rest @ ..] => bench_forward(rest),
+        ["bench", "rollout", rest @ ..] => bench_rollout(rest),
+        ["bench", "bptt", rest @ ..] => bench_bptt(rest),
+        ["walk", rest @ ..] => walk(rest),
+        ["run", rest @ ..] => run(rest),
+        ["evolve", rest @ ..] => evolve(rest),
+        ["speech", "features", rest @ ..] => speech_features(rest),
+        ["bench", "speech"] => bench_speech(),
+        ["traces", "stats", dir] => traces_stats(dir),
+        ["bench", "traces"] => bench_traces(),
+        ["traces", "replay", dir, index] => traces_replay(dir, index),
+        ["traces", "export", dir, file] => traces_export(dir, file),
+        ["traces", "import", file, dir] => traces_import(file, dir),
+        _ => Err(USAGE.to_string()),
+    };
+    if let Err(message) = result {
+        eprintln!("onelab: {message}");
+        std::process::exit(2);
+    }
+}
+
+const USAGE: &str = "usage:
+  onelab info                      show the GPU adapter
+  onelab bench forward [--quick]   forward-pass throughput, GPU beside CPU
+  onelab bench rollout [--quick]   population-rollout throughput, GPU beside CPU
+  onelab bench bptt [--quick]      consolidation (BPTT + Adam) throughput, GPU beside CPU
+  onelab walk [--steps N]          ONE walking the default maze
+  onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
+  onelab run [options]             the experiment of paper 3.8: copies, traces, consolidation
+                                   into ONE, acceptance (--help lists options)
+  onelab speech features FILE.wav [--label COMMAND]
+                                   checks a recording and prints its log-mel frames
+  onelab bench speech              log-mel extraction time per second of audio
+  onelab bench traces              trace store: bytes per trial, append and stream rates
+  onelab traces stats DIR          trials per task and phase in a trace store, each replayed
+  onelab traces replay DIR N       trial N of a trace store, step by step
+  onelab traces export DIR FILE    the store's trials as one checked export file
+  onelab traces import FILE DIR    adds an export file's trials to a store, all or nothing";
+
+fn gpu_context() -> Result<gpu::Context, String> {
+    pollster::block_on(gpu::Context::new())
+}
+
+fn info() -> Result<(), String> {
+    let ctx = gpu_context()?;
+    println!("adapter: {}", ctx.describe());
+    println!("driver:  {} {}", ctx.adapter.driver, ctx.adapter.driver_info);
+    Ok(())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn walk(rest: &[&str]) -> Result<(), String> {
+    let steps = match rest {
+        [] => 64,
+        ["--steps", n] => n.parse().map_err(|_| format!("--steps takes a whole number, got {n:?}"))?,
+        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    };
+    let config = WalkConfig::default();
+    let one = config.one();
+    let backend = match gpu_context().and_then(|ctx| gpu::Forward::new(&ctx, &one, 1, 1)) {
+        Ok(f) => Backend::Gpu(f),
+        Err(e) => {
+            println!("no GPU ({e}); using the CPU reference");
+            Backend::Cpu(cpu::Forward::new(&one, 1))
+        }
+    };
+    let mut walker = Walker::new(config, backend)?;
+    for _ in 0..steps {
+        let f = pollster::block_on(walker.step())?;
+        println!(
+            "episode {} t {:>3} at ({}, {}) action {} outcome {:?}",
+            f.episode,
+            f.t,
+            f.x,
+            f.y,
+            onelab::world::ACTION_NAMES[f.action],
+            f.outcome
+        );
+    }
+    Ok(())
+}
+

@@ -1,0 +1,124 @@
+//! `onelab run`: the experiment of paper 3.8, headless, with its result table.
+
+use crate::args::Args;
+use crate::gpu_context;
+use onelab::lifecycle::{Experiment, ExperimentConfig};
+use onelab::traces::{FileStore, Filter};
+use std::time::Instant;
+
+const RUN_HELP: &str = "onelab run: copies of ONE learn the corners by evolution while hearing the commands,
+every trial is stored, ONE consolidates on the traces alone and is accepted only if it follows
+every command (paper 3.8). Defaults are the lab's default experiment.
+  --tasks T,T,...   corner tasks, one spoken command each            (default ne,nw,se,sw)
+  --generations G   generations per copy, at most                    (default 100)
+  --copy-target S   a copy stops once its mean policy reaches S      (default 0.95)
+  --population P    members per generation                           (default 128)
+  --hidden H        hidden units of ONE (and so of its copies)       (default 32)
+  --listen L        listening steps per episode                      (default 12)
+  --updates U       consolidation steps (Adam)                       (default 400)
+  --batch B         traces per consolidation batch                   (default 64)
+  --clr L           consolidation learning rate                      (default 0.01)
+  --imitation W     weight of the imitation loss                     (default 1)
+  --prediction W    weight of the prediction loss                    (default 1)
+  --variance-rates  per-weight learning rates from weight variance (3.12)
+  --accept S        acceptance: success on every command at least S (default 0.9)
+  --seed N          seed of ONE, the copies and the batches          (default 1)
+  --traces DIR      the trace store (default: a fresh folder in the temp folder)
+  --cpu             rollouts and consolidation on the CPU reference path";
+
+pub fn run(rest: &[&str]) -> Result<(), String> {
+    if rest.contains(&"--help") {
+        println!("{RUN_HELP}");
+        return Ok(());
+    }
+    let args = Args::new(rest);
+    let mut c = ExperimentConfig::default_experiment();
+    if let Some(tasks) = args.value::<String>("--tasks")? {
+        c.tasks = tasks.split(',').map(String::from).collect();
+    }
+    args.set("--generations", &mut c.generations)?;
+    args.set("--copy-target", &mut c.copy_target)?;
+    args.set("--population", &mut c.copy.strategy.population)?;
+    args.set("--hidden", &mut c.copy.hidden)?;
+    if let Some(listen) = args.value::<usize>("--listen")? {
+        c.copy.step_limit = c.copy.step_limit - c.copy.listen + listen;
+        c.copy.listen = listen;
+    }
+    args.set("--updates", &mut c.consolidation.updates)?;
+    args.set("--batch", &mut c.consolidation.batch)?;
+    args.set("--clr", &mut c.consolidation.learning_rate)?;
+    args.set("--imitation", &mut c.consolidation.imitation_weight)?;
+    args.set("--prediction", &mut c.consolidation.prediction_weight)?;
+    c.consolidation.variance_rates = args.flag("--variance-rates");
+    args.set("--accept", &mut c.accept)?;
+    if let Some(seed) = args.value::<u32>("--seed")? {
+        c.copy.seed = seed;
+        c.consolidation.seed = seed;
+    }
+    let dir = match args.value::<String>("--traces")? {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::env::temp_dir().join(format!("onelab-run-{}", std::process::id())),
+    };
+    let on_cpu = args.flag("--cpu");
+    args.finish()?;
+    c.validate()?;
+
+    let ctx = if on_cpu { None } else { Some(gpu_context()?) };
+    match &ctx {
+        Some(ctx) => println!("GPU: {}", ctx.describe()),
+        None => println!("CPU reference path"),
+    }
+    let (mut store, recovery) = FileStore::open(&dir)?;
+    if !store.is_empty() || recovery.torn.is_some() {
+        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
+    }
+    println!("trace store: {}", dir.display());
+    let start = Instant::now();
+    let mut exp = Experiment::new(c.clone(), ctx, onelab::speech::Corpus::committed()?)?;
+    let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
+    for k in 0..c.tasks.len() {
+        pollster::block_on(exp.evolve_copy(k, &mut log))?;
+        let (trials, policies) = exp.drain();
+        store.append(&trials)?;
+        store.append_policies(&policies)?;
+    }
+    let evolved = start.elapsed().as_secs_f64();
+    let mut traces = Vec::with_capacity(store.len());
+    store.batches(&Filter::default(), 4096, |batch| {
+        traces.extend(batch);
+        Ok(())
+    })?;
+    let report = pollster::block_on(exp.consolidate(traces, &mut log))?;
+    let total = start.elapsed().as_secs_f64();
+
+    println!();
+    println!(
+        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14}",
+        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled"
+    );
+    for r in &report.rows {
+        println!(
+            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}%",
+            r.task,
+            r.command,
+            r.copy_generations,
+            100.0 * r.copy,
+            100.0 * r.copy_shuffled,
+            100.0 * r.one,
+            100.0 * r.one_shuffled
+        );
+    }
+    println!("(success from every start cell, validation speakers; shuffled: a random command's utterance)");
+    println!("trials stored: {}", report.trials);
+    println!(
+        "environment steps: {} during evolution, {} during consolidation",
+        report.env_steps_evolution, report.env_steps_consolidation
+    );
+    println!(
+        "held-out failed traces, prediction error per value: {:.5} before, {:.5} after consolidation",
+        report.held_out_before, report.held_out_after
+    );
+    println!("{}", report.verdict);
+    println!("wall time: {evolved:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all", total - evolved);
+    Ok(())
+}

@@ -1,0 +1,304 @@
+use super::{Batch, Registry};
+use crate::cpu;
+use crate::evolve::Adam;
+use crate::gpu;
+use crate::net::{NetShape, One};
+use crate::rng::{hash2, Rng};
+use crate::traces::{replay, Heard, Phase, Trial};
+use crate::world::{OBS_LEN, REWARD_LEN};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Settings of one consolidation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsolidateConfig {
+    /// Sequences per batch: half drawn from the imitation pool, half from all traces.
+    pub batch: usize,
+    /// Adam steps.
+    pub updates: usize,
+    pub learning_rate: f32,
+    /// Weight of the mean cross-entropy on imitated actions.
+    pub imitation_weight: f32,
+    /// Weight of the mean squared prediction error per predicted value.
+    pub prediction_weight: f32,
+    /// Per-parameter learning rates from the weight-variance statistics (3.12) instead of 1.
+    pub variance_rates: bool,
+    /// Share of the failed traces held out of training, to measure prediction on unseen ones.
+    pub held_out: f32,
+    pub seed: u32,
+}
+
+impl Default for ConsolidateConfig {
+    fn default() -> ConsolidateConfig {
+        ConsolidateConfig {
+            batch: 64,
+            updates: 400,
+            learning_rate: 0.01,
+            imitation_weight: 1.0,
+            prediction_weight: 1.0,
+            variance_rates: false,
+            held_out: 0.05,
+            seed: 1,
+        }
+    }
+}
+
+impl ConsolidateConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch < 2 {
+            return Err(format!("a consolidation batch needs at least 2 sequences, got {}", self.batch));
+        }
+        if self.updates == 0 {
+            return Err("consolidation needs at least one update".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(format!("the consolidation learning rate must be positive, got {}", self.learning_rate));
+        }
+        if !(0.0..0.5).contains(&self.held_out) {
+            return Err(format!("the held-out share must be in [0, 0.5), got {}", self.held_out));
+        }
+        if self.imitation_weight < 0.0 || self.prediction_weight < 0.0 {
+            return Err("loss weights must not be negative".into());
+        }
+        Ok(())
+    }
+}
+
+/// Where the gradient steps run.
+pub enum Trainer {
+    Gpu(gpu::Bptt),
+    Cpu { one: One, adam: Adam, rates: Vec<f32> },
+}
+
+impl Trainer {
+    /// A trainer for ONE of `one.shape`, batches of `sequences` x `steps`, starting at `one`.
+    pub fn new(ctx: Option<&gpu::Context>, one: &One, sequences: usize, steps: usize) -> Result<Trainer, String> {
+        Ok(match ctx {
+            Some(ctx) => {
+                let mut b = gpu::Bptt::new(ctx, one.shape, sequences, steps)?;
+                b.set_params(&one.params);
+                Trainer::Gpu(b)
+            }
+            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0), rates: vec![1.0; one.params.len()] },
+        })
+    }
+
+    pub fn set_rates(&mut self, rates: &[f32]) {
+        match self {
+            Trainer::Gpu(b) => b.set_rates(rates),
+            Trainer::Cpu { rates: r, .. } => r.copy_from_slice(rates),
+        }
+    }
+
+    /// One Adam step; returns the imitation and prediction loss sums before it.
+    pub async fn step(&mut self, batch: &Batch, lr: f32) -> Result<(f32, f32), String> {
+        match self {
+            Trainer::Gpu(b) => b.train_step(batch, lr).await,
+            Trainer::Cpu { one, adam, rates } => {
+                batch.validate(one.shape.input(), one.shape.pred(), one.shape.actions())?;
+                let g = cpu::bptt(one.shape, &one.params, batch);
+                let descend: Vec<f32> = g.grad.iter().map(|v| -v).collect();
+                adam.lr = lr;
+                adam.update(&mut one.params, &descend, |k| rates[k]);
+                Ok((g.imitation, g.prediction))
+            }
+        }
+    }
+
+    /// The loss sums at the current parameters, without a step.
+    pub async fn loss(&mut self, batch: &Batch) -> Result<(f32, f32), String> {
+        match self {
+            Trainer::Gpu(b) => b.gradient(batch).await.map(|g| (g.imitation, g.prediction)),
+            Trainer::Cpu { one, .. } => {
+                let g = cpu::bptt(one.shape, &one.params, batch);
+                Ok((g.imitation, g.prediction))
+            }
+        }
+    }
+
+    pub async fn params(&self) -> Result<Vec<f32>, String> {
+        match self {
+            Trainer::Gpu(b) => b.params().await,
+            Trainer::Cpu { one, .. } => Ok(one.params.clone()),
+        }
+    }
+}
+
+/// One update's losses, as the CLI prints them and the page plots them: the mean cross-entropy
+/// per imitated step and the mean squared error per predicted value, before the step.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct UpdateReport {
+    pub update: usize,
+    pub imitation: f32,
+    pub prediction: f32,
+}
+
+/// ONE consolidating on stored traces (paper 3.2, 3.8). It is given the traces and how to hear
+/// an utterance again, never the environment: no environment step can be taken from here.
+pub struct Consolidation {
+    pub config: ConsolidateConfig,
+    shape: NetShape,
+    steps: usize,
+    /// Successful traces of skills worth memorizing: imitated and predicted.
+    imitate: Vec<Trial>,
+    /// Every trace but the held-out ones: predicted.
+    all: Vec<Trial>,
+    /// Failed traces kept out of training.
+    pub held_out: Vec<Trial>,
+    frames: HashMap<(String, String, u32), Vec<f32>>,
+    trainer: Trainer,
+    rng: Rng,
+    pub update: usize,
+}
+
+/// The goal-input frames of what a trial heard (`[listen][goal]`).
+pub type HearFn<'a> = dyn Fn(&Heard) -> Result<Vec<f32>, String> + 'a;
+
+impl Consolidation {
+    /// Sorts `traces` into the imitation pool (successful demonstrations of the skills
+    /// `registry` says are worth memorizing: each finished copy's own policy, so the actions to
+    /// imitate are consistent), the prediction pool (all traces, failures included) and
+    /// the held-out failures, and hears every distinct utterance once. `steps` is the longest
+    /// trial (the step limit). Evaluation trials are left out: they heard the validation
+    /// speakers, on whom ONE is judged, so ONE never trains on them.
+    pub fn new(
+        config: ConsolidateConfig,
+        one: &One,
+        traces: Vec<Trial>,
+        registry: &Registry,
+        hear: &HearFn,
+        steps: usize,
+        ctx: Option<&gpu::Context>,
+    ) -> Result<Consolidation, String> {
+        config.validate()?;
+        let mut rng = Rng::new(hash2(config.seed, 0xc0));
+        let (mut imitate, mut all, mut held_out) = (Vec::new(), Vec::new(), Vec::new());
+        let mut frames = HashMap::new();
+        for t in traces.into_iter().filter(|t| t.phase != Phase::Evaluation) {
+            if t.actions.len() > steps {
+                return Err(format!("a stored trial has {} steps, over the step limit {steps}", t.actions.len()));
+            }
+            if let Some(h) = &t.heard {
+                let key = (h.speaker.clone(), h.command.clone(), h.augment_seed);
+                if !frames.contains_key(&key) {
+                    let f = hear(h)?;
+                    if f.len() != h.listen as usize * one.shape.goal {
+                        return Err(format!("{} saying {:?} gave frames of the wrong size", h.speaker, h.command));
+                    }
+                    frames.insert(key, f);
+                }
+            }
+            if !t.success && rng.uniform() < config.held_out {
+                held_out.push(t);
+                continue;
+            }
+            if t.success && t.phase == Phase::Demonstration && registry.imitates(&t.task) {
+                imitate.push(t.clone());
+            }
+            all.push(t);
+        }
+        if imitate.is_empty() {
+            return Err("no successful demonstration of a skill worth memorizing: there is nothing to imitate".into());
+        }
+        let trainer = Trainer::new(ctx, one, config.batch, steps)?;
+        Ok(Consolidation { config, shape: one.shape, steps, imitate, all, held_out, frames, trainer, rng, update: 0 })
+    }
+
+    pub fn pools(&self) -> (usize, usize, usize) {
+        (self.imitate.len(), self.all.len(), self.held_out.len())
+    }
+
+    pub fn set_rates(&mut self, rates: &[f32]) {
+        self.trainer.set_rates(rates);
+    }
+
+    /// The batch of `trials`, each with whether it is imitated. Imitation covers the steps
+    /// after listening (while listening the agent is held, so those actions were not chosen).
+    fn batch(&self, trials: &[(&Trial, bool)]) -> Result<Batch, String> {
+        let s = self.shape;
+        let (n, steps, input, pred) = (self.config.batch, self.steps, s.input(), s.pred());
+        let rows = n * steps;
+        let mut b = Batch {
+            sequences: n,
+            steps,
+            inputs: vec![0.0; rows * input],
+            actions: vec![0; rows],
+            targets: vec![0.0; rows * pred],
+            weights: vec![0.0; rows * 2],
+        };
+        let (mut imitated, mut predicted) = (0usize, 0usize);
+        for (j, &(t, imitate)) in trials.iter().enumerate() {
+            let r = replay(t)?;
+            let goal = t.heard.as_ref().map(|h| &self.frames[&(h.speaker.clone(), h.command.clone(), h.augment_seed)]);
+            let listen = t.heard.as_ref().map_or(0, |h| h.listen as usize);
+            let x = r.inputs(s, &t.actions, goal.map(|f| f.as_slice()));
+            for step in 0..t.actions.len() {
+                let row = step * n + j;
+                b.inputs[row * input..(row + 1) * input].copy_from_slice(&x[step * input..(step + 1) * input]);
+                b.actions[row] = t.actions[step] as u32;
+                let target = &mut b.targets[row * pred..(row + 1) * pred];
+                target[..OBS_LEN].copy_from_slice(&r.observations[step + 1]);
+                target[OBS_LEN..OBS_LEN + REWARD_LEN].copy_from_slice(&r.rewards[step]);
+                if imitate && step >= listen {
+                    b.weights[2 * row] = 1.0;
+                    imitated += 1;
+                }
+                b.weights[2 * row + 1] = 1.0;
+                predicted += 1;
+            }
+        }
+        // Means: per imitated step, and per predicted value.
+        let wi = self.config.imitation_weight / imitated.max(1) as f32;
+        let wp = self.config.prediction_weight / (predicted.max(1) * pred) as f32;
+        for w in b.weights.chunks_mut(2) {
+            w[0] *= wi;
+            w[1] *= wp;
+        }
+        Ok(b)
+    }
+
+    /// One Adam step on a fresh batch: half imitation traces, half drawn from all.
+    pub async fn step(&mut self) -> Result<UpdateReport, String> {
+        let n = self.config.batch;
+        let mut picks = Vec::with_capacity(n);
+        for j in 0..n {
+            if j < n / 2 {
+                picks.push((&self.imitate[self.rng.below(self.imitate.len())], true));
+            } else {
+                picks.push((&self.all[self.rng.below(self.all.len())], false));
+            }
+        }
+        let batch = self.batch(&picks)?;
+        let (imitation, prediction) = self.trainer.step(&batch, self.config.learning_rate).await?;
+        let report = UpdateReport {
+            update: self.update,
+            imitation: imitation / self.config.imitation_weight.max(f32::MIN_POSITIVE),
+            prediction: prediction / self.config.prediction_weight.max(f32::MIN_POSITIVE),
+        };
+        self.update += 1;
+        Ok(report)
+    }
+
+    /// Mean squared error per predicted value on the held-out failed traces (up to a few
+    /// batches of them), at the current parameters.
+    pub async fn held_out_prediction(&mut self) -> Result<f32, String> {
+        let n = self.config.batch;
+        let mut total = 0.0;
+        let mut chunks = 0;
+        for chunk in self.held_out.chunks(n).take(4) {
+            let picks: Vec<(&Trial, bool)> = chunk.iter().map(|t| (t, false)).collect();
+            let batch = self.batch(&picks)?;
+            total += self.trainer.loss(&batch).await?.1 / self.config.prediction_weight.max(f32::MIN_POSITIVE);
+            chunks += 1;
+        }
+        if chunks == 0 {
+            return Err("no failed trace was held out".into());
+        }
+        Ok(total / chunks as f32)
+    }
+
+    /// ONE as consolidated so far.
+    pub async fn one(&self) -> Result<One, String> {
+        Ok(One { shape: self.shape, params: self.trainer.params().await? })
+    }
+}

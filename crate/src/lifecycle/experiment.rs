@@ -1,0 +1,324 @@
+use crate::consolidate::{ConsolidateConfig, Consolidation, Registry, UpdateReport};
+use crate::evolve::{Evolution, EvolveConfig, Population, RolloutBackend, RolloutSpec};
+use crate::gpu::{self, Perturbation};
+use crate::net::One;
+use crate::rng::{hash2, Rng};
+use crate::speech::{heard_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
+use crate::traces::{PolicySnapshot, Trial};
+use crate::world::{Corner, Maze, Task};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The experiment of paper 3.8: a copy of ONE per corner command learns its corner by evolution
+/// while hearing the command (free to ignore it); every trial is stored; ONE is consolidated on
+/// the traces alone; the new ONE is accepted only if it follows every command (PowerPlay style).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    /// Each copy's settings; its `task` is replaced by each of `tasks` in turn.
+    pub copy: EvolveConfig,
+    /// Corner tasks ("ne", "nw", "se", "sw"), at least two: one command per task.
+    pub tasks: Vec<String>,
+    /// Generations per copy, at most.
+    pub generations: usize,
+    /// A copy stops evolving once its mean policy reaches this success from every start.
+    pub copy_target: f32,
+    pub consolidation: ConsolidateConfig,
+    /// Acceptance: ONE must reach this success on every retained skill (validation speakers).
+    pub accept: f32,
+}
+
+impl ExperimentConfig {
+    /// The lab's default experiment: the four corners of the small maze, 12 listening steps.
+    pub fn default_experiment() -> ExperimentConfig {
+        let mut copy = EvolveConfig::small_maze();
+        copy.listen = 12;
+        copy.step_limit = 12 + 32;
+        copy.hidden = 32;
+        ExperimentConfig {
+            copy,
+            tasks: ["ne", "nw", "se", "sw"].map(String::from).to_vec(),
+            generations: 100,
+            copy_target: 0.95,
+            consolidation: ConsolidateConfig::default(),
+            accept: 0.9,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.tasks.len() < 2 {
+            return Err("the experiment needs at least two commands, so that behaviour can depend on them".into());
+        }
+        for (k, t) in self.tasks.iter().enumerate() {
+            Corner::parse(t)?;
+            if self.tasks[..k].contains(t) {
+                return Err(format!("task {t} is listed twice"));
+            }
+        }
+        if self.copy.listen == 0 {
+            return Err("the experiment needs listening steps: ONE must hear the commands".into());
+        }
+        if self.generations == 0 {
+            return Err("generations must be at least 1".into());
+        }
+        for (name, v) in [("copy target", self.copy_target), ("acceptance threshold", self.accept)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("the {name} is a success share in [0, 1], got {v}"));
+            }
+        }
+        let mut c = self.copy.clone();
+        c.task = self.tasks[0].clone();
+        c.validate()?;
+        self.consolidation.validate()
+    }
+}
+
+/// One row of the result table: how a command is followed.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommandRow {
+    pub task: String,
+    pub command: String,
+    pub copy_generations: usize,
+    pub copy: f32,
+    pub copy_shuffled: f32,
+    pub one: f32,
+    pub one_shuffled: f32,
+}
+
+/// What ONE did and how it was judged.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExperimentReport {
+    pub rows: Vec<CommandRow>,
+    pub trials: usize,
+    pub env_steps_evolution: u64,
+    pub env_steps_consolidation: u64,
+    pub losses: Vec<UpdateReport>,
+    pub held_out_before: f32,
+    pub held_out_after: f32,
+    pub accepted: bool,
+    pub verdict: String,
+}
+
+/// Goal-input frames of the validation speakers saying each task's command, one table per
+/// task, and all of them together (for shuffled speech).
+struct Tables {
+    per_task: Vec<Arc<Vec<f32>>>,
+    rows: Vec<usize>,
+    all: Arc<Vec<f32>>,
+}
+
+/// Runs the experiment. Every environment step is counted in `env_steps`; consolidation is
+/// given the stored traces and the corpus, and no way to reach the environment.
+pub struct Experiment {
+    pub config: ExperimentConfig,
+    pub one: One,
+    pub registry: Registry,
+    /// The trials and policy snapshots since the last `drain`, for the trace store.
+    pending: (Vec<Trial>, Vec<PolicySnapshot>),
+    /// Trials stored so far.
+    pub trials: usize,
+    pub copies: Vec<(One, usize)>,
+    pub env_steps: u64,
+    ctx: Option<gpu::Context>,
+    corpus: Corpus,
+    bank: MelFilterbank,
+    maze: Maze,
+}
+
+impl Experiment {
+    pub fn new(config: ExperimentConfig, ctx: Option<gpu::Context>, corpus: Corpus) -> Result<Experiment, String> {
+        config.validate()?;
+        let one = One::new(config.copy.shape(), config.copy.seed);
+        let maze = config.copy.maze();
+        Ok(Experiment {
+            one,
+            registry: Registry::default(),
+            pending: (Vec::new(), Vec::new()),
+            trials: 0,
+            copies: Vec::new(),
+            env_steps: 0,
+            ctx,
+            corpus,
+            bank: MelFilterbank::new(MelConfig::default()),
+            maze,
+            config,
+        })
+    }
+
+    fn backend(&self) -> RolloutBackend {
+        match &self.ctx {
+            Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
+            None => RolloutBackend::Cpu,
+        }
+    }
+
+    /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;
+    /// every trial and policy is kept. `log` receives one line per generation.
+    pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<(), String> {
+        let mut c = self.config.copy.clone();
+        c.task = self.config.tasks[k].clone();
+        c.seed = hash2(self.config.copy.seed, k as u32 + 1);
+        let mut evo = Evolution::new(c, &self.one, self.backend(), Some(&self.corpus))?;
+        evo.copy_id = k as u32;
+        let mut generations = 0;
+        for _ in 0..self.config.generations {
+            let r = evo.generation().await?;
+            let success = evo.evaluate().await?;
+            let trials = evo.drain_trials();
+            self.env_steps += trials.iter().map(|t| t.actions.len() as u64).sum::<u64>();
+            self.trials += trials.len();
+            self.pending.0.extend(trials);
+            self.pending.1.extend(evo.drain_policies());
+            generations = r.generation + 1;
+            log(format!(
+                "copy {k} ({}) gen {:>3}: population success {:>5.1}%, mean policy {:>5.1}%",
+                evo.task.name,
+                r.generation,
+                100.0 * r.success,
+                100.0 * success
+            ));
+            if success >= self.config.copy_target {
+                break;
+            }
+        }
+        let shown = evo.demonstrate().await?;
+        let trials = evo.drain_trials();
+        self.env_steps += trials.iter().map(|t| t.actions.len() as u64).sum::<u64>();
+        self.trials += trials.len();
+        self.pending.0.extend(trials);
+        self.pending.1.extend(evo.drain_policies());
+        log(format!("copy {k} ({}) demonstrates its skill to the training speakers: {:.1}% success", evo.task.name, 100.0 * shown));
+        self.registry.memorize(&self.config.tasks[k]);
+        self.copies.push((evo.copy.one.clone(), generations));
+        Ok(())
+    }
+
+    /// The trials and policy snapshots recorded since the last call, for the trace store.
+    pub fn drain(&mut self) -> (Vec<Trial>, Vec<PolicySnapshot>) {
+        std::mem::take(&mut self.pending)
+    }
+
+    fn tables(&self) -> Result<Tables, String> {
+        let listen = self.config.copy.listen;
+        let mut t = Tables { per_task: Vec::new(), rows: Vec::new(), all: Arc::new(Vec::new()) };
+        let mut all = Vec::new();
+        for task in &self.config.tasks {
+            let command = Corner::parse(task)?.command();
+            let table = utterance_table(&self.corpus, &self.bank, command, Split::Validation, listen, &Augment::default(), 1, 0)?;
+            all.extend_from_slice(&table.frames);
+            t.rows.push(table.rows.len());
+            t.per_task.push(Arc::new(table.frames));
+        }
+        t.all = Arc::new(all);
+        Ok(t)
+    }
+
+    /// Success of the policy `params` on task `k` from every start cell, each start hearing
+    /// every validation speaker's command (or, `shuffled`, a random validation utterance of any
+    /// of the experiment's commands). Argmax actions, held while listening.
+    async fn success(&mut self, params: &[f32], k: usize, tables: &Tables, shuffled: bool) -> Result<f32, String> {
+        let c = &self.config.copy;
+        let task = Task::parse(&self.config.tasks[k], &self.maze)?;
+        let cells = task.free_cells(&self.maze);
+        let rows = tables.rows[k];
+        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), task, Vec::new(), c.step_limit);
+        spec.listen = c.listen;
+        for r in 0..rows {
+            spec.starts.extend(&cells);
+            spec.heard.extend(std::iter::repeat_n(r as u32, cells.len()));
+        }
+        if shuffled {
+            let total: usize = tables.rows.iter().sum();
+            let mut rng = Rng::new(hash2(c.seed ^ 0x5b0f, k as u32));
+            spec.heard.iter_mut().for_each(|h| *h = rng.below(total) as u32);
+            spec.utterances = tables.all.clone();
+        } else {
+            spec.utterances = tables.per_task[k].clone();
+        }
+        let n = params.len();
+        let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
+        let result = self.backend().run(&pop, &spec, Perturbation::Regenerated, false).await?;
+        self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
+        Ok(result.success_rate())
+    }
+
+    /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
+    /// acceptance. On rejection the previous ONE is kept exactly as it was.
+    pub async fn consolidate(
+        &mut self,
+        traces: Vec<Trial>,
+        log: &mut dyn FnMut(String),
+    ) -> Result<ExperimentReport, String> {
+        let c = self.config.copy.clone();
+        let (corpus, bank) = (&self.corpus, &self.bank);
+        let hear = |h: &crate::traces::Heard| {
+            heard_frames(corpus, bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize)
+        };
+        let before_steps = self.env_steps;
+        let mut cons = Consolidation::new(
+            self.config.consolidation.clone(),
+            &self.one,
+            traces,
+            &self.registry,
+            &hear,
+            c.step_limit,
+            self.ctx.as_ref(),
+        )?;
+        let (imitate, all, held) = cons.pools();
+        log(format!("consolidation: {imitate} traces to imitate, {all} to predict, {held} failed traces held out"));
+        let held_out_before = cons.held_out_prediction().await?;
+        let mut losses = Vec::new();
+        for _ in 0..self.config.consolidation.updates {
+            let r = cons.step().await?;
+            if r.update % 50 == 0 || r.update + 1 == self.config.consolidation.updates {
+                log(format!("update {:>4}: imitation {:.4}  prediction {:.5}", r.update, r.imitation, r.prediction));
+            }
+            losses.push(r);
+        }
+        let held_out_after = cons.held_out_prediction().await?;
+        let candidate = cons.one().await?;
+        let env_steps_consolidation = self.env_steps - before_steps;
+
+        let tables = self.tables()?;
+        let mut rows = Vec::new();
+        for k in 0..self.config.tasks.len() {
+            let (copy, copy_generations) = self.copies[k].clone();
+            let task = &self.config.tasks[k];
+            rows.push(CommandRow {
+                task: task.clone(),
+                command: Corner::parse(task)?.command().to_string(),
+                copy_generations,
+                copy: self.success(&copy.params, k, &tables, false).await?,
+                copy_shuffled: self.success(&copy.params, k, &tables, true).await?,
+                one: self.success(&candidate.params, k, &tables, false).await?,
+                one_shuffled: self.success(&candidate.params, k, &tables, true).await?,
+            });
+        }
+        let failing: Vec<String> = rows
+            .iter()
+            .filter(|r| self.registry.imitates(&r.task) && r.one < self.config.accept)
+            .map(|r| format!("{} {:.1}%", r.task, 100.0 * r.one))
+            .collect();
+        let accepted = failing.is_empty();
+        let verdict = if accepted {
+            self.one = candidate;
+            format!("accepted: ONE reaches {:.0}% or more on every retained skill", 100.0 * self.config.accept)
+        } else {
+            format!(
+                "rejected, the previous ONE is kept: below {:.0}% on {}",
+                100.0 * self.config.accept,
+                failing.join(", ")
+            )
+        };
+        Ok(ExperimentReport {
+            rows,
+            trials: self.trials,
+            env_steps_evolution: before_steps,
+            env_steps_consolidation,
+            losses,
+            held_out_before,
+            held_out_after,
+            accepted,
+            verdict,
+        })
+    }
+}
