@@ -5,7 +5,7 @@ use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::{heard_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
 use crate::traces::{PolicySnapshot, Trial};
-use crate::world::{Corner, Maze, Task};
+use crate::world::{replay_path, Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -82,6 +82,9 @@ pub struct CommandRow {
     pub copy_shuffled: f32,
     pub one: f32,
     pub one_shuffled: f32,
+    /// What following a random one of the commands would score: the mean over all copies of
+    /// their success on this task (each copy goes to its own corner, whatever it hears).
+    pub chance: f32,
 }
 
 /// What ONE did and how it was judged.
@@ -212,15 +215,24 @@ impl Experiment {
         Ok(t)
     }
 
-    /// Success of the policy `params` on task `k` from every start cell, each start hearing
-    /// every validation speaker's command (or, `shuffled`, a random validation utterance of any
-    /// of the experiment's commands). Argmax actions, held while listening.
+    /// Success of the policy `params` at following command `k`: the share of episodes whose
+    /// first corner reached, among the experiment's corners, is task `k`'s. Episodes start from
+    /// every cell outside those corners, each start hearing every validation speaker's command
+    /// (or, `shuffled`, a random validation utterance of any of the experiment's commands).
+    /// Argmax actions, held while listening. Counting the first corner, not any visit, keeps an
+    /// agent that reached the wrong corner and wandered on from counting as obedient.
     async fn success(&mut self, params: &[f32], k: usize, tables: &Tables, shuffled: bool) -> Result<f32, String> {
         let c = &self.config.copy;
-        let task = Task::parse(&self.config.tasks[k], &self.maze)?;
-        let cells = task.free_cells(&self.maze);
+        let corners: Vec<Task> =
+            self.config.tasks.iter().map(|t| Task::parse(t, &self.maze)).collect::<Result<_, _>>()?;
+        let cells: Vec<usize> = (0..self.maze.walls.len())
+            .filter(|&cell| {
+                let (x, y) = self.maze.xy(cell);
+                !corners.iter().any(|t| t.goal.contains(x, y))
+            })
+            .collect();
         let rows = tables.rows[k];
-        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), task, Vec::new(), c.step_limit);
+        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), corners[k].clone(), Vec::new(), c.step_limit);
         spec.listen = c.listen;
         for r in 0..rows {
             spec.starts.extend(&cells);
@@ -236,9 +248,16 @@ impl Experiment {
         }
         let n = params.len();
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
-        let result = self.backend().run(&pop, &spec, Perturbation::Regenerated, false).await?;
+        let result = self.backend().run(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
-        Ok(result.success_rate())
+        let limit = c.step_limit;
+        let obeyed = (0..spec.episodes())
+            .filter(|&e| {
+                let path = replay_path(&self.maze, &spec.task, spec.starts[e], &result.actions[e * limit..(e + 1) * limit], limit);
+                path.iter().find_map(|&(x, y)| corners.iter().position(|t| t.goal.contains(x, y))) == Some(k)
+            })
+            .count();
+        Ok(obeyed as f32 / spec.episodes() as f32)
     }
 
     /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
@@ -280,12 +299,18 @@ impl Experiment {
 
         let tables = self.tables()?;
         let mut rows = Vec::new();
+        let copies: Vec<(One, usize)> = self.copies.clone();
         for k in 0..self.config.tasks.len() {
-            let (copy, copy_generations) = self.copies[k].clone();
-            let task = &self.config.tasks[k];
+            let (copy, copy_generations) = copies[k].clone();
+            let task = self.config.tasks[k].clone();
+            let mut chance = 0.0;
+            for (other, _) in &copies {
+                chance += self.success(&other.params, k, &tables, false).await? / copies.len() as f32;
+            }
             rows.push(CommandRow {
-                task: task.clone(),
-                command: Corner::parse(task)?.command().to_string(),
+                chance,
+                command: Corner::parse(&task)?.command().to_string(),
+                task,
                 copy_generations,
                 copy: self.success(&copy.params, k, &tables, false).await?,
                 copy_shuffled: self.success(&copy.params, k, &tables, true).await?,

@@ -93,22 +93,25 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
 
     println!();
     println!(
-        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14}",
-        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled"
+        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7}",
+        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled", "chance"
     );
     for r in &report.rows {
         println!(
-            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}%",
+            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}%",
             r.task,
             r.command,
             r.copy_generations,
             100.0 * r.copy,
             100.0 * r.copy_shuffled,
             100.0 * r.one,
-            100.0 * r.one_shuffled
+            100.0 * r.one_shuffled,
+            100.0 * r.chance
         );
     }
-    println!("(success from every start cell, validation speakers; shuffled: a random command's utterance)");
+    println!("(share of episodes from every cell outside the corners, hearing every validation speaker, whose");
+    println!(" first corner reached is the commanded one; shuffled: hearing a random command's utterance;");
+    println!(" chance: the mean of all copies' success at this command, i.e. following a random command)");
     println!("trials stored: {}", report.trials);
     println!(
         "environment steps: {} during evolution, {} during consolidation",
