@@ -14,7 +14,10 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --copy-target S   a copy stops once its mean policy reaches S      (default 0.95)
   --population P    members per generation                           (default 128)
   --hidden H        hidden units of ONE (and so of its copies)       (default 32)
+  --maze N          maze of N x N cells                              (default 5)
+  --maze-seed N     seed of the maze layout                          (default 3)
   --listen L        listening steps per episode                      (default 12)
+  --moves M         steps after listening, at most                   (default 32)
   --updates U       consolidation steps (Adam)                       (default 400)
   --batch B         traces per consolidation batch                   (default 64)
   --clr L           consolidation learning rate                      (default 0.01)
@@ -40,10 +43,11 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--copy-target", &mut c.copy_target)?;
     args.set("--population", &mut c.copy.strategy.population)?;
     args.set("--hidden", &mut c.copy.hidden)?;
-    if let Some(listen) = args.value::<usize>("--listen")? {
-        c.copy.step_limit = c.copy.step_limit - c.copy.listen + listen;
-        c.copy.listen = listen;
-    }
+    args.set("--maze", &mut c.copy.maze_size)?;
+    args.set("--maze-seed", &mut c.copy.maze_seed)?;
+    args.set("--listen", &mut c.copy.listen)?;
+    let moves: usize = args.value("--moves")?.unwrap_or(c.copy.step_limit - 12);
+    c.copy.step_limit = c.copy.listen + moves;
     args.set("--updates", &mut c.consolidation.updates)?;
     args.set("--batch", &mut c.consolidation.batch)?;
     args.set("--clr", &mut c.consolidation.learning_rate)?;
