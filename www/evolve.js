@@ -161,9 +161,10 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
       onPath(path);
       showStorage(stored);
     },
-    done() {
+    done({ demonstration }) {
       setState('done');
-      $('progress-text').textContent += ' · finished';
+      $('progress-text').textContent += ` · finished; the copy's demonstration from every start: ${(100 * demonstration).toFixed(0)}% success`;
+      showStorage();
     },
     /** Storing failed: evolution waits, paused, with the generation's trials kept in the worker. */
     paused({ message, full }) {

@@ -2,6 +2,7 @@
 import { drawMaze } from './maze.js';
 import { evolvePanel } from './evolve.js';
 import { commandPanel } from './commands.js';
+import { consolidatePanel } from './consolidate.js';
 import { asker } from './ask.js';
 
 const $ = (id) => document.getElementById(id);
@@ -111,6 +112,7 @@ const panel = worker && evolvePanel(worker, () => requests, {
 
 const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
+const phaseB = worker && consolidatePanel(worker);
 
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
@@ -120,6 +122,7 @@ worker?.addEventListener('message', ({ data }) => {
       trail = [scene.start];
       drawMaze(canvas, scene, trail, scene.start);
       panel.setDefaults(data.evolveDefaults);
+      phaseB.setDefaults(data.consolidateDefaults);
       break;
     case 'evolving':
       panel.evolving(data.scene);
@@ -128,10 +131,22 @@ worker?.addEventListener('message', ({ data }) => {
       panel.generation(data);
       break;
     case 'evolve-done':
-      panel.done();
+      panel.done(data);
       break;
     case 'evolve-error':
       panel.error(data.message);
+      break;
+    case 'consolidating':
+      phaseB.started(data);
+      break;
+    case 'consolidation-update':
+      phaseB.update(data);
+      break;
+    case 'consolidation-done':
+      phaseB.done(data);
+      break;
+    case 'consolidation-error':
+      phaseB.error(data.message);
       break;
     case 'evolve-paused':
       panel.paused(data);

@@ -5,8 +5,8 @@
 // error {message}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}.
-import init, { startLab, defaultEvolveConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
-import { addGeneration, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
+import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
@@ -18,6 +18,11 @@ let speech = null;
 let mode = 'walk'; // walk | evolve | paused | done
 // A generation's trials and policy snapshots whose storing failed: stored first on resume.
 let unstored = null;
+// Phase B: the copies' settings (ONE's shape and seed), the running consolidation and its state.
+let settings = null;
+let consolidator = null;
+let consolidation = null;
+let updatesLeft = 0;
 let evolver = null;
 let generationsLeft = 0;
 
@@ -100,8 +105,21 @@ onmessage = ({ data }) => {
       return;
     }
     generationsLeft = data.generations;
+    settings = data.config;
     mode = 'evolve';
     post('evolving', { scene: evolver.scene() });
+  } else if (data.type === 'consolidate') {
+    if (!settings) {
+      post('consolidation-error', { message: 'Evolve a copy first: consolidation learns from its stored traces.' });
+      return;
+    }
+    if (mode === 'evolve' || mode === 'consolidate') {
+      post('consolidation-error', { message: 'Wait until the running phase has finished.' });
+      return;
+    }
+    updatesLeft = data.updates;
+    consolidation = { config: data.config, started: null };
+    mode = 'consolidate';
   } else if (data.type === 'pause' && mode === 'evolve') {
     mode = 'paused';
   } else if (data.type === 'resume' && mode === 'paused') {
@@ -147,12 +165,48 @@ async function loop() {
       generationsLeft -= 1;
       if (generationsLeft <= 0) {
         mode = 'done';
-        post('evolve-done');
+        // The finished copy shows its skill from every start: the traces consolidation imitates.
+        try {
+          const demonstration = await evolver.demonstrate();
+          await addGeneration(evolver.drainTrials(), evolver.drainPolicies());
+          post('evolve-done', { demonstration });
+        } catch (e) {
+          post('evolve-error', { message: `The copy's demonstration was not stored: ${text(e)}` });
+        }
+      }
+      await sleep(0);
+    } else if (mode === 'consolidate') {
+      try {
+        await consolidateStep();
+      } catch (e) {
+        mode = 'done';
+        post('consolidation-error', { message: text(e) });
       }
       await sleep(0);
     } else {
       await sleep(100);
     }
+  }
+}
+
+/** Phase B, one update per call: the first call reads every stored trial and starts ONE's
+ * consolidation on them; the last measures prediction on the held-out failures again. */
+async function consolidateStep() {
+  if (!consolidation.started) {
+    const records = [];
+    await trialBatches({}, 4096, (batch) => { records.push(...batch); });
+    consolidator = lab.consolidator(settings, consolidation.config, records);
+    consolidation.started = performance.now();
+    consolidation.heldOutBefore = await consolidator.heldOut();
+    const [imitated, predicted, heldOut] = consolidator.pools();
+    post('consolidating', { imitated, predicted, heldOut, heldOutBefore: consolidation.heldOutBefore, updates: updatesLeft });
+  }
+  const report = await consolidator.step();
+  updatesLeft -= 1;
+  post('consolidation-update', { report, seconds: (performance.now() - consolidation.started) / 1000 });
+  if (updatesLeft <= 0) {
+    mode = 'done';
+    post('consolidation-done', { heldOutBefore: consolidation.heldOutBefore, heldOutAfter: await consolidator.heldOut() });
   }
 }
 
@@ -165,7 +219,7 @@ async function main() {
   }
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig() });
+  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig() });
   await loadCorpus();
   if (lab.backend === 'gpu') {
     try {

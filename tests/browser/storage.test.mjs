@@ -27,7 +27,7 @@ test('export, clear and import the stored trials; damaged files are refused', as
     await page.fill('#generations', '2');
     await page.click('#start');
     await page.waitForFunction(() => document.body.dataset.evolve === 'done', null, { timeout: 120_000 });
-    const stored = 2 * (16 * 24 + 24);
+    const stored = 2 * (16 * 24 + 24) + 24; // two generations with their evaluations, then the demonstration
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
 
     // A stored trial replays in the maze.

@@ -124,6 +124,12 @@ pub fn default_evolve_config() -> Result<JsValue, JsValue> {
     serde_wasm_bindgen::to_value(&crate::evolve::EvolveConfig::small_maze()).map_err(Into::into)
 }
 
+/// The consolidation settings the page starts from.
+#[wasm_bindgen(js_name = defaultConsolidateConfig)]
+pub fn default_consolidate_config() -> Result<JsValue, JsValue> {
+    serde_wasm_bindgen::to_value(&crate::consolidate::ConsolidateConfig::default()).map_err(Into::into)
+}
+
 #[wasm_bindgen]
 impl Lab {
     /// Starts a copy of a fresh ONE evolving under `config`; bad settings are refused with a
@@ -167,6 +173,16 @@ impl Evolver {
         snapshots.iter().map(|s| JsValue::from(js_sys::Uint8Array::from(s.encode().as_slice()))).collect()
     }
 
+    /// Resolves to the finished copy's success when its mean policy shows its skill from every
+    /// start cell; those demonstration trials are what consolidation imitates (drain them next).
+    pub fn demonstrate(&self) -> js_sys::Promise {
+        let evolution = self.evolution.clone();
+        future_to_promise(async move {
+            let mut e = evolution.try_borrow_mut().map_err(|_| js_error("a generation is still running".into()))?;
+            Ok(e.demonstrate().await.map_err(js_error)?.into())
+        })
+    }
+
     /// Resolves to one generation's report, the mean policy's success and the best episode.
     pub fn generation(&self) -> js_sys::Promise {
         let evolution = self.evolution.clone();
@@ -182,6 +198,78 @@ impl Evolver {
                 e.config.step_limit,
             );
             serde_wasm_bindgen::to_value(&GenerationView { report, evaluation, path }).map_err(Into::into)
+        })
+    }
+}
+
+/// ONE consolidating on stored traces in the worker (Phase B): BPTT on WebGPU when the lab has
+/// it, else on the CPU reference.
+#[wasm_bindgen]
+pub struct Consolidator {
+    consolidation: Rc<RefCell<crate::consolidate::Consolidation>>,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Starts consolidating ONE, as first made under the copies' `settings` (an EvolveConfig),
+    /// on the stored trials `records` (their encodings), with consolidation settings `config`
+    /// (a ConsolidateConfig). Every task with a successful demonstration is worth memorizing.
+    /// The page's copies evolve without listening, so the traces are silent.
+    pub fn consolidator(&self, settings: JsValue, config: JsValue, records: js_sys::Array) -> Result<Consolidator, JsValue> {
+        let settings: crate::evolve::EvolveConfig =
+            serde_wasm_bindgen::from_value(settings).map_err(|e| js_error(format!("settings not understood: {e}")))?;
+        let config: crate::consolidate::ConsolidateConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| js_error(format!("consolidation settings not understood: {e}")))?;
+        let mut trials = Vec::with_capacity(records.length() as usize);
+        for r in records.iter() {
+            let bytes = js_sys::Uint8Array::new(&r).to_vec();
+            trials.push(crate::traces::decode(&bytes).map_err(js_error)?);
+        }
+        let mut registry = crate::consolidate::Registry::default();
+        for t in trials.iter().filter(|t| t.success && t.phase == crate::traces::Phase::Demonstration) {
+            registry.memorize(&t.task);
+        }
+        let one = crate::net::One::new(settings.shape(), settings.seed);
+        let hear = |_: &crate::traces::Heard| Err("the page's copies do not listen yet".to_string());
+        let consolidation = crate::consolidate::Consolidation::new(
+            config,
+            &one,
+            trials,
+            &registry,
+            &hear,
+            settings.step_limit,
+            self.gpu.as_ref(),
+        )
+        .map_err(js_error)?;
+        Ok(Consolidator { consolidation: Rc::new(RefCell::new(consolidation)) })
+    }
+}
+
+#[wasm_bindgen]
+impl Consolidator {
+    /// `[imitated, predicted, held out]` trace counts.
+    pub fn pools(&self) -> Vec<u32> {
+        let (a, b, c) = self.consolidation.borrow().pools();
+        vec![a as u32, b as u32, c as u32]
+    }
+
+    /// Resolves to one update's `UpdateReport` (losses before the step).
+    pub fn step(&self) -> js_sys::Promise {
+        let consolidation = self.consolidation.clone();
+        future_to_promise(async move {
+            let mut c = consolidation.try_borrow_mut().map_err(|_| js_error("an update is already running".into()))?;
+            let report = c.step().await.map_err(js_error)?;
+            serde_wasm_bindgen::to_value(&report).map_err(Into::into)
+        })
+    }
+
+    /// Resolves to the prediction error per value on the held-out failed traces.
+    #[wasm_bindgen(js_name = heldOut)]
+    pub fn held_out(&self) -> js_sys::Promise {
+        let consolidation = self.consolidation.clone();
+        future_to_promise(async move {
+            let mut c = consolidation.try_borrow_mut().map_err(|_| js_error("an update is running".into()))?;
+            Ok(c.held_out_prediction().await.map_err(js_error)?.into())
         })
     }
 }

@@ -1,0 +1,98 @@
+//! The experiment of paper 3.8: copies evolve while hearing the commands, every trial is stored,
+//! ONE consolidates on the stored traces alone (zero environment steps) and is accepted only if
+//! it follows every command; a rejected consolidation leaves the previous ONE byte for byte.
+
+use onelab::gpu;
+use onelab::lifecycle::{Experiment, ExperimentConfig, ExperimentReport};
+use onelab::speech::Corpus;
+use onelab::traces::FileStore;
+
+/// The reduced experiment CI runs: two commands ("north east", "south west") in the lab's 5x5
+/// maze, ONE of 16 hidden units.
+fn reduced() -> ExperimentConfig {
+    let mut c = ExperimentConfig::default_experiment();
+    c.tasks = vec!["ne".into(), "sw".into()];
+    c.copy.hidden = 16;
+    c.generations = 60;
+    c.copy_target = 1.0;
+    c.consolidation.updates = 600;
+    c.consolidation.learning_rate = 0.02;
+    c
+}
+
+/// Evolves every copy into a fresh trace store, then consolidates on what the store holds.
+fn run(mut exp: Experiment, name: &str) -> (Experiment, ExperimentReport) {
+    let dir = std::env::temp_dir().join(format!("onelab-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir).unwrap();
+    let mut log = |line: String| eprintln!("{line}");
+    for k in 0..exp.config.tasks.len() {
+        pollster::block_on(exp.evolve_copy(k, &mut log)).unwrap();
+        let (trials, policies) = exp.drain();
+        store.append(&trials).unwrap();
+        store.append_policies(&policies).unwrap();
+    }
+    let traces = store.read_all().unwrap();
+    assert_eq!(traces.len(), exp.trials, "every trial is in the store");
+    let steps = exp.env_steps;
+    let report = pollster::block_on(exp.consolidate(traces, &mut log)).unwrap();
+    assert_eq!(report.env_steps_evolution, steps);
+    assert_eq!(report.env_steps_consolidation, 0, "consolidation took environment steps");
+    std::fs::remove_dir_all(&dir).unwrap();
+    (exp, report)
+}
+
+#[test]
+fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
+    let ctx = pollster::block_on(gpu::Context::new())
+        .expect("this test needs a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
+    eprintln!("adapter: {}", ctx.describe());
+    let exp = Experiment::new(reduced(), Some(ctx), Corpus::committed().unwrap()).unwrap();
+    let before = exp.one.clone();
+    let (exp, report) = run(exp, "experiment");
+    for r in &report.rows {
+        eprintln!("{r:?}");
+        assert!(r.one >= 0.9, "ONE follows {:?} in only {:.1}% of episodes", r.command, 100.0 * r.one);
+        assert!(r.one_shuffled <= r.chance + 0.1, "with shuffled speech ONE still reaches {} ({r:?})", r.task);
+        assert!((r.copy - r.copy_shuffled).abs() <= 0.05, "the copy for {} depends on speech ({r:?})", r.task);
+    }
+    assert!(report.held_out_after < report.held_out_before, "prediction on held-out failures did not improve");
+    assert!(report.accepted, "{}", report.verdict);
+    assert_ne!(exp.one.params, before.params);
+}
+
+#[test]
+fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
+    let mut c = reduced();
+    c.generations = 2;
+    c.copy.strategy.population = 16;
+    c.consolidation.updates = 3;
+    c.accept = 1.0;
+    let exp = Experiment::new(c, None, Corpus::committed().unwrap()).unwrap();
+    let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+    let before = bytes(&exp.one.params);
+    let (exp, report) = run(exp, "rejected");
+    assert!(!report.accepted);
+    assert!(report.verdict.starts_with("rejected, the previous ONE is kept: below 100%"), "{}", report.verdict);
+    assert_eq!(bytes(&exp.one.params), before);
+}
+
+#[test]
+fn bad_settings_are_refused_by_name() {
+    let cases: [(&str, fn(&mut ExperimentConfig)); 5] = [
+        ("at least two commands", |c| c.tasks.truncate(1)),
+        ("listed twice", |c| c.tasks = vec!["ne".into(), "ne".into()]),
+        ("listening steps", |c| c.copy.listen = 0),
+        ("acceptance threshold", |c| c.accept = 1.5),
+        ("learning rate", |c| c.consolidation.learning_rate = 0.0),
+    ];
+    for (want, spoil) in cases {
+        let mut c = reduced();
+        spoil(&mut c);
+        let err = c.validate().unwrap_err();
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    let mut c = reduced();
+    c.tasks[1] = "up".into();
+    assert!(c.validate().unwrap_err().contains("up"));
+}

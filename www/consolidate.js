@@ -1,0 +1,85 @@
+// The Phase B panel: ONE itself (not a copy) trained by BPTT in the worker on every stored trace,
+// imitating the copies' demonstrations and predicting its next observation and reward on all
+// traces, failures included (paper 3.2). Live loss curves (uPlot) and the held-out check.
+import uPlot from './vendor/uPlot.esm.js';
+
+const $ = (id) => document.getElementById(id);
+
+export function consolidatePanel(worker) {
+  let defaults = null;
+  let total = 0;
+  const data = [[], [], []]; // update, imitation, prediction
+  const width = () => Math.max(320, $('loss-plot').parentElement.clientWidth - 32);
+  const plot = new uPlot({
+    width: width(),
+    height: 220,
+    scales: { x: { time: false }, prediction: {} },
+    axes: [{ label: 'update', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: 'imitation (cross-entropy)' }, { side: 1, scale: 'prediction', label: 'prediction (MSE)', grid: { show: false } }],
+    series: [
+      { label: 'update' },
+      { label: 'imitation', stroke: '#d9480f', width: 2 },
+      { label: 'prediction', stroke: '#4c6ef5', width: 2, scale: 'prediction' },
+    ],
+  }, data, $('loss-plot'));
+  addEventListener('resize', () => plot.setSize({ width: width(), height: 220 }));
+
+  const status = (text, bad = false) => {
+    $('consolidate-status').textContent = text;
+    $('consolidate-status').className = bad ? 'error-line' : 'status-line';
+  };
+  $('consolidate-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const updates = Number($('updates').value);
+    const learningRate = Number($('consolidate-lr').value);
+    if (!Number.isInteger(updates) || updates < 1 || !(learningRate > 0)) {
+      status('updates must be a whole number of at least 1, and the learning rate positive', true);
+      return;
+    }
+    total = updates;
+    data.forEach((series) => (series.length = 0));
+    plot.setData(data);
+    status('Reading the stored traces…');
+    document.body.dataset.consolidate = 'running';
+    $('consolidate').disabled = true;
+    worker.postMessage({ type: 'consolidate', updates, config: { ...defaults, learning_rate: learningRate } });
+  });
+
+  const finish = () => {
+    $('consolidate').disabled = false;
+  };
+  return {
+    setDefaults(config) {
+      defaults = config;
+      $('consolidate-lr').value = String(Number(config.learning_rate.toPrecision(6)));
+    },
+    started({ imitated, predicted, heldOut, heldOutBefore }) {
+      status(`Consolidating ONE on ${imitated} demonstrations to imitate and ${predicted} traces to predict; ` +
+        `${heldOut} failed traces held out (prediction error ${heldOutBefore.toFixed(4)}). No environment step is taken.`);
+    },
+    update({ report, seconds }) {
+      data[0].push(report.update + 1);
+      data[1].push(report.imitation);
+      data[2].push(report.prediction);
+      plot.setData(data);
+      const done = report.update + 1;
+      const eta = Math.round((seconds / done) * (total - done));
+      $('consolidate-bar').style.width = `${(100 * done) / total}%`;
+      $('consolidate-bar').setAttribute('aria-valuenow', String(Math.round((100 * done) / total)));
+      $('consolidate-text').textContent = `update ${done} / ${total} · imitation ${report.imitation.toFixed(3)} · ` +
+        `prediction ${report.prediction.toFixed(4)} · ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`;
+      document.body.dataset.updates = String(done);
+      if (done === 1) document.body.dataset.firstLoss = String(report.imitation + report.prediction);
+      document.body.dataset.lastLoss = String(report.imitation + report.prediction);
+    },
+    done({ heldOutBefore, heldOutAfter }) {
+      status(`Done. Prediction error on the held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`);
+      document.body.dataset.consolidate = 'done';
+      finish();
+    },
+    error(message) {
+      status(message, true);
+      document.body.dataset.consolidate = 'error';
+      finish();
+    },
+  };
+}
