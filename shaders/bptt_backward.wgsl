@@ -9,7 +9,7 @@
 // Needs forward_dims.wgsl (`Dims`; n = B) and lstm_math.wgsl, prepended at load.
 //
 // Bindings (group 0):
-//   0 dims     uniform, one block per step (dynamic offset)
+//   0 dims     storage, read, one block per step (dynamic offset)
 //   1 params   storage, read       ONE's flat parameter buffer
 //   2 gates    storage, read       [step][sequence][4 * hidden], activated
 //   3 cells    storage, read       [step][sequence][hidden]
@@ -22,7 +22,7 @@
 // Dispatch: (ceil(B * hidden / 64), 1, 1), once per step, from the last step to the first; the
 // step's dh_rec and dc_carry must be zero before the last step.
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> gates: array<f32>;
 @group(0) @binding(3) var<storage, read> cells: array<f32>;

@@ -5,7 +5,7 @@
 // Needs forward_dims.wgsl (`Dims`; n = B), lstm_math.wgsl and gate_sums.wgsl, prepended at load.
 //
 // Bindings (group 0):
-//   0 dims    uniform, one block per step (dynamic offset)
+//   0 dims    storage, read, one block per step (dynamic offset)
 //   1 params  storage, read       ONE's flat parameter buffer
 //   2 inputs  storage, read       [step][sequence][input]
 //   3 gates   storage, read_write [step][sequence][4 * hidden]: i, f, g, o blocks per sequence
@@ -15,7 +15,7 @@
 // Work split: that of gate_sums.wgsl, one invocation per (sequence, unit).
 // Dispatch: (ceil(hidden / 16), ceil(B / 16), 1), once per step, steps in order.
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> inputs: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gates: array<f32>;

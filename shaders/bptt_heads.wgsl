@@ -7,7 +7,7 @@
 // Needs forward_dims.wgsl (`Dims`; n = B, steps = T), prepended at load. actions + pred <= 16.
 //
 // Bindings (group 0):
-//   0 dims    uniform (any step's block; only sizes and offsets are read)
+//   0 dims    storage, read (any step's block; only sizes and offsets are read)
 //   1 params  storage, read       ONE's flat parameter buffer
 //   2 hs      storage, read       [step][sequence][hidden]
 //   3 actions storage, read       [step][sequence], the recorded action
@@ -19,7 +19,7 @@
 // Work split: one invocation per row, 64 per workgroup; each computes actions + pred dot
 // products of length hidden. Dispatch: (ceil(T * B / 64), 1, 1).
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> hs: array<f32>;
 @group(0) @binding(3) var<storage, read> actions: array<u32>;

@@ -5,7 +5,7 @@
 // Needs forward_dims.wgsl (`Dims`; n = B), prepended at load.
 //
 // Bindings (group 0):
-//   0 dims    uniform, one block per step (dynamic offset)
+//   0 dims    storage, read, one block per step (dynamic offset)
 //   1 params  storage, read       ONE's flat parameter buffer
 //   2 dz      storage, read       [step][sequence][4 * hidden]
 //   3 dh_rec  storage, read_write [sequence][hidden]
@@ -14,7 +14,7 @@
 // over j in chunks of 16: the workgroup stages 16 x 16 of dz and of Wh in workgroup memory.
 // Dispatch: (ceil(hidden / 16), ceil(B / 16), 1), once per step, after bptt_backward.wgsl.
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> dz: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dh_rec: array<f32>;

@@ -1,7 +1,8 @@
-// The uniform block shared by the kernels that step ONE (lstm_gates.wgsl, lstm_heads.wgsl and
-// the bptt_*.wgsl family), prepended to each of them at load. One block per time step, bound
-// with a dynamic offset; it mirrors `Dims` in crate/src/gpu/shader.rs field for field. Offsets
-// index ONE's flat parameter buffer (crate/src/net/layout.rs).
+// The per-step block shared by the kernels that step ONE (lstm_gates.wgsl, lstm_heads.wgsl and
+// the bptt_*.wgsl family), prepended to each of them at load. One block per time step, bound as a
+// read-only storage buffer at a dynamic offset (why not a uniform: `dims_binding` in
+// crate/src/gpu/shader.rs); it mirrors `Dims` there field for field. Offsets index ONE's flat
+// parameter buffer (crate/src/net/layout.rs).
 
 struct Dims {
     n: u32,

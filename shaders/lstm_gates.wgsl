@@ -4,7 +4,7 @@
 // Needs forward_dims.wgsl (`Dims`), lstm_math.wgsl and gate_sums.wgsl, prepended at load.
 //
 // Bindings (group 0):
-//   0 dims    uniform, one block per step (dynamic offset); `step` selects the input slice
+//   0 dims    storage, read, one block per step (dynamic offset); `step` selects the input slice
 //   1 params  storage, read       ONE's flat parameter buffer (layout: crate/src/net/layout.rs)
 //   2 inputs  storage, read       [step][agent][input]
 //   3 h_prev  storage, read       [agent][hidden]
@@ -14,7 +14,7 @@
 // Work split: that of gate_sums.wgsl, a 16 x 16 workgroup per 16 hidden units (x) of 16 agents
 // (y), one invocation per (agent, unit). Dispatch: (ceil(hidden / 16), ceil(N / 16), 1).
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> inputs: array<f32>;
 @group(0) @binding(3) var<storage, read> h_prev: array<f32>;

@@ -4,7 +4,7 @@
 // Needs forward_dims.wgsl (`Dims`), prepended at load.
 //
 // Bindings (group 0):
-//   0 dims    uniform, one block per step (dynamic offset); `step` selects the output slice
+//   0 dims    storage, read, one block per step (dynamic offset); `step` selects the output slice
 //   1 params  storage, read       ONE's flat parameter buffer
 //   2 hidden  storage, read       [agent][hidden], the state the gates kernel just wrote
 //   3 outputs storage, read_write [step][agent][actions + pred]
@@ -13,7 +13,7 @@
 // N x (actions + pred); each computes one dot product of length `hidden`.
 // Dispatch: (ceil(N * (actions + pred) / 64), 1, 1).
 
-@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(0) var<storage, read> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> hidden: array<f32>;
 @group(0) @binding(3) var<storage, read_write> outputs: array<f32>;

@@ -184,8 +184,14 @@ impl Bptt {
         ctx.queue.write_buffer(&rates, 0, bytemuck::cast_slice(&vec![1.0f32; n]));
         let moments = [buffer(ctx, "adam m", n, rw), buffer(ctx, "adam v", n, rw)];
 
+        // Binding 0: the per-step `Dims` (storage, see `shader::dims_binding`) or a uniform block.
         let layout = |name: &str, dims_size: usize, dynamic: bool, read_only: &[bool]| {
-            let mut entries = vec![shader::uniform(dims_size, dynamic)];
+            let first = if dims_size == std::mem::size_of::<Dims>() {
+                shader::dims_binding(dims_size)
+            } else {
+                shader::uniform(dims_size, dynamic)
+            };
+            let mut entries = vec![first];
             entries.extend(read_only.iter().enumerate().map(|(k, &r)| storage(k as u32 + 1, r)));
             dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(name), entries: &entries })
         };

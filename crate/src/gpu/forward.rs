@@ -82,7 +82,7 @@ impl Forward {
         let gates_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_gates"),
             entries: &[
-                shader::uniform(std::mem::size_of::<Dims>(), true),
+                shader::dims_binding(std::mem::size_of::<Dims>()),
                 storage(1, true),
                 storage(2, true),
                 storage(3, true),
@@ -93,7 +93,7 @@ impl Forward {
         let heads_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("lstm_heads"),
             entries: &[
-                shader::uniform(std::mem::size_of::<Dims>(), true),
+                shader::dims_binding(std::mem::size_of::<Dims>()),
                 storage(1, true),
                 storage(2, true),
                 storage(3, false),

@@ -32,12 +32,29 @@ pub struct Dims {
     _pad: [u32; 2],
 }
 
-/// A uniform buffer of `blocks` `Dims` blocks for ONE of `shape` stepping `n` agents, block k
+/// The binding of a per-step `Dims` block: a read-only storage buffer at a dynamic offset. Not a
+/// uniform buffer, because Mesa's lavapipe specialises and JIT-compiles a shader variant per
+/// distinct uniform value that steers control flow, and leaks each one's code: with the step in
+/// a uniform, a few hundred training steps exhausted 24 GiB.
+pub fn dims_binding(size: usize) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding: 0,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only: true },
+            has_dynamic_offset: true,
+            min_binding_size: wgpu::BufferSize::new(size as u64),
+        },
+        count: None,
+    }
+}
+
+/// A buffer of `blocks` `Dims` blocks for ONE of `shape` stepping `n` agents, block k
 /// for step k, each at a multiple of the returned stride (for dynamic offsets).
 pub fn dims_blocks(ctx: &Context, shape: NetShape, n: usize, blocks: usize, steps: usize) -> (wgpu::Buffer, u64) {
     let l = shape.layout();
     let stride = (std::mem::size_of::<Dims>() as u64)
-        .next_multiple_of(ctx.device.limits().min_uniform_buffer_offset_alignment as u64);
+        .next_multiple_of(ctx.device.limits().min_storage_buffer_offset_alignment as u64);
     let mut bytes = vec![0u8; stride as usize * blocks];
     for step in 0..blocks {
         let d = Dims {
@@ -63,7 +80,7 @@ pub fn dims_blocks(ctx: &Context, shape: NetShape, n: usize, blocks: usize, step
     let buffer = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("dims"),
         contents: &bytes,
-        usage: wgpu::BufferUsages::UNIFORM,
+        usage: wgpu::BufferUsages::STORAGE,
     });
     (buffer, stride)
 }

@@ -11,15 +11,15 @@ every trial is stored, ONE consolidates on the traces alone and is accepted only
 every command (paper 3.8). Defaults are the lab's default experiment.
   --tasks T,T,...   corner tasks, one spoken command each            (default ne,nw,se,sw)
   --generations G   generations per copy, at most                    (default 100)
-  --copy-target S   a copy stops once its mean policy reaches S      (default 0.95)
+  --copy-target S   a copy stops once its mean policy reaches S      (default 1)
   --population P    members per generation                           (default 128)
   --hidden H        hidden units of ONE (and so of its copies)       (default 32)
   --maze N          maze of N x N cells                              (default 5)
   --maze-seed N     seed of the maze layout                          (default 3)
   --listen L        listening steps per episode                      (default 12)
   --moves M         steps after listening, at most                   (default 32)
-  --updates U       consolidation steps (Adam)                       (default 400)
-  --batch B         traces per consolidation batch                   (default 64)
+  --updates U       consolidation steps (Adam)                       (default 4000)
+  --batch B         traces per consolidation batch                   (default 128)
   --clr L           consolidation learning rate                      (default 0.01)
   --imitation W     weight of the imitation loss                     (default 1)
   --prediction W    weight of the prediction loss                    (default 1)
@@ -45,8 +45,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--hidden", &mut c.copy.hidden)?;
     args.set("--maze", &mut c.copy.maze_size)?;
     args.set("--maze-seed", &mut c.copy.maze_seed)?;
+    let default_moves = c.copy.step_limit - c.copy.listen;
     args.set("--listen", &mut c.copy.listen)?;
-    let moves: usize = args.value("--moves")?.unwrap_or(c.copy.step_limit - 12);
+    let moves: usize = args.value("--moves")?.unwrap_or(default_moves);
     c.copy.step_limit = c.copy.listen + moves;
     args.set("--updates", &mut c.consolidation.updates)?;
     args.set("--batch", &mut c.consolidation.batch)?;
