@@ -16,6 +16,7 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --hidden H        hidden units of ONE (and so of its copies)       (default 32)
   --maze N          maze of N x N cells                              (default 5)
   --maze-seed N     seed of the maze layout                          (default 3)
+  --openings F      share of extra openings in the maze              (default 0.5)
   --listen L        listening steps per episode                      (default 12)
   --moves M         steps after listening, at most                   (default 32)
   --updates U       consolidation steps (Adam)                       (default 4000)
@@ -45,6 +46,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--hidden", &mut c.copy.hidden)?;
     args.set("--maze", &mut c.copy.maze_size)?;
     args.set("--maze-seed", &mut c.copy.maze_seed)?;
+    args.set("--openings", &mut c.copy.extra_openings)?;
     let default_moves = c.copy.step_limit - c.copy.listen;
     args.set("--listen", &mut c.copy.listen)?;
     let moves: usize = args.value("--moves")?.unwrap_or(default_moves);
