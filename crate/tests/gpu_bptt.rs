@@ -24,7 +24,9 @@ fn relative(gpu: &[f32], cpu: &[f64]) -> f64 {
 fn gradients_match_the_cpu_reference_on_random_nets_and_batches() {
     let ctx = context();
     eprintln!("adapter: {}", ctx.describe());
-    for (goal, hidden, sequences, steps, seed) in [(16, 16, 4, 6, 1), (0, 20, 17, 9, 2), (16, 64, 33, 12, 3), (3, 5, 1, 1, 4)] {
+    for (goal, hidden, sequences, steps, seed) in
+        [(16, 16, 4, 6, 1), (0, 20, 17, 9, 2), (16, 64, 33, 12, 3), (3, 5, 1, 1, 4)]
+    {
         let shape = NetShape::for_maze(goal, hidden);
         let batch = Batch::random(shape, sequences, steps, seed);
         let one = One::new(shape, seed + 10);
@@ -66,7 +68,8 @@ fn an_adam_step_is_the_cpu_step_and_zero_rates_freeze_parameters() {
         adam.update(&mut cpu_params, &descend, |k| rates[k]);
         pollster::block_on(gpu.train_step(&batch, 0.01)).unwrap();
         let gpu_params = pollster::block_on(gpu.params()).unwrap();
-        let worst = gpu_params.iter().zip(&cpu_params).map(|(a, b)| (a - b).abs() / b.abs().max(1e-3)).fold(0.0, f32::max);
+        let worst =
+            gpu_params.iter().zip(&cpu_params).map(|(a, b)| (a - b).abs() / b.abs().max(1e-3)).fold(0.0, f32::max);
         assert!(worst < 1e-6, "step {step}: GPU and CPU Adam differ by {worst}");
         for k in (0..n).step_by(3) {
             assert_eq!(gpu_params[k].to_bits(), one.params[k].to_bits(), "parameter {k} has rate 0 but moved");

@@ -154,7 +154,8 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
     let bank = MelFilterbank::new(MelConfig::default());
     let listen = 12;
     let per = listen * 16;
-    let t = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &Augment::default(), 1, 5).unwrap();
+    let t =
+        utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &Augment::default(), 1, 5).unwrap();
     let (table, speakers): (_, Vec<_>) = (t.frames, t.rows.iter().map(|r| r.0.clone()).collect());
     let said: Vec<_> = corpus
         .utterances

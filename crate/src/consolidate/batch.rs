@@ -59,7 +59,9 @@ impl Batch {
                 return Err(format!("batch {name} hold {len} values, {want} expected"));
             }
         }
-        if let Some(a) = self.actions.iter().zip(self.weights.chunks(2)).find(|(&a, w)| w[0] != 0.0 && a as usize >= actions) {
+        if let Some(a) =
+            self.actions.iter().zip(self.weights.chunks(2)).find(|(&a, w)| w[0] != 0.0 && a as usize >= actions)
+        {
             return Err(format!("batch asks to imitate action {}, which does not exist", a.0));
         }
         Ok(())

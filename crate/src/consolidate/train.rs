@@ -79,7 +79,11 @@ impl Trainer {
                 b.set_params(&one.params);
                 Trainer::Gpu(b)
             }
-            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0), rates: vec![1.0; one.params.len()] },
+            None => Trainer::Cpu {
+                one: one.clone(),
+                adam: Adam::new(one.params.len(), 0.0),
+                rates: vec![1.0; one.params.len()],
+            },
         })
     }
 

@@ -65,7 +65,8 @@ pub fn bptt<T: RealField + Copy>(shape: NetShape, params: &[T], batch: &Batch) -
     // Backward. `dh_next` and `dc_next` carry the gradient from step s + 1 into step s.
     let mut g = Gradients { grad: vec![T::zero(); l.total], imitation: T::zero(), prediction: T::zero() };
     let (mut dwx, mut dwh, mut db) = (DMatrix::zeros(4 * h, i), DMatrix::zeros(4 * h, h), DVector::zeros(4 * h));
-    let (mut dwa, mut dba, mut dwp, mut dbp) = (DMatrix::zeros(a, h), DVector::zeros(a), DMatrix::zeros(p, h), DVector::zeros(p));
+    let (mut dwa, mut dba, mut dwp, mut dbp) =
+        (DMatrix::zeros(a, h), DVector::zeros(a), DMatrix::zeros(p, h), DVector::zeros(p));
     let mut dh_next = DMatrix::<T>::zeros(h, n);
     let mut dc_next = DMatrix::<T>::zeros(h, n);
     for s in (0..steps).rev() {

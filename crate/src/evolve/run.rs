@@ -230,7 +230,8 @@ impl Evolution {
                 let command = Corner::parse(&task.name)?.command();
                 let copies = if config.augment == Augment::default() { 1 } else { 4 };
                 let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
-                    let t = utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
+                    let t =
+                        utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
                     Ok((Arc::new(t.frames), t.rows))
                 };
                 Some([

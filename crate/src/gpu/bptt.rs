@@ -129,21 +129,22 @@ impl Bptt {
         use wgpu::BufferUsages as U;
         let (dims, dims_stride) = shader::dims_blocks(ctx, shape, sequences, steps, steps);
         let l = shape.layout();
-        let block = |j_count: usize, c_count: usize, left: (usize, usize), right: (usize, usize), out, bias: Option<usize>| {
-            GradDims {
-                rows: rows as u32,
-                j_count: j_count as u32,
-                c_count: c_count as u32,
-                left_stride: left.0 as u32,
-                left_offset: left.1 as u32,
-                right_stride: right.0 as u32,
-                right_shift: right.1 as u32,
-                out_offset: out as u32,
-                bias_offset: bias.unwrap_or(0) as u32,
-                has_bias: bias.is_some() as u32,
-                _pad: [0; 2],
-            }
-        };
+        let block =
+            |j_count: usize, c_count: usize, left: (usize, usize), right: (usize, usize), out, bias: Option<usize>| {
+                GradDims {
+                    rows: rows as u32,
+                    j_count: j_count as u32,
+                    c_count: c_count as u32,
+                    left_stride: left.0 as u32,
+                    left_offset: left.1 as u32,
+                    right_stride: right.0 as u32,
+                    right_shift: right.1 as u32,
+                    out_offset: out as u32,
+                    bias_offset: bias.unwrap_or(0) as u32,
+                    has_bias: bias.is_some() as u32,
+                    _pad: [0; 2],
+                }
+            };
         let (a, p) = (shape.actions(), shape.pred());
         let blocks = [
             block(4 * h, i, (4 * h, 0), (i, 0), l.wx.start, Some(l.b.start)),
@@ -219,8 +220,18 @@ impl Bptt {
             grads: pipeline("bptt_grads", &[GRADS_WGSL], &grads_layout),
             adam: pipeline("adam", &[ADAM_WGSL], &adam_layout),
             forward_bg: bind(&forward_layout, &dims, dims_size, &[&params, &inputs, &gates, &cells, &hs]),
-            heads_bg: bind(&heads_layout, &dims, dims_size, &[&params, &hs, &actions, &targets, &weights, &dy, &losses]),
-            backward_bg: bind(&backward_layout, &dims, dims_size, &[&params, &gates, &cells, &dy, &dh_rec, &dc_carry, &dz]),
+            heads_bg: bind(
+                &heads_layout,
+                &dims,
+                dims_size,
+                &[&params, &hs, &actions, &targets, &weights, &dy, &losses],
+            ),
+            backward_bg: bind(
+                &backward_layout,
+                &dims,
+                dims_size,
+                &[&params, &gates, &cells, &dy, &dh_rec, &dc_carry, &dz],
+            ),
             recurrent_bg: bind(&recurrent_layout, &dims, dims_size, &[&params, &dz, &dh_rec]),
             grads_bg: [
                 bind(&grads_layout, &grad_dims, gd, &[&dz, &inputs, &grad]),

@@ -118,7 +118,12 @@ impl Forward {
         let heads_bg = [bind(&heads_layout, &[&params, &h[0], &out]), bind(&heads_layout, &[&params, &h[1], &out])];
 
         Ok(Forward {
-            gates: shader::pipeline(ctx, "lstm_gates", &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, GATES_WGSL], &gates_layout),
+            gates: shader::pipeline(
+                ctx,
+                "lstm_gates",
+                &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, GATES_WGSL],
+                &gates_layout,
+            ),
             heads: shader::pipeline(ctx, "lstm_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
             ctx: ctx.clone(),
             n,

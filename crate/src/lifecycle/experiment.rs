@@ -192,7 +192,11 @@ impl Experiment {
         self.trials += trials.len();
         self.pending.0.extend(trials);
         self.pending.1.extend(evo.drain_policies());
-        log(format!("copy {k} ({}) demonstrates its skill to the training speakers: {:.1}% success", evo.task.name, 100.0 * shown));
+        log(format!(
+            "copy {k} ({}) demonstrates its skill to the training speakers: {:.1}% success",
+            evo.task.name,
+            100.0 * shown
+        ));
         self.registry.memorize(&self.config.tasks[k]);
         self.copies.push((evo.copy.one.clone(), generations));
         Ok(())
@@ -209,7 +213,16 @@ impl Experiment {
         let mut all = Vec::new();
         for task in &self.config.tasks {
             let command = Corner::parse(task)?.command();
-            let table = utterance_table(&self.corpus, &self.bank, command, Split::Validation, listen, &Augment::default(), 1, 0)?;
+            let table = utterance_table(
+                &self.corpus,
+                &self.bank,
+                command,
+                Split::Validation,
+                listen,
+                &Augment::default(),
+                1,
+                0,
+            )?;
             all.extend_from_slice(&table.frames);
             t.rows.push(table.rows.len());
             t.per_task.push(Arc::new(table.frames));
@@ -256,7 +269,13 @@ impl Experiment {
         let limit = c.step_limit;
         let obeyed = (0..spec.episodes())
             .filter(|&e| {
-                let path = replay_path(&self.maze, &spec.task, spec.starts[e], &result.actions[e * limit..(e + 1) * limit], limit);
+                let path = replay_path(
+                    &self.maze,
+                    &spec.task,
+                    spec.starts[e],
+                    &result.actions[e * limit..(e + 1) * limit],
+                    limit,
+                );
                 path.iter().find_map(|&(x, y)| corners.iter().position(|t| t.goal.contains(x, y))) == Some(k)
             })
             .count();

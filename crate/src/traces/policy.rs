@@ -30,7 +30,14 @@ impl PolicySnapshot {
 
     /// The snapshot of a mean policy evaluated at `generation`.
     pub fn mean_policy(copy: u32, generation: u32, mean: &[f32]) -> PolicySnapshot {
-        PolicySnapshot { copy, generation, population_seed: 0, antithetic: false, mean: mean.to_vec(), sigma: Vec::new() }
+        PolicySnapshot {
+            copy,
+            generation,
+            population_seed: 0,
+            antithetic: false,
+            mean: mean.to_vec(),
+            sigma: Vec::new(),
+        }
     }
 
     /// Whether the trials of `policy` acted with parameters drawn from this snapshot.

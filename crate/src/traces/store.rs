@@ -97,9 +97,7 @@ fn append_bytes(path: &Path, buf: &[u8]) -> Result<(), String> {
         .append(true)
         .open(path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    file.write_all(buf)
-        .and_then(|_| file.sync_data())
-        .map_err(|e| format!("cannot append to {}: {e}", path.display()))
+    file.write_all(buf).and_then(|_| file.sync_data()).map_err(|e| format!("cannot append to {}: {e}", path.display()))
 }
 
 impl FileStore {

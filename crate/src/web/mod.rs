@@ -215,7 +215,12 @@ impl Lab {
     /// on the stored trials `records` (their encodings), with consolidation settings `config`
     /// (a ConsolidateConfig). Every task with a successful demonstration is worth memorizing.
     /// The page's copies evolve without listening, so the traces are silent.
-    pub fn consolidator(&self, settings: JsValue, config: JsValue, records: js_sys::Array) -> Result<Consolidator, JsValue> {
+    pub fn consolidator(
+        &self,
+        settings: JsValue,
+        config: JsValue,
+        records: js_sys::Array,
+    ) -> Result<Consolidator, JsValue> {
         let settings: crate::evolve::EvolveConfig =
             serde_wasm_bindgen::from_value(settings).map_err(|e| js_error(format!("settings not understood: {e}")))?;
         let config: crate::consolidate::ConsolidateConfig = serde_wasm_bindgen::from_value(config)

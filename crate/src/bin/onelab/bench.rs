@@ -228,7 +228,6 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-
 /// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
 pub fn bench_speech() -> Result<(), String> {
     use onelab::speech::{Corpus, MelConfig, MelFilterbank};
@@ -313,7 +312,11 @@ pub fn bench_traces() -> Result<(), String> {
         Ok(())
     })?;
     let stream_s = start.elapsed().as_secs_f64();
-    println!("onelab bench traces: {} trials of up to 64 steps (random walks), batches of {}", trials.len(), batch.len());
+    println!(
+        "onelab bench traces: {} trials of up to 64 steps (random walks), batches of {}",
+        trials.len(),
+        batch.len()
+    );
     println!("CPU: {} (one thread), store in {}", cpu_model(), dir.display());
     println!("bytes per trial on disk: {:.1}", store.bytes() as f64 / trials.len() as f64);
     println!("append: {:.0} trials/s", total as f64 / append_s);
@@ -326,4 +329,3 @@ pub fn bench_traces() -> Result<(), String> {
     std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     Ok(())
 }
-

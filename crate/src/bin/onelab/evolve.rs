@@ -1,8 +1,8 @@
 //! `onelab evolve`: one copy of ONE learning one task by evolution strategies.
 
 use crate::args::Args;
-use crate::speech::external_recordings;
 use crate::gpu_context;
+use crate::speech::external_recordings;
 use onelab::gpu;
 use onelab::net::One;
 use std::time::Instant;
@@ -170,4 +170,3 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
     }
     Ok(())
 }
-

@@ -21,8 +21,8 @@ mod traces;
 use bench::{bench_bptt, bench_forward, bench_rollout, bench_speech, bench_traces};
 use evolve::evolve;
 use onelab::backend::Backend;
-use onelab::{cpu, gpu};
 use onelab::lifecycle::{WalkConfig, Walker};
+use onelab::{cpu, gpu};
 use run::run;
 use speech::speech_features;
 use traces::{traces_export, traces_import, traces_replay, traces_stats};
@@ -123,4 +123,3 @@ fn walk(rest: &[&str]) -> Result<(), String> {
     }
     Ok(())
 }
-

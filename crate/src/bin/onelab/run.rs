@@ -129,6 +129,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         report.held_out_before, report.held_out_after
     );
     println!("{}", report.verdict);
-    println!("wall time: {evolved:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all", total - evolved);
+    println!(
+        "wall time: {evolved:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
+        total - evolved
+    );
     Ok(())
 }

@@ -58,4 +58,3 @@ pub fn external_recordings(
     }
     Ok((table, paths.len()))
 }
-
