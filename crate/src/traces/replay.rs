@@ -1,7 +1,7 @@
 use super::Trial;
 use crate::cpu::Forward;
 use crate::net::{action, NetShape, One};
-use crate::world::{Episode, Maze, StepOutcome, Task, OBS_LEN, REWARD_LEN};
+use crate::world::{Episode, Maze, StepOutcome, Task, OBS_LEN, REWARD_LEN, STAY};
 
 /// A trial's full sensory stream, regenerated: the maze and task, the cells visited, the
 /// observation before every step and after the last, and the reward vector of every step.
@@ -76,8 +76,15 @@ impl Replay {
 /// The actions `one` takes, by argmax as evolution acts, at every step of a replayed trial when
 /// fed the trial's own inputs: equal to the stored actions exactly when `one` is the policy
 /// that acted (regenerated from the policy log, `PolicySnapshot::params`).
+/// While the trial listened the agent was held, so those steps' actions are "stay" whatever
+/// the logits said.
 pub fn policy_actions(one: &One, trial: &Trial, replay: &Replay, goal: Option<&[f32]>) -> Vec<u8> {
     let inputs = replay.inputs(one.shape, &trial.actions, goal);
     let outputs = Forward::new(one, 1).run(&inputs, trial.actions.len());
-    outputs.chunks_exact(one.shape.outputs()).map(|o| action::argmax(&o[..one.shape.actions()]) as u8).collect()
+    let listen = trial.heard.as_ref().map_or(0, |h| h.listen as usize);
+    outputs
+        .chunks_exact(one.shape.outputs())
+        .enumerate()
+        .map(|(t, o)| if t < listen { STAY as u8 } else { action::argmax(&o[..one.shape.actions()]) as u8 })
+        .collect()
 }
