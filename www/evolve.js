@@ -9,7 +9,9 @@ const TASKS = ['ne', 'nw', 'se', 'sw'];
 
 /** The storage table: trials and successes per task, the browser's storage estimate, and how
  * long the last generation's transaction took (`stored`: {trials, seconds}). */
-async function showStorage(stored) {
+let lastStored = null;
+async function showStorage(stored = lastStored) {
+  lastStored = stored;
   const { total, counts } = await traceCounts(TASKS);
   $('storage-rows').replaceChildren(...TASKS.map((task) => {
     const row = document.createElement('tr');
