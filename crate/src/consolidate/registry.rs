@@ -33,9 +33,4 @@ impl Registry {
     pub fn imitates(&self, task: &str) -> bool {
         self.skills.iter().any(|s| s.task == task && s.worth_memorizing)
     }
-
-    /// The skills ONE must keep solving: acceptance tests each of them.
-    pub fn retained(&self) -> Vec<String> {
-        self.skills.iter().filter(|s| s.worth_memorizing).map(|s| s.task.clone()).collect()
-    }
 }

@@ -21,8 +21,6 @@ pub struct ConsolidateConfig {
     pub imitation_weight: f32,
     /// Weight of the mean squared prediction error per predicted value.
     pub prediction_weight: f32,
-    /// Per-parameter learning rates from the weight-variance statistics (3.12) instead of 1.
-    pub variance_rates: bool,
     /// Share of the failed traces held out of training, to measure prediction on unseen ones.
     pub held_out: f32,
     pub seed: u32,
@@ -36,7 +34,6 @@ impl Default for ConsolidateConfig {
             learning_rate: 0.01,
             imitation_weight: 1.0,
             prediction_weight: 1.0,
-            variance_rates: false,
             held_out: 0.05,
             seed: 1,
         }
@@ -67,7 +64,7 @@ impl ConsolidateConfig {
 /// Where the gradient steps run.
 pub enum Trainer {
     Gpu(gpu::Bptt),
-    Cpu { one: One, adam: Adam, rates: Vec<f32> },
+    Cpu { one: One, adam: Adam },
 }
 
 impl Trainer {
@@ -79,31 +76,20 @@ impl Trainer {
                 b.set_params(&one.params);
                 Trainer::Gpu(b)
             }
-            None => Trainer::Cpu {
-                one: one.clone(),
-                adam: Adam::new(one.params.len(), 0.0),
-                rates: vec![1.0; one.params.len()],
-            },
+            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0) },
         })
-    }
-
-    pub fn set_rates(&mut self, rates: &[f32]) {
-        match self {
-            Trainer::Gpu(b) => b.set_rates(rates),
-            Trainer::Cpu { rates: r, .. } => r.copy_from_slice(rates),
-        }
     }
 
     /// One Adam step; returns the imitation and prediction loss sums before it.
     pub async fn step(&mut self, batch: &Batch, lr: f32) -> Result<(f32, f32), String> {
         match self {
             Trainer::Gpu(b) => b.train_step(batch, lr).await,
-            Trainer::Cpu { one, adam, rates } => {
+            Trainer::Cpu { one, adam } => {
                 batch.validate(one.shape.input(), one.shape.pred(), one.shape.actions())?;
                 let g = cpu::bptt(one.shape, &one.params, batch);
                 let descend: Vec<f32> = g.grad.iter().map(|v| -v).collect();
                 adam.lr = lr;
-                adam.update(&mut one.params, &descend, |k| rates[k]);
+                adam.step(&mut one.params, &descend);
                 Ok((g.imitation, g.prediction))
             }
         }
@@ -210,10 +196,6 @@ impl Consolidation {
 
     pub fn pools(&self) -> (usize, usize, usize) {
         (self.imitate.len(), self.all.len(), self.held_out.len())
-    }
-
-    pub fn set_rates(&mut self, rates: &[f32]) {
-        self.trainer.set_rates(rates);
     }
 
     /// The batch of `trials`, each with whether it is imitated. Imitation covers the steps

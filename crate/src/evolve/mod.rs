@@ -9,7 +9,7 @@ mod stats;
 mod strategy;
 
 pub use copy::Copy;
-pub use optim::{Adam, ADAM_BETAS_EPS};
+pub use optim::{adam_corrections, Adam, ADAM_BETAS_EPS};
 pub use population::Population;
 pub use rollout::{ActionChoice, RolloutResult, RolloutSpec, NO_ACTION};
 pub use run::{Evolution, EvolveConfig, GenerationReport, RolloutBackend, MEAN_MEMBER};

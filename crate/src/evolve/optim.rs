@@ -3,6 +3,12 @@
 /// Adam's b1, b2 and epsilon, shared with the GPU kernel (shaders/adam.wgsl).
 pub const ADAM_BETAS_EPS: (f32, f32, f32) = (0.9, 0.999, 1e-8);
 
+/// Adam's bias corrections (1 - b1^t, 1 - b2^t) at step `t` (from 1).
+pub fn adam_corrections(t: i32) -> (f32, f32) {
+    let (b1, b2, _) = ADAM_BETAS_EPS;
+    (1.0 - b1.powi(t), 1.0 - b2.powi(t))
+}
+
 /// Adam (Kingma & Ba 2015), ascending.
 #[derive(Clone, Debug)]
 pub struct Adam {
@@ -28,7 +34,7 @@ impl Adam {
     pub fn update(&mut self, x: &mut [f32], g: &[f32], rate: impl Fn(usize) -> f32) {
         let (b1, b2, eps) = ADAM_BETAS_EPS;
         self.t += 1;
-        let (c1, c2) = self.corrections();
+        let (c1, c2) = adam_corrections(self.t);
         for k in 0..x.len() {
             self.m[k] = b1 * self.m[k] + (1.0 - b1) * g[k];
             self.v[k] = b2 * self.v[k] + (1.0 - b2) * g[k] * g[k];
@@ -37,17 +43,6 @@ impl Adam {
                 x[k] += step;
             }
         }
-    }
-
-    /// The bias corrections (1 - b1^t, 1 - b2^t) after `t` steps.
-    pub fn corrections(&self) -> (f32, f32) {
-        let (b1, b2, _) = ADAM_BETAS_EPS;
-        (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t))
-    }
-
-    /// Steps taken so far.
-    pub fn steps(&self) -> i32 {
-        self.t
     }
 }
 

@@ -3,7 +3,7 @@ use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_M
 use super::Context;
 use crate::consolidate::Batch;
 use crate::cpu::Gradients;
-use crate::evolve::ADAM_BETAS_EPS;
+use crate::evolve::{adam_corrections, ADAM_BETAS_EPS};
 use crate::net::NetShape;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
@@ -365,17 +365,9 @@ impl Bptt {
         self.upload(batch)?;
         self.adam_steps += 1;
         let (b1, b2, eps) = ADAM_BETAS_EPS;
+        let (c1, c2) = adam_corrections(self.adam_steps);
         let n = self.shape.layout().total;
-        let dims = AdamDims {
-            n: n as u32,
-            lr,
-            beta1: b1,
-            beta2: b2,
-            eps,
-            c1: 1.0 - b1.powi(self.adam_steps),
-            c2: 1.0 - b2.powi(self.adam_steps),
-            _pad: 0,
-        };
+        let dims = AdamDims { n: n as u32, lr, beta1: b1, beta2: b2, eps, c1, c2, _pad: 0 };
         self.ctx.queue.write_buffer(&self.adam_dims, 0, bytemuck::bytes_of(&dims));
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         self.encode_gradient(&mut encoder);

@@ -112,6 +112,13 @@ struct Tables {
     all: Arc<Vec<f32>>,
 }
 
+fn backend(ctx: Option<&gpu::Context>) -> RolloutBackend {
+    match ctx {
+        Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
+        None => RolloutBackend::Cpu,
+    }
+}
+
 /// Runs the experiment. Every environment step is counted in `env_steps`; consolidation is
 /// given the stored traces and the corpus, and no way to reach the environment.
 pub struct Experiment {
@@ -125,6 +132,8 @@ pub struct Experiment {
     pub copies: Vec<(One, usize)>,
     pub env_steps: u64,
     ctx: Option<gpu::Context>,
+    /// Where evaluation rollouts run, made once.
+    evaluator: RolloutBackend,
     corpus: Corpus,
     bank: MelFilterbank,
     maze: Maze,
@@ -142,6 +151,7 @@ impl Experiment {
             trials: 0,
             copies: Vec::new(),
             env_steps: 0,
+            evaluator: backend(ctx.as_ref()),
             ctx,
             corpus,
             bank: MelFilterbank::new(MelConfig::default()),
@@ -150,30 +160,19 @@ impl Experiment {
         })
     }
 
-    fn backend(&self) -> RolloutBackend {
-        match &self.ctx {
-            Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
-            None => RolloutBackend::Cpu,
-        }
-    }
-
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;
     /// every trial and policy is kept. `log` receives one line per generation.
     pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<(), String> {
         let mut c = self.config.copy.clone();
         c.task = self.config.tasks[k].clone();
         c.seed = hash2(self.config.copy.seed, k as u32 + 1);
-        let mut evo = Evolution::new(c, &self.one, self.backend(), Some(&self.corpus))?;
+        let mut evo = Evolution::new(c, &self.one, backend(self.ctx.as_ref()), Some(&self.corpus))?;
         evo.copy_id = k as u32;
         let mut generations = 0;
         for _ in 0..self.config.generations {
             let r = evo.generation().await?;
             let success = evo.evaluate().await?;
-            let trials = evo.drain_trials();
-            self.env_steps += trials.iter().map(|t| t.actions.len() as u64).sum::<u64>();
-            self.trials += trials.len();
-            self.pending.0.extend(trials);
-            self.pending.1.extend(evo.drain_policies());
+            self.keep(&mut evo);
             generations = r.generation + 1;
             log(format!(
                 "copy {k} ({}) gen {:>3}: population success {:>5.1}%, mean policy {:>5.1}%",
@@ -187,11 +186,7 @@ impl Experiment {
             }
         }
         let shown = evo.demonstrate().await?;
-        let trials = evo.drain_trials();
-        self.env_steps += trials.iter().map(|t| t.actions.len() as u64).sum::<u64>();
-        self.trials += trials.len();
-        self.pending.0.extend(trials);
-        self.pending.1.extend(evo.drain_policies());
+        self.keep(&mut evo);
         log(format!(
             "copy {k} ({}) demonstrates its skill to the training speakers: {:.1}% success",
             evo.task.name,
@@ -200,6 +195,15 @@ impl Experiment {
         self.registry.memorize(&self.config.tasks[k]);
         self.copies.push((evo.copy.one.clone(), generations));
         Ok(())
+    }
+
+    /// Takes the copy's new trials and policy snapshots for the trace store, counting their steps.
+    fn keep(&mut self, evo: &mut Evolution) {
+        let trials = evo.drain_trials();
+        self.env_steps += trials.iter().map(|t| t.actions.len() as u64).sum::<u64>();
+        self.trials += trials.len();
+        self.pending.0.extend(trials);
+        self.pending.1.extend(evo.drain_policies());
     }
 
     /// The trials and policy snapshots recorded since the last call, for the trace store.
@@ -264,7 +268,7 @@ impl Experiment {
         }
         let n = params.len();
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
-        let result = self.backend().run(&pop, &spec, Perturbation::Regenerated, true).await?;
+        let result = self.evaluator.run(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
         let limit = c.step_limit;
         let obeyed = (0..spec.episodes())
@@ -321,23 +325,27 @@ impl Experiment {
 
         let tables = self.tables()?;
         let mut rows = Vec::new();
+        // Every copy at every command: the diagonal is each copy's own success, a column's mean
+        // the chance level of that command.
         let copies: Vec<(One, usize)> = self.copies.clone();
-        for k in 0..self.config.tasks.len() {
-            let (copy, copy_generations) = copies[k].clone();
-            let task = self.config.tasks[k].clone();
-            let mut chance = 0.0;
-            for (other, _) in &copies {
-                chance += self.success(&other.params, k, &tables, false).await? / copies.len() as f32;
+        let n = copies.len();
+        let mut at_command = vec![vec![0.0; n]; n];
+        for (j, (copy, _)) in copies.iter().enumerate() {
+            for k in 0..n {
+                at_command[j][k] = self.success(&copy.params, k, &tables, false).await?;
             }
+        }
+        for (k, (copy, copy_generations)) in copies.iter().enumerate() {
+            let task = self.config.tasks[k].clone();
             rows.push(CommandRow {
-                chance,
                 command: Corner::parse(&task)?.command().to_string(),
                 task,
-                copy_generations,
-                copy: self.success(&copy.params, k, &tables, false).await?,
+                copy_generations: *copy_generations,
+                copy: at_command[k][k],
                 copy_shuffled: self.success(&copy.params, k, &tables, true).await?,
                 one: self.success(&candidate.params, k, &tables, false).await?,
                 one_shuffled: self.success(&candidate.params, k, &tables, true).await?,
+                chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
             });
         }
         let failing: Vec<String> = rows

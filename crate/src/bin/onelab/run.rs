@@ -24,7 +24,6 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --clr L           consolidation learning rate                      (default 0.01)
   --imitation W     weight of the imitation loss                     (default 1)
   --prediction W    weight of the prediction loss                    (default 1)
-  --variance-rates  per-weight learning rates from weight variance (3.12)
   --accept S        acceptance: success on every command at least S (default 0.9)
   --seed N          seed of ONE, the copies and the batches          (default 1)
   --traces DIR      the trace store (default: a fresh folder in the temp folder)
@@ -56,7 +55,6 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--clr", &mut c.consolidation.learning_rate)?;
     args.set("--imitation", &mut c.consolidation.imitation_weight)?;
     args.set("--prediction", &mut c.consolidation.prediction_weight)?;
-    c.consolidation.variance_rates = args.flag("--variance-rates");
     args.set("--accept", &mut c.accept)?;
     if let Some(seed) = args.value::<u32>("--seed")? {
         c.copy.seed = seed;
