@@ -11,8 +11,8 @@
 //   1 params     storage, read        [mean (n) | sigma (n)]
 //   2 perturbed  storage, read        [member][n] when r.materialised == 1 (else unused)
 //   3 world      storage, read        u32 words: [obs table: cell x obs (f32 bits) | walls per
-//                                     cell (bits N1 E2 S4 W8) | start cell per episode |
-//                                     utterance heard per episode]
+//                                     cell (bits N1 E2 S4 W8; 16 goal cell, 32 exit cell) |
+//                                     start cell per episode | utterance heard per episode]
 //   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, 0;
 //                                     then [agent][step] actions taken (when scripted, read
 //                                     first), 255 after the episode's end. agent = m * E + e
@@ -46,10 +46,6 @@ struct Rollout {
     action_seed: u32,
     materialised: u32,
     maze_w: u32,
-    goal_x0: u32,
-    goal_y0: u32,
-    goal_x1: u32,
-    goal_y1: u32,
     off_walls: u32,
     off_starts: u32,
     off_heard: u32,
@@ -72,6 +68,8 @@ const TILE: u32 = 16u;
 const STAY: u32 = 4u;
 const ACTIONS: u32 = 5u;
 const NO_ACTION: u32 = 255u;
+const GOAL_CELL: u32 = 16u;
+const EXIT_CELL: u32 = 32u;
 const SCRIPTED: u32 = 2u;
 const SAMPLED: u32 = 1u;
 
@@ -249,14 +247,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
                 }
             }
             steps_taken = t + 1u;
-            let x = pos % r.maze_w;
-            let y = pos / r.maze_w;
+            let cell = world[r.off_walls + pos];
             var goal = 0.0;
-            if (x >= r.goal_x0 && x <= r.goal_x1 && y >= r.goal_y0 && y <= r.goal_y1) {
+            if ((cell & GOAL_CELL) != 0u) {
                 goal = r.goal_reward;
                 reached = 1u;
                 running = false;
-            } else if (steps_taken >= r.steps) {
+            } else if ((cell & EXIT_CELL) != 0u || steps_taken >= r.steps) {
                 running = false;
             }
             fitness += (goal + bump) + r.step_reward;

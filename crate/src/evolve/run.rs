@@ -6,7 +6,7 @@ use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
 use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
 use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, PolicySnapshot, Trial};
-use crate::world::{Corner, Maze, Task};
+use crate::world::{Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -131,7 +131,7 @@ impl EvolveConfig {
         }
         let task = self.task(&self.maze())?;
         if self.listen > 0 {
-            if Corner::parse(&task.name).is_err() {
+            if task.goal_corner().is_none() {
                 return Err(format!("task {:?} has no spoken command: listening needs a corner task", task.name));
             }
             if self.goal != MelConfig::default().bands {
@@ -227,7 +227,7 @@ impl Evolution {
             (0, _) => None,
             (_, Some(corpus)) => {
                 let bank = MelFilterbank::new(MelConfig::default());
-                let command = Corner::parse(&task.name)?.command();
+                let command = task.goal_corner().expect("validated: a corner task").command();
                 let copies = if config.augment == Augment::default() { 1 } else { 4 };
                 let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
                     let t =
@@ -402,7 +402,7 @@ impl Evolution {
     ) {
         let c = &self.config;
         let (episodes, limit) = (spec.episodes(), spec.step_limit);
-        let command = Corner::parse(&self.task.name).map(|corner| corner.command().to_string());
+        let command = self.task.goal_corner().map(|corner| corner.command().to_string());
         for agent in 0..result.fitness.len() {
             let (member, e) = (agent / episodes, agent % episodes);
             let actions: Vec<u8> = result.actions[agent * limit..(agent + 1) * limit]
@@ -411,7 +411,7 @@ impl Evolution {
                 .map(|&a| a as u8)
                 .collect();
             let heard = match (rows, &command) {
-                (Some(rows), Ok(command)) => {
+                (Some(rows), Some(command)) => {
                     let (speaker, augment_seed) = &rows[spec.heard[e] as usize];
                     Some(Heard {
                         speaker: speaker.clone(),

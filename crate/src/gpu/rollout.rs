@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 const ROLLOUT_WGSL: &str = include_str!("../../../shaders/rollout.wgsl");
 const PERTURB_WGSL: &str = include_str!("../../../shaders/perturb.wgsl");
+/// Bits beside the wall bits of a cell's world word (rollout.wgsl): the episode ends there.
+const GOAL_CELL: u32 = 16;
+const EXIT_CELL: u32 = 32;
 
 /// The rollout kernel keeps each episode's input in workgroup memory of this many floats.
 pub const MAX_INPUT: usize = 64;
@@ -49,10 +52,6 @@ struct RolloutUniform {
     action_seed: u32,
     materialised: u32,
     maze_w: u32,
-    goal_x0: u32,
-    goal_y0: u32,
-    goal_x1: u32,
-    goal_y1: u32,
     off_walls: u32,
     off_starts: u32,
     off_heard: u32,
@@ -249,7 +248,17 @@ impl Rollout {
             world.extend(Episode::at(x, y, 1).observe(maze).iter().map(|v| v.to_bits()));
         }
         let off_walls = world.len();
-        world.extend(maze.walls.iter().map(|&w| w as u32));
+        world.extend((0..cells).map(|c| {
+            let (x, y) = maze.xy(c);
+            let end = if spec.task.goal.contains(x, y) {
+                GOAL_CELL
+            } else if spec.task.is_exit(x, y) {
+                EXIT_CELL
+            } else {
+                0
+            };
+            maze.walls[c] as u32 | end
+        }));
         let off_starts = world.len();
         world.extend(spec.starts.iter().map(|&s| s as u32));
         let off_heard = world.len();
@@ -265,7 +274,6 @@ impl Rollout {
             ActionChoice::Sampled { seed } => (1, *seed),
             ActionChoice::Scripted(_) => (2, 0),
         };
-        let g = spec.task.goal;
         let uniform = RolloutUniform {
             members: p as u32,
             episodes: e as u32,
@@ -287,10 +295,6 @@ impl Rollout {
             action_seed,
             materialised: materialise as u32,
             maze_w: maze.width as u32,
-            goal_x0: g.x0 as u32,
-            goal_y0: g.y0 as u32,
-            goal_x1: g.x1 as u32,
-            goal_y1: g.y1 as u32,
             off_walls: off_walls as u32,
             off_starts: off_starts as u32,
             off_heard: off_heard as u32,

@@ -5,7 +5,7 @@ use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::{heard_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
 use crate::traces::{PolicySnapshot, Trial};
-use crate::world::{replay_path, Corner, Maze, Task};
+use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -69,9 +69,17 @@ impl ExperimentConfig {
             }
         }
         let mut c = self.copy.clone();
-        c.task = self.tasks[0].clone();
+        c.task = self.copy_task(0);
         c.validate()?;
         self.consolidation.validate()
+    }
+
+    /// The task of the copy that learns command `k`: its corner, with the experiment's other
+    /// corners as exits (e.g. "ne|nw|se|sw"), so that leaving by the wrong corner fails.
+    pub fn copy_task(&self, k: usize) -> String {
+        let mut parts = vec![self.tasks[k].as_str()];
+        parts.extend(self.tasks.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, t)| t.as_str()));
+        parts.join("|")
     }
 }
 
@@ -164,7 +172,7 @@ impl Experiment {
     /// every trial and policy is kept. `log` receives one line per generation.
     pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<(), String> {
         let mut c = self.config.copy.clone();
-        c.task = self.config.tasks[k].clone();
+        c.task = self.config.copy_task(k);
         c.seed = hash2(self.config.copy.seed, k as u32 + 1);
         let mut evo = Evolution::new(c, &self.one, backend(self.ctx.as_ref()), Some(&self.corpus))?;
         evo.copy_id = k as u32;
@@ -192,7 +200,7 @@ impl Experiment {
             evo.task.name,
             100.0 * shown
         ));
-        self.registry.memorize(&self.config.tasks[k]);
+        self.registry.memorize(&self.config.copy_task(k));
         self.copies.push((evo.copy.one.clone(), generations));
         Ok(())
     }
@@ -235,24 +243,17 @@ impl Experiment {
         Ok(t)
     }
 
-    /// Success of the policy `params` at following command `k`: the share of episodes whose
-    /// first corner reached, among the experiment's corners, is task `k`'s. Episodes start from
-    /// every cell outside those corners, each start hearing every validation speaker's command
-    /// (or, `shuffled`, a random validation utterance of any of the experiment's commands).
-    /// Argmax actions, held while listening. Counting the first corner, not any visit, keeps an
-    /// agent that reached the wrong corner and wandered on from counting as obedient.
+    /// Success of the policy `params` at following command `k`: the share of episodes that leave
+    /// the maze by task `k`'s corner (the others are exits that fail it). Episodes start from
+    /// every cell outside the experiment's corners, each start hearing every validation
+    /// speaker's command (or, `shuffled`, a random validation utterance of any of the
+    /// experiment's commands). Argmax actions, held while listening.
     async fn success(&mut self, params: &[f32], k: usize, tables: &Tables, shuffled: bool) -> Result<f32, String> {
         let c = &self.config.copy;
-        let corners: Vec<Task> =
-            self.config.tasks.iter().map(|t| Task::parse(t, &self.maze)).collect::<Result<_, _>>()?;
-        let cells: Vec<usize> = (0..self.maze.walls.len())
-            .filter(|&cell| {
-                let (x, y) = self.maze.xy(cell);
-                !corners.iter().any(|t| t.goal.contains(x, y))
-            })
-            .collect();
+        let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
+        let cells = task.free_cells(&self.maze);
         let rows = tables.rows[k];
-        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), corners[k].clone(), Vec::new(), c.step_limit);
+        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), task, Vec::new(), c.step_limit);
         spec.listen = c.listen;
         for r in 0..rows {
             spec.starts.extend(&cells);
@@ -270,20 +271,7 @@ impl Experiment {
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
         let result = self.evaluator.run(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
-        let limit = c.step_limit;
-        let obeyed = (0..spec.episodes())
-            .filter(|&e| {
-                let path = replay_path(
-                    &self.maze,
-                    &spec.task,
-                    spec.starts[e],
-                    &result.actions[e * limit..(e + 1) * limit],
-                    limit,
-                );
-                path.iter().find_map(|&(x, y)| corners.iter().position(|t| t.goal.contains(x, y))) == Some(k)
-            })
-            .count();
-        Ok(obeyed as f32 / spec.episodes() as f32)
+        Ok(result.success_rate())
     }
 
     /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
@@ -350,7 +338,9 @@ impl Experiment {
         }
         let failing: Vec<String> = rows
             .iter()
-            .filter(|r| self.registry.imitates(&r.task) && r.one < self.config.accept)
+            .enumerate()
+            .filter(|(k, r)| self.registry.imitates(&self.config.copy_task(*k)) && r.one < self.config.accept)
+            .map(|(_, r)| r)
             .map(|r| format!("{} {:.1}%", r.task, 100.0 * r.one))
             .collect();
         let accepted = failing.is_empty();

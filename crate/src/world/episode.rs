@@ -35,6 +35,8 @@ pub enum StepOutcome {
     Reached,
     /// Used all its steps without reaching the goal.
     TimedOut,
+    /// Entered one of the task's exits: the episode is over and failed.
+    Exited,
 }
 
 /// What one step returns: the reward vector and the outcome after the step.
@@ -89,6 +91,8 @@ impl Episode {
         if task.goal.contains(self.x, self.y) {
             reward[0] = GOAL_REWARD;
             self.outcome = StepOutcome::Reached;
+        } else if task.is_exit(self.x, self.y) {
+            self.outcome = StepOutcome::Exited;
         } else if self.t >= self.step_limit {
             self.outcome = StepOutcome::TimedOut;
         }

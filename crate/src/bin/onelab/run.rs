@@ -114,8 +114,8 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             100.0 * r.chance
         );
     }
-    println!("(share of episodes from every cell outside the corners, hearing every validation speaker, whose");
-    println!(" first corner reached is the commanded one; shuffled: hearing a random command's utterance;");
+    println!("(share of episodes from every cell outside the corners, hearing every validation speaker, that");
+    println!(" leave by the commanded corner, the others being exits; shuffled: hearing a random command's utterance;");
     println!(" chance: the mean of all copies' success at this command, i.e. following a random command)");
     println!("trials stored: {}", report.trials);
     println!(
