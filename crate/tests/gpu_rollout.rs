@@ -82,7 +82,10 @@ fn materialised_members_match_the_cpu() {
 fn maze_dynamics_match_world_on_random_action_sequences() {
     let ctx = context();
     let shape = NetShape::for_maze(4, 16);
-    let mut s = spec(shape, 23, 40, 5);
+    // A goal cell in the middle and two exits: every way an episode ends is exercised.
+    let maze = Maze::generate(7, 5, 0.2, 5);
+    let task = Task::parse("3,2|sw|nw", &maze).unwrap();
+    let mut s = RolloutSpec::random_starts(shape, maze, task, 23, 40, 5);
     let pop = population(shape, 3, false, 1);
     let mut rng = Rng::new(8);
     let actions: Vec<u32> = (0..pop.size * s.episodes() * s.step_limit).map(|_| rng.below(5) as u32).collect();
@@ -90,7 +93,8 @@ fn maze_dynamics_match_world_on_random_action_sequences() {
     let gpu = pollster::block_on(Rollout::new(&ctx).run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
     let cpu = cpu::rollout(&pop, &s);
     assert_eq!(gpu, cpu, "scripted episodes must agree exactly: positions, rewards, ends");
-    assert!(cpu.reached.iter().any(|&r| r) && cpu.reached.iter().any(|&r| !r), "cover both outcomes");
+    let exited = (0..cpu.reached.len()).filter(|&a| !cpu.reached[a] && (cpu.steps[a] as usize) < s.step_limit);
+    assert!(cpu.reached.iter().any(|&r| r) && exited.count() > 0, "cover goals, exits and time-outs");
 }
 
 #[test]

@@ -143,6 +143,16 @@ mod tests {
     }
 
     #[test]
+    fn an_exit_ends_the_episode_unrewarded() {
+        let maze = Maze::generate(3, 3, 1.0, 0);
+        let task = Task::parse("ne|nw", &maze).unwrap();
+        let mut ep = Episode::at(1, 0, 10);
+        let step = ep.step(&maze, &task, 3);
+        assert_eq!(step.reward, [0.0, 0.0, STEP_REWARD]);
+        assert_eq!(step.outcome, StepOutcome::Exited);
+    }
+
+    #[test]
     fn episode_times_out_at_the_step_limit() {
         let maze = Maze::generate(5, 5, 0.0, 1);
         let task = Task::corner(Corner::SouthWest, &maze);
