@@ -1,6 +1,6 @@
 use super::{Batch, Registry};
 use crate::cpu;
-use crate::evolve::Adam;
+use crate::evolve::{Adam, WeightStats};
 use crate::gpu;
 use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
@@ -23,8 +23,15 @@ pub struct ConsolidateConfig {
     pub prediction_weight: f32,
     /// Share of the failed traces held out of training, to measure prediction on unseen ones.
     pub held_out: f32,
+    /// Per-weight learning rates from the weight-variance statistics of the copies' trials
+    /// (paper 3.12): each weight's rate is scaled by its standard deviation over the mean one,
+    /// up to `MAX_RATE_SCALE`, so a weight that never varied is not moved. False: uniform rates.
+    pub variance_rates: bool,
     pub seed: u32,
 }
+
+/// The largest multiple of the learning rate a high-variance weight gets.
+pub const MAX_RATE_SCALE: f32 = 2.0;
 
 impl Default for ConsolidateConfig {
     fn default() -> ConsolidateConfig {
@@ -35,6 +42,7 @@ impl Default for ConsolidateConfig {
             imitation_weight: 1.0,
             prediction_weight: 1.0,
             held_out: 0.05,
+            variance_rates: false,
             seed: 1,
         }
     }
@@ -64,19 +72,27 @@ impl ConsolidateConfig {
 /// Where the gradient steps run.
 pub enum Trainer {
     Gpu(gpu::Bptt),
-    Cpu { one: One, adam: Adam },
+    Cpu { one: One, adam: Adam, rates: Vec<f32> },
 }
 
 impl Trainer {
-    /// A trainer for ONE of `one.shape`, batches of `sequences` x `steps`, starting at `one`.
-    pub fn new(ctx: Option<&gpu::Context>, one: &One, sequences: usize, steps: usize) -> Result<Trainer, String> {
+    /// A trainer for ONE of `one.shape`, batches of `sequences` x `steps`, starting at `one`,
+    /// with each parameter's learning rate multiplied by `rates`.
+    pub fn new(
+        ctx: Option<&gpu::Context>,
+        one: &One,
+        rates: Vec<f32>,
+        sequences: usize,
+        steps: usize,
+    ) -> Result<Trainer, String> {
         Ok(match ctx {
             Some(ctx) => {
                 let mut b = gpu::Bptt::new(ctx, one.shape, sequences, steps)?;
                 b.set_params(&one.params);
+                b.set_rates(&rates);
                 Trainer::Gpu(b)
             }
-            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0) },
+            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0), rates },
         })
     }
 
@@ -84,12 +100,12 @@ impl Trainer {
     pub async fn step(&mut self, batch: &Batch, lr: f32) -> Result<(f32, f32), String> {
         match self {
             Trainer::Gpu(b) => b.train_step(batch, lr).await,
-            Trainer::Cpu { one, adam } => {
+            Trainer::Cpu { one, adam, rates } => {
                 batch.validate(one.shape.input(), one.shape.pred(), one.shape.actions())?;
                 let g = cpu::bptt(one.shape, &one.params, batch);
                 let descend: Vec<f32> = g.grad.iter().map(|v| -v).collect();
                 adam.lr = lr;
-                adam.step(&mut one.params, &descend);
+                adam.update(&mut one.params, &descend, |k| rates[k]);
                 Ok((g.imitation, g.prediction))
             }
         }
@@ -145,7 +161,9 @@ pub struct Consolidation {
 pub type HearFn<'a> = dyn Fn(&Heard) -> Result<Vec<f32>, String> + 'a;
 
 impl Consolidation {
-    /// Sorts `traces` into the imitation pool (successful demonstrations of the skills
+    /// `stats` are the weight-variance statistics of the copies' trials, for per-weight rates
+    /// (`variance_rates`; with no statistics yet the rates are uniform). Sorts `traces` into
+    /// the imitation pool (successful demonstrations of the skills
     /// `registry` says are worth memorizing: each finished copy's own policy, so the actions to
     /// imitate are consistent), the prediction pool (all traces, failures included) and
     /// the held-out failures, and hears every distinct utterance once. `steps` is the longest
@@ -154,6 +172,7 @@ impl Consolidation {
     pub fn new(
         config: ConsolidateConfig,
         one: &One,
+        stats: &WeightStats,
         traces: Vec<Trial>,
         registry: &Registry,
         hear: &HearFn,
@@ -190,7 +209,11 @@ impl Consolidation {
         if imitate.is_empty() {
             return Err("no successful demonstration of a skill worth memorizing: there is nothing to imitate".into());
         }
-        let trainer = Trainer::new(ctx, one, config.batch, steps)?;
+        let rates = match config.variance_rates {
+            true => stats.relative_spread(0.0, MAX_RATE_SCALE),
+            false => vec![1.0; one.params.len()],
+        };
+        let trainer = Trainer::new(ctx, one, rates, config.batch, steps)?;
         Ok(Consolidation { config, shape: one.shape, steps, imitate, all, held_out, frames, trainer, rng, update: 0 })
     }
 

@@ -4,7 +4,7 @@ use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightSt
 use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
 use crate::rng::{hash2, Rng};
-use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
+use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split, UtteranceTable};
 use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, PolicySnapshot, Trial};
 use crate::world::{Maze, Task};
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,20 @@ impl EvolveConfig {
     /// The task in this maze; a goal outside the maze is refused with its coordinates.
     pub fn task(&self, maze: &Maze) -> Result<Task, String> {
         Task::parse(&self.task, maze)
+    }
+
+    /// What an episode of these settings may hear of `command`: every speaker of `split`, with
+    /// four augmented copies of each when augmentation is on.
+    pub fn command_table(
+        &self,
+        corpus: &Corpus,
+        bank: &MelFilterbank,
+        command: &str,
+        split: Split,
+        seed: u32,
+    ) -> Result<UtteranceTable, String> {
+        let copies = if self.augment == Augment::default() { 1 } else { 4 };
+        utterance_table(corpus, bank, command, split, self.listen, &self.augment, copies, seed)
     }
 
     /// Refuses settings that cannot run, naming the setting.
@@ -228,10 +242,8 @@ impl Evolution {
             (_, Some(corpus)) => {
                 let bank = MelFilterbank::new(MelConfig::default());
                 let command = task.goal_corner().expect("validated: a corner task").command();
-                let copies = if config.augment == Augment::default() { 1 } else { 4 };
                 let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
-                    let t =
-                        utterance_table(corpus, &bank, command, split, config.listen, &config.augment, copies, seed)?;
+                    let t = config.command_table(corpus, &bank, command, split, seed)?;
                     Ok((Arc::new(t.frames), t.rows))
                 };
                 Some([
@@ -283,7 +295,7 @@ impl Evolution {
         let mut scale = self.copy.mutation_mask();
         if c.variance_scaled {
             let (lo, hi) = VARIANCE_SCALE_BOUNDS;
-            for (s, v) in scale.iter_mut().zip(self.stats.mutation_scale(lo, hi)) {
+            for (s, v) in scale.iter_mut().zip(self.stats.relative_spread(lo, hi)) {
                 *s *= v;
             }
         }

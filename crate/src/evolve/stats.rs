@@ -36,9 +36,27 @@ impl WeightStats {
         self.m2.iter().map(|m| m / self.count).collect()
     }
 
-    /// Mutation-size multipliers: each parameter's standard deviation over the mean standard
-    /// deviation, clamped to [lo, hi]; all 1 until there are statistics.
-    pub fn mutation_scale(&self, lo: f32, hi: f32) -> Vec<f32> {
+    /// Adds another set of statistics over the same parameters (Chan et al.'s pairwise update):
+    /// the result is as if every trial end of both had been added here.
+    pub fn merge(&mut self, other: &WeightStats) {
+        assert_eq!(other.mean.len(), self.mean.len(), "parameter count changed");
+        let total = self.count + other.count;
+        if other.count == 0.0 {
+            return;
+        }
+        for k in 0..self.mean.len() {
+            let delta = other.mean[k] - self.mean[k];
+            self.mean[k] += delta * other.count / total;
+            self.m2[k] += other.m2[k] + delta * delta * self.count * other.count / total;
+        }
+        self.count = total;
+    }
+
+    /// Each parameter's standard deviation over the mean standard deviation, clamped to
+    /// [lo, hi]; all 1 until there are statistics. Evolution scales mutation sizes by it and
+    /// consolidation its learning rates (a weight that never varied gets a rate of 0 when
+    /// `lo` is 0: a frozen weight stays frozen).
+    pub fn relative_spread(&self, lo: f32, hi: f32) -> Vec<f32> {
         let std: Vec<f64> = self.variance().iter().map(|v| v.sqrt()).collect();
         let mean_std = std.iter().sum::<f64>() / std.len().max(1) as f64;
         if mean_std == 0.0 {
@@ -77,14 +95,33 @@ mod tests {
     }
 
     #[test]
-    fn mutation_scale_is_bounded_and_follows_the_spread() {
+    fn merging_equals_adding_everything_to_one() {
+        let mut rng = Rng::new(9);
+        let (mut a, mut b, mut all) = (WeightStats::new(4), WeightStats::new(4), WeightStats::new(4));
+        for i in 0..20 {
+            let params: Vec<f32> = (0..4).map(|_| rng.symmetric(3.0)).collect();
+            let trials = 1.0 + rng.below(4) as f64;
+            if i % 3 == 0 { &mut a } else { &mut b }.add(&params, trials);
+            all.add(&params, trials);
+        }
+        a.merge(&b);
+        assert_eq!(a.count, all.count);
+        for (x, y) in a.variance().iter().zip(all.variance()) {
+            assert!((x - y).abs() < 1e-12 * y.max(1.0), "{x} vs {y}");
+        }
+        a.merge(&WeightStats::new(4));
+        assert_eq!(a.count, all.count, "merging nothing changes nothing");
+    }
+
+    #[test]
+    fn relative_spread_is_bounded_and_follows_the_spread() {
         let mut stats = WeightStats::new(3);
         stats.add(&[0.0, 0.0, 0.0], 1.0);
         stats.add(&[0.0, 1.0, 100.0], 1.0);
-        let scale = stats.mutation_scale(0.25, 4.0);
+        let scale = stats.relative_spread(0.25, 4.0);
         assert_eq!(scale[0], 0.25);
         assert!(scale[1] >= 0.25 && scale[1] < 1.0);
         assert!((scale[2] - 50.0 / (50.5 / 3.0)).abs() < 1e-5);
-        assert_eq!(WeightStats::new(2).mutation_scale(0.25, 4.0), vec![1.0, 1.0]);
+        assert_eq!(WeightStats::new(2).relative_spread(0.25, 4.0), vec![1.0, 1.0]);
     }
 }

@@ -1,5 +1,5 @@
 use crate::consolidate::{ConsolidateConfig, Consolidation, Registry, UpdateReport};
-use crate::evolve::{Evolution, EvolveConfig, Population, RolloutBackend, RolloutSpec};
+use crate::evolve::{Evolution, EvolveConfig, Population, RolloutBackend, RolloutSpec, WeightStats};
 use crate::gpu::{self, Perturbation};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
@@ -60,6 +60,9 @@ impl ExperimentConfig {
         if self.copy.listen == 0 {
             return Err("the experiment needs listening steps: ONE must hear the commands".into());
         }
+        if self.copy.grow > 0 {
+            return Err("the experiment's copies keep ONE's shape: growing units is not supported here".into());
+        }
         if self.generations == 0 {
             return Err("generations must be at least 1".into());
         }
@@ -114,7 +117,7 @@ pub struct ExperimentReport {
 
 /// Goal-input frames of the validation speakers saying each task's command, one table per
 /// task, and all of them together (for shuffled speech).
-struct Tables {
+pub(super) struct Tables {
     per_task: Vec<Arc<Vec<f32>>>,
     rows: Vec<usize>,
     all: Arc<Vec<f32>>,
@@ -138,13 +141,15 @@ pub struct Experiment {
     /// Trials stored so far.
     pub trials: usize,
     pub copies: Vec<(One, usize)>,
+    /// Weight-variance statistics over every copy's trials (3.12), for consolidation's rates.
+    pub stats: WeightStats,
     pub env_steps: u64,
     ctx: Option<gpu::Context>,
     /// Where evaluation rollouts run, made once.
-    evaluator: RolloutBackend,
-    corpus: Corpus,
-    bank: MelFilterbank,
-    maze: Maze,
+    pub(super) evaluator: RolloutBackend,
+    pub(super) corpus: Corpus,
+    pub(super) bank: MelFilterbank,
+    pub(super) maze: Maze,
 }
 
 impl Experiment {
@@ -158,6 +163,7 @@ impl Experiment {
             pending: (Vec::new(), Vec::new()),
             trials: 0,
             copies: Vec::new(),
+            stats: WeightStats::new(config.copy.shape().layout().total),
             env_steps: 0,
             evaluator: backend(ctx.as_ref()),
             ctx,
@@ -201,6 +207,7 @@ impl Experiment {
             100.0 * shown
         ));
         self.registry.memorize(&self.config.copy_task(k));
+        self.stats.merge(&evo.stats);
         self.copies.push((evo.copy.one.clone(), generations));
         Ok(())
     }
@@ -219,7 +226,7 @@ impl Experiment {
         std::mem::take(&mut self.pending)
     }
 
-    fn tables(&self) -> Result<Tables, String> {
+    pub(super) fn tables(&self) -> Result<Tables, String> {
         let listen = self.config.copy.listen;
         let mut t = Tables { per_task: Vec::new(), rows: Vec::new(), all: Arc::new(Vec::new()) };
         let mut all = Vec::new();
@@ -248,7 +255,13 @@ impl Experiment {
     /// every cell outside the experiment's corners, each start hearing every validation
     /// speaker's command (or, `shuffled`, a random validation utterance of any of the
     /// experiment's commands). Argmax actions, held while listening.
-    async fn success(&mut self, params: &[f32], k: usize, tables: &Tables, shuffled: bool) -> Result<f32, String> {
+    pub(super) async fn success(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        tables: &Tables,
+        shuffled: bool,
+    ) -> Result<f32, String> {
         let c = &self.config.copy;
         let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
         let cells = task.free_cells(&self.maze);
@@ -290,6 +303,7 @@ impl Experiment {
         let mut cons = Consolidation::new(
             self.config.consolidation.clone(),
             &self.one,
+            &self.stats,
             traces,
             &self.registry,
             &hear,

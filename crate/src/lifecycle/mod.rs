@@ -1,8 +1,10 @@
 //! The loop of the experiment: ONE walking the maze, and the experiment of paper 3.8 (copies
 //! evolve, traces are stored, ONE consolidates and is accepted or rolled back).
 
+mod baseline;
 mod experiment;
 mod walk;
 
+pub use baseline::{BaselineReport, BaselineRow};
 pub use experiment::{CommandRow, Experiment, ExperimentConfig, ExperimentReport};
 pub use walk::{Frame, WalkConfig, Walker};

@@ -214,7 +214,8 @@ impl Lab {
     /// Starts consolidating ONE, as first made under the copies' `settings` (an EvolveConfig),
     /// on the stored trials `records` (their encodings), with consolidation settings `config`
     /// (a ConsolidateConfig). Every task with a successful demonstration is worth memorizing.
-    /// The page's copies evolve without listening, so the traces are silent.
+    /// The page's copies evolve without listening, so the traces are silent; their weight
+    /// statistics are not kept across phases, so the rates are uniform.
     pub fn consolidator(
         &self,
         settings: JsValue,
@@ -239,6 +240,7 @@ impl Lab {
         let consolidation = crate::consolidate::Consolidation::new(
             config,
             &one,
+            &crate::evolve::WeightStats::new(one.params.len()),
             trials,
             &registry,
             &hear,

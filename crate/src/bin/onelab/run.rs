@@ -24,9 +24,13 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --clr L           consolidation learning rate                      (default 0.01)
   --imitation W     weight of the imitation loss                     (default 1)
   --prediction W    weight of the prediction loss                    (default 1)
+  --rates R         per-weight learning rates: uniform, or variance  (default uniform)
+                    (scaled by each weight's spread over the copies' trials, paper 3.12)
   --accept S        acceptance: success on every command at least S (default 0.9)
   --seed N          seed of ONE, the copies and the batches          (default 1)
   --traces DIR      the trace store (default: a fresh folder in the temp folder)
+  --no-baseline     skip the comparison: evolution alone on all commands at once, with as
+                    many environment steps as the copies took
   --cpu             rollouts and consolidation on the CPU reference path";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
@@ -55,6 +59,11 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--clr", &mut c.consolidation.learning_rate)?;
     args.set("--imitation", &mut c.consolidation.imitation_weight)?;
     args.set("--prediction", &mut c.consolidation.prediction_weight)?;
+    match args.value::<String>("--rates")?.as_deref() {
+        None | Some("uniform") => c.consolidation.variance_rates = false,
+        Some("variance") => c.consolidation.variance_rates = true,
+        Some(other) => return Err(format!("--rates takes uniform or variance, got {other:?}")),
+    }
     args.set("--accept", &mut c.accept)?;
     if let Some(seed) = args.value::<u32>("--seed")? {
         c.copy.seed = seed;
@@ -65,6 +74,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         None => std::env::temp_dir().join(format!("onelab-run-{}", std::process::id())),
     };
     let on_cpu = args.flag("--cpu");
+    let baseline = !args.flag("--no-baseline");
     args.finish()?;
     c.validate()?;
 
@@ -131,5 +141,18 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         "wall time: {evolved:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
         total - evolved
     );
+    if baseline {
+        println!();
+        let b = pollster::block_on(exp.evolution_alone(report.env_steps_evolution, &mut log))?;
+        println!(
+            "evolution alone on the speech-conditioned task ({} generations, {} environment steps):",
+            b.generations, b.env_steps
+        );
+        println!("{:>5} {:>11} {:>8} {:>9}", "task", "command", "success", "shuffled");
+        for r in &b.rows {
+            println!("{:>5} {:>11} {:>7.1}% {:>8.1}%", r.task, r.command, 100.0 * r.success, 100.0 * r.shuffled);
+        }
+        println!("baseline wall time: {:.1} s", start.elapsed().as_secs_f64() - total);
+    }
     Ok(())
 }

@@ -1,0 +1,100 @@
+use super::experiment::{Experiment, Tables};
+use crate::evolve::{RolloutResult, RolloutSpec};
+use crate::net::One;
+use crate::rng::{hash2, Rng};
+use crate::speech::Split;
+use crate::world::{Corner, Task};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// How evolution alone follows one command.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineRow {
+    pub task: String,
+    pub command: String,
+    pub success: f32,
+    pub shuffled: f32,
+}
+
+/// The comparison the paper predicts (3.8): evolution alone on the speech-conditioned task.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineReport {
+    pub generations: usize,
+    pub env_steps: u64,
+    pub rows: Vec<BaselineRow>,
+}
+
+impl Experiment {
+    /// Evolves one net from ONE's first parameters on all the commands at once: every member
+    /// is rolled out from every start cell once per command, each episode hearing a random
+    /// training speaker say it, and its fitness is the mean return of leaving by the commanded
+    /// corner (the others are exits). Runs until it has taken `budget` environment steps (the
+    /// copies' count, for a fair comparison), then is judged as ONE is, on validation speakers.
+    /// Its trials are not stored: it is a control, not part of ONE's life.
+    pub async fn evolution_alone(
+        &mut self,
+        budget: u64,
+        log: &mut dyn FnMut(String),
+    ) -> Result<BaselineReport, String> {
+        let c = self.config.copy.clone();
+        let one = One::new(c.shape(), c.seed);
+        let mut strategy = c.strategy.build(one.params.clone(), hash2(c.seed, 0xba5e));
+        let tasks: Vec<Task> = (0..self.config.tasks.len())
+            .map(|k| Task::parse(&self.config.copy_task(k), &self.maze))
+            .collect::<Result<_, _>>()?;
+        let mut train = Vec::new();
+        let mut offsets = Vec::new();
+        for (k, t) in tasks.iter().enumerate() {
+            let command = t.goal_corner().expect("validated: corner tasks").command();
+            let table =
+                c.command_table(&self.corpus, &self.bank, command, Split::Train, hash2(c.seed, 0x7a1 + k as u32))?;
+            offsets.push((train.len() / (c.listen * c.goal), table.rows.len()));
+            train.extend(table.frames);
+        }
+        let train = Arc::new(train);
+        let cells = tasks[0].free_cells(&self.maze);
+        let scale = vec![1.0; one.params.len()];
+        let (mut steps, mut generation) = (0u64, 0usize);
+        while steps < budget {
+            let pop = strategy.ask(&scale);
+            let mut fitness = vec![0.0; pop.size];
+            let mut reached = 0;
+            let mut episodes = 0;
+            let mut rng = Rng::new(hash2(c.seed ^ 0xba5e, generation as u32));
+            for (task, &(offset, rows)) in tasks.iter().zip(&offsets) {
+                let mut spec =
+                    RolloutSpec::new(c.shape(), self.maze.clone(), task.clone(), cells.clone(), c.step_limit);
+                spec.listen = c.listen;
+                spec.utterances = train.clone();
+                spec.heard = cells.iter().map(|_| (offset + rng.below(rows)) as u32).collect();
+                let r: RolloutResult = self.evaluator.run(&pop, &spec, c.perturbation, true).await?;
+                steps += r.steps.iter().map(|&s| s as u64).sum::<u64>();
+                for (f, m) in fitness.iter_mut().zip(r.member_fitness()) {
+                    *f += m / tasks.len() as f32;
+                }
+                reached += r.reached.iter().filter(|&&x| x).count();
+                episodes += r.reached.len();
+            }
+            strategy.tell(&fitness)?;
+            if generation % 10 == 0 || steps >= budget {
+                log(format!(
+                    "evolution alone gen {generation:>3}: population leaves by the commanded corner {:>5.1}%, {steps} steps",
+                    100.0 * reached as f32 / episodes as f32
+                ));
+            }
+            generation += 1;
+        }
+        let params = strategy.mean().to_vec();
+        let tables: Tables = self.tables()?;
+        let mut rows = Vec::new();
+        for (k, task) in self.config.tasks.clone().into_iter().enumerate() {
+            rows.push(BaselineRow {
+                command: Corner::parse(&task)?.command().to_string(),
+                success: self.success(&params, k, &tables, false).await?,
+                shuffled: self.success(&params, k, &tables, true).await?,
+                task,
+            });
+        }
+        Ok(BaselineReport { generations: generation, env_steps: steps, rows })
+    }
+}
