@@ -15,7 +15,7 @@ fn reduced() -> ExperimentConfig {
     c.copy.hidden = 16;
     c.generations = 60;
     c.copy_target = 1.0;
-    c.consolidation.updates = 600;
+    c.consolidation.updates = 1200;
     c.consolidation.learning_rate = 0.02;
     c
 }

@@ -16,6 +16,8 @@ pub struct ConsolidateConfig {
     pub batch: usize,
     /// Adam steps.
     pub updates: usize,
+    /// The first step's rate. It decays to 0 along a half cosine over `updates`, so that the
+    /// consolidated ONE is not the one a last noisy batch left behind.
     pub learning_rate: f32,
     /// Weight of the mean cross-entropy on imitated actions.
     pub imitation_weight: f32,
@@ -278,7 +280,9 @@ impl Consolidation {
             }
         }
         let batch = self.batch(&picks)?;
-        let (imitation, prediction) = self.trainer.step(&batch, self.config.learning_rate).await?;
+        let progress = self.update.min(self.config.updates) as f32 / self.config.updates as f32;
+        let lr = self.config.learning_rate * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos());
+        let (imitation, prediction) = self.trainer.step(&batch, lr).await?;
         let report = UpdateReport {
             update: self.update,
             imitation: imitation / self.config.imitation_weight.max(f32::MIN_POSITIVE),

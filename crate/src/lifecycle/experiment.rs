@@ -1,5 +1,5 @@
 use crate::consolidate::{ConsolidateConfig, Consolidation, Registry, UpdateReport};
-use crate::evolve::{Evolution, EvolveConfig, Population, RolloutBackend, RolloutSpec, WeightStats};
+use crate::evolve::{Evolution, EvolveConfig, GenerationReport, Population, RolloutBackend, RolloutSpec, WeightStats};
 use crate::gpu::{self, Perturbation};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
@@ -115,6 +115,14 @@ pub struct ExperimentReport {
     pub verdict: String,
 }
 
+/// The acceptance test's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Judgement {
+    pub rows: Vec<CommandRow>,
+    pub accepted: bool,
+    pub verdict: String,
+}
+
 /// Goal-input frames of the validation speakers saying each task's command, one table per
 /// task, and all of them together (for shuffled speech).
 pub(super) struct Tables {
@@ -177,17 +185,9 @@ impl Experiment {
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;
     /// every trial and policy is kept. `log` receives one line per generation.
     pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<(), String> {
-        let mut c = self.config.copy.clone();
-        c.task = self.config.copy_task(k);
-        c.seed = hash2(self.config.copy.seed, k as u32 + 1);
-        let mut evo = Evolution::new(c, &self.one, backend(self.ctx.as_ref()), Some(&self.corpus))?;
-        evo.copy_id = k as u32;
-        let mut generations = 0;
-        for _ in 0..self.config.generations {
-            let r = evo.generation().await?;
-            let success = evo.evaluate().await?;
-            self.keep(&mut evo);
-            generations = r.generation + 1;
+        let mut evo = self.copy(k)?;
+        loop {
+            let (r, success, done) = self.copy_generation(&mut evo).await?;
             log(format!(
                 "copy {k} ({}) gen {:>3}: population success {:>5.1}%, mean policy {:>5.1}%",
                 evo.task.name,
@@ -195,21 +195,45 @@ impl Experiment {
                 100.0 * r.success,
                 100.0 * success
             ));
-            if success >= self.config.copy_target {
+            if done {
                 break;
             }
         }
+        let shown = self.finish_copy(evo).await?;
+        log(format!("copy {k} demonstrates its skill to the training speakers: {:.1}% success", 100.0 * shown));
+        Ok(())
+    }
+
+    /// A copy of ONE to learn task `k`, its corner with the other corners as exits.
+    pub fn copy(&self, k: usize) -> Result<Evolution, String> {
+        let mut c = self.config.copy.clone();
+        c.task = self.config.copy_task(k);
+        c.seed = hash2(self.config.copy.seed, k as u32 + 1);
+        let mut evo = Evolution::new(c, &self.one, backend(self.ctx.as_ref()), Some(&self.corpus))?;
+        evo.copy_id = k as u32;
+        Ok(evo)
+    }
+
+    /// One generation of the copy, then its mean policy's success on validation speakers; the
+    /// flag says the copy is done (it reached the target or the generation limit).
+    pub async fn copy_generation(&mut self, evo: &mut Evolution) -> Result<(GenerationReport, f32, bool), String> {
+        let r = evo.generation().await?;
+        let success = evo.evaluate().await?;
+        self.keep(evo);
+        let done = success >= self.config.copy_target || evo.generation >= self.config.generations;
+        Ok((r, success, done))
+    }
+
+    /// The finished copy demonstrates its skill to the training speakers (what consolidation
+    /// imitates), its skill is marked worth memorizing and its weight statistics are pooled.
+    /// Returns the demonstrations' success.
+    pub async fn finish_copy(&mut self, mut evo: Evolution) -> Result<f32, String> {
         let shown = evo.demonstrate().await?;
         self.keep(&mut evo);
-        log(format!(
-            "copy {k} ({}) demonstrates its skill to the training speakers: {:.1}% success",
-            evo.task.name,
-            100.0 * shown
-        ));
-        self.registry.memorize(&self.config.copy_task(k));
+        self.registry.memorize(&evo.task.name);
         self.stats.merge(&evo.stats);
-        self.copies.push((evo.copy.one.clone(), generations));
-        Ok(())
+        self.copies.push((evo.copy.one.clone(), evo.generation));
+        Ok(shown)
     }
 
     /// Takes the copy's new trials and policy snapshots for the trace store, counting their steps.
@@ -294,22 +318,8 @@ impl Experiment {
         traces: Vec<Trial>,
         log: &mut dyn FnMut(String),
     ) -> Result<ExperimentReport, String> {
-        let c = self.config.copy.clone();
-        let (corpus, bank) = (&self.corpus, &self.bank);
-        let hear = |h: &crate::traces::Heard| {
-            heard_frames(corpus, bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize)
-        };
         let before_steps = self.env_steps;
-        let mut cons = Consolidation::new(
-            self.config.consolidation.clone(),
-            &self.one,
-            &self.stats,
-            traces,
-            &self.registry,
-            &hear,
-            c.step_limit,
-            self.ctx.as_ref(),
-        )?;
+        let mut cons = self.consolidation(traces)?;
         let (imitate, all, held) = cons.pools();
         log(format!("consolidation: {imitate} traces to imitate, {all} to predict, {held} failed traces held out"));
         let held_out_before = cons.held_out_prediction().await?;
@@ -324,7 +334,44 @@ impl Experiment {
         let held_out_after = cons.held_out_prediction().await?;
         let candidate = cons.one().await?;
         let env_steps_consolidation = self.env_steps - before_steps;
+        let judgement = self.judge(candidate).await?;
+        Ok(ExperimentReport {
+            rows: judgement.rows,
+            trials: self.trials,
+            env_steps_evolution: before_steps,
+            env_steps_consolidation,
+            losses,
+            held_out_before,
+            held_out_after,
+            accepted: judgement.accepted,
+            verdict: judgement.verdict,
+        })
+    }
 
+    /// ONE's consolidation on `traces`, with the copies' weight statistics and the corpus to
+    /// hear what each trace heard; nothing in it can reach the environment.
+    pub fn consolidation(&self, traces: Vec<Trial>) -> Result<Consolidation, String> {
+        let c = &self.config.copy;
+        let (corpus, bank) = (&self.corpus, &self.bank);
+        let hear = |h: &crate::traces::Heard| {
+            heard_frames(corpus, bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize)
+        };
+        Consolidation::new(
+            self.config.consolidation.clone(),
+            &self.one,
+            &self.stats,
+            traces,
+            &self.registry,
+            &hear,
+            c.step_limit,
+            self.ctx.as_ref(),
+        )
+    }
+
+    /// Acceptance (PowerPlay style): the consolidated `candidate` and every copy are evaluated
+    /// at every command; `candidate` replaces ONE only if it reaches the threshold on every
+    /// retained skill, otherwise ONE stays exactly as it was.
+    pub async fn judge(&mut self, candidate: One) -> Result<Judgement, String> {
         let tables = self.tables()?;
         let mut rows = Vec::new();
         // Every copy at every command: the diagonal is each copy's own success, a column's mean
@@ -368,16 +415,6 @@ impl Experiment {
                 failing.join(", ")
             )
         };
-        Ok(ExperimentReport {
-            rows,
-            trials: self.trials,
-            env_steps_evolution: before_steps,
-            env_steps_consolidation,
-            losses,
-            held_out_before,
-            held_out_after,
-            accepted,
-            verdict,
-        })
+        Ok(Judgement { rows, accepted, verdict })
     }
 }

@@ -1,7 +1,7 @@
 use crate::backend::Backend;
 use crate::net::{action, NetShape, One};
 use crate::rng::Rng;
-use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN};
+use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN, STAY};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the walk the page starts with: one agent, moved by ONE, episode after episode.
@@ -55,16 +55,28 @@ pub struct Frame {
     pub action: usize,
     /// Softmax of ONE's action logits.
     pub probs: [f32; N_ACTIONS],
+    /// ONE's prediction head: the next observation and reward vector it expects.
+    pub prediction: Vec<f32>,
+    /// Whether the command was still being heard (the agent is held in place meanwhile).
+    pub listening: bool,
     pub reward: [f32; REWARD_LEN],
     pub outcome: StepOutcome,
 }
 
-/// One agent acting in the maze with ONE's forward pass. Actions are sampled from the softmax of
-/// the logits with a seeded generator, since an untrained net's argmax tends to repeat one move.
+/// One agent acting in the maze with ONE's forward pass, episode after episode from fresh start
+/// cells. The page's first walk samples actions from the softmax with a seeded generator, since
+/// an untrained net's argmax tends to repeat one move; "talk to ONE" hears a command and takes
+/// the argmax, as ONE is judged.
 pub struct Walker {
     pub maze: Maze,
     pub task: Task,
-    config: WalkConfig,
+    shape: NetShape,
+    step_limit: usize,
+    seed: u32,
+    /// `[listen][goal]` frames heard at the start of every episode (empty: silent).
+    command: Vec<f32>,
+    listen: usize,
+    greedy: bool,
     backend: Backend,
     episode: Episode,
     episodes: usize,
@@ -74,23 +86,55 @@ pub struct Walker {
 }
 
 impl Walker {
-    /// `backend` must hold ONE (`config.one()`) for exactly one agent.
+    /// The page's first walk; `backend` must hold ONE (`config.one()`) for exactly one agent.
     pub fn new(config: WalkConfig, backend: Backend) -> Result<Walker, String> {
         let maze = Maze::generate(config.width, config.height, config.extra_openings, config.seed);
         let task = Task::corner(Corner::parse(&config.task)?, &maze);
-        let episode = Episode::random_start(&maze, &task, config.step_limit, config.seed);
-        let rng = Rng::new(config.seed.wrapping_add(0xac71));
-        Ok(Walker {
+        Ok(Walker::start(maze, task, config.shape(), config.step_limit, config.seed, backend))
+    }
+
+    /// ONE hearing `command` (`[listen][goal]` frames) at the start of every episode, held in
+    /// place while it listens, then taking its most likely action: "talk to ONE".
+    pub fn hearing(
+        maze: Maze,
+        task: Task,
+        shape: NetShape,
+        step_limit: usize,
+        command: Vec<f32>,
+        seed: u32,
+        backend: Backend,
+    ) -> Result<Walker, String> {
+        let listen = command.len() / shape.goal;
+        if command.is_empty() || command.len() != listen * shape.goal || listen >= step_limit {
+            return Err(format!(
+                "a command of {} values is not whole frames of {} bands shorter than the {step_limit} steps",
+                command.len(),
+                shape.goal
+            ));
+        }
+        let mut w = Walker::start(maze, task, shape, step_limit, seed, backend);
+        (w.command, w.listen, w.greedy) = (command, listen, true);
+        Ok(w)
+    }
+
+    fn start(maze: Maze, task: Task, shape: NetShape, step_limit: usize, seed: u32, backend: Backend) -> Walker {
+        let episode = Episode::random_start(&maze, &task, step_limit, seed);
+        Walker {
             maze,
             task,
-            config,
+            shape,
+            step_limit,
+            seed,
+            command: Vec::new(),
+            listen: 0,
+            greedy: false,
             backend,
             episode,
             episodes: 0,
-            rng,
+            rng: Rng::new(seed.wrapping_add(0xac71)),
             prev_reward: [0.0; REWARD_LEN],
             prev_action: None,
-        })
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -102,12 +146,13 @@ impl Walker {
         (self.episode.x, self.episode.y)
     }
 
-    /// ONE's input for the coming step: observation, silent goal input, previous reward and
-    /// previous action (all zero at an episode's start).
+    /// ONE's input for the coming step: observation, the command's frame while it is heard
+    /// (else silence), previous reward and previous action (all zero at an episode's start).
     fn input(&self) -> Vec<f32> {
-        let shape = self.config.shape();
-        let mut x = vec![0.0; shape.input()];
-        shape.write_input(&mut x, &self.episode.observe(&self.maze), None, &self.prev_reward, self.prev_action);
+        let (t, g) = (self.episode.t, self.shape.goal);
+        let frame = (t < self.listen).then(|| &self.command[t * g..(t + 1) * g]);
+        let mut x = vec![0.0; self.shape.input()];
+        self.shape.write_input(&mut x, &self.episode.observe(&self.maze), frame, &self.prev_reward, self.prev_action);
         x
     }
 
@@ -116,15 +161,20 @@ impl Walker {
     pub async fn step(&mut self) -> Result<Frame, String> {
         if self.episode.outcome != StepOutcome::Running {
             self.episodes += 1;
-            let seed = self.config.seed.wrapping_add(self.episodes as u32 * 7919);
-            self.episode = Episode::random_start(&self.maze, &self.task, self.config.step_limit, seed);
+            let seed = self.seed.wrapping_add(self.episodes as u32 * 7919);
+            self.episode = Episode::random_start(&self.maze, &self.task, self.step_limit, seed);
             self.prev_reward = [0.0; REWARD_LEN];
             self.prev_action = None;
             self.backend.reset();
         }
+        let listening = self.episode.t < self.listen;
         let out = self.backend.run(&self.input(), 1).await?;
         let probs = action::softmax(&out[..N_ACTIONS]);
-        let action = action::sample(&probs, self.rng.uniform());
+        let action = match (listening, self.greedy) {
+            (true, _) => STAY,
+            (false, true) => action::argmax(&out[..N_ACTIONS]),
+            (false, false) => action::sample(&probs, self.rng.uniform()),
+        };
         let step = self.episode.step(&self.maze, &self.task, action);
         self.prev_reward = step.reward;
         self.prev_action = Some(action);
@@ -135,6 +185,8 @@ impl Walker {
             y: self.episode.y,
             action,
             probs,
+            prediction: out[N_ACTIONS..].to_vec(),
+            listening,
             reward: step.reward,
             outcome: step.outcome,
         })

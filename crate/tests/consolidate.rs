@@ -1,0 +1,111 @@
+//! Consolidation on stored traces: which traces feed imitation and prediction (the registry),
+//! and per-weight learning rates from the weight-variance statistics (3.12), on the CPU path and
+//! on the GPU path (lavapipe natively).
+
+use onelab::consolidate::{ConsolidateConfig, Consolidation, Registry};
+use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend, WeightStats};
+use onelab::gpu;
+use onelab::net::One;
+use onelab::speech::{heard_frames, Corpus, MelConfig, MelFilterbank};
+use onelab::traces::{Heard, Trial};
+
+/// Two copies (north east, south west) of a fresh ONE evolve for two generations each while
+/// listening and demonstrate what they can: a small but complete trace store.
+fn traces(corpus: &Corpus) -> (EvolveConfig, One, Vec<Trial>) {
+    let mut c = EvolveConfig::small_maze();
+    c.strategy.population = 8;
+    c.listen = 4;
+    c.step_limit = 20;
+    let one = One::new(c.shape(), 7);
+    let mut trials = Vec::new();
+    for task in ["ne|sw", "sw|ne"] {
+        c.task = task.into();
+        let mut evo = Evolution::new(c.clone(), &one, RolloutBackend::Cpu, Some(corpus)).unwrap();
+        for _ in 0..2 {
+            pollster::block_on(evo.generation()).unwrap();
+        }
+        pollster::block_on(evo.demonstrate()).unwrap();
+        trials.extend(evo.drain_trials());
+    }
+    (c, one, trials)
+}
+
+fn consolidation(
+    config: ConsolidateConfig,
+    c: &EvolveConfig,
+    one: &One,
+    stats: &WeightStats,
+    trials: Vec<Trial>,
+    registry: &Registry,
+    ctx: Option<&gpu::Context>,
+    corpus: &Corpus,
+) -> Result<Consolidation, String> {
+    let bank = MelFilterbank::new(MelConfig::default());
+    let hear =
+        |h: &Heard| heard_frames(corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize);
+    Consolidation::new(config, one, stats, trials, registry, &hear, c.step_limit, ctx)
+}
+
+#[test]
+fn a_superseded_skill_feeds_prediction_but_not_imitation() {
+    let corpus = Corpus::committed().unwrap();
+    let (c, one, trials) = traces(&corpus);
+    let demos = |task: &str| {
+        trials.iter().filter(|t| t.task == task && t.success && t.phase == onelab::traces::Phase::Demonstration).count()
+    };
+    assert!(demos("ne|sw") > 0 && demos("sw|ne") > 0, "both copies demonstrate something");
+    let config = ConsolidateConfig { held_out: 0.0, ..ConsolidateConfig::default() };
+    let stats = WeightStats::new(one.params.len());
+    let mut registry = Registry::default();
+    registry.memorize("ne|sw");
+    registry.memorize("sw|ne");
+    let both = consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, None, &corpus).unwrap();
+    assert_eq!(both.pools(), (demos("ne|sw") + demos("sw|ne"), trials.len(), 0));
+    registry.supersede("ne|sw");
+    let one_left = consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, None, &corpus).unwrap();
+    assert_eq!(one_left.pools(), (demos("sw|ne"), trials.len(), 0), "superseded traces still predicted");
+    registry.supersede("sw|ne");
+    let err = consolidation(config, &c, &one, &stats, trials, &registry, None, &corpus).err().unwrap();
+    assert!(err.contains("nothing to imitate"), "{err}");
+}
+
+/// Weights whose statistics never varied keep their value bit for bit under variance rates;
+/// the others move, and under uniform rates every weight is free.
+#[test]
+fn variance_rates_hold_the_weights_that_never_varied() {
+    let corpus = Corpus::committed().unwrap();
+    let (c, one, trials) = traces(&corpus);
+    let n = one.params.len();
+    // Statistics in which the even parameters never varied.
+    let mut stats = WeightStats::new(n);
+    stats.add(&one.params, 3.0);
+    let moved: Vec<f32> = one.params.iter().enumerate().map(|(k, &p)| if k % 2 == 0 { p } else { p + 0.1 }).collect();
+    stats.add(&moved, 2.0);
+    let mut registry = Registry::default();
+    registry.memorize("ne|sw");
+    registry.memorize("sw|ne");
+    let ctx = pollster::block_on(gpu::Context::new()).expect("this test needs a Vulkan adapter (lavapipe)");
+    for (name, ctx) in [("CPU", None), ("GPU", Some(&ctx))] {
+        for variance_rates in [true, false] {
+            let config = ConsolidateConfig { batch: 16, updates: 5, variance_rates, ..ConsolidateConfig::default() };
+            let mut cons = consolidation(config, &c, &one, &stats, trials.clone(), &registry, ctx, &corpus).unwrap();
+            for _ in 0..5 {
+                pollster::block_on(cons.step()).unwrap();
+            }
+            let after = pollster::block_on(cons.one()).unwrap().params;
+            let held = (0..n).step_by(2).filter(|&k| after[k].to_bits() == one.params[k].to_bits()).count();
+            let free = (1..n).step_by(2).filter(|&k| after[k] != one.params[k]).count();
+            eprintln!(
+                "{name} variance rates {variance_rates}: {held} of {} held, {free} of {} moved",
+                n.div_ceil(2),
+                n / 2
+            );
+            if variance_rates {
+                assert_eq!(held, n.div_ceil(2), "{name}: a weight that never varied moved");
+            } else {
+                assert!(held < n / 4, "{name}: uniform rates left {held} weights in place");
+            }
+            assert!(free > n / 4, "{name}: only {free} free weights moved");
+        }
+    }
+}
