@@ -9,6 +9,8 @@ const MAX_RECORD_MS = 3500;
 /** `ask` sends a request to the worker (ask.js). */
 export function commandPanel(ask) {
   let audioContext = null;
+  // The last utterance played, recorded or imported, and its command: what "talk to ONE" says.
+  let last = null;
   const context = () => (audioContext ??= new AudioContext());
 
   const status = (text, bad = false) => {
@@ -54,6 +56,7 @@ export function commandPanel(ask) {
   }
 
   async function store(heard, label, source) {
+    last = { audio: heard.audio, command: label };
     await addRecording({ label, source, audio: Float32Array.from(heard.audio), frames: Float32Array.from(heard.frames), bands: heard.bands, date: Date.now() });
     draw(heard);
     await refreshCount();
@@ -65,6 +68,7 @@ export function commandPanel(ask) {
       const heard = await ask({ type: 'utterance', speaker: $('speaker').value, command: $('command').value });
       draw(heard);
       play(heard.audio);
+      last = { audio: heard.audio, command: $('command').value };
       status(`"${$('command').value}" by ${$('speaker').value}: ${(heard.audio.length / 16000).toFixed(2)} s.`);
     } catch (e) {
       status(e.message, true);
@@ -143,6 +147,7 @@ export function commandPanel(ask) {
       refreshCount();
     },
     refreshCount,
+    lastHeard: () => last,
     error(message) {
       status(message, true);
     },

@@ -3,6 +3,7 @@ import { drawMaze } from './maze.js';
 import { evolvePanel } from './evolve.js';
 import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
+import { experimentPanel } from './experiment.js';
 import { asker } from './ask.js';
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +61,12 @@ function showFrame(frame) {
   $('action').textContent = ACTIONS[frame.action];
   $('reward').textContent = `[${frame.reward.map((r) => r.toFixed(2)).join(', ')}]`;
   $('reached').textContent = reached;
+  if (frame.prediction) {
+    const [n, e, s, w, x, y, goal] = frame.prediction;
+    const wall = (v) => (v > 0.5 ? '▮' : '·');
+    $('prediction').textContent = `walls N${wall(n)} E${wall(e)} S${wall(s)} W${wall(w)} · at ` +
+      `(${(x * (scene.maze.width - 1)).toFixed(1)}, ${(y * (scene.maze.height - 1)).toFixed(1)}) · goal reward ${goal.toFixed(2)}`;
+  }
   $('probs').replaceChildren(...frame.probs.flatMap((p, a) => {
     const name = document.createElement('span');
     name.textContent = ACTIONS[a];
@@ -73,6 +80,7 @@ function showFrame(frame) {
     return [name, bar, value];
   }));
   document.body.dataset.steps = String(Number(document.body.dataset.steps || 0) + 1);
+  document.body.dataset.position = `${frame.x},${frame.y}`;
 }
 
 // After each generation the best member's episode is replayed cell by cell.
@@ -113,6 +121,7 @@ const panel = worker && evolvePanel(worker, () => requests, {
 const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
+const experiment = worker && experimentPanel(worker, () => commands.lastHeard());
 
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
@@ -123,6 +132,39 @@ worker?.addEventListener('message', ({ data }) => {
       drawMaze(canvas, scene, trail, scene.start);
       panel.setDefaults(data.evolveDefaults);
       phaseB.setDefaults(data.consolidateDefaults);
+      experiment.setDefaults(data.experimentDefaults);
+      break;
+    case 'experiment-copy':
+      experiment.copy(data);
+      scene = data.scene;
+      break;
+    case 'experiment-generation':
+      experiment.generation(data);
+      animatePath(data.view.path);
+      break;
+    case 'experiment-demonstrated':
+      experiment.demonstrated(data);
+      break;
+    case 'experiment-consolidating':
+      experiment.consolidating(data);
+      break;
+    case 'experiment-update':
+      experiment.update(data);
+      break;
+    case 'experiment-done':
+      experiment.done(data);
+      break;
+    case 'experiment-error':
+      experiment.error(data.message);
+      break;
+    case 'talking':
+      scene = data.scene;
+      trail = [];
+      reached = 0;
+      $('walk-stats').hidden = false;
+      $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
+      $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;
+      experiment.talking(data);
       break;
     case 'evolving':
       panel.evolving(data.scene);

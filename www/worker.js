@@ -2,10 +2,13 @@
 // To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults}, parity {report},
 // frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
-// error {message}. From the page: evolve {config, generations}, pause, resume,
+// error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
+// experiment-demonstrated {k, shown}, experiment-consolidating {...pools, updates},
+// experiment-update {report, updates}, experiment-done {judgement, ...}, experiment-error {message},
+// talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
-// export {id}, import {id, bytes}, clear {id}, replay {id, index}.
-import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+// export {id}, import {id, bytes}, clear {id}, replay {id, index}, experiment {config}, talk {k, audio}.
+import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
 const STEP_MS = 90;
@@ -15,6 +18,10 @@ const text = (e) => (e && e.message) || String(e);
 
 let lab = null;
 let speech = null;
+// The corpus files, for the experiment's own copy of the corpus.
+let corpusFiles = null;
+// The experiment of paper 3.8: its run (wasm), where it stands, and its timings.
+let experiment = null;
 let mode = 'walk'; // walk | evolve | paused | done
 // A generation's trials and policy snapshots whose storing failed: stored first on resume.
 let unstored = null;
@@ -42,7 +49,8 @@ async function loadCorpus() {
       fetch('corpus/manifest.json').then((r) => (r.ok ? r.text() : Promise.reject(new Error(`manifest.json: HTTP ${r.status}`)))),
       fetch('corpus/corpus.bin').then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`corpus.bin: HTTP ${r.status}`)))),
     ]);
-    speech = new Speech(manifest, new Uint8Array(blob));
+    corpusFiles = { manifest, blob: new Uint8Array(blob) };
+    speech = new Speech(manifest, corpusFiles.blob);
     post('corpus', { catalogue: speech.catalogue() });
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
@@ -120,6 +128,35 @@ onmessage = ({ data }) => {
     updatesLeft = data.updates;
     consolidation = { config: data.config, started: null };
     mode = 'consolidate';
+  } else if (data.type === 'experiment') {
+    if (mode === 'evolve' || mode === 'consolidate' || mode === 'experiment') {
+      post('experiment-error', { message: 'Wait until the running phase has finished.' });
+      return;
+    }
+    if (!corpusFiles) {
+      post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
+      return;
+    }
+    try {
+      const run = lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob);
+      experiment = { run, config: data.config, k: -1, phase: 'next-copy', started: performance.now() };
+    } catch (e) {
+      post('experiment-error', { message: text(e) });
+      return;
+    }
+    mode = 'experiment';
+  } else if (data.type === 'talk') {
+    if (mode === 'experiment' || !experiment) {
+      post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
+      return;
+    }
+    try {
+      const scene = lab.talk(experiment.run, data.k, data.audio);
+      mode = 'walk';
+      post('talking', { scene, command: experiment.commands[data.k] });
+    } catch (e) {
+      post('experiment-error', { message: text(e) });
+    }
   } else if (data.type === 'pause' && mode === 'evolve') {
     mode = 'paused';
   } else if (data.type === 'resume' && mode === 'paused') {
@@ -175,6 +212,14 @@ async function loop() {
         }
       }
       await sleep(0);
+    } else if (mode === 'experiment') {
+      try {
+        await experimentStep();
+      } catch (e) {
+        mode = 'done';
+        post('experiment-error', { message: text(e) });
+      }
+      await sleep(0);
     } else if (mode === 'consolidate') {
       try {
         await consolidateStep();
@@ -210,6 +255,65 @@ async function consolidateStep() {
   }
 }
 
+/** The experiment, one step per call: a generation of the evolving copy (stored before the
+ * next), its demonstration, reading the experiment's stored traces, one consolidation update,
+ * and last the acceptance test. */
+async function experimentStep() {
+  const x = experiment;
+  const tasks = x.run.tasks();
+  const store = async () => {
+    const { trials, policies } = x.run.drain();
+    await addGeneration(trials, policies);
+  };
+  if (x.phase === 'next-copy') {
+    x.k += 1;
+    if (x.k < tasks.length) {
+      const scene = x.run.startCopy(x.k);
+      x.phase = 'copy';
+      post('experiment-copy', { k: x.k, task: tasks[x.k], scene });
+    } else {
+      x.phase = 'read';
+    }
+  } else if (x.phase === 'copy') {
+    const view = await x.run.generation();
+    await store();
+    post('experiment-generation', { k: x.k, view });
+    if (view.done) {
+      const shown = await x.run.finishCopy();
+      await store();
+      post('experiment-demonstrated', { k: x.k, shown });
+      x.phase = 'next-copy';
+    }
+  } else if (x.phase === 'read') {
+    x.evolved = performance.now();
+    const records = [];
+    for (let k = 0; k < tasks.length; k++) {
+      await trialBatches({ task: x.run.copyTask(k) }, 4096, (batch) => { records.push(...batch); });
+    }
+    x.consolidator = x.run.consolidator(records);
+    x.stepsBefore = x.run.envSteps();
+    x.heldOutBefore = await x.consolidator.heldOut();
+    x.updatesLeft = x.config.consolidation.updates;
+    const [imitated, predicted, heldOut] = x.consolidator.pools();
+    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.updatesLeft });
+    x.phase = 'consolidate';
+  } else if (x.phase === 'consolidate') {
+    const report = await x.consolidator.step();
+    x.updatesLeft -= 1;
+    post('experiment-update', { report, updates: x.config.consolidation.updates });
+    if (x.updatesLeft <= 0) x.phase = 'judge';
+  } else if (x.phase === 'judge') {
+    const heldOutAfter = await x.consolidator.heldOut();
+    const consolidationSteps = x.run.envSteps() - x.stepsBefore;
+    const judgement = await x.run.judge(x.consolidator);
+    x.commands = judgement.rows.map((r) => r.command);
+    mode = 'done';
+    const now = performance.now();
+    const seconds = { evolving: (x.evolved - x.started) / 1000, consolidating: (now - x.evolved) / 1000, total: (now - x.started) / 1000 };
+    post('experiment-done', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds });
+  }
+}
+
 async function main() {
   try {
     await init();
@@ -219,7 +323,7 @@ async function main() {
   }
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig() });
+  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig() });
   await loadCorpus();
   if (lab.backend === 'gpu') {
     try {

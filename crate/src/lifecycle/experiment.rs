@@ -157,7 +157,7 @@ pub struct Experiment {
     pub(super) evaluator: RolloutBackend,
     pub(super) corpus: Corpus,
     pub(super) bank: MelFilterbank,
-    pub(super) maze: Maze,
+    pub maze: Maze,
 }
 
 impl Experiment {

@@ -226,11 +226,7 @@ impl Lab {
             serde_wasm_bindgen::from_value(settings).map_err(|e| js_error(format!("settings not understood: {e}")))?;
         let config: crate::consolidate::ConsolidateConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|e| js_error(format!("consolidation settings not understood: {e}")))?;
-        let mut trials = Vec::with_capacity(records.length() as usize);
-        for r in records.iter() {
-            let bytes = js_sys::Uint8Array::new(&r).to_vec();
-            trials.push(crate::traces::decode(&bytes).map_err(js_error)?);
-        }
+        let trials = decode_all(&records)?;
         let mut registry = crate::consolidate::Registry::default();
         for t in trials.iter().filter(|t| t.success && t.phase == crate::traces::Phase::Demonstration) {
             registry.memorize(&t.task);
@@ -452,4 +448,176 @@ pub fn replay_trial(record: &[u8]) -> Result<JsValue, JsValue> {
     );
     let view = ReplayView { start: replay.cells[0], path: replay.cells, maze: replay.maze, task: replay.task, summary };
     serde_wasm_bindgen::to_value(&view).map_err(Into::into)
+}
+
+/// The settings of the lab's default experiment (paper 3.8).
+#[wasm_bindgen(js_name = defaultExperimentConfig)]
+pub fn default_experiment_config() -> Result<JsValue, JsValue> {
+    serde_wasm_bindgen::to_value(&crate::lifecycle::ExperimentConfig::default_experiment()).map_err(Into::into)
+}
+
+/// The experiment of paper 3.8 in the worker, driven step by step so that the page can show its
+/// progress: copies evolve one generation at a time, consolidation one update at a time.
+#[wasm_bindgen]
+pub struct ExperimentRun {
+    experiment: Rc<RefCell<crate::lifecycle::Experiment>>,
+    copy: Rc<RefCell<Option<crate::evolve::Evolution>>>,
+    /// The last consolidated ONE, accepted or not, for "talk to ONE".
+    candidate: Rc<RefCell<Option<crate::net::One>>>,
+}
+
+#[derive(Serialize)]
+struct CopyView {
+    report: crate::evolve::GenerationReport,
+    evaluation: f32,
+    done: bool,
+    /// The best member's first episode, cell by cell.
+    path: Vec<(usize, usize)>,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Starts the experiment under `config` (an ExperimentConfig) with the command corpus
+    /// (`manifest`, `blob`); bad settings are refused with a message that names them.
+    pub fn experiment(&self, config: JsValue, manifest: &str, blob: Vec<u8>) -> Result<ExperimentRun, JsValue> {
+        let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
+        let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
+        let experiment = crate::lifecycle::Experiment::new(config, self.gpu.clone(), corpus).map_err(js_error)?;
+        Ok(ExperimentRun {
+            experiment: Rc::new(RefCell::new(experiment)),
+            copy: Rc::new(RefCell::new(None)),
+            candidate: Rc::new(RefCell::new(None)),
+        })
+    }
+
+    /// "Talk to ONE": from now on the lab's agent is the experiment's consolidated ONE (the
+    /// accepted one, else the last candidate), hearing `audio` (16 kHz samples) at the start of
+    /// every episode, in the experiment's maze with command `k`'s corner as the goal. Resolves
+    /// to the new scene.
+    pub fn talk(&self, run: &ExperimentRun, k: usize, audio: Vec<f32>) -> Result<JsValue, JsValue> {
+        let exp = run.experiment.try_borrow().map_err(|_| js_error("the experiment is still running".into()))?;
+        let one = run.candidate.borrow().clone().ok_or_else(|| js_error("ONE has not consolidated yet".into()))?;
+        if k >= exp.config.tasks.len() {
+            return Err(js_error(format!("there is no command {k} in this experiment")));
+        }
+        let task = crate::world::Task::parse(&exp.config.copy_task(k), &exp.maze).map_err(js_error)?;
+        let bank = crate::speech::MelFilterbank::new(crate::speech::MelConfig::default());
+        let c = &exp.config.copy;
+        let command = crate::speech::listening_frames(&bank, &audio, c.listen);
+        let backend = match &self.gpu {
+            Some(ctx) => Backend::Gpu(gpu::Forward::new(ctx, &one, 1, 1).map_err(js_error)?),
+            None => Backend::Cpu(cpu::Forward::new(&one, 1)),
+        };
+        let walker =
+            Walker::hearing(exp.maze.clone(), task, one.shape, c.step_limit, command, c.seed, backend).map_err(js_error)?;
+        *self.walker.borrow_mut() = walker;
+        self.scene()
+    }
+}
+
+#[wasm_bindgen]
+impl ExperimentRun {
+    /// The commands' corner tasks, in order.
+    pub fn tasks(&self) -> Vec<String> {
+        self.experiment.borrow().config.tasks.clone()
+    }
+
+    /// The task of copy `k` as stored in its trials ("ne|nw|se|sw").
+    #[wasm_bindgen(js_name = copyTask)]
+    pub fn copy_task(&self, k: usize) -> String {
+        self.experiment.borrow().config.copy_task(k)
+    }
+
+    /// Starts copy `k`'s evolution; resolves nothing, refuses a bad `k` by name.
+    #[wasm_bindgen(js_name = startCopy)]
+    pub fn start_copy(&self, k: usize) -> Result<JsValue, JsValue> {
+        let exp = self.experiment.borrow();
+        if k >= exp.config.tasks.len() {
+            return Err(js_error(format!("there is no command {k} in this experiment")));
+        }
+        let evo = exp.copy(k).map_err(js_error)?;
+        let scene = Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) };
+        let view = serde_wasm_bindgen::to_value(&scene)?;
+        *self.copy.borrow_mut() = Some(evo);
+        Ok(view)
+    }
+
+    /// Resolves to one generation of the running copy: its report, its mean policy's success
+    /// on validation speakers, and whether it is done.
+    pub fn generation(&self) -> js_sys::Promise {
+        let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
+        future_to_promise(async move {
+            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
+            let mut slot = copy.borrow_mut();
+            let evo = slot.as_mut().ok_or_else(|| js_error("no copy is evolving".into()))?;
+            let (report, evaluation, done) = exp.copy_generation(evo).await.map_err(js_error)?;
+            let path = crate::world::replay_path(
+                &evo.maze,
+                &evo.task,
+                report.best_start,
+                &report.best_actions,
+                evo.config.step_limit,
+            );
+            serde_wasm_bindgen::to_value(&CopyView { report, evaluation, done, path }).map_err(Into::into)
+        })
+    }
+
+    /// Resolves to the finished copy's demonstration success (its trials are then drained).
+    #[wasm_bindgen(js_name = finishCopy)]
+    pub fn finish_copy(&self) -> js_sys::Promise {
+        let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
+        future_to_promise(async move {
+            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
+            let evo = copy.borrow_mut().take().ok_or_else(|| js_error("no copy is evolving".into()))?;
+            Ok(exp.finish_copy(evo).await.map_err(js_error)?.into())
+        })
+    }
+
+    /// The trials and encoded policy snapshots since the last call: `{trials, policies}`.
+    pub fn drain(&self) -> Result<JsValue, JsValue> {
+        let (trials, policies) = self.experiment.borrow_mut().drain();
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"trials".into(), &trial_entries(&trials)?)?;
+        let encoded: js_sys::Array =
+            policies.iter().map(|s| JsValue::from(js_sys::Uint8Array::from(s.encode().as_slice()))).collect();
+        js_sys::Reflect::set(&out, &"policies".into(), &encoded)?;
+        Ok(out.into())
+    }
+
+    /// ONE's consolidation on the stored trials `records` (their encodings).
+    pub fn consolidator(&self, records: js_sys::Array) -> Result<Consolidator, JsValue> {
+        let trials = decode_all(&records)?;
+        let consolidation = self.experiment.borrow().consolidation(trials).map_err(js_error)?;
+        Ok(Consolidator { consolidation: Rc::new(RefCell::new(consolidation)) })
+    }
+
+    /// Resolves to the acceptance test of the consolidated ONE (`Judgement`: the table per
+    /// command, accepted, the verdict) and the environment steps taken so far.
+    pub fn judge(&self, consolidator: &Consolidator) -> js_sys::Promise {
+        let (experiment, candidate) = (self.experiment.clone(), self.candidate.clone());
+        let consolidation = consolidator.consolidation.clone();
+        future_to_promise(async move {
+            let one = consolidation.borrow().one().await.map_err(js_error)?;
+            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
+            let judgement = exp.judge(one.clone()).await.map_err(js_error)?;
+            *candidate.borrow_mut() = Some(one);
+            serde_wasm_bindgen::to_value(&judgement).map_err(Into::into)
+        })
+    }
+
+    /// Environment steps taken by the experiment so far (copies' trials and evaluations).
+    #[wasm_bindgen(js_name = envSteps)]
+    pub fn env_steps(&self) -> f64 {
+        self.experiment.borrow().env_steps as f64
+    }
+}
+
+fn decode_all(records: &js_sys::Array) -> Result<Vec<crate::traces::Trial>, JsValue> {
+    let mut trials = Vec::with_capacity(records.length() as usize);
+    for r in records.iter() {
+        let bytes = js_sys::Uint8Array::new(&r).to_vec();
+        trials.push(crate::traces::decode(&bytes).map_err(js_error)?);
+    }
+    Ok(trials)
 }
