@@ -1,5 +1,5 @@
 // Draws a maze scene on a canvas: walls as bits per cell (N 1, E 2, S 4, W 8), the goal
-// region, the agent's recent path and the agent.
+// region, the exits (grey), the agent's recent path and the agent.
 const WALL = [[0, 0, 1, 0], [1, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]]; // N, E, S, W segments in cell units
 
 export function drawMaze(canvas, scene, trail, agent) {
@@ -14,9 +14,12 @@ export function drawMaze(canvas, scene, trail, agent) {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
 
-  const g = scene.task.goal;
+  const region = (r) => ctx.fillRect(pad + r.x0 * cell, pad + r.y0 * cell, (r.x1 - r.x0 + 1) * cell, (r.y1 - r.y0 + 1) * cell);
   ctx.fillStyle = colour('--goal');
-  ctx.fillRect(pad + g.x0 * cell, pad + g.y0 * cell, (g.x1 - g.x0 + 1) * cell, (g.y1 - g.y0 + 1) * cell);
+  region(scene.task.goal);
+  // Exits end an episode unrewarded (the other corners of the 3.8 experiment).
+  ctx.fillStyle = colour('--exit');
+  (scene.task.exits ?? []).forEach(region);
 
   ctx.strokeStyle = colour('--trail');
   ctx.globalAlpha = 0.35;
