@@ -1,0 +1,30 @@
+// Measures the lab's default experiment (paper 3.8) in headless Chromium: opens the page, runs
+// the experiment with the page's defaults, and prints its progress once a minute and its table
+// and wall time at the end. Not a test (it takes long on a software adapter); a figure for
+// BENCHMARKS.md. Usage: node scripts/browser-experiment.mjs (after `make web`).
+import { openPage, startServer } from '../tests/browser/browser.mjs';
+
+const server = await startServer();
+const { page, errors, close } = await openPage(server.url, ['--enable-unsafe-webgpu']);
+try {
+  await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
+  await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+  console.log(`backend: ${await page.textContent('#backend')}`);
+  const started = Date.now();
+  await page.click('#experiment-start');
+  for (;;) {
+    const state = await page.getAttribute('body', 'data-experiment');
+    if (state !== 'running') break;
+    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${await page.textContent('#experiment-text')}`);
+    await page.waitForTimeout(60_000);
+  }
+  console.log(await page.textContent('#experiment-status'));
+  const rows = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join(' | ')));
+  console.log(['command | copy generations | copy | copy, shuffled | ONE | ONE, shuffled | chance', ...rows].join('\n'));
+  console.log(await page.textContent('#experiment-verdict'));
+  console.log(await page.textContent('#experiment-text'));
+  if (errors.length) console.log(`console errors: ${errors.join('\n')}`);
+} finally {
+  await close();
+  server.close();
+}
