@@ -102,7 +102,7 @@ export function experimentPanel(worker, lastHeard) {
       total = 1;
       progress(1, `done in ${clock(seconds.total)} (${clock(seconds.evolving)} evolving, ${clock(seconds.consolidating)} consolidating and judging)`);
       $('experiment-rows').replaceChildren(...judgement.rows.map((r) =>
-        row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance)])));
+        row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance), r.one_recordings == null ? '–' : pct(r.one_recordings)])));
       $('experiment-verdict').textContent = `${judgement.verdict}. Environment steps during consolidation: ${consolidationSteps}. ` +
         `Prediction error on held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`;
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';

@@ -303,6 +303,11 @@ async function experimentStep() {
     post('experiment-update', { report, updates: x.config.consolidation.updates });
     if (x.updatesLeft <= 0) x.phase = 'judge';
   } else if (x.phase === 'judge') {
+    // The user's own recordings of the experiment's commands: the table's last column.
+    const commands = x.run.commands();
+    for (const r of await allRecordings()) {
+      if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+    }
     const heldOutAfter = await x.consolidator.heldOut();
     const consolidationSteps = x.run.envSteps() - x.stepsBefore;
     const judgement = await x.run.judge(x.consolidator);

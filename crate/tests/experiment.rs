@@ -4,7 +4,7 @@
 
 use onelab::gpu;
 use onelab::lifecycle::{Experiment, ExperimentConfig, ExperimentReport};
-use onelab::speech::Corpus;
+use onelab::speech::{Corpus, Split};
 use onelab::traces::FileStore;
 
 /// The reduced experiment CI runs: two commands ("north east", "south west") in the lab's 5x5
@@ -68,10 +68,26 @@ fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
     c.copy.strategy.population = 16;
     c.consolidation.updates = 3;
     c.accept = 1.0;
-    let exp = Experiment::new(c, None, Corpus::committed().unwrap()).unwrap();
+    let corpus = Corpus::committed().unwrap();
+    // Two external recordings of "north east" (validation utterances, as a user's voice would be
+    // given); none of "south west"; a command not in the experiment is refused by name.
+    let voices: Vec<Vec<f32>> = corpus
+        .utterances
+        .iter()
+        .filter(|u| u.text == "north east" && corpus.speaker(&u.speaker).split == Split::Validation)
+        .take(2)
+        .map(|u| corpus.audio(u))
+        .collect();
+    let mut exp = Experiment::new(c, None, corpus).unwrap();
+    for v in &voices {
+        exp.add_recording("north east", v).unwrap();
+    }
+    assert!(exp.add_recording("north west", &voices[0]).unwrap_err().contains("not one of this experiment's commands"));
     let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
     let before = bytes(&exp.one.params);
     let (exp, report) = run(exp, "rejected");
+    assert!(report.rows[0].one_recordings.is_some_and(|v| (0.0..=1.0).contains(&v)), "{:?}", report.rows[0]);
+    assert_eq!(report.rows[1].one_recordings, None);
     assert!(!report.accepted);
     assert!(report.verdict.starts_with("rejected, the previous ONE is kept: below 100%"), "{}", report.verdict);
     assert_eq!(bytes(&exp.one.params), before);

@@ -17,7 +17,7 @@ pub struct EvolveConfig {
     pub maze_size: usize,
     pub extra_openings: f32,
     pub maze_seed: u32,
-    /// "ne", "nw", "se", "sw", or a goal cell "x,y".
+    /// "ne", "nw", "se", "sw", or a goal cell "x,y"; exits may follow after "|" (`Task::parse`).
     pub task: String,
     pub hidden: usize,
     pub goal: usize,

@@ -3,7 +3,9 @@ use crate::evolve::{Evolution, EvolveConfig, GenerationReport, Population, Rollo
 use crate::gpu::{self, Perturbation};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
-use crate::speech::{heard_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split};
+use crate::speech::{
+    heard_frames, listening_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split,
+};
 use crate::traces::{PolicySnapshot, Trial};
 use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
@@ -96,6 +98,8 @@ pub struct CommandRow {
     pub copy_shuffled: f32,
     pub one: f32,
     pub one_shuffled: f32,
+    /// ONE's success on the external recordings of this command, if any were given.
+    pub one_recordings: Option<f32>,
     /// What following a random one of the commands would score: the mean over all copies of
     /// their success on this task (each copy goes to its own corner, whatever it hears).
     pub chance: f32,
@@ -151,6 +155,8 @@ pub struct Experiment {
     pub copies: Vec<(One, usize)>,
     /// Weight-variance statistics over every copy's trials (3.12), for consolidation's rates.
     pub stats: WeightStats,
+    /// Per command, the goal-input frames `[recording][listen][goal]` of external recordings.
+    recordings: Vec<Vec<f32>>,
     pub env_steps: u64,
     ctx: Option<gpu::Context>,
     /// Where evaluation rollouts run, made once.
@@ -172,6 +178,7 @@ impl Experiment {
             trials: 0,
             copies: Vec::new(),
             stats: WeightStats::new(config.copy.shape().layout().total),
+            recordings: vec![Vec::new(); config.tasks.len()],
             env_steps: 0,
             evaluator: backend(ctx.as_ref()),
             ctx,
@@ -286,29 +293,67 @@ impl Experiment {
         tables: &Tables,
         shuffled: bool,
     ) -> Result<f32, String> {
+        let rows = tables.rows[k];
+        if shuffled {
+            let total: usize = tables.rows.iter().sum();
+            let mut rng = Rng::new(hash2(self.config.copy.seed ^ 0x5b0f, k as u32));
+            self.success_hearing(params, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
+        } else {
+            self.success_hearing(params, k, tables.per_task[k].clone(), rows, |r| r as u32).await
+        }
+    }
+
+    /// Success at command `k` from every start cell, `rows` times, episode e of round r hearing
+    /// utterance `heard(r)` of `utterances`.
+    async fn success_hearing(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        utterances: Arc<Vec<f32>>,
+        rows: usize,
+        mut heard: impl FnMut(usize) -> u32,
+    ) -> Result<f32, String> {
         let c = &self.config.copy;
         let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
         let cells = task.free_cells(&self.maze);
-        let rows = tables.rows[k];
         let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), task, Vec::new(), c.step_limit);
         spec.listen = c.listen;
+        spec.utterances = utterances;
         for r in 0..rows {
             spec.starts.extend(&cells);
-            spec.heard.extend(std::iter::repeat_n(r as u32, cells.len()));
-        }
-        if shuffled {
-            let total: usize = tables.rows.iter().sum();
-            let mut rng = Rng::new(hash2(c.seed ^ 0x5b0f, k as u32));
-            spec.heard.iter_mut().for_each(|h| *h = rng.below(total) as u32);
-            spec.utterances = tables.all.clone();
-        } else {
-            spec.utterances = tables.per_task[k].clone();
+            spec.heard.extend(cells.iter().map(|_| heard(r)));
         }
         let n = params.len();
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
         let result = self.evaluator.run(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
         Ok(result.success_rate())
+    }
+
+    /// Success at command `k` on its external recordings, each heard from every start cell.
+    async fn on_recordings(&mut self, params: &[f32], k: usize) -> Result<Option<f32>, String> {
+        let per = self.config.copy.listen * self.config.copy.goal;
+        let rows = self.recordings[k].len() / per;
+        if rows == 0 {
+            return Ok(None);
+        }
+        let frames = Arc::new(self.recordings[k].clone());
+        self.success_hearing(params, k, frames, rows, |r| r as u32).await.map(Some)
+    }
+
+    /// An external recording of `command` (a user's voice: 16 kHz samples, already checked and
+    /// trimmed by `speech::prepare_recording`), on which ONE is also judged: the table's last
+    /// column.
+    pub fn add_recording(&mut self, command: &str, samples: &[f32]) -> Result<(), String> {
+        let k = self
+            .config
+            .tasks
+            .iter()
+            .position(|t| Corner::parse(t).is_ok_and(|c| c.command() == command))
+            .ok_or_else(|| format!("{command:?} is not one of this experiment's commands"))?;
+        let frames = listening_frames(&self.bank, samples, self.config.copy.listen);
+        self.recordings[k].extend(frames);
+        Ok(())
     }
 
     /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
@@ -394,6 +439,7 @@ impl Experiment {
                 copy_shuffled: self.success(&copy.params, k, &tables, true).await?,
                 one: self.success(&candidate.params, k, &tables, false).await?,
                 one_shuffled: self.success(&candidate.params, k, &tables, true).await?,
+                one_recordings: self.on_recordings(&candidate.params, k).await?,
                 chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
             });
         }

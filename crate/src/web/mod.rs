@@ -509,8 +509,8 @@ impl Lab {
             Some(ctx) => Backend::Gpu(gpu::Forward::new(ctx, &one, 1, 1).map_err(js_error)?),
             None => Backend::Cpu(cpu::Forward::new(&one, 1)),
         };
-        let walker =
-            Walker::hearing(exp.maze.clone(), task, one.shape, c.step_limit, command, c.seed, backend).map_err(js_error)?;
+        let walker = Walker::hearing(exp.maze.clone(), task, one.shape, c.step_limit, command, c.seed, backend)
+            .map_err(js_error)?;
         *self.walker.borrow_mut() = walker;
         self.scene()
     }
@@ -521,6 +521,21 @@ impl ExperimentRun {
     /// The commands' corner tasks, in order.
     pub fn tasks(&self) -> Vec<String> {
         self.experiment.borrow().config.tasks.clone()
+    }
+
+    /// The spoken commands, in task order.
+    pub fn commands(&self) -> Result<Vec<String>, JsValue> {
+        let tasks = self.tasks();
+        tasks
+            .iter()
+            .map(|t| crate::world::Corner::parse(t).map(|c| c.command().to_string()).map_err(js_error))
+            .collect()
+    }
+
+    /// Adds a user's recording of `command` (16 kHz samples as stored) to judge ONE on.
+    #[wasm_bindgen(js_name = addRecording)]
+    pub fn add_recording(&self, command: &str, samples: Vec<f32>) -> Result<(), JsValue> {
+        self.experiment.borrow_mut().add_recording(command, &samples).map_err(js_error)
     }
 
     /// The task of copy `k` as stored in its trials ("ne|nw|se|sw").

@@ -29,6 +29,7 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --accept S        acceptance: success on every command at least S (default 0.9)
   --seed N          seed of ONE, the copies and the batches          (default 1)
   --traces DIR      the trace store (default: a fresh folder in the temp folder)
+  --eval-wav C=F,F;C=F...  also judge ONE on your recordings F of command C (WAV files)
   --no-baseline     skip the comparison: evolution alone on all commands at once, with as
                     many environment steps as the copies took
   --cpu             rollouts and consolidation on the CPU reference path";
@@ -73,6 +74,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         Some(d) => std::path::PathBuf::from(d),
         None => std::env::temp_dir().join(format!("onelab-run-{}", std::process::id())),
     };
+    let eval_wav: Option<String> = args.value("--eval-wav")?;
     let on_cpu = args.flag("--cpu");
     let baseline = !args.flag("--no-baseline");
     args.finish()?;
@@ -89,7 +91,17 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     }
     println!("trace store: {}", dir.display());
     let start = Instant::now();
-    let mut exp = Experiment::new(c.clone(), ctx, onelab::speech::Corpus::committed()?)?;
+    let corpus = onelab::speech::Corpus::committed()?;
+    let mut heard = Vec::new();
+    for spec in eval_wav.iter().flat_map(|s| s.split(';')) {
+        heard.push(crate::speech::recordings(spec, &corpus)?);
+    }
+    let mut exp = Experiment::new(c.clone(), ctx, corpus)?;
+    for (label, audio) in &heard {
+        for a in audio {
+            exp.add_recording(label, a)?;
+        }
+    }
     let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
     for k in 0..c.tasks.len() {
         pollster::block_on(exp.evolve_copy(k, &mut log))?;
@@ -108,12 +120,12 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
 
     println!();
     println!(
-        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7}",
-        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled", "chance"
+        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>15}",
+        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled", "chance", "ONE, your voice"
     );
     for r in &report.rows {
         println!(
-            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}%",
+            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}% {:>15}",
             r.task,
             r.command,
             r.copy_generations,
@@ -121,7 +133,8 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             100.0 * r.copy_shuffled,
             100.0 * r.one,
             100.0 * r.one_shuffled,
-            100.0 * r.chance
+            100.0 * r.chance,
+            r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v))
         );
     }
     println!("(share of episodes from every cell outside the corners, hearing every validation speaker, that");

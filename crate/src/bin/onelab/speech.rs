@@ -29,32 +29,41 @@ pub fn speech_features(rest: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// `--eval-wav "north east=a.wav,b.wav"`: the recordings as listening frames `[recording][listen][band]`,
-/// after the checks every recording passes; the label must be the task's command.
+/// `--eval-wav "north east=a.wav,b.wav"`: the command and each file's samples, read, resampled,
+/// trimmed and checked as every recording is; the label must be one of the corpus's commands.
+pub fn recordings(spec: &str, corpus: &onelab::speech::Corpus) -> Result<(String, Vec<Vec<f32>>), String> {
+    use onelab::speech::{parse_wav, prepare_recording, MelConfig};
+    let (label, files) = spec.split_once('=').ok_or("--eval-wav takes COMMAND=FILE[,FILE...]")?;
+    if !corpus.commands.iter().any(|cmd| cmd == label) {
+        return Err(format!("unknown command label {label:?}: expected one of {}", corpus.commands.join(", ")));
+    }
+    let rate = MelConfig::default().sample_rate;
+    let mut audio = Vec::new();
+    for path in files.split(',') {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let prepared = prepare_recording(&parse_wav(&bytes).map_err(|e| format!("{path}: {e}"))?, rate)
+            .map_err(|e| format!("{path}: {e}"))?;
+        audio.push(prepared.samples);
+    }
+    Ok((label.to_string(), audio))
+}
+
+/// The same, as listening frames `[recording][listen][band]` for a copy of task `c.task`, whose
+/// command the label must be.
 pub fn external_recordings(
     spec: &str,
     c: &onelab::evolve::EvolveConfig,
     corpus: Option<&onelab::speech::Corpus>,
 ) -> Result<(Vec<f32>, usize), String> {
-    use onelab::speech::{listening_frames, parse_wav, prepare_recording, MelConfig, MelFilterbank};
+    use onelab::speech::{listening_frames, MelConfig, MelFilterbank};
     let corpus = corpus.ok_or("--eval-wav needs --listen: recordings are heard during the listening steps")?;
-    let (label, files) = spec.split_once('=').ok_or("--eval-wav takes COMMAND=FILE[,FILE...]")?;
-    if !corpus.commands.iter().any(|cmd| cmd == label) {
-        return Err(format!("unknown command label {label:?}: expected one of {}", corpus.commands.join(", ")));
-    }
-    let want = onelab::world::Corner::parse(&c.task)?.command();
+    let (label, audio) = recordings(spec, corpus)?;
+    let task = c.task(&c.maze())?;
+    let want = task.goal_corner().ok_or_else(|| format!("task {} has no spoken command", c.task))?.command();
     if label != want {
         return Err(format!("the recordings say {label:?}, but task {} is commanded by {want:?}", c.task));
     }
-    let config = MelConfig::default();
-    let bank = MelFilterbank::new(config.clone());
-    let mut table = Vec::new();
-    let paths: Vec<&str> = files.split(',').collect();
-    for path in &paths {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        let audio = prepare_recording(&parse_wav(&bytes).map_err(|e| format!("{path}: {e}"))?, config.sample_rate)
-            .map_err(|e| format!("{path}: {e}"))?;
-        table.extend(listening_frames(&bank, &audio.samples, c.listen));
-    }
-    Ok((table, paths.len()))
+    let bank = MelFilterbank::new(MelConfig::default());
+    let table = audio.iter().flat_map(|a| listening_frames(&bank, a, c.listen)).collect();
+    Ok((table, audio.len()))
 }
