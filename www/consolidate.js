@@ -35,19 +35,25 @@ export function consolidatePanel(worker) {
       status('updates must be a whole number of at least 1, and the learning rate positive', true);
       return;
     }
-    total = updates;
-    data.forEach((series) => (series.length = 0));
-    plot.setData(data);
+    begin(updates);
     status('Reading the stored traces…');
     document.body.dataset.consolidate = 'running';
     $('consolidate').disabled = true;
     worker.postMessage({ type: 'consolidate', updates, config: { ...defaults, updates, learning_rate: learningRate } });
   });
 
+  // Clears the curves for a consolidation of `updates` steps (this panel's, or the experiment's).
+  function begin(updates) {
+    total = updates;
+    data.forEach((series) => (series.length = 0));
+    plot.setData(data);
+  }
+
   const finish = () => {
     $('consolidate').disabled = false;
   };
   return {
+    begin,
     setDefaults(config) {
       defaults = config;
       $('consolidate-lr').value = String(Number(config.learning_rate.toPrecision(6)));

@@ -147,9 +147,11 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-consolidating':
       experiment.consolidating(data);
+      phaseB.begin(data.updates);
       break;
     case 'experiment-update':
       experiment.update(data);
+      phaseB.update(data);
       break;
     case 'experiment-done':
       experiment.done(data);

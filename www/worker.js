@@ -4,7 +4,7 @@
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
 // experiment-demonstrated {k, shown}, experiment-consolidating {...pools, updates},
-// experiment-update {report, updates}, experiment-done {judgement, ...}, experiment-error {message},
+// experiment-update {report, updates, seconds}, experiment-done {judgement, ...}, experiment-error {message},
 // talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, experiment {config}, talk {k, audio}.
@@ -296,11 +296,12 @@ async function experimentStep() {
     x.updatesLeft = x.config.consolidation.updates;
     const [imitated, predicted, heldOut] = x.consolidator.pools();
     post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.updatesLeft });
+    x.consolidating = performance.now();
     x.phase = 'consolidate';
   } else if (x.phase === 'consolidate') {
     const report = await x.consolidator.step();
     x.updatesLeft -= 1;
-    post('experiment-update', { report, updates: x.config.consolidation.updates });
+    post('experiment-update', { report, updates: x.config.consolidation.updates, seconds: (performance.now() - x.consolidating) / 1000 });
     if (x.updatesLeft <= 0) x.phase = 'judge';
   } else if (x.phase === 'judge') {
     // The user's own recordings of the experiment's commands: the table's last column.
