@@ -1,15 +1,20 @@
 // The experiment of paper 3.8 on the page: a copy per corner command evolves while hearing it,
 // every trial is stored, ONE consolidates on the stored traces alone, and is judged on the
 // validation speakers (the success table). Then "talk to ONE": the utterance last played,
-// recorded or imported in the command panel is what ONE hears, and it walks the maze.
+// recorded or imported in the command panel is what ONE hears, and it walks the maze. "Copy link"
+// puts the settings in the URL (link.js); opening such a link runs that experiment.
+
+import { linkHash, readLink } from './link.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s) % 60).padStart(2, '0')}`;
 
-/** `lastHeard()` gives the command panel's last utterance: {audio, command} or null. */
-export function experimentPanel(worker, lastHeard) {
+/** `lastHeard()` gives the command panel's last utterance: {audio, command} or null; `ask`
+ * sends a request to the worker (ask.js). */
+export function experimentPanel(worker, ask, lastHeard) {
   let defaults = null;
+  let limit = 1;
   let tasks = [];
   let commands = [];
   let total = 1; // work units: one per copy, one for consolidation
@@ -28,28 +33,61 @@ export function experimentPanel(worker, lastHeard) {
     $('experiment-text').textContent = `${text} · ${clock(elapsed)} elapsed${share > 0 && share < 1 ? ` · ETA ${clock(eta)}` : ''}`;
   };
 
-  $('experiment-form').addEventListener('submit', (event) => {
-    event.preventDefault();
+  // The settings the form shows, with everything the form does not show taken from `base`
+  // (the defaults, or the settings a share link carried); null when a field is invalid.
+  let base = null;
+  function formConfig() {
     const chosen = [...document.querySelectorAll('#experiment-form input[name="corner"]:checked')].map((c) => c.value);
     const generations = Number($('experiment-generations').value);
     const updates = Number($('experiment-updates').value);
     if (chosen.length < 2) return status('Pick at least two commands: ONE must hear which one is meant.', true);
     if (!Number.isInteger(generations) || generations < 1) return status('Generations per copy must be a whole number of at least 1.', true);
     if (!Number.isInteger(updates) || updates < 1) return status('Consolidation updates must be a whole number of at least 1.', true);
-    const config = structuredClone(defaults);
+    const config = structuredClone(base);
     config.tasks = chosen;
     config.generations = generations;
     config.consolidation.updates = updates;
-    tasks = chosen;
-    total = chosen.length + 1;
+    return config;
+  }
+  function showConfig(config) {
+    base = structuredClone(config);
+    for (const box of document.querySelectorAll('#experiment-form input[name="corner"]')) box.checked = config.tasks.includes(box.value);
+    $('experiment-generations').value = String(config.generations);
+    $('experiment-updates').value = String(config.consolidation.updates);
+  }
+  function start(config, fromLink) {
+    tasks = config.tasks;
+    limit = config.generations;
+    total = tasks.length + 1;
     started = performance.now();
     $('experiment-rows').replaceChildren();
     $('experiment-verdict').textContent = '';
     $('experiment-start').disabled = true;
     $('talk').disabled = true;
     document.body.dataset.experiment = 'running';
-    status('Starting…');
+    status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
     worker.postMessage({ type: 'experiment', config });
+  }
+
+  $('experiment-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const config = formConfig();
+    if (config) start(config, false);
+  });
+
+  $('copy-link').addEventListener('click', async () => {
+    const config = formConfig();
+    if (!config) return;
+    const hash = await linkHash(config);
+    history.replaceState(null, '', hash);
+    $('share-link').value = location.href;
+    $('share-link').hidden = false;
+    try {
+      await navigator.clipboard.writeText(location.href);
+      status('The link is on the clipboard: opening it runs this experiment with these settings.');
+    } catch {
+      status('The link is below (this browser did not allow the clipboard): opening it runs this experiment.');
+    }
   });
 
   $('talk').addEventListener('click', () => {
@@ -73,17 +111,39 @@ export function experimentPanel(worker, lastHeard) {
   return {
     setDefaults(config) {
       defaults = config;
-      $('experiment-generations').value = String(config.generations);
-      $('experiment-updates').value = String(config.consolidation.updates);
+      showConfig(config);
+    },
+    /** Runs the experiment a share link carries; a bad link is named and the defaults shown. */
+    async openLink(hash) {
+      const link = await readLink(hash);
+      if (!link) return;
+      if (link.error) {
+        status(link.error + ' The default settings are shown instead.', true);
+        document.body.dataset.link = 'refused';
+        return;
+      }
+      let config;
+      try {
+        config = await ask({ type: 'check-experiment', config: link.config });
+      } catch (e) {
+        status(`The link's settings were refused: ${e.message}. The default settings are shown instead.`, true);
+        document.body.dataset.link = 'refused';
+        return;
+      }
+      showConfig(config);
+      document.body.dataset.link = 'opened';
+      start(config, true);
     },
     copy({ k, task }) {
       progress(k, `copy ${k + 1} of ${tasks.length} (${task}) evolving`);
     },
     generation({ k, view }) {
       const g = view.report.generation;
-      progress(k + Math.min(0.95, (g + 1) / defaults.generations), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
+      progress(k + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
         `population ${pct(view.report.success)}, mean policy ${pct(view.evaluation)} on validation speakers`);
-      document.body.dataset.experimentGenerations = String(Number(document.body.dataset.experimentGenerations || 0) + 1);
+      const count = Number(document.body.dataset.experimentGenerations || 0) + 1;
+      document.body.dataset.experimentGenerations = String(count);
+      if (count === 1) document.body.dataset.firstFitness = `${view.report.best} ${view.report.mean}`;
     },
     demonstrated({ k, shown }) {
       status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);
@@ -118,7 +178,7 @@ export function experimentPanel(worker, lastHeard) {
       status(`ONE hears "${command}" at the start of each episode (held in place while it listens), then walks: see the maze.`);
       document.body.dataset.talking = command;
     },
-    error(message) {
+    error({ message }) {
       status(message, true);
       $('experiment-start').disabled = false;
       document.body.dataset.experiment = 'error';

@@ -121,7 +121,7 @@ const panel = worker && evolvePanel(worker, () => requests, {
 const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
-const experiment = worker && experimentPanel(worker, () => commands.lastHeard());
+const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard());
 
 worker?.addEventListener('message', ({ data }) => {
   switch (data.type) {
@@ -133,6 +133,11 @@ worker?.addEventListener('message', ({ data }) => {
       panel.setDefaults(data.evolveDefaults);
       phaseB.setDefaults(data.consolidateDefaults);
       experiment.setDefaults(data.experimentDefaults);
+      break;
+    case 'corpus':
+      commands.catalogue(data.catalogue);
+      // The experiment needs the corpus: a share link runs once it is loaded.
+      experiment.openLink(location.hash);
       break;
     case 'experiment-copy':
       experiment.copy(data);
@@ -157,7 +162,7 @@ worker?.addEventListener('message', ({ data }) => {
       experiment.done(data);
       break;
     case 'experiment-error':
-      experiment.error(data.message);
+      experiment.error(data);
       break;
     case 'talking':
       scene = data.scene;
@@ -194,9 +199,6 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'evolve-paused':
       panel.paused(data);
-      break;
-    case 'corpus':
-      commands.catalogue(data.catalogue);
       break;
     case 'corpus-error':
       commands.error(data.message);

@@ -7,8 +7,9 @@
 // experiment-update {report, updates, seconds}, experiment-done {judgement, ...}, experiment-error {message},
 // talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
-// export {id}, import {id, bytes}, clear {id}, replay {id, index}, experiment {config}, talk {k, audio}.
-import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+// export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
+// experiment {config}, talk {k, audio}.
+import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
 const STEP_MS = 90;
@@ -95,6 +96,7 @@ onmessage = ({ data }) => {
   if (data.type === 'recording') return answer(data.id, () => speech.recording(data.samples, data.rate, data.label));
   if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
   if (data.type === 'export') return answer(data.id, exportAll);
+  if (data.type === 'check-experiment') return answer(data.id, async () => checkExperimentConfig(data.config));
   if (data.type === 'import') return answer(data.id, () => importFile(data.bytes));
   if (data.type === 'clear') return answer(data.id, clearAll);
   if (data.type === 'replay') {

@@ -636,3 +636,13 @@ fn decode_all(records: &js_sys::Array) -> Result<Vec<crate::traces::Trial>, JsVa
     }
     Ok(trials)
 }
+
+/// Checks experiment settings (from a share link) as the experiment would: resolves to them, or
+/// fails with what is wrong.
+#[wasm_bindgen(js_name = checkExperimentConfig)]
+pub fn check_experiment_config(config: JsValue) -> Result<JsValue, JsValue> {
+    let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
+    config.validate().map_err(js_error)?;
+    serde_wasm_bindgen::to_value(&config).map_err(Into::into)
+}

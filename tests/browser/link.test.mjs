@@ -1,0 +1,89 @@
+// Share links: "Copy link" puts the experiment's settings in the URL; opening that link on
+// another profile shows the same settings and runs the same experiment, whose first generation
+// has exactly the same fitness; malformed, truncated, newer-version and refused links are named
+// and the defaults shown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
+import { openPage, startServer } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+const FLAGS = ['--enable-unsafe-webgpu'];
+const settings = (page) => page.evaluate(() => ({
+  tasks: [...document.querySelectorAll('input[name="corner"]:checked')].map((c) => c.value),
+  generations: document.getElementById('experiment-generations').value,
+  updates: document.getElementById('experiment-updates').value,
+}));
+
+test('a copied link reproduces the settings and the first generation exactly', async () => {
+  const a = await openPage(server.url, FLAGS);
+  let link;
+  let first;
+  try {
+    await a.page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await a.page.uncheck('input[name="corner"][value="nw"]');
+    await a.page.uncheck('input[name="corner"][value="se"]');
+    await a.page.fill('#experiment-generations', '2');
+    await a.page.fill('#experiment-updates', '5');
+    await a.page.click('#copy-link');
+    await a.page.waitForSelector('#share-link:not([hidden])');
+    link = await a.page.inputValue('#share-link');
+    assert.match(link, /#x1\.[A-Za-z0-9_-]+$/);
+    await a.page.click('#experiment-start');
+    await a.page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
+    first = await a.page.getAttribute('body', 'data-first-fitness');
+    assert.deepEqual(a.errors, []);
+  } finally {
+    await a.close();
+  }
+  const b = await openPage(link, FLAGS);
+  try {
+    await b.page.waitForFunction(() => document.body.dataset.link === 'opened', null, { timeout: 60_000 });
+    assert.deepEqual(await settings(b.page), { tasks: ['ne', 'sw'], generations: '2', updates: '5' });
+    await b.page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
+    assert.equal(await b.page.getAttribute('body', 'data-first-fitness'), first, 'the same experiment, the same first generation');
+    console.log(`link of ${link.length - server.url.length} characters; first generation (best, mean) ${first} on both pages`);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('bad links are named and the defaults are shown', async () => {
+  const payload = (text) => deflateRawSync(Buffer.from(text)).toString('base64url');
+  const good = payload(JSON.stringify({ tasks: ['ne', 'sw'] }));
+  // The default settings, as the page's wasm gives them, with one command too few.
+  const probe = await openPage(server.url, FLAGS);
+  const defaults = await probe.page.evaluate(async () => {
+    const wasm = await import('./pkg/onelab.js');
+    await wasm.default();
+    return wasm.defaultExperimentConfig();
+  });
+  await probe.close();
+  const oneCommand = payload(JSON.stringify({ ...defaults, tasks: ['ne'] }));
+  const cases = [
+    ['#hello', /not an experiment link/],
+    ['#x1.@@@', /damaged or cut short/],
+    [`#x1.${payload('{"tasks": ["ne", "sw"], "generations": 3, "copy": {"maze_size": 5')}`.slice(0, 30), /damaged or cut short/],
+    [`#x7.${good}`, /newer version of the lab \(link version 7/],
+    [`#x1.${payload('{"tasks": ["ne", "sw"')}`, /damaged or cut short/],
+    [`#x1.${good}`, /settings were refused: .*missing field/],
+    [`#x1.${oneCommand}`, /settings were refused: .*at least two commands/],
+  ];
+  for (const [hash, want] of cases) {
+    const { page, close } = await openPage(server.url + hash, FLAGS);
+    try {
+      await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 60_000 });
+      assert.match(await page.textContent('#experiment-status'), want, hash);
+      assert.match(await page.textContent('#experiment-status'), /default settings are shown/);
+      assert.deepEqual(await settings(page), { tasks: ['ne', 'nw', 'se', 'sw'], generations: '100', updates: '4000' }, hash);
+    } finally {
+      await close();
+    }
+  }
+});

@@ -1,0 +1,46 @@
+// Share links: the URL hash carries an experiment's whole settings (an ExperimentConfig),
+// versioned and compressed: `#x1.` then the deflate-raw bytes of its JSON in base64url. A link
+// never carries weights or traces; those move by export and import.
+export const LINK_VERSION = 1;
+
+const toBase64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('it has characters a link of the lab never has');
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+async function pipe(bytes, stream) {
+  const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+/** The hash (with its '#') that carries `config`. */
+export async function linkHash(config) {
+  const json = new TextEncoder().encode(JSON.stringify(config));
+  return `#x${LINK_VERSION}.${toBase64Url(await pipe(json, new CompressionStream('deflate-raw')))}`;
+}
+
+/** The settings a hash carries: {config}, {error} saying what is wrong, or null for no hash. */
+export async function readLink(hash) {
+  if (!hash || hash === '#') return null;
+  const match = /^#x(\d+)\.(.*)$/s.exec(hash);
+  if (!match) return { error: 'The link is not an experiment link of this lab (it should start with #x1.).' };
+  const version = Number(match[1]);
+  if (version > LINK_VERSION) {
+    return { error: `The link was made by a newer version of the lab (link version ${version}; this page reads version ${LINK_VERSION}). Reload the lab's latest page.` };
+  }
+  if (version < 1) return { error: `The link has version ${version}, which never existed.` };
+  let json;
+  try {
+    json = new TextDecoder().decode(await pipe(fromBase64Url(match[2]), new DecompressionStream('deflate-raw')));
+  } catch (e) {
+    const why = e instanceof RangeError || /characters/.test(e.message) ? e.message : 'its compressed settings end early or are corrupt';
+    return { error: `The link is damaged or cut short (${why}).` };
+  }
+  try {
+    return { config: JSON.parse(json) };
+  } catch (e) {
+    return { error: `The link is damaged or cut short (its settings are not complete JSON: ${e.message}).` };
+  }
+}
