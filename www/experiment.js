@@ -143,7 +143,11 @@ export function experimentPanel(worker, ask, lastHeard) {
         `population ${pct(view.report.success)}, mean policy ${pct(view.evaluation)} on validation speakers`);
       const count = Number(document.body.dataset.experimentGenerations || 0) + 1;
       document.body.dataset.experimentGenerations = String(count);
-      if (count === 1) document.body.dataset.firstFitness = `${view.report.best} ${view.report.mean}`;
+      if (count === 1) {
+        document.body.dataset.firstFitness = `${view.report.best} ${view.report.mean}`;
+        // Milliseconds from opening the page (or link) to the first generation's report.
+        document.body.dataset.firstGenerationMs = String(Math.round(performance.now()));
+      }
     },
     demonstrated({ k, shown }) {
       status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);

@@ -3,6 +3,7 @@
 const WALL = [[0, 0, 1, 0], [1, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1]]; // N, E, S, W segments in cell units
 
 export function drawMaze(canvas, scene, trail, agent) {
+  document.body.dataset.mazeDraws = String(Number(document.body.dataset.mazeDraws || 0) + 1);
   const ctx = canvas.getContext('2d');
   const { width, height, walls } = scene.maze;
   const pad = 10;

@@ -47,6 +47,23 @@ test('a copied link reproduces the settings and the first generation exactly', a
     assert.deepEqual(await settings(b.page), { tasks: ['ne', 'sw'], generations: '2', updates: '5' });
     await b.page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
     assert.equal(await b.page.getAttribute('body', 'data-first-fitness'), first, 'the same experiment, the same first generation');
+    // Figures (issue 7): opening the link to the first drawn generation, and the page's frame
+    // rate and the maze's redraws per second while the copies train in the worker.
+    const opened = Number(await b.page.getAttribute('body', 'data-first-generation-ms'));
+    const { fps, draws } = await b.page.evaluate(() => new Promise((resolve) => {
+      let frames = 0;
+      const draws0 = Number(document.body.dataset.mazeDraws);
+      const t0 = performance.now();
+      const tick = () => {
+        frames += 1;
+        if (performance.now() - t0 < 5000) return requestAnimationFrame(tick);
+        const s = (performance.now() - t0) / 1000;
+        resolve({ fps: frames / s, draws: (Number(document.body.dataset.mazeDraws) - draws0) / s });
+      };
+      requestAnimationFrame(tick);
+    }));
+    console.log(`link opened to first generation: ${(opened / 1000).toFixed(1)} s; while training: ${fps.toFixed(1)} animation frames/s, maze drawn ${draws.toFixed(1)} times/s`);
+    assert.ok(fps > 1, `the page stalls while the worker trains: ${fps} frames/s`);
     console.log(`link of ${link.length - server.url.length} characters; first generation (best, mean) ${first} on both pages`);
     assert.deepEqual(b.errors, []);
   } finally {
