@@ -86,6 +86,8 @@ fn bad_arguments_are_named() {
     let (ok, _, err) = onelab(&["fly"]);
     assert!(!ok);
     assert!(err.contains("usage"), "{err}");
+    let (ok, _, err) = onelab(&["run", "--cpu", "--rates", "steep"]);
+    assert!(!ok && err.contains("--rates takes uniform or variance, got \"steep\""), "{err}");
 }
 
 #[test]
@@ -157,6 +159,17 @@ fn evolve_evaluates_with_external_recordings() {
     assert!(!ok && err.contains("commanded by \"south west\""), "{err}");
     let (ok, _, err) = with(&["--listen", "6", "--eval-wav", &format!("up={file}")]);
     assert!(!ok && err.contains("unknown command label \"up\""), "{err}");
+    // `onelab run` judges ONE on recordings of its own commands only, and says so before evolving.
+    let traces = std::env::temp_dir().join(format!("onelab-cli-run-{}", std::process::id()));
+    let run = |label: &str| {
+        let wav = format!("{label}={file}");
+        onelab(&["run", "--cpu", "--tasks", "ne,sw", "--eval-wav", &wav, "--traces", traces.to_str().unwrap()])
+    };
+    let (ok, _, err) = run("north west");
+    assert!(!ok && err.contains("\"north west\" is not one of this experiment's commands"), "{err}");
+    let (ok, _, err) = run("up");
+    assert!(!ok && err.contains("unknown command label \"up\""), "{err}");
+    std::fs::remove_dir_all(&traces).ok();
     std::fs::write(&path, b"RIFF....WAVEjunk").unwrap();
     let (ok, _, err) = with(&["--listen", "6", "--eval-wav", &spec]);
     assert!(!ok && err.contains("no data chunk"), "{err}");
