@@ -1,11 +1,13 @@
 // Measures the lab's default experiment (paper 3.8) in headless Chromium: opens the page, runs
 // the experiment with the page's defaults, and prints its progress once a minute and its table
 // and wall time at the end. Not a test (it takes long on a software adapter); a figure for
-// BENCHMARKS.md. Usage: node scripts/browser-experiment.mjs (after `make web`).
+// BENCHMARKS.md. Usage: node scripts/browser-experiment.mjs [--cpu] (after `make web`); --cpu
+// turns WebGPU off, so the page runs the CPU reference path in wasm.
 import { openPage, startServer } from '../tests/browser/browser.mjs';
 
 const server = await startServer();
-const { page, errors, close } = await openPage(server.url, ['--enable-unsafe-webgpu']);
+const flags = process.argv.includes('--cpu') ? ['--disable-features=WebGPU'] : ['--enable-unsafe-webgpu'];
+const { page, errors, close } = await openPage(server.url, flags);
 try {
   await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
   await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });

@@ -65,3 +65,23 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await close();
   }
 });
+
+test('without WebGPU the experiment runs on the CPU reference path', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend === 'cpu', null, { timeout: 60_000 });
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.uncheck('input[name="corner"][value="nw"]');
+    await page.uncheck('input[name="corner"][value="se"]');
+    await page.fill('#experiment-generations', '1');
+    await page.fill('#experiment-updates', '3');
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
+    assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
+    assert.equal(await page.$$eval('#experiment-rows tr', (trs) => trs.length), 2);
+    assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
