@@ -62,7 +62,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     started = performance.now();
     $('experiment-rows').replaceChildren();
     $('experiment-verdict').textContent = '';
-    $('experiment-start').disabled = true;
+    setRunning(true);
     $('talk').disabled = true;
     document.body.dataset.experiment = 'running';
     status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
@@ -74,6 +74,27 @@ export function experimentPanel(worker, ask, lastHeard) {
     const config = formConfig();
     if (config) start(config, false);
   });
+
+  let paused = false;
+  $('experiment-pause').addEventListener('click', () => {
+    worker.postMessage({ type: paused ? 'experiment-resume' : 'experiment-pause' });
+    if (paused) setPaused(false);
+  });
+  $('experiment-step').addEventListener('click', () => worker.postMessage({ type: 'experiment-step' }));
+  function setPaused(value) {
+    paused = value;
+    $('experiment-pause').textContent = paused ? 'Resume' : 'Pause';
+    $('experiment-step').disabled = !paused;
+    document.body.dataset.experimentPaused = String(paused);
+  }
+  function setRunning(running) {
+    $('experiment-start').disabled = running;
+    $('experiment-pause').disabled = !running;
+    if (!running) {
+      setPaused(false);
+      $('experiment-step').disabled = true;
+    }
+  }
 
   $('copy-link').addEventListener('click', async () => {
     const config = formConfig();
@@ -172,7 +193,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';
       status(`Talk to ONE: play, record or import one of the commands above, then press "Talk to ONE". ` +
         (judgement.accepted ? '' : 'ONE was not accepted, so you talk to the rejected candidate.'));
-      $('experiment-start').disabled = false;
+      setRunning(false);
       $('talk').disabled = false;
       document.body.dataset.experiment = 'done';
       document.body.dataset.experimentSeconds = String(seconds.total);
@@ -182,9 +203,13 @@ export function experimentPanel(worker, ask, lastHeard) {
       status(`ONE hears "${command}" at the start of each episode (held in place while it listens), then walks: see the maze.`);
       document.body.dataset.talking = command;
     },
+    paused() {
+      setPaused(true);
+      status('Paused after the running step. Step runs one generation (or one consolidation update); Resume goes on.');
+    },
     error({ message }) {
       status(message, true);
-      $('experiment-start').disabled = false;
+      setRunning(false);
       document.body.dataset.experiment = 'error';
     },
   };

@@ -161,6 +161,9 @@ worker?.addEventListener('message', ({ data }) => {
     case 'experiment-done':
       experiment.done(data);
       break;
+    case 'experiment-paused':
+      experiment.paused();
+      break;
     case 'experiment-error':
       experiment.error(data);
       break;

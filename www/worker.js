@@ -5,10 +5,10 @@
 // error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
 // experiment-demonstrated {k, shown}, experiment-consolidating {...pools, updates},
 // experiment-update {report, updates, seconds}, experiment-done {judgement, ...}, experiment-error {message},
-// talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
+// experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
-// experiment {config}, talk {k, audio}.
+// experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio}.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
 
@@ -23,6 +23,7 @@ let speech = null;
 let corpusFiles = null;
 // The experiment of paper 3.8: its run (wasm), where it stands, and its timings.
 let experiment = null;
+let stepping = false;
 let mode = 'walk'; // walk | evolve | paused | done
 // A generation's trials and policy snapshots whose storing failed: stored first on resume.
 let unstored = null;
@@ -147,6 +148,15 @@ onmessage = ({ data }) => {
       return;
     }
     mode = 'experiment';
+  } else if (data.type === 'experiment-pause' && mode === 'experiment') {
+    // Takes effect after the step in flight, if any: the loop says so when it ends.
+    mode = 'experiment-paused';
+    if (!stepping) post('experiment-paused');
+  } else if (data.type === 'experiment-resume' && mode === 'experiment-paused') {
+    mode = 'experiment';
+  } else if (data.type === 'experiment-step' && mode === 'experiment-paused' && !stepping) {
+    // One step while paused: a generation of the evolving copy, or one consolidation update.
+    runExperimentStep();
   } else if (data.type === 'talk') {
     if (mode === 'experiment' || !experiment) {
       post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
@@ -214,13 +224,9 @@ async function loop() {
         }
       }
       await sleep(0);
-    } else if (mode === 'experiment') {
-      try {
-        await experimentStep();
-      } catch (e) {
-        mode = 'done';
-        post('experiment-error', { message: text(e) });
-      }
+    } else if (mode === 'experiment' && !stepping) {
+      await runExperimentStep();
+      if (mode === 'experiment-paused') post('experiment-paused');
       await sleep(0);
     } else if (mode === 'consolidate') {
       try {
@@ -254,6 +260,19 @@ async function consolidateStep() {
   if (updatesLeft <= 0) {
     mode = 'done';
     post('consolidation-done', { heldOutBefore: consolidation.heldOutBefore, heldOutAfter: await consolidator.heldOut() });
+  }
+}
+
+/** One experiment step, never two at once. */
+async function runExperimentStep() {
+  stepping = true;
+  try {
+    await experimentStep();
+  } catch (e) {
+    mode = 'done';
+    post('experiment-error', { message: text(e) });
+  } finally {
+    stepping = false;
   }
 }
 

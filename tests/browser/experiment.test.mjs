@@ -31,6 +31,17 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     // The page answers while the worker runs the experiment.
     await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 1, null, { timeout: 120_000 });
     await page.click('#updates');
+    // Pause holds the run; Step runs exactly one generation; Resume goes on.
+    await page.click('#experiment-pause');
+    await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
+    await page.waitForTimeout(500);
+    const held = Number(await page.getAttribute('body', 'data-experiment-generations'));
+    await page.waitForTimeout(3000);
+    assert.equal(Number(await page.getAttribute('body', 'data-experiment-generations')), held, 'paused, yet generations ran');
+    await page.click('#experiment-step');
+    await page.waitForFunction((n) => Number(document.body.dataset.experimentGenerations) === n + 1, held, { timeout: 60_000 });
+    assert.equal(await page.isEnabled('#experiment-pause'), true, await page.textContent('#experiment-status'));
+    await page.click('#experiment-pause');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 600_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
     console.log(`browser experiment (2 commands, 3 generations, 20 updates): ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -519,13 +519,13 @@ impl Lab {
 #[wasm_bindgen]
 impl ExperimentRun {
     /// The commands' corner tasks, in order.
-    pub fn tasks(&self) -> Vec<String> {
-        self.experiment.borrow().config.tasks.clone()
+    pub fn tasks(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.now()?.config.tasks.clone())
     }
 
     /// The spoken commands, in task order.
     pub fn commands(&self) -> Result<Vec<String>, JsValue> {
-        let tasks = self.tasks();
+        let tasks = self.tasks()?;
         tasks
             .iter()
             .map(|t| crate::world::Corner::parse(t).map(|c| c.command().to_string()).map_err(js_error))
@@ -535,26 +535,27 @@ impl ExperimentRun {
     /// Adds a user's recording of `command` (16 kHz samples as stored) to judge ONE on.
     #[wasm_bindgen(js_name = addRecording)]
     pub fn add_recording(&self, command: &str, samples: Vec<f32>) -> Result<(), JsValue> {
-        self.experiment.borrow_mut().add_recording(command, &samples).map_err(js_error)
+        let mut exp = self.experiment.try_borrow_mut().map_err(|_| busy())?;
+        exp.add_recording(command, &samples).map_err(js_error)
     }
 
     /// The task of copy `k` as stored in its trials ("ne|nw|se|sw").
     #[wasm_bindgen(js_name = copyTask)]
-    pub fn copy_task(&self, k: usize) -> String {
-        self.experiment.borrow().config.copy_task(k)
+    pub fn copy_task(&self, k: usize) -> Result<String, JsValue> {
+        Ok(self.now()?.config.copy_task(k))
     }
 
     /// Starts copy `k`'s evolution; resolves nothing, refuses a bad `k` by name.
     #[wasm_bindgen(js_name = startCopy)]
     pub fn start_copy(&self, k: usize) -> Result<JsValue, JsValue> {
-        let exp = self.experiment.borrow();
+        let exp = self.now()?;
         if k >= exp.config.tasks.len() {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
         let evo = exp.copy(k).map_err(js_error)?;
         let scene = Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) };
         let view = serde_wasm_bindgen::to_value(&scene)?;
-        *self.copy.borrow_mut() = Some(evo);
+        *self.copy.try_borrow_mut().map_err(|_| busy())? = Some(evo);
         Ok(view)
     }
 
@@ -563,8 +564,8 @@ impl ExperimentRun {
     pub fn generation(&self) -> js_sys::Promise {
         let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
         future_to_promise(async move {
-            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
-            let mut slot = copy.borrow_mut();
+            let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
+            let mut slot = copy.try_borrow_mut().map_err(|_| busy())?;
             let evo = slot.as_mut().ok_or_else(|| js_error("no copy is evolving".into()))?;
             let (report, evaluation, done) = exp.copy_generation(evo).await.map_err(js_error)?;
             let path = crate::world::replay_path(
@@ -583,15 +584,16 @@ impl ExperimentRun {
     pub fn finish_copy(&self) -> js_sys::Promise {
         let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
         future_to_promise(async move {
-            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
-            let evo = copy.borrow_mut().take().ok_or_else(|| js_error("no copy is evolving".into()))?;
+            let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
+            let mut slot = copy.try_borrow_mut().map_err(|_| busy())?;
+            let evo = slot.take().ok_or_else(|| js_error("no copy is evolving".into()))?;
             Ok(exp.finish_copy(evo).await.map_err(js_error)?.into())
         })
     }
 
     /// The trials and encoded policy snapshots since the last call: `{trials, policies}`.
     pub fn drain(&self) -> Result<JsValue, JsValue> {
-        let (trials, policies) = self.experiment.borrow_mut().drain();
+        let (trials, policies) = self.experiment.try_borrow_mut().map_err(|_| busy())?.drain();
         let out = js_sys::Object::new();
         js_sys::Reflect::set(&out, &"trials".into(), &trial_entries(&trials)?)?;
         let encoded: js_sys::Array =
@@ -603,7 +605,7 @@ impl ExperimentRun {
     /// ONE's consolidation on the stored trials `records` (their encodings).
     pub fn consolidator(&self, records: js_sys::Array) -> Result<Consolidator, JsValue> {
         let trials = decode_all(&records)?;
-        let consolidation = self.experiment.borrow().consolidation(trials).map_err(js_error)?;
+        let consolidation = self.now()?.consolidation(trials).map_err(js_error)?;
         Ok(Consolidator { consolidation: Rc::new(RefCell::new(consolidation)) })
     }
 
@@ -614,7 +616,7 @@ impl ExperimentRun {
         let consolidation = consolidator.consolidation.clone();
         future_to_promise(async move {
             let one = consolidation.borrow().one().await.map_err(js_error)?;
-            let mut exp = experiment.try_borrow_mut().map_err(|_| js_error("a step is already running".into()))?;
+            let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
             let judgement = exp.judge(one.clone()).await.map_err(js_error)?;
             *candidate.borrow_mut() = Some(one);
             serde_wasm_bindgen::to_value(&judgement).map_err(Into::into)
@@ -623,9 +625,20 @@ impl ExperimentRun {
 
     /// Environment steps taken by the experiment so far (copies' trials and evaluations).
     #[wasm_bindgen(js_name = envSteps)]
-    pub fn env_steps(&self) -> f64 {
-        self.experiment.borrow().env_steps as f64
+    pub fn env_steps(&self) -> Result<f64, JsValue> {
+        Ok(self.now()?.env_steps as f64)
     }
+}
+
+impl ExperimentRun {
+    /// The experiment, unless a step holds it.
+    fn now(&self) -> Result<std::cell::Ref<'_, crate::lifecycle::Experiment>, JsValue> {
+        self.experiment.try_borrow().map_err(|_| busy())
+    }
+}
+
+fn busy() -> JsValue {
+    js_error("a step is already running".into())
 }
 
 fn decode_all(records: &js_sys::Array) -> Result<Vec<crate::traces::Trial>, JsValue> {
