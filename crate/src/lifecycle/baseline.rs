@@ -3,7 +3,7 @@ use crate::evolve::{RolloutResult, RolloutSpec};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::Split;
-use crate::world::{Corner, Task};
+use crate::world::Task;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -44,8 +44,8 @@ impl Experiment {
             .collect::<Result<_, _>>()?;
         let mut train = Vec::new();
         let mut offsets = Vec::new();
-        for (k, t) in tasks.iter().enumerate() {
-            let command = t.goal_corner().expect("validated: corner tasks").command();
+        for k in 0..tasks.len() {
+            let command = self.config.command(k);
             let table =
                 c.command_table(&self.corpus, &self.bank, command, Split::Train, hash2(c.seed, 0x7a1 + k as u32))?;
             offsets.push((train.len() / (c.listen * c.goal), table.rows.len()));
@@ -89,7 +89,7 @@ impl Experiment {
         let mut rows = Vec::new();
         for (k, task) in self.config.tasks.clone().into_iter().enumerate() {
             rows.push(BaselineRow {
-                command: Corner::parse(&task)?.command().to_string(),
+                command: self.config.command(k).to_string(),
                 success: self.success(&params, k, &tables, false).await?,
                 shuffled: self.success(&params, k, &tables, true).await?,
                 task,

@@ -79,6 +79,11 @@ impl ExperimentConfig {
         self.consolidation.validate()
     }
 
+    /// The spoken command of task `k` ("north east" for "ne"); tasks are validated corners.
+    pub fn command(&self, k: usize) -> &'static str {
+        Corner::parse(&self.tasks[k]).expect("validated: corner tasks").command()
+    }
+
     /// The task of the copy that learns command `k`: its corner, with the experiment's other
     /// corners as exits (e.g. "ne|nw|se|sw"), so that leaving by the wrong corner fails.
     pub fn copy_task(&self, k: usize) -> String {
@@ -261,8 +266,8 @@ impl Experiment {
         let listen = self.config.copy.listen;
         let mut t = Tables { per_task: Vec::new(), rows: Vec::new(), all: Arc::new(Vec::new()) };
         let mut all = Vec::new();
-        for task in &self.config.tasks {
-            let command = Corner::parse(task)?.command();
+        for k in 0..self.config.tasks.len() {
+            let command = self.config.command(k);
             let table = utterance_table(
                 &self.corpus,
                 &self.bank,
@@ -345,15 +350,17 @@ impl Experiment {
     /// trimmed by `speech::prepare_recording`), on which ONE is also judged: the table's last
     /// column.
     pub fn add_recording(&mut self, command: &str, samples: &[f32]) -> Result<(), String> {
-        let k = self
-            .config
-            .tasks
-            .iter()
-            .position(|t| Corner::parse(t).is_ok_and(|c| c.command() == command))
+        let k = (0..self.config.tasks.len())
+            .find(|&k| self.config.command(k) == command)
             .ok_or_else(|| format!("{command:?} is not one of this experiment's commands"))?;
-        let frames = listening_frames(&self.bank, samples, self.config.copy.listen);
+        let frames = self.hear(samples);
         self.recordings[k].extend(frames);
         Ok(())
+    }
+
+    /// What ONE hears of `samples` (16 kHz) during the listening steps: `[listen][goal]` frames.
+    pub fn hear(&self, samples: &[f32]) -> Vec<f32> {
+        listening_frames(&self.bank, samples, self.config.copy.listen)
     }
 
     /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
@@ -432,7 +439,7 @@ impl Experiment {
         for (k, (copy, copy_generations)) in copies.iter().enumerate() {
             let task = self.config.tasks[k].clone();
             rows.push(CommandRow {
-                command: Corner::parse(&task)?.command().to_string(),
+                command: self.config.command(k).to_string(),
                 task,
                 copy_generations: *copy_generations,
                 copy: at_command[k][k],

@@ -502,9 +502,8 @@ impl Lab {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
         let task = crate::world::Task::parse(&exp.config.copy_task(k), &exp.maze).map_err(js_error)?;
-        let bank = crate::speech::MelFilterbank::new(crate::speech::MelConfig::default());
         let c = &exp.config.copy;
-        let command = crate::speech::listening_frames(&bank, &audio, c.listen);
+        let command = exp.hear(&audio);
         let backend = match &self.gpu {
             Some(ctx) => Backend::Gpu(gpu::Forward::new(ctx, &one, 1, 1).map_err(js_error)?),
             None => Backend::Cpu(cpu::Forward::new(&one, 1)),
@@ -525,11 +524,8 @@ impl ExperimentRun {
 
     /// The spoken commands, in task order.
     pub fn commands(&self) -> Result<Vec<String>, JsValue> {
-        let tasks = self.tasks()?;
-        tasks
-            .iter()
-            .map(|t| crate::world::Corner::parse(t).map(|c| c.command().to_string()).map_err(js_error))
-            .collect()
+        let exp = self.now()?;
+        Ok((0..exp.config.tasks.len()).map(|k| exp.config.command(k).to_string()).collect())
     }
 
     /// Adds a user's recording of `command` (16 kHz samples as stored) to judge ONE on.
