@@ -20,26 +20,31 @@ fn reduced() -> ExperimentConfig {
     c
 }
 
-/// Evolves every copy into a fresh trace store, then consolidates on what the store holds.
+/// Evolves every copy into a fresh trace store and consolidates on what the store holds, when
+/// the schedule says so; returns the last consolidation's report.
 fn run(mut exp: Experiment, name: &str) -> (Experiment, ExperimentReport) {
     let dir = std::env::temp_dir().join(format!("onelab-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (mut store, _) = FileStore::open(&dir).unwrap();
     let mut log = |line: String| eprintln!("{line}");
+    let mut last = None;
     for k in 0..exp.config.tasks.len() {
         pollster::block_on(exp.evolve_copy(k, &mut log)).unwrap();
         let (trials, policies) = exp.drain();
         store.append(&trials).unwrap();
         store.append_policies(&policies).unwrap();
+        if exp.config.consolidates_after(k) {
+            let traces = store.read_all().unwrap();
+            assert_eq!(traces.len(), exp.trials, "every trial is in the store");
+            let steps = exp.env_steps;
+            let report = pollster::block_on(exp.consolidate(traces, &mut log)).unwrap();
+            assert_eq!(report.env_steps_evolution, steps);
+            assert_eq!(report.env_steps_consolidation, 0, "consolidation took environment steps");
+            last = Some(report);
+        }
     }
-    let traces = store.read_all().unwrap();
-    assert_eq!(traces.len(), exp.trials, "every trial is in the store");
-    let steps = exp.env_steps;
-    let report = pollster::block_on(exp.consolidate(traces, &mut log)).unwrap();
-    assert_eq!(report.env_steps_evolution, steps);
-    assert_eq!(report.env_steps_consolidation, 0, "consolidation took environment steps");
     std::fs::remove_dir_all(&dir).unwrap();
-    (exp, report)
+    (exp, last.unwrap())
 }
 
 #[test]
@@ -59,6 +64,38 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
     assert!(report.held_out_after < report.held_out_before, "prediction on held-out failures did not improve");
     assert!(report.accepted, "{}", report.verdict);
     assert_ne!(exp.one.params, before.params);
+    assert_eq!(report.retention.len(), 1, "one consolidation, one row of the retention matrix");
+    let row = &report.retention[0];
+    assert_eq!(row.learned, ["ne", "sw"]);
+    assert_eq!(row.success, report.rows.iter().map(|r| r.one).collect::<Vec<_>>());
+}
+
+/// ONE learns the skills one at a time: a consolidation and a judgement after each copy, the
+/// retention matrix a row each; the new skill fails under the ONE before it and passes after,
+/// and the old one is kept (CPU reference path).
+#[test]
+fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
+    let mut c = reduced();
+    c.consolidate_each = true;
+    // The south-west copy starts from a ONE that always goes north east: it needs more
+    // generations than a copy of the random ONE (60 left it at 65%).
+    c.generations = 100;
+    let (exp, report) = run(Experiment::new(c, None, Corpus::committed().unwrap()).unwrap(), "each");
+    for r in &report.retention {
+        eprintln!("{r:?}");
+    }
+    let r = &report.retention;
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        (r[0].learned.as_slice(), r[1].learned.as_slice()),
+        (&["ne".to_string()][..], &["ne".to_string(), "sw".to_string()][..])
+    );
+    assert!(r[0].accepted && r[1].accepted, "{}", report.verdict);
+    assert!(r[0].success[0] >= 0.9, "north east after learning it: {:?}", r[0]);
+    assert!(r[0].success[1] < 0.9, "south west before learning it: {:?}", r[0]);
+    assert!(r[1].success.iter().all(|&s| s >= 0.9), "both after learning both: {:?}", r[1]);
+    assert_eq!(r[1].success, report.rows.iter().map(|r| r.one).collect::<Vec<_>>());
+    assert_eq!(exp.retention.len(), 2);
 }
 
 #[test]

@@ -27,6 +27,12 @@ pub struct ExperimentConfig {
     pub consolidation: ConsolidateConfig,
     /// Acceptance: ONE must reach this success on every retained skill (validation speakers).
     pub accept: f32,
+    /// ONE learns the skills one at a time: after each copy, ONE consolidates on every trace so
+    /// far and is judged on every skill so far, and the next copy evolves from that ONE. Off,
+    /// ONE consolidates once, after all copies (the default: one consolidation is cheapest).
+    /// Either way the retention matrix gets a row per consolidation.
+    #[serde(default)]
+    pub consolidate_each: bool,
 }
 
 impl ExperimentConfig {
@@ -46,6 +52,7 @@ impl ExperimentConfig {
             copy_target: 1.0,
             consolidation: ConsolidateConfig { updates: 4000, batch: 128, ..ConsolidateConfig::default() },
             accept: 0.9,
+            consolidate_each: false,
         }
     }
 
@@ -91,6 +98,11 @@ impl ExperimentConfig {
         parts.extend(self.tasks.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, t)| t.as_str()));
         parts.join("|")
     }
+
+    /// Whether ONE consolidates once copy `k` has finished.
+    pub fn consolidates_after(&self, k: usize) -> bool {
+        self.consolidate_each || k + 1 == self.tasks.len()
+    }
 }
 
 /// One row of the result table: how a command is followed.
@@ -110,10 +122,23 @@ pub struct CommandRow {
     pub chance: f32,
 }
 
+/// One row of the retention matrix R (the forgetting monitor): after a consolidation on the
+/// skills `learned`, the consolidated ONE's success at every command of the experiment, those
+/// not learned yet included (PowerPlay: a new skill fails under the old ONE).
+#[derive(Clone, Debug, Serialize)]
+pub struct RetentionRow {
+    pub learned: Vec<String>,
+    /// Success per task, in the experiment's task order (validation speakers).
+    pub success: Vec<f32>,
+    pub accepted: bool,
+}
+
 /// What ONE did and how it was judged.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExperimentReport {
     pub rows: Vec<CommandRow>,
+    /// Every consolidation's row of the retention matrix so far, the last one this report's.
+    pub retention: Vec<RetentionRow>,
     pub trials: usize,
     pub env_steps_evolution: u64,
     pub env_steps_consolidation: u64,
@@ -128,6 +153,7 @@ pub struct ExperimentReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct Judgement {
     pub rows: Vec<CommandRow>,
+    pub retention: RetentionRow,
     pub accepted: bool,
     pub verdict: String,
 }
@@ -158,6 +184,8 @@ pub struct Experiment {
     /// Trials stored so far.
     pub trials: usize,
     pub copies: Vec<(One, usize)>,
+    /// The retention matrix: a row per consolidation.
+    pub retention: Vec<RetentionRow>,
     /// Weight-variance statistics over every copy's trials (3.12), for consolidation's rates.
     pub stats: WeightStats,
     /// Per command, the goal-input frames `[recording][listen][goal]` of external recordings.
@@ -182,6 +210,7 @@ impl Experiment {
             pending: (Vec::new(), Vec::new()),
             trials: 0,
             copies: Vec::new(),
+            retention: Vec::new(),
             stats: WeightStats::new(config.copy.shape().layout().total),
             recordings: vec![Vec::new(); config.tasks.len()],
             env_steps: 0,
@@ -216,7 +245,7 @@ impl Experiment {
         Ok(())
     }
 
-    /// A copy of ONE to learn task `k`, its corner with the other corners as exits.
+    /// A copy of ONE (as last accepted) to learn task `k`, its corner with the other corners as exits.
     pub fn copy(&self, k: usize) -> Result<Evolution, String> {
         let mut c = self.config.copy.clone();
         c.task = self.config.copy_task(k);
@@ -363,8 +392,8 @@ impl Experiment {
         listening_frames(&self.bank, samples, self.config.copy.listen)
     }
 
-    /// Phase B: consolidation of ONE on `traces` (read back from the trace store), then
-    /// acceptance. On rejection the previous ONE is kept exactly as it was.
+    /// Phase B: consolidation of ONE on `traces` (every trace stored so far, read back from the
+    /// trace store), then acceptance. On rejection the previous ONE is kept exactly as it was.
     pub async fn consolidate(
         &mut self,
         traces: Vec<Trial>,
@@ -389,6 +418,7 @@ impl Experiment {
         let judgement = self.judge(candidate).await?;
         Ok(ExperimentReport {
             rows: judgement.rows,
+            retention: self.retention.clone(),
             trials: self.trials,
             env_steps_evolution: before_steps,
             env_steps_consolidation,
@@ -420,9 +450,10 @@ impl Experiment {
         )
     }
 
-    /// Acceptance (PowerPlay style): the consolidated `candidate` and every copy are evaluated
-    /// at every command; `candidate` replaces ONE only if it reaches the threshold on every
-    /// retained skill, otherwise ONE stays exactly as it was.
+    /// Acceptance (PowerPlay style): the consolidated `candidate` and every copy so far are
+    /// evaluated at every command learned so far; `candidate` replaces ONE only if it reaches
+    /// the threshold on every retained skill, otherwise ONE stays exactly as it was. The
+    /// candidate's success at every command, learned or not, is the retention matrix's new row.
     pub async fn judge(&mut self, candidate: One) -> Result<Judgement, String> {
         let tables = self.tables()?;
         let mut rows = Vec::new();
@@ -458,6 +489,12 @@ impl Experiment {
             .map(|r| format!("{} {:.1}%", r.task, 100.0 * r.one))
             .collect();
         let accepted = failing.is_empty();
+        let mut success: Vec<f32> = rows.iter().map(|r| r.one).collect();
+        for k in n..self.config.tasks.len() {
+            success.push(self.success(&candidate.params, k, &tables, false).await?);
+        }
+        let retention = RetentionRow { learned: self.config.tasks[..n].to_vec(), success, accepted };
+        self.retention.push(retention.clone());
         let verdict = if accepted {
             self.one = candidate;
             format!("accepted: ONE reaches {:.0}% or more on every retained skill", 100.0 * self.config.accept)
@@ -468,6 +505,6 @@ impl Experiment {
                 failing.join(", ")
             )
         };
-        Ok(Judgement { rows, accepted, verdict })
+        Ok(Judgement { rows, retention, accepted, verdict })
     }
 }

@@ -27,6 +27,9 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --rates R         per-weight learning rates: uniform, or variance  (default uniform)
                     (scaled by each weight's spread over the copies' trials, paper 3.12)
   --accept S        acceptance: success on every command at least S (default 0.9)
+  --each            ONE learns the skills one at a time: it consolidates (and is judged)
+                    after each copy, and the next copy evolves from it (default: once,
+                    after all copies)
   --seed N          seed of ONE, the copies and the batches          (default 1)
   --traces DIR      the trace store (default: a fresh folder in the temp folder)
   --eval-wav C=F,F;C=F...  also judge ONE on your recordings F of command C (WAV files)
@@ -66,6 +69,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         Some(other) => return Err(format!("--rates takes uniform or variance, got {other:?}")),
     }
     args.set("--accept", &mut c.accept)?;
+    c.consolidate_each = args.flag("--each");
     if let Some(seed) = args.value::<u32>("--seed")? {
         c.copy.seed = seed;
         c.consolidation.seed = seed;
@@ -103,19 +107,29 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         }
     }
     let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
+    let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
+    let mut last = None;
     for k in 0..c.tasks.len() {
+        let (t0, s0) = (Instant::now(), exp.env_steps);
         pollster::block_on(exp.evolve_copy(k, &mut log))?;
         let (trials, policies) = exp.drain();
         store.append(&trials)?;
         store.append_policies(&policies)?;
+        evolving += t0.elapsed().as_secs_f64();
+        copy_steps += exp.env_steps - s0;
+        if c.consolidates_after(k) {
+            let mut traces = Vec::with_capacity(store.len());
+            store.batches(&Filter::default(), 4096, |batch| {
+                traces.extend(batch);
+                Ok(())
+            })?;
+            let report = pollster::block_on(exp.consolidate(traces, &mut log))?;
+            log(report.verdict.clone());
+            consolidation_steps += report.env_steps_consolidation;
+            last = Some(report);
+        }
     }
-    let evolved = start.elapsed().as_secs_f64();
-    let mut traces = Vec::with_capacity(store.len());
-    store.batches(&Filter::default(), 4096, |batch| {
-        traces.extend(batch);
-        Ok(())
-    })?;
-    let report = pollster::block_on(exp.consolidate(traces, &mut log))?;
+    let report = last.expect("the last copy is always followed by a consolidation");
     let total = start.elapsed().as_secs_f64();
 
     println!();
@@ -141,22 +155,33 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     println!(" leave by the commanded corner, the others being exits; shuffled: hearing a random command's utterance;");
     println!(" chance: the mean of all copies' success at this command, i.e. following a random command)");
     println!("trials stored: {}", report.trials);
-    println!(
-        "environment steps: {} during evolution, {} during consolidation",
-        report.env_steps_evolution, report.env_steps_consolidation
-    );
+    println!("environment steps: {copy_steps} during evolution, {consolidation_steps} during consolidation");
     println!(
         "held-out failed traces, prediction error per value: {:.5} before, {:.5} after consolidation",
         report.held_out_before, report.held_out_after
     );
     println!("{}", report.verdict);
+    println!();
+    println!("retention: ONE's success at each command after each consolidation (validation speakers)");
+    print!("{:<16}", "after learning");
+    for t in &c.tasks {
+        print!(" {t:>6}");
+    }
+    println!();
+    for r in &report.retention {
+        print!("{:<16}", r.learned.join(","));
+        for s in &r.success {
+            print!(" {:>5.1}%", 100.0 * s);
+        }
+        println!("  {}", if r.accepted { "accepted" } else { "rejected" });
+    }
     println!(
-        "wall time: {evolved:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
-        total - evolved
+        "wall time: {evolving:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
+        total - evolving
     );
     if baseline {
         println!();
-        let b = pollster::block_on(exp.evolution_alone(report.env_steps_evolution, &mut log))?;
+        let b = pollster::block_on(exp.evolution_alone(copy_steps, &mut log))?;
         println!(
             "evolution alone on the speech-conditioned task ({} generations, {} environment steps):",
             b.generations, b.env_steps
