@@ -5,6 +5,9 @@
 // puts the settings in the URL (link.js); opening such a link runs that experiment.
 
 import { linkHash, readLink } from './link.js';
+import { settingsFields, showSettings, readSettings, settingName } from './settings.js';
+import { drawHeatmap } from './heatmap.js';
+import { timeline } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
@@ -13,12 +16,14 @@ const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s) % 60).padStar
 /** `lastHeard()` gives the command panel's last utterance: {audio, command} or null; `ask`
  * sends a request to the worker (ask.js). */
 export function experimentPanel(worker, ask, lastHeard) {
-  let defaults = null;
   let limit = 1;
   let tasks = [];
   let commands = [];
-  let total = 1; // work units: one per copy, one for consolidation
+  let total = 1; // work units: one per copy, one per consolidation
+  let units = 0; // units finished
   let started = 0;
+  const life = timeline($('experiment-timeline'));
+  const SHOWN = ['tasks', 'generations', 'consolidation.updates', 'consolidate_each']; // the form's first row
 
   const status = (text, bad = false) => {
     $('experiment-status').textContent = text;
@@ -33,38 +38,78 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('experiment-text').textContent = `${text} · ${clock(elapsed)} elapsed${share > 0 && share < 1 ? ` · ETA ${clock(eta)}` : ''}`;
   };
 
-  // The settings the form shows, with everything the form does not show taken from `base`
-  // (the defaults, or the settings a share link carried); null when a field is invalid.
+  // The settings the form shows (the first row, and every other setting under "All settings"),
+  // over `base` (the defaults, or a share link's settings); null, with the reason shown, when a
+  // field cannot be read.
   let base = null;
   function formConfig() {
     const chosen = [...document.querySelectorAll('#experiment-form input[name="corner"]:checked')].map((c) => c.value);
     const generations = Number($('experiment-generations').value);
     const updates = Number($('experiment-updates').value);
-    if (chosen.length < 2) return status('Pick at least two commands: ONE must hear which one is meant.', true);
-    if (!Number.isInteger(generations) || generations < 1) return status('Generations per copy must be a whole number of at least 1.', true);
-    if (!Number.isInteger(updates) || updates < 1) return status('Consolidation updates must be a whole number of at least 1.', true);
+    if (chosen.length < 2) return invalid('Pick at least two commands: ONE must hear which one is meant.');
+    if (!Number.isInteger(generations) || generations < 1) return invalid('Generations per copy must be a whole number of at least 1.');
+    if (!Number.isInteger(updates) || updates < 1) return invalid('Consolidation updates must be a whole number of at least 1.');
     const config = structuredClone(base);
+    const unread = readSettings($('experiment-settings'), config);
+    if (unread) return invalid(unread);
     config.tasks = chosen;
     config.generations = generations;
     config.consolidation.updates = updates;
+    config.consolidate_each = $('experiment-each').checked;
     return config;
+  }
+  function invalid(message) {
+    status(message, true);
+    $('experiment-start').disabled = true;
+    document.body.dataset.settings = 'invalid';
+    return null;
   }
   function showConfig(config) {
     base = structuredClone(config);
     for (const box of document.querySelectorAll('#experiment-form input[name="corner"]')) box.checked = config.tasks.includes(box.value);
     $('experiment-generations').value = String(config.generations);
     $('experiment-updates').value = String(config.consolidation.updates);
+    $('experiment-each').checked = config.consolidate_each;
+    showSettings($('experiment-settings'), config);
   }
+  // Settings are checked as they are typed, by the same Rust code that runs the experiment; the
+  // answer to an older keystroke is ignored.
+  let checking = 0;
+  let running = false;
+  $('experiment-form').addEventListener('input', async (event) => {
+    const seq = ++checking;
+    const mark = (bad) => event.target.setAttribute?.('aria-invalid', String(bad));
+    for (const field of document.querySelectorAll('#experiment-form [aria-invalid]')) field.removeAttribute('aria-invalid');
+    const config = formConfig();
+    if (!config) return mark(true);
+    try {
+      await ask({ type: 'check-experiment', config });
+      if (seq !== checking) return;
+      status('');
+      $('experiment-start').disabled = running;
+      document.body.dataset.settings = 'valid';
+    } catch (e) {
+      if (seq !== checking) return;
+      const field = event.target.dataset?.path ? `${settingName(event.target)}: ` : '';
+      invalid(field + e.message);
+      mark(true);
+    }
+  });
   function start(config, fromLink) {
     tasks = config.tasks;
     limit = config.generations;
-    total = tasks.length + 1;
+    total = tasks.length + (config.consolidate_each ? tasks.length : 1);
+    units = 0;
     started = performance.now();
+    life.clear();
     $('experiment-rows').replaceChildren();
+    $('retention-head').replaceChildren(row(['after learning', ...tasks, ''], 'th'));
+    $('retention-rows').replaceChildren();
     $('experiment-verdict').textContent = '';
     setRunning(true);
     $('talk').disabled = true;
     document.body.dataset.experiment = 'running';
+    delete document.body.dataset.consolidationSteps;
     status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
     worker.postMessage({ type: 'experiment', config });
   }
@@ -87,7 +132,8 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('experiment-step').disabled = !paused;
     document.body.dataset.experimentPaused = String(paused);
   }
-  function setRunning(running) {
+  function setRunning(value) {
+    running = value;
     $('experiment-start').disabled = running;
     $('experiment-pause').disabled = !running;
     if (!running) {
@@ -119,19 +165,27 @@ export function experimentPanel(worker, ask, lastHeard) {
     worker.postMessage({ type: 'talk', k, audio: Float32Array.from(heard.audio) });
   });
 
-  const row = (cells) => {
+  const row = (cells, tag = 'td') => {
     const tr = document.createElement('tr');
     for (const c of cells) {
-      const td = document.createElement('td');
+      const td = document.createElement(tag);
       td.textContent = c;
       tr.append(td);
     }
     return tr;
   };
+  /** A row of the retention matrix, each success shaded from red (0) to green (1). */
+  const retentionRow = (r) => {
+    const tr = row([r.learned.join(', '), ...r.success.map(pct), r.accepted ? 'accepted' : 'rejected']);
+    r.success.forEach((v, j) => {
+      tr.children[j + 1].style.background = `hsl(${Math.round(120 * v)} 60% 85%)`;
+    });
+    return tr;
+  };
 
   return {
     setDefaults(config) {
-      defaults = config;
+      settingsFields($('experiment-settings'), config, SHOWN);
       showConfig(config);
     },
     /** Runs the experiment a share link carries; a bad link is named and the defaults shown. */
@@ -156,11 +210,13 @@ export function experimentPanel(worker, ask, lastHeard) {
       start(config, true);
     },
     copy({ k, task }) {
-      progress(k, `copy ${k + 1} of ${tasks.length} (${task}) evolving`);
+      life.begin('copy', `copy ${k + 1}: ${task}`);
+      progress(units, `copy ${k + 1} of ${tasks.length} (${task}) evolving`);
     },
     generation({ k, view }) {
       const g = view.report.generation;
-      progress(k + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
+      life.tick();
+      progress(units + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
         `population ${pct(view.report.success)}, mean policy ${pct(view.evaluation)} on validation speakers`);
       const count = Number(document.body.dataset.experimentGenerations || 0) + 1;
       document.body.dataset.experimentGenerations = String(count);
@@ -170,34 +226,46 @@ export function experimentPanel(worker, ask, lastHeard) {
         document.body.dataset.firstGenerationMs = String(Math.round(performance.now()));
       }
     },
-    demonstrated({ k, shown }) {
+    demonstrated({ k, shown, spread }) {
+      units += 1;
       status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);
+      const { lo, hi } = drawHeatmap($('weights'), spread);
+      $('weights-caption').textContent = `Spread of each weight over the trials of ${k + 1} cop${k ? 'ies' : 'y'}: ` +
+        `standard deviation from ${(10 ** lo).toExponential(1)} (dark blue) to ${(10 ** hi).toExponential(1)} (yellow), log scale; black: never varied. ` +
+        `Columns: what each unit reads (${spread.col_blocks.map((b) => b[0]).join(', ')}); rows: ${spread.row_blocks.map((b) => b[0]).join(', ')}.`;
+      document.body.dataset.weights = String(k + 1);
     },
-    consolidating({ imitated, predicted, heldOut, updates }) {
+    consolidating({ imitated, predicted, heldOut, updates, learned }) {
+      life.begin('consolidate', `ONE consolidates ${learned.join(', ')}`);
       status(`ONE consolidates on ${imitated} demonstrations to imitate and ${predicted} traces to predict ` +
         `(${heldOut} failed ones held out), ${updates} updates, without a step in the maze.`);
     },
     update({ report, updates }) {
       const done = report.update + 1;
-      progress(tasks.length + done / updates, `consolidation update ${done} / ${updates} · imitation ` +
+      life.tick();
+      progress(units + done / updates, `consolidation update ${done} / ${updates} · imitation ` +
         `${report.imitation.toFixed(3)} · prediction ${report.prediction.toFixed(4)}`);
     },
-    done({ judgement, heldOutBefore, heldOutAfter, consolidationSteps, seconds }) {
+    judged({ judgement, heldOutBefore, heldOutAfter, consolidationSteps, seconds, last }) {
+      units += 1;
+      life.mark(judgement.accepted, `${judgement.retention.learned.join(', ')}: ${judgement.verdict}`);
+      $('retention-rows').append(retentionRow(judgement.retention));
+      document.body.dataset.retentionRows = String($('retention-rows').children.length);
       commands = judgement.rows.map((r) => r.command);
-      total = 1;
-      progress(1, `done in ${clock(seconds.total)} (${clock(seconds.evolving)} evolving, ${clock(seconds.consolidating)} consolidating and judging)`);
       $('experiment-rows').replaceChildren(...judgement.rows.map((r) =>
         row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance), r.one_recordings == null ? '–' : pct(r.one_recordings)])));
       $('experiment-verdict').textContent = `${judgement.verdict}. Environment steps during consolidation: ${consolidationSteps}. ` +
         `Prediction error on held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`;
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';
+      document.body.dataset.consolidationSteps = String(Number(document.body.dataset.consolidationSteps || 0) + consolidationSteps);
+      if (!last) return;
+      progress(total, `done in ${clock(seconds.total)} (${clock(seconds.evolving)} evolving, ${clock(seconds.consolidating)} consolidating and judging)`);
       status(`Talk to ONE: play, record or import one of the commands above, then press "Talk to ONE". ` +
         (judgement.accepted ? '' : 'ONE was not accepted, so you talk to the rejected candidate.'));
       setRunning(false);
       $('talk').disabled = false;
       document.body.dataset.experiment = 'done';
       document.body.dataset.experimentSeconds = String(seconds.total);
-      document.body.dataset.consolidationSteps = String(consolidationSteps);
     },
     talking({ command }) {
       status(`ONE hears "${command}" at the start of each episode (held in place while it listens), then walks: see the maze.`);

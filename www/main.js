@@ -158,8 +158,8 @@ worker?.addEventListener('message', ({ data }) => {
       experiment.update(data);
       phaseB.update(data);
       break;
-    case 'experiment-done':
-      experiment.done(data);
+    case 'experiment-judged':
+      experiment.judged(data);
       break;
     case 'experiment-paused':
       experiment.paused();

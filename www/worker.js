@@ -3,8 +3,8 @@
 // frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
-// experiment-demonstrated {k, shown}, experiment-consolidating {...pools, updates},
-// experiment-update {report, updates, seconds}, experiment-done {judgement, ...}, experiment-error {message},
+// experiment-demonstrated {k, shown, spread}, experiment-consolidating {...pools, updates, learned},
+// experiment-update {report, updates, seconds}, experiment-judged {judgement, ..., last}, experiment-error {message},
 // experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
@@ -142,7 +142,8 @@ onmessage = ({ data }) => {
     }
     try {
       const run = lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob);
-      experiment = { run, config: data.config, k: -1, phase: 'next-copy', started: performance.now() };
+      const now = performance.now();
+      experiment = { run, config: data.config, k: -1, phase: 'next-copy', started: now, since: now, seconds: { evolving: 0, consolidating: 0 } };
     } catch (e) {
       post('experiment-error', { message: text(e) });
       return;
@@ -278,7 +279,8 @@ async function runExperimentStep() {
 
 /** The experiment, one step per call: a generation of the evolving copy (stored before the
  * next), its demonstration, reading the experiment's stored traces, one consolidation update,
- * and last the acceptance test. */
+ * the judgement. ONE consolidates after the last copy, or after each (`consolidate_each`); the
+ * worker keeps the seconds spent evolving and consolidating. */
 async function experimentStep() {
   const x = experiment;
   const tasks = x.run.tasks();
@@ -286,15 +288,16 @@ async function experimentStep() {
     const { trials, policies } = x.run.drain();
     await addGeneration(trials, policies);
   };
+  const clock = (kind) => {
+    const now = performance.now();
+    x.seconds[kind] += (now - x.since) / 1000;
+    x.since = now;
+  };
   if (x.phase === 'next-copy') {
     x.k += 1;
-    if (x.k < tasks.length) {
-      const scene = x.run.startCopy(x.k);
-      x.phase = 'copy';
-      post('experiment-copy', { k: x.k, task: tasks[x.k], scene });
-    } else {
-      x.phase = 'read';
-    }
+    const scene = x.run.startCopy(x.k);
+    x.phase = 'copy';
+    post('experiment-copy', { k: x.k, task: tasks[x.k], scene });
   } else if (x.phase === 'copy') {
     const view = await x.run.generation();
     await store();
@@ -302,13 +305,14 @@ async function experimentStep() {
     if (view.done) {
       const shown = await x.run.finishCopy();
       await store();
-      post('experiment-demonstrated', { k: x.k, shown });
-      x.phase = 'next-copy';
+      post('experiment-demonstrated', { k: x.k, shown, spread: x.run.weightSpread() });
+      x.phase = x.run.consolidatesAfter(x.k) ? 'read' : 'next-copy';
     }
+    clock('evolving');
   } else if (x.phase === 'read') {
-    x.evolved = performance.now();
+    // Every trace stored so far: the copies finished up to now.
     const records = [];
-    for (let k = 0; k < tasks.length; k++) {
+    for (let k = 0; k <= x.k; k++) {
       await trialBatches({ task: x.run.copyTask(k) }, 4096, (batch) => { records.push(...batch); });
     }
     x.consolidator = x.run.consolidator(records);
@@ -316,28 +320,35 @@ async function experimentStep() {
     x.heldOutBefore = await x.consolidator.heldOut();
     x.updatesLeft = x.config.consolidation.updates;
     const [imitated, predicted, heldOut] = x.consolidator.pools();
-    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.updatesLeft });
-    x.consolidating = performance.now();
+    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.updatesLeft, learned: tasks.slice(0, x.k + 1) });
     x.phase = 'consolidate';
+    x.consolidating = performance.now();
+    clock('consolidating');
   } else if (x.phase === 'consolidate') {
     const report = await x.consolidator.step();
     x.updatesLeft -= 1;
     post('experiment-update', { report, updates: x.config.consolidation.updates, seconds: (performance.now() - x.consolidating) / 1000 });
     if (x.updatesLeft <= 0) x.phase = 'judge';
+    clock('consolidating');
   } else if (x.phase === 'judge') {
     // The user's own recordings of the experiment's commands: the table's last column.
-    const commands = x.run.commands();
-    for (const r of await allRecordings()) {
-      if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+    if (!x.recordingsAdded) {
+      const commands = x.run.commands();
+      for (const r of await allRecordings()) {
+        if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+      }
+      x.recordingsAdded = true;
     }
     const heldOutAfter = await x.consolidator.heldOut();
     const consolidationSteps = x.run.envSteps() - x.stepsBefore;
     const judgement = await x.run.judge(x.consolidator);
-    x.commands = judgement.rows.map((r) => r.command);
-    mode = 'done';
-    const now = performance.now();
-    const seconds = { evolving: (x.evolved - x.started) / 1000, consolidating: (now - x.evolved) / 1000, total: (now - x.started) / 1000 };
-    post('experiment-done', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds });
+    clock('consolidating');
+    x.commands = x.run.commands();
+    const last = x.k + 1 === tasks.length;
+    const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
+    if (last) mode = 'done';
+    else x.phase = 'next-copy';
+    post('experiment-judged', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds, last });
   }
 }
 

@@ -3,10 +3,11 @@
 // reload; a silent recording and a file that is not audio are refused, earlier recordings intact.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPage, startServer, SHOTS } from './browser.mjs';
+import { corpusUtterance, fakeMic, record, wav } from './audio.mjs';
 
 let server;
 before(async () => {
@@ -14,51 +15,14 @@ before(async () => {
 });
 after(() => server.close());
 
-function muLaw(byte) {
-  const u = ~byte & 0xff;
-  const magnitude = ((((u & 15) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84;
-  return (u & 0x80 ? -magnitude : magnitude) / 32768;
-}
-
-/** A 16 kHz 16-bit WAV of `samples`, with `pad` seconds of silence either side. */
-function wav(samples, pad) {
-  const rate = 16000;
-  const silence = new Array(Math.round(pad * rate)).fill(0);
-  const all = [...silence, ...samples, ...silence];
-  const data = Buffer.alloc(all.length * 2);
-  all.forEach((v, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, v)) * 32767), i * 2));
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVEfmt ', 8); h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34); h.write('data', 36); h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
-
-function corpusUtterance(speaker, text) {
-  const root = new URL('../../www/corpus/', import.meta.url).pathname;
-  const manifest = JSON.parse(readFileSync(`${root}manifest.json`, 'utf8'));
-  const u = manifest.utterances.find((x) => x.speaker === speaker && x.text === text);
-  const blob = readFileSync(`${root}corpus.bin`).subarray(u.offset, u.offset + u.samples);
-  return Array.from(blob, muLaw);
-}
-
-async function record(page) {
-  await page.waitForFunction(() => !document.getElementById('record').disabled, null, { timeout: 60_000 });
-  await page.selectOption('#command', 'north east');
-  await page.click('#record');
-  await page.waitForTimeout(2000);
-  await page.click('#record');
-}
-
 test('play, record with a fake microphone, store, reload, refuse silence and non-audio', async () => {
   const voice = `${SHOTS}fake-mic-voice.wav`;
   writeFileSync(voice, wav(corpusUtterance('en-us+m4', 'north east'), 0.4));
   const silent = `${SHOTS}fake-mic-silence.wav`;
   writeFileSync(silent, wav(new Array(16000).fill(0), 0.5));
   const profile = mkdtempSync(join(tmpdir(), 'onelab-mic-'));
-  const mic = (file) => ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}`];
   try {
-    let { page, errors, close } = await openPage(server.url, mic(voice), async () => {}, profile);
+    let { page, errors, close } = await openPage(server.url, fakeMic(voice), async () => {}, profile);
     await page.waitForFunction(() => !document.getElementById('play').disabled, null, { timeout: 60_000 });
     await page.selectOption('#command', 'south west');
     await page.click('#play');
@@ -73,7 +37,7 @@ test('play, record with a fake microphone, store, reload, refuse silence and non
     await close();
 
     // Same profile, silent microphone: refused, and the first recording is still there.
-    ({ page, close } = await openPage(server.url, mic(silent), async () => {}, profile));
+    ({ page, close } = await openPage(server.url, fakeMic(silent), async () => {}, profile));
     await page.waitForFunction(() => document.body.dataset.recordings === '1', null, { timeout: 60_000 });
     await record(page);
     await page.waitForFunction(() => /silent/.test(document.getElementById('speech-status').textContent), null, { timeout: 30_000 });

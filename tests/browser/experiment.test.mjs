@@ -4,7 +4,9 @@
 // the consolidated ONE hear a played command and walk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { openPage, startServer, SHOTS } from './browser.mjs';
+import { corpusUtterance, fakeMic, record, wav } from './audio.mjs';
 
 let server;
 before(async () => {
@@ -77,20 +79,72 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
   }
 });
 
-test('without WebGPU the experiment runs on the CPU reference path', async () => {
-  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
+test('without WebGPU, one command at a time: settings checked as typed, timeline, retention, weights, talk by microphone', async () => {
+  const voice = `${SHOTS}experiment-mic.wav`;
+  writeFileSync(voice, wav(corpusUtterance('en-us+m4', 'north east'), 0.4));
+  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU', ...fakeMic(voice)]);
   try {
     await page.waitForFunction(() => document.body.dataset.backend === 'cpu', null, { timeout: 60_000 });
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    // Every setting is a field, checked while it is typed, by name; Run waits for a valid form.
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy-strategy-population', '2.5');
+    await page.waitForFunction(() => document.body.dataset.settings === 'invalid');
+    assert.match(await page.textContent('#experiment-status'), /population: .*expected usize/);
+    assert.equal(await page.isDisabled('#experiment-start'), true);
+    assert.equal(await page.getAttribute('#setting-copy-strategy-population', 'aria-invalid'), 'true');
+    await page.fill('#setting-copy-strategy-population', '32');
+    await page.fill('#setting-accept', '1.5');
+    await page.waitForFunction(() => /acceptance threshold is a success share/.test(document.getElementById('experiment-status').textContent));
+    await page.fill('#setting-accept', '0.9');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    assert.equal(await page.isEnabled('#experiment-start'), true);
+
     await page.uncheck('input[name="corner"][value="nw"]');
     await page.uncheck('input[name="corner"][value="se"]');
-    await page.fill('#experiment-generations', '1');
-    await page.fill('#experiment-updates', '3');
+    await page.fill('#experiment-generations', '2');
+    await page.fill('#experiment-updates', '5');
+    await page.check('#experiment-each');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     await page.click('#experiment-start');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
     assert.equal(await page.$$eval('#experiment-rows tr', (trs) => trs.length), 2);
     assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
+    // A consolidation after each copy: two rows of the retention matrix, each with a success
+    // for both commands; the timeline shows copy, consolidation, judgement, twice.
+    const retention = await page.$$eval('#retention-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.deepEqual(retention.map((r) => r[0]), ['ne', 'ne, sw']);
+    for (const r of retention) {
+      for (const cell of r.slice(1, 3)) assert.match(cell, /^\d+(\.\d)?%$/);
+      assert.match(r[3], /^(accepted|rejected)$/);
+    }
+    const life = await page.$$eval('#experiment-timeline > *', (els) => els.map((e) => e.className));
+    assert.deepEqual(life.map((c) => c.split(' ')[0]), ['phase', 'phase', 'mark', 'phase', 'phase', 'mark']);
+    assert.deepEqual(life.filter((c) => c.startsWith('phase')), ['phase copy', 'phase consolidate', 'phase copy', 'phase consolidate']);
+    // The weight-spread heatmap is drawn from both copies' statistics.
+    assert.equal(await page.getAttribute('body', 'data-weights'), '2');
+    const drawn = await page.$eval('#weights', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+      return colours.size;
+    });
+    assert.ok(drawn > 20, `the heatmap has only ${drawn} colours`);
+    await page.locator('.matrices').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}retention.png` });
+
+    // Talk to ONE with the (fake) microphone: record "north east", ONE hears it and walks.
+    await record(page);
+    await page.waitForFunction(() => document.body.dataset.recordings === '1', null, { timeout: 30_000 });
+    await page.click('#talk');
+    await page.waitForFunction(() => document.body.dataset.talking === 'north east');
+    const seen = new Set();
+    for (let i = 0; i < 40; i++) {
+      seen.add(await page.getAttribute('body', 'data-position'));
+      await page.waitForTimeout(100);
+    }
+    assert.ok(seen.size > 1, `ONE stayed in place: ${[...seen]}`);
     assert.deepEqual(errors, []);
   } finally {
     await close();

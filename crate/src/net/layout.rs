@@ -121,3 +121,83 @@ impl Layout {
         Layout { wx, wh, b, wa, ba, wp, bp, total: at }
     }
 }
+
+/// ONE's parameters laid out as one matrix, for the page's heatmap: a row per unit that has
+/// weights (the 4H gate rows in gate order i, f, g, o, then the A action and P prediction
+/// outputs), a column per thing it reads (the I inputs, the H hidden units, the bias). The
+/// heads read no inputs: those cells are NaN.
+#[derive(Clone, Debug, Serialize)]
+pub struct Grid {
+    pub rows: usize,
+    pub cols: usize,
+    /// Row-major, `rows * cols`.
+    pub cells: Vec<f32>,
+    /// Consecutive row blocks and column blocks, named, with their lengths.
+    pub row_blocks: Vec<(String, usize)>,
+    pub col_blocks: Vec<(String, usize)>,
+}
+
+impl NetShape {
+    /// `values` (one per parameter, in the flat layout) as a `Grid`.
+    pub fn grid(&self, values: &[f32]) -> Grid {
+        let l = self.layout();
+        assert_eq!(values.len(), l.total, "one value per parameter");
+        let (h, i, a, p) = (self.hidden, self.input(), self.actions(), self.pred());
+        let (rows, cols) = (4 * h + a + p, i + h + 1);
+        let mut cells = vec![f32::NAN; rows * cols];
+        for r in 0..4 * h {
+            let row = &mut cells[r * cols..(r + 1) * cols];
+            row[..i].copy_from_slice(&values[l.wx.start + r * i..][..i]);
+            row[i..i + h].copy_from_slice(&values[l.wh.start + r * h..][..h]);
+            row[i + h] = values[l.b.start + r];
+        }
+        let heads = [(&l.wa, &l.ba, 4 * h, a), (&l.wp, &l.bp, 4 * h + a, p)];
+        for (w, b, first, n) in heads {
+            for u in 0..n {
+                let row = &mut cells[(first + u) * cols..(first + u + 1) * cols];
+                row[i..i + h].copy_from_slice(&values[w.start + u * h..][..h]);
+                row[i + h] = values[b.start + u];
+            }
+        }
+        let gates = ["input gate", "forget gate", "cell input", "output gate"];
+        let mut row_blocks: Vec<(String, usize)> = gates.iter().map(|g| (g.to_string(), h)).collect();
+        row_blocks.push(("action".into(), a));
+        row_blocks.push(("prediction".into(), p));
+        let col_blocks = vec![
+            ("observation".into(), self.obs),
+            ("goal input".into(), self.goal),
+            ("previous reward".into(), REWARD_LEN),
+            ("previous action".into(), N_ACTIONS),
+            ("hidden".into(), h),
+            ("bias".into(), 1),
+        ];
+        Grid { rows, cols, cells, row_blocks, col_blocks }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every parameter lands in exactly one cell, where the layout table says.
+    #[test]
+    fn the_grid_places_each_parameter_once() {
+        let s = NetShape { obs: 3, goal: 2, hidden: 4 };
+        let l = s.layout();
+        let values: Vec<f32> = (0..l.total).map(|v| v as f32).collect();
+        let g = s.grid(&values);
+        let mut seen: Vec<f32> = g.cells.iter().copied().filter(|v| !v.is_nan()).collect();
+        seen.sort_by(f32::total_cmp);
+        assert_eq!(seen, values);
+        let (i, h) = (s.input(), s.hidden);
+        let at = |r: usize, c: usize| g.cells[r * g.cols + c];
+        assert_eq!(at(5, 2), values[l.wx.start + 5 * i + 2]);
+        assert_eq!(at(5, i + 1), values[l.wh.start + 5 * h + 1]);
+        assert_eq!(at(5, i + h), values[l.b.start + 5]);
+        assert_eq!(at(4 * h + 1, i + 3), values[l.wa.start + h + 3]);
+        assert_eq!(at(4 * h + s.actions() + 2, i + h), values[l.bp.start + 2]);
+        assert!(at(4 * h, 0).is_nan());
+        assert_eq!(g.row_blocks.iter().map(|b| b.1).sum::<usize>(), g.rows);
+        assert_eq!(g.col_blocks.iter().map(|b| b.1).sum::<usize>(), g.cols);
+    }
+}

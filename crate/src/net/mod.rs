@@ -4,5 +4,5 @@ pub mod action;
 mod layout;
 mod one;
 
-pub use layout::{Layout, NetShape};
+pub use layout::{Grid, Layout, NetShape};
 pub use one::{FreezeMask, One};

@@ -619,6 +619,22 @@ impl ExperimentRun {
         })
     }
 
+    /// Whether ONE consolidates once copy `k` has finished (after each copy, or after the last).
+    #[wasm_bindgen(js_name = consolidatesAfter)]
+    pub fn consolidates_after(&self, k: usize) -> Result<bool, JsValue> {
+        Ok(self.now()?.config.consolidates_after(k))
+    }
+
+    /// The spread (standard deviation) of each of ONE's weights over the finished copies'
+    /// trials (paper 3.12), as a `Grid` for the heatmap: what consolidation's per-weight rates
+    /// read when `variance_rates` is on.
+    #[wasm_bindgen(js_name = weightSpread)]
+    pub fn weight_spread(&self) -> Result<JsValue, JsValue> {
+        let exp = self.now()?;
+        let spread: Vec<f32> = exp.stats.variance().iter().map(|v| v.sqrt() as f32).collect();
+        serde_wasm_bindgen::to_value(&exp.one.shape.grid(&spread)).map_err(Into::into)
+    }
+
     /// Environment steps taken by the experiment so far (copies' trials and evaluations).
     #[wasm_bindgen(js_name = envSteps)]
     pub fn env_steps(&self) -> Result<f64, JsValue> {
