@@ -149,3 +149,50 @@ fn bad_settings_are_refused_by_name() {
     c.tasks[1] = "up".into();
     assert!(c.validate().unwrap_err().contains("up"));
 }
+
+/// The page's checkpoint: an experiment saved between two generations of a copy (through JSON,
+/// as the page stores it) and resumed goes on exactly as the one that never stopped: the same
+/// trials, generation by generation, and the same ONE, copies, statistics and counts at the end.
+#[test]
+fn a_checkpoint_taken_between_generations_resumes_exactly() {
+    let mut c = reduced();
+    c.generations = 4;
+    c.copy.strategy.population = 16;
+    let mut a = Experiment::new(c.clone(), None, Corpus::committed().unwrap()).unwrap();
+    pollster::block_on(a.evolve_copy(0, &mut |_| {})).unwrap();
+    a.drain();
+    let mut evo_a = a.copy(1).unwrap();
+    for _ in 0..2 {
+        pollster::block_on(a.copy_generation(&mut evo_a)).unwrap();
+    }
+    a.drain();
+    let json = serde_json::to_vec(&a.checkpoint(Some(&evo_a))).unwrap();
+    eprintln!("checkpoint: {} bytes of JSON", json.len());
+    let checkpoint = serde_json::from_slice(&json).unwrap();
+    let (mut b, evo_b) = Experiment::resume(checkpoint, None, Corpus::committed().unwrap()).unwrap();
+    let mut evo_b = evo_b.expect("the checkpoint holds the evolving copy");
+    assert_eq!((b.trials, evo_b.generation), (a.trials, 2));
+    loop {
+        let (ra, sa, done_a) = pollster::block_on(a.copy_generation(&mut evo_a)).unwrap();
+        let (rb, sb, done_b) = pollster::block_on(b.copy_generation(&mut evo_b)).unwrap();
+        assert_eq!((ra.generation, ra.best, ra.mean, sa, done_a), (rb.generation, rb.best, rb.mean, sb, done_b));
+        assert_eq!(a.drain().0, b.drain().0, "generation {}: the trials differ", ra.generation);
+        if done_a {
+            break;
+        }
+    }
+    pollster::block_on(a.finish_copy(evo_a)).unwrap();
+    pollster::block_on(b.finish_copy(evo_b)).unwrap();
+    assert_eq!(a.drain().0, b.drain().0);
+    assert_eq!((a.trials, a.env_steps), (b.trials, b.env_steps));
+    assert_eq!(a.one, b.one);
+    assert_eq!(a.copies, b.copies);
+    assert_eq!(a.stats, b.stats);
+    let end = |e: &Experiment| serde_json::to_string(&e.checkpoint(None)).unwrap();
+    assert_eq!(end(&a), end(&b));
+    // A checkpoint that does not fit its own settings is refused by name.
+    let mut bad = a.checkpoint(None);
+    bad.config.copy.hidden += 1;
+    let refused = Experiment::resume(bad, None, Corpus::committed().unwrap()).err().unwrap();
+    assert!(refused.contains("does not match its own settings"), "{refused}");
+}

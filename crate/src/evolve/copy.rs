@@ -1,7 +1,8 @@
 use crate::net::{FreezeMask, One};
+use serde::{Deserialize, Serialize};
 
 /// A copy of ONE that learns a task on its own (paper 3.1), leaving ONE untouched.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Copy {
     pub one: One,
     /// Set by `freeze_and_grow`: `true` on the parameters that must not change.

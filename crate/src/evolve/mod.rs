@@ -12,6 +12,6 @@ pub use copy::Copy;
 pub use optim::{adam_corrections, Adam, ADAM_BETAS_EPS};
 pub use population::Population;
 pub use rollout::{ActionChoice, RolloutResult, RolloutSpec, NO_ACTION};
-pub use run::{Evolution, EvolveConfig, GenerationReport, RolloutBackend, MEAN_MEMBER};
+pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationReport, RolloutBackend, MEAN_MEMBER};
 pub use stats::WeightStats;
-pub use strategy::{centred_ranks, MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
+pub use strategy::{centred_ranks, MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};

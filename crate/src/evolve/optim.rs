@@ -1,5 +1,7 @@
 //! Optimizers for the search distribution's mean: gradient ascent steps from a gradient estimate.
 
+use serde::{Deserialize, Serialize};
+
 /// Adam's b1, b2 and epsilon, shared with the GPU kernel (shaders/adam.wgsl).
 pub const ADAM_BETAS_EPS: (f32, f32, f32) = (0.9, 0.999, 1e-8);
 
@@ -10,7 +12,7 @@ pub fn adam_corrections(t: i32) -> (f32, f32) {
 }
 
 /// Adam (Kingma & Ba 2015), ascending.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Adam {
     pub lr: f32,
     m: Vec<f32>,
@@ -48,7 +50,7 @@ impl Adam {
 
 /// ClipUp (Toklu et al. 2020): momentum on the normalised gradient, the velocity's norm clipped
 /// to `max_speed`. Step sizes are in parameter-space distance, which makes them easy to pick.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClipUp {
     pub step_size: f32,
     pub max_speed: f32,

@@ -1,11 +1,12 @@
 use crate::rng::{noise, noise_stream};
+use serde::{Deserialize, Serialize};
 
 /// One generation's population as both rollout paths see it. Member `m` has parameters
 /// `mean[k] + (sign * sigma[k]) * noise(stream, k)`, where with antithetic sampling members
 /// 2j and 2j+1 share pair j's stream with signs +1 and -1, and otherwise member m has stream m.
 /// `sigma` is the effective mutation size per parameter: zero freezes a parameter.
 /// Nothing of size members x parameters is ever stored: kernels regenerate the noise.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Population {
     pub seed: u32,
     pub size: usize,

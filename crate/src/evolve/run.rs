@@ -1,5 +1,5 @@
 use super::rollout::random_cells;
-use super::strategy::{MeanOptimizer, Strategy, StrategyConfig, StrategyKind};
+use super::strategy::{MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};
 use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats, NO_ACTION};
 use crate::gpu::{self, Perturbation};
 use crate::net::{NetShape, One};
@@ -196,6 +196,19 @@ pub struct GenerationReport {
     pub best_actions: Vec<u32>,
 }
 
+/// An evolution between two generations: all it needs to go on exactly as if it had not
+/// stopped (the maze, the task and the speech tables follow from the settings). Its trials are
+/// not in it: they are in the trace store. The page keeps one as its checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EvolutionState {
+    pub config: EvolveConfig,
+    pub copy_id: u32,
+    pub copy: Copy,
+    pub stats: WeightStats,
+    pub strategy: Search,
+    pub generation: usize,
+}
+
 /// A copy of ONE evolving on one task. ONE itself is only read, when the copy is made.
 pub struct Evolution {
     pub config: EvolveConfig,
@@ -212,7 +225,7 @@ pub struct Evolution {
     pub task: Task,
     pub copy: Copy,
     pub stats: WeightStats,
-    strategy: Box<dyn Strategy>,
+    strategy: Search,
     backend: RolloutBackend,
     pub generation: usize,
 }
@@ -229,14 +242,28 @@ impl Evolution {
         if one.shape != config.shape() {
             return Err(format!("ONE has shape {:?}, the settings ask for {:?}", one.shape, config.shape()));
         }
-        let maze = config.maze();
-        let task = config.task(&maze)?;
         let mut copy = Copy::of(one);
         if config.grow > 0 {
             copy.freeze_and_grow(config.grow, hash2(config.seed, 0x960));
         }
         let strategy = config.strategy.build(copy.one.params.clone(), config.seed);
         let stats = WeightStats::new(copy.one.params.len());
+        Evolution::resume(EvolutionState { config, copy_id: 0, copy, stats, strategy, generation: 0 }, backend, corpus)
+    }
+
+    /// The evolution `state` describes, going on from its next generation.
+    pub fn resume(
+        state: EvolutionState,
+        backend: RolloutBackend,
+        corpus: Option<&Corpus>,
+    ) -> Result<Evolution, String> {
+        let EvolutionState { config, copy_id, copy, stats, strategy, generation } = state;
+        config.validate()?;
+        if copy.one.shape != config.shape() || strategy.mean().len() != copy.one.params.len() {
+            return Err("the saved evolution does not match its own settings".into());
+        }
+        let maze = config.maze();
+        let task = config.task(&maze)?;
         let speech = match (config.listen, corpus) {
             (0, _) => None,
             (_, Some(corpus)) => {
@@ -258,15 +285,28 @@ impl Evolution {
             speech,
             pending: Vec::new(),
             policies: Vec::new(),
-            copy_id: 0,
+            copy_id,
             maze,
             task,
             copy,
             stats,
             strategy,
             backend,
-            generation: 0,
+            generation,
         })
+    }
+
+    /// Where this evolution stands, to resume it later with `resume`. Take it after draining
+    /// the trials, which the trace store keeps.
+    pub fn state(&self) -> EvolutionState {
+        EvolutionState {
+            config: self.config.clone(),
+            copy_id: self.copy_id,
+            copy: self.copy.clone(),
+            stats: self.stats.clone(),
+            strategy: self.strategy.clone(),
+            generation: self.generation,
+        }
     }
 
     /// Episodes from `starts`; when listening, each hears the task's command from `split`.

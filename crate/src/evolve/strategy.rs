@@ -77,11 +77,11 @@ impl StrategyConfig {
         Ok(())
     }
 
-    pub fn build(&self, mean: Vec<f32>, seed: u32) -> Box<dyn Strategy> {
+    pub fn build(&self, mean: Vec<f32>, seed: u32) -> Search {
         let n = mean.len();
         let base = Base { mean, seed, generation: 0, last: None };
         match self.kind {
-            StrategyKind::Pgpe => Box::new(Pgpe {
+            StrategyKind::Pgpe => Search::Pgpe(Pgpe {
                 sigma: vec![self.sigma; n],
                 optimizer: match self.optimizer {
                     MeanOptimizer::ClipUp => Optimizer::ClipUp(ClipUp::new(n, self.learning_rate)),
@@ -90,7 +90,7 @@ impl StrategyConfig {
                 size: self.population,
                 base,
             }),
-            StrategyKind::OpenAiEs => Box::new(OpenAiEs {
+            StrategyKind::OpenAiEs => Search::OpenAiEs(OpenAiEs {
                 sigma: self.sigma,
                 adam: Adam::new(n, self.learning_rate),
                 size: self.population,
@@ -98,13 +98,49 @@ impl StrategyConfig {
             }),
             StrategyKind::Snes => {
                 let lr_sigma = (3.0 + (n as f32).ln()) / (5.0 * (n as f32).sqrt());
-                Box::new(Snes { sigma: vec![self.sigma; n], lr_sigma, size: self.population, base })
+                Search::Snes(Snes { sigma: vec![self.sigma; n], lr_sigma, size: self.population, base })
             }
         }
     }
 }
 
+/// One of the strategies with all of its state, so that an evolution can be saved between
+/// generations and go on exactly as if it had not stopped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Search {
+    Pgpe(Pgpe),
+    OpenAiEs(OpenAiEs),
+    Snes(Snes),
+}
+
+impl Strategy for Search {
+    fn ask(&mut self, scale: &[f32]) -> Population {
+        match self {
+            Search::Pgpe(s) => s.ask(scale),
+            Search::OpenAiEs(s) => s.ask(scale),
+            Search::Snes(s) => s.ask(scale),
+        }
+    }
+
+    fn tell(&mut self, fitness: &[f32]) -> Result<(), String> {
+        match self {
+            Search::Pgpe(s) => s.tell(fitness),
+            Search::OpenAiEs(s) => s.tell(fitness),
+            Search::Snes(s) => s.tell(fitness),
+        }
+    }
+
+    fn mean(&self) -> &[f32] {
+        match self {
+            Search::Pgpe(s) => s.mean(),
+            Search::OpenAiEs(s) => s.mean(),
+            Search::Snes(s) => s.mean(),
+        }
+    }
+}
+
 /// What every strategy keeps: the mean, the seed of its generations, the last population.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Base {
     mean: Vec<f32>,
     seed: u32,
@@ -176,12 +212,14 @@ fn noise_sums(pop: &Population, a: &[f32], b: &[f32]) -> (Vec<f32>, Vec<f32>) {
     (sa, sb)
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Optimizer {
     ClipUp(ClipUp),
     Adam(Adam),
 }
 
-struct Pgpe {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pgpe {
     base: Base,
     sigma: Vec<f32>,
     optimizer: Optimizer,
@@ -225,7 +263,8 @@ impl Strategy for Pgpe {
     }
 }
 
-struct OpenAiEs {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpenAiEs {
     base: Base,
     sigma: f32,
     adam: Adam,
@@ -256,7 +295,8 @@ impl Strategy for OpenAiEs {
     }
 }
 
-struct Snes {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snes {
     base: Base,
     sigma: Vec<f32>,
     lr_sigma: f32,

@@ -1,5 +1,5 @@
 use super::experiment::{Experiment, Tables};
-use crate::evolve::{RolloutResult, RolloutSpec};
+use crate::evolve::{RolloutResult, RolloutSpec, Strategy};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::Split;

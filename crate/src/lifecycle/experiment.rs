@@ -1,5 +1,7 @@
 use crate::consolidate::{ConsolidateConfig, Consolidation, Registry, UpdateReport};
-use crate::evolve::{Evolution, EvolveConfig, GenerationReport, Population, RolloutBackend, RolloutSpec, WeightStats};
+use crate::evolve::{
+    Evolution, EvolutionState, EvolveConfig, GenerationReport, Population, RolloutBackend, RolloutSpec, WeightStats,
+};
 use crate::gpu::{self, Perturbation};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
@@ -125,7 +127,7 @@ pub struct CommandRow {
 /// One row of the retention matrix R (the forgetting monitor): after a consolidation on the
 /// skills `learned`, the consolidated ONE's success at every command of the experiment, those
 /// not learned yet included (PowerPlay: a new skill fails under the old ONE).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RetentionRow {
     pub learned: Vec<String>,
     /// Success per task, in the experiment's task order (validation speakers).
@@ -156,6 +158,23 @@ pub struct Judgement {
     pub retention: RetentionRow,
     pub accepted: bool,
     pub verdict: String,
+}
+
+/// The experiment between two steps, for the page's checkpoint: ONE, the finished copies and
+/// their pooled statistics, the registry, the retention rows, the counts, and the copy evolving
+/// (if any) between two generations. The trials are not in it: the trace store has them, and
+/// the user's recordings are read from the store again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub config: ExperimentConfig,
+    pub one: One,
+    pub registry: Registry,
+    pub trials: usize,
+    pub copies: Vec<(One, usize)>,
+    pub retention: Vec<RetentionRow>,
+    pub stats: WeightStats,
+    pub env_steps: u64,
+    pub evolving: Option<EvolutionState>,
 }
 
 /// Goal-input frames of the validation speakers saying each task's command, one table per
@@ -221,6 +240,52 @@ impl Experiment {
             maze,
             config,
         })
+    }
+
+    /// Where the experiment stands, with `evolving` the copy between two generations if one is.
+    /// Take it after `drain`: the checkpoint never holds a trial, the trace store does.
+    pub fn checkpoint(&self, evolving: Option<&Evolution>) -> Checkpoint {
+        debug_assert!(self.pending.0.is_empty(), "checkpoint taken before the trials were drained");
+        Checkpoint {
+            config: self.config.clone(),
+            one: self.one.clone(),
+            registry: self.registry.clone(),
+            trials: self.trials,
+            copies: self.copies.clone(),
+            retention: self.retention.clone(),
+            stats: self.stats.clone(),
+            env_steps: self.env_steps,
+            evolving: evolving.map(Evolution::state),
+        }
+    }
+
+    /// The experiment `checkpoint` describes, and its evolving copy, going on from there.
+    pub fn resume(
+        checkpoint: Checkpoint,
+        ctx: Option<gpu::Context>,
+        corpus: Corpus,
+    ) -> Result<(Experiment, Option<Evolution>), String> {
+        let c = checkpoint;
+        let mut exp = Experiment::new(c.config, ctx, corpus)?;
+        let shape = exp.config.copy.shape();
+        if c.one.shape != shape
+            || c.copies.iter().any(|(one, _)| one.shape != shape)
+            || c.copies.len() > exp.config.tasks.len()
+        {
+            return Err("the checkpoint does not match its own settings".into());
+        }
+        exp.one = c.one;
+        exp.registry = c.registry;
+        exp.trials = c.trials;
+        exp.copies = c.copies;
+        exp.retention = c.retention;
+        exp.stats = c.stats;
+        exp.env_steps = c.env_steps;
+        let evolving = match c.evolving {
+            Some(state) => Some(Evolution::resume(state, backend(exp.ctx.as_ref()), Some(&exp.corpus))?),
+            None => None,
+        };
+        Ok((exp, evolving))
     }
 
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;

@@ -6,5 +6,5 @@ mod experiment;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
-pub use experiment::{CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow};
+pub use experiment::{Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow};
 pub use walk::{Frame, WalkConfig, Walker};

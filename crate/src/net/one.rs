@@ -1,8 +1,9 @@
 use super::NetShape;
 use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
 
 /// ONE: its shape and its single flat parameter buffer (layout in [`super::Layout`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct One {
     pub shape: NetShape,
     pub params: Vec<f32>,
