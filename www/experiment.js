@@ -95,12 +95,14 @@ export function experimentPanel(worker, ask, lastHeard) {
       mark(true);
     }
   });
-  function start(config, fromLink) {
+  /** Shows an experiment under `config` as running, `elapsed` seconds in. */
+  function prepare(config, elapsed) {
     tasks = config.tasks;
     limit = config.generations;
     total = tasks.length + (config.consolidate_each ? tasks.length : 1);
     units = 0;
-    started = performance.now();
+    started = performance.now() - 1000 * elapsed;
+    $('resume-offer').hidden = true;
     life.clear();
     $('experiment-rows').replaceChildren();
     $('retention-head').replaceChildren(row(['after learning', ...tasks, ''], 'th'));
@@ -110,9 +112,22 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('talk').disabled = true;
     document.body.dataset.experiment = 'running';
     delete document.body.dataset.consolidationSteps;
+  }
+  function start(config, fromLink) {
+    prepare(config, 0);
     status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
     worker.postMessage({ type: 'experiment', config });
   }
+
+  $('resume-run').addEventListener('click', () => {
+    $('resume-offer').hidden = true;
+    worker.postMessage({ type: 'resume-checkpoint' });
+  });
+  $('resume-discard').addEventListener('click', () => {
+    $('resume-offer').hidden = true;
+    worker.postMessage({ type: 'discard-checkpoint' });
+    status('The interrupted experiment was discarded; its trials are still stored.');
+  });
 
   $('experiment-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -209,6 +224,29 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.link = 'opened';
       start(config, true);
     },
+    /** A checkpoint of an interrupted experiment was found: offer to resume it. */
+    offer({ phase, k, tasks: saved, trials, generation, at }) {
+      const where = phase === 'copy' ? `copy ${k + 1} of ${saved.length} (${saved[k]}) after generation ${generation}`
+        : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
+        : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
+      const minutes = Math.round((Date.now() - at) / 60000);
+      $('resume-text').textContent = `An experiment was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
+        `${where}, with ${trials} trials stored. Resume goes on from there (the step in flight is run again); ` +
+        'Discard forgets the run and keeps its trials.';
+      $('resume-offer').hidden = false;
+      document.body.dataset.checkpointTrials = String(trials);
+      document.body.dataset.checkpointGeneration = String(generation);
+    },
+    /** The worker resumed the checkpoint: the page shows the run where it was. */
+    resumed({ config, phase, k, trials, generation, retention, elapsed }) {
+      showConfig(config);
+      prepare(config, elapsed);
+      units = (phase === 'copy' ? k : k + 1) + retention.length;
+      $('retention-rows').replaceChildren(...retention.map(retentionRow));
+      progress(units, `resumed with ${trials} trials stored`);
+      status(`Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}` : 'where the run stopped'}.`);
+      document.body.dataset.resumed = phase === 'copy' ? `${k}:${generation}` : phase;
+    },
     copy({ k, task }) {
       life.begin('copy', `copy ${k + 1}: ${task}`);
       progress(units, `copy ${k + 1} of ${tasks.length} (${task}) evolving`);
@@ -218,6 +256,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       life.tick();
       progress(units + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
         `population ${pct(view.report.success)}, mean policy ${pct(view.evaluation)} on validation speakers`);
+      if (document.body.dataset.resumed && !document.body.dataset.firstAfterResume) document.body.dataset.firstAfterResume = `${k}:${g}`;
       const count = Number(document.body.dataset.experimentGenerations || 0) + 1;
       document.body.dataset.experimentGenerations = String(count);
       if (count === 1) {
@@ -229,6 +268,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     demonstrated({ k, shown, spread }) {
       units += 1;
       status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);
+      $('weights').hidden = false;
       const { lo, hi } = drawHeatmap($('weights'), spread);
       $('weights-caption').textContent = `Spread of each weight over the trials of ${k + 1} cop${k ? 'ies' : 'y'}: ` +
         `standard deviation from ${(10 ** lo).toExponential(1)} (dark blue) to ${(10 ** hi).toExponential(1)} (yellow), log scale; black: never varied. ` +
@@ -246,8 +286,9 @@ export function experimentPanel(worker, ask, lastHeard) {
       progress(units + done / updates, `consolidation update ${done} / ${updates} · imitation ` +
         `${report.imitation.toFixed(3)} · prediction ${report.prediction.toFixed(4)}`);
     },
-    judged({ judgement, heldOutBefore, heldOutAfter, consolidationSteps, seconds, last }) {
+    judged({ judgement, heldOutBefore, heldOutAfter, consolidationSteps, seconds, last, trials }) {
       units += 1;
+      document.body.dataset.experimentTrials = String(trials);
       life.mark(judgement.accepted, `${judgement.retention.learned.join(', ')}: ${judgement.verdict}`);
       $('retention-rows').append(retentionRow(judgement.retention));
       document.body.dataset.retentionRows = String($('retention-rows').children.length);

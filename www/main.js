@@ -161,6 +161,12 @@ worker?.addEventListener('message', ({ data }) => {
     case 'experiment-judged':
       experiment.judged(data);
       break;
+    case 'checkpoint-found':
+      experiment.offer(data);
+      break;
+    case 'experiment-resumed':
+      experiment.resumed(data);
+      break;
     case 'experiment-paused':
       experiment.paused();
       break;

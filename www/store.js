@@ -1,14 +1,17 @@
 // The lab's IndexedDB (JS owns IndexedDB; see DESIGN.md), used by the page and by the worker:
-// the user's recordings, and every trial of the experiment (paper 3.6), each written in one
-// transaction, so a failure never leaves half a recording or half a generation.
+// the user's recordings, every trial of the experiment (paper 3.6), and the running experiment's
+// checkpoint, each written in one transaction, so a failure never leaves half a recording or
+// half a generation, and the checkpoint always matches the trials stored.
 const DB = 'onelab';
 const RECORDINGS = 'recordings';
 const TRACES = 'traces';
 const POLICIES = 'policies';
+const CHECKPOINTS = 'checkpoints';
+const CHECKPOINT_KEY = 'experiment';
 
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 3);
+    const request = indexedDB.open(DB, 4);
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(RECORDINGS)) db.createObjectStore(RECORDINGS, { autoIncrement: true });
@@ -20,6 +23,8 @@ function open() {
       }
       // Version 3: the policy log, the parameters behind the copies' trials.
       if (!db.objectStoreNames.contains(POLICIES)) db.createObjectStore(POLICIES, { autoIncrement: true });
+      // Version 4: the running experiment's checkpoint, one record.
+      if (!db.objectStoreNames.contains(CHECKPOINTS)) db.createObjectStore(CHECKPOINTS);
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -45,12 +50,14 @@ export const countRecordings = () => run(RECORDINGS, 'readonly', (store) => stor
 
 const traceEntry = (t) => ({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
 
-/** Stores a generation's trials ({task, phase, success, record}) and the encoded policy
- * snapshots they acted with, in one transaction: all of them or none. */
-export const addGeneration = (trials, policies) => open().then((db) => new Promise((resolve, reject) => {
-  const tx = db.transaction([TRACES, POLICIES], 'readwrite');
+/** Stores a generation's trials ({task, phase, success, record}), the encoded policy snapshots
+ * they acted with and, if given, the experiment's checkpoint after them, in one transaction:
+ * all of them or none. */
+export const addGeneration = (trials, policies, checkpoint = null) => open().then((db) => new Promise((resolve, reject) => {
+  const tx = db.transaction([TRACES, POLICIES, CHECKPOINTS], 'readwrite');
   for (const t of trials) tx.objectStore(TRACES).add(traceEntry(t));
   for (const p of policies) tx.objectStore(POLICIES).add(p);
+  if (checkpoint) tx.objectStore(CHECKPOINTS).put(checkpoint, CHECKPOINT_KEY);
   tx.oncomplete = () => { db.close(); resolve(); };
   tx.onerror = () => reject(tx.error);
   tx.onabort = () => reject(tx.error ?? new Error('the write was aborted'));
@@ -140,10 +147,16 @@ export const importAll = (trials, recordings) => open().then((db) => new Promise
   tx.onabort = () => reject(tx.error ?? new Error('the import was aborted'));
 }));
 
-/** Deletes every trial, policy snapshot and recording, in one transaction. */
+/** The running experiment's checkpoint, or undefined. */
+export const readCheckpoint = () => run(CHECKPOINTS, 'readonly', (store) => store.get(CHECKPOINT_KEY));
+/** Forgets the checkpoint (the experiment finished, or the user discarded it); trials stay. */
+export const clearCheckpoint = () => run(CHECKPOINTS, 'readwrite', (store) => store.delete(CHECKPOINT_KEY));
+
+/** Deletes every trial, policy snapshot and recording, and the checkpoint that counted on
+ * them, in one transaction. */
 export const clearAll = () => open().then((db) => new Promise((resolve, reject) => {
-  const tx = db.transaction([TRACES, RECORDINGS, POLICIES], 'readwrite');
-  for (const name of [TRACES, RECORDINGS, POLICIES]) tx.objectStore(name).clear();
+  const tx = db.transaction([TRACES, RECORDINGS, POLICIES, CHECKPOINTS], 'readwrite');
+  for (const name of [TRACES, RECORDINGS, POLICIES, CHECKPOINTS]) tx.objectStore(name).clear();
   tx.oncomplete = () => { db.close(); resolve(); };
   tx.onerror = () => reject(tx.error);
 }));

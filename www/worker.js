@@ -8,9 +8,11 @@
 // experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
-// experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio}.
+// experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
+// resume-checkpoint, discard-checkpoint. Also checkpoint-found {phase, k, tasks, trials, generation, at, size},
+// experiment-resumed {config, phase, k, trials, generation, retention}.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
-import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, importAll, trialAt } from './store.js';
+import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
 const STEP_MS = 90;
 const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
@@ -54,6 +56,7 @@ async function loadCorpus() {
     corpusFiles = { manifest, blob: new Uint8Array(blob) };
     speech = new Speech(manifest, corpusFiles.blob);
     post('corpus', { catalogue: speech.catalogue() });
+    await offerCheckpoint();
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
   }
@@ -141,14 +144,20 @@ onmessage = ({ data }) => {
       return;
     }
     try {
-      const run = lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob);
-      const now = performance.now();
-      experiment = { run, config: data.config, k: -1, phase: 'next-copy', started: now, since: now, seconds: { evolving: 0, consolidating: 0 } };
+      experiment = following(lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob), data.config);
     } catch (e) {
       post('experiment-error', { message: text(e) });
       return;
     }
     mode = 'experiment';
+  } else if (data.type === 'resume-checkpoint') {
+    if (mode === 'evolve' || mode === 'consolidate' || mode === 'experiment' || !corpusFiles) {
+      post('experiment-error', { message: 'Wait until the running phase has finished.' });
+      return;
+    }
+    resumeCheckpoint().catch((e) => post('experiment-error', { message: `The saved experiment could not be resumed: ${text(e)}` }));
+  } else if (data.type === 'discard-checkpoint') {
+    clearCheckpoint().catch((e) => post('experiment-error', { message: text(e) }));
   } else if (data.type === 'experiment-pause' && mode === 'experiment') {
     // Takes effect after the step in flight, if any: the loop says so when it ends.
     mode = 'experiment-paused';
@@ -277,6 +286,46 @@ async function runExperimentStep() {
   }
 }
 
+/** The worker's record of an experiment `run` under `config`, about to start its first copy,
+ * or, from a checkpoint's `saved` record, where that left off. */
+function following(run, config, saved = null) {
+  const now = performance.now();
+  return {
+    run, config, k: saved ? saved.k : -1, phase: saved ? saved.phase : 'next-copy',
+    started: now - (saved ? saved.elapsed * 1000 : 0), since: now,
+    seconds: saved ? { ...saved.seconds } : { evolving: 0, consolidating: 0 },
+  };
+}
+
+/** The checkpoint of where the experiment now stands, to resume at `phase`: stored in the
+ * transaction that stores the trials drained with it. */
+function checkpoint(x, phase) {
+  return {
+    phase, k: x.k, config: x.config, seconds: x.seconds, elapsed: (performance.now() - x.started) / 1000,
+    tasks: x.run.tasks(), trials: x.run.trials(), generation: x.run.copyGeneration(), saved: Date.now(),
+    bytes: x.run.checkpoint(),
+  };
+}
+
+/** Offers the experiment a reload interrupted, if a checkpoint is stored. */
+async function offerCheckpoint() {
+  const saved = await readCheckpoint();
+  if (saved) {
+    const { phase, k, tasks, trials, generation, saved: at, bytes } = saved;
+    post('checkpoint-found', { phase, k, tasks, trials, generation, at, size: bytes.length });
+  }
+}
+
+async function resumeCheckpoint() {
+  const saved = await readCheckpoint();
+  if (!saved) throw new Error('no experiment is saved in this browser');
+  const run = lab.resumeExperiment(saved.bytes, corpusFiles.manifest, corpusFiles.blob);
+  experiment = following(run, saved.config, saved);
+  mode = 'experiment';
+  const { phase, k, trials, generation } = saved;
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, retention: run.retention(), elapsed: saved.elapsed });
+}
+
 /** The experiment, one step per call: a generation of the evolving copy (stored before the
  * next), its demonstration, reading the experiment's stored traces, one consolidation update,
  * the judgement. ONE consolidates after the last copy, or after each (`consolidate_each`); the
@@ -284,9 +333,10 @@ async function runExperimentStep() {
 async function experimentStep() {
   const x = experiment;
   const tasks = x.run.tasks();
-  const store = async () => {
+  // Stores the trials since the last call, with the checkpoint to resume at `phase`.
+  const store = async (phase) => {
     const { trials, policies } = x.run.drain();
-    await addGeneration(trials, policies);
+    await addGeneration(trials, policies, checkpoint(x, phase));
   };
   const clock = (kind) => {
     const now = performance.now();
@@ -300,15 +350,17 @@ async function experimentStep() {
     post('experiment-copy', { k: x.k, task: tasks[x.k], scene });
   } else if (x.phase === 'copy') {
     const view = await x.run.generation();
-    await store();
+    clock('evolving');
+    // A finished copy's last generation is stored with its demonstration, below.
+    if (!view.done) await store('copy');
     post('experiment-generation', { k: x.k, view });
     if (view.done) {
       const shown = await x.run.finishCopy();
-      await store();
-      post('experiment-demonstrated', { k: x.k, shown, spread: x.run.weightSpread() });
+      clock('evolving');
       x.phase = x.run.consolidatesAfter(x.k) ? 'read' : 'next-copy';
+      await store(x.phase);
+      post('experiment-demonstrated', { k: x.k, shown, spread: x.run.weightSpread() });
     }
-    clock('evolving');
   } else if (x.phase === 'read') {
     // Every trace stored so far: the copies finished up to now.
     const records = [];
@@ -346,9 +398,14 @@ async function experimentStep() {
     x.commands = x.run.commands();
     const last = x.k + 1 === tasks.length;
     const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
-    if (last) mode = 'done';
-    else x.phase = 'next-copy';
-    post('experiment-judged', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds, last });
+    if (last) {
+      mode = 'done';
+      await clearCheckpoint();
+    } else {
+      x.phase = 'next-copy';
+      await store('next-copy');
+    }
+    post('experiment-judged', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds, last, trials: x.run.trials() });
   }
 }
 

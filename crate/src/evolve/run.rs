@@ -259,7 +259,9 @@ impl Evolution {
     ) -> Result<Evolution, String> {
         let EvolutionState { config, copy_id, copy, stats, strategy, generation } = state;
         config.validate()?;
-        if copy.one.shape != config.shape() || strategy.mean().len() != copy.one.params.len() {
+        // A grown copy has `grow` more hidden units than ONE.
+        let grown = NetShape { hidden: config.hidden + config.grow, ..config.shape() };
+        if copy.one.shape != grown || strategy.mean().len() != copy.one.params.len() {
             return Err("the saved evolution does not match its own settings".into());
         }
         let maze = config.maze();

@@ -491,6 +491,23 @@ impl Lab {
         })
     }
 
+    /// The experiment a checkpoint (`ExperimentRun::checkpoint`'s bytes) describes, going on
+    /// from where it was saved, with the command corpus (`manifest`, `blob`). A checkpoint that
+    /// cannot be read, or does not fit its own settings, is refused by name.
+    #[wasm_bindgen(js_name = resumeExperiment)]
+    pub fn resume_experiment(&self, checkpoint: &[u8], manifest: &str, blob: Vec<u8>) -> Result<ExperimentRun, JsValue> {
+        let checkpoint: crate::lifecycle::Checkpoint = serde_json::from_slice(checkpoint)
+            .map_err(|e| js_error(format!("the saved experiment cannot be read: {e}")))?;
+        let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
+        let (experiment, evolving) =
+            crate::lifecycle::Experiment::resume(checkpoint, self.gpu.clone(), corpus).map_err(js_error)?;
+        Ok(ExperimentRun {
+            experiment: Rc::new(RefCell::new(experiment)),
+            copy: Rc::new(RefCell::new(evolving)),
+            candidate: Rc::new(RefCell::new(None)),
+        })
+    }
+
     /// "Talk to ONE": from now on the lab's agent is the experiment's consolidated ONE (the
     /// accepted one, else the last candidate), hearing `audio` (16 kHz samples) at the start of
     /// every episode, in the experiment's maze with command `k`'s corner as the goal. Resolves
@@ -617,6 +634,30 @@ impl ExperimentRun {
             *candidate.borrow_mut() = Some(one);
             serde_wasm_bindgen::to_value(&judgement).map_err(Into::into)
         })
+    }
+
+    /// Where the experiment stands (JSON bytes of `Checkpoint`), with the evolving copy if one
+    /// is: what the page keeps in IndexedDB, in the transaction that stores the trials so far.
+    pub fn checkpoint(&self) -> Result<Vec<u8>, JsValue> {
+        let exp = self.now()?;
+        let copy = self.copy.try_borrow().map_err(|_| busy())?;
+        serde_json::to_vec(&exp.checkpoint(copy.as_ref())).map_err(|e| js_error(e.to_string()))
+    }
+
+    /// Trials the experiment has produced (all of them are in the trace store).
+    pub fn trials(&self) -> Result<f64, JsValue> {
+        Ok(self.now()?.trials as f64)
+    }
+
+    /// The retention matrix so far: a `RetentionRow` per consolidation.
+    pub fn retention(&self) -> Result<JsValue, JsValue> {
+        serde_wasm_bindgen::to_value(&self.now()?.retention).map_err(Into::into)
+    }
+
+    /// The evolving copy's generations so far (0 when no copy is evolving).
+    #[wasm_bindgen(js_name = copyGeneration)]
+    pub fn copy_generation(&self) -> Result<usize, JsValue> {
+        Ok(self.copy.try_borrow().map_err(|_| busy())?.as_ref().map_or(0, |e| e.generation))
     }
 
     /// Whether ONE consolidates once copy `k` has finished (after each copy, or after the last).

@@ -1,0 +1,72 @@
+// Resume: an experiment paused two generations into its first copy and then reloaded is offered
+// from its IndexedDB checkpoint, whose trial count is what the store holds; resuming goes on at
+// the next generation and finishes with every trial stored once (CPU path, fresh profile).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, startServer, SHOTS } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+/** Trials in the page's trace store. */
+const storedTrials = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const request = indexedDB.open('onelab');
+  request.onsuccess = () => {
+    const count = request.result.transaction('traces').objectStore('traces').count();
+    count.onsuccess = () => { request.result.close(); resolve(count.result); };
+    count.onerror = () => reject(count.error);
+  };
+  request.onerror = () => reject(request.error);
+}));
+
+test('reload mid-experiment, resume from the checkpoint, every trial stored once', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    assert.equal(await page.isHidden('#resume-offer'), true, 'a fresh profile has nothing to resume');
+    await page.uncheck('input[name="corner"][value="nw"]');
+    await page.uncheck('input[name="corner"][value="se"]');
+    await page.fill('#experiment-generations', '4');
+    await page.fill('#experiment-updates', '3');
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy_target', '1');
+    await page.fill('#setting-copy-strategy-population', '16');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 2, null, { timeout: 120_000 });
+    await page.click('#experiment-pause');
+    await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
+    const generations = Number(await page.getAttribute('body', 'data-experiment-generations'));
+
+    await page.reload();
+    await page.waitForSelector('#resume-offer:not([hidden])', { timeout: 60_000 });
+    assert.match(await page.textContent('#resume-text'), /interrupted .*copy 1 of 2 \(ne\) after generation \d+, with \d+ trials stored/);
+    const saved = Number(await page.getAttribute('body', 'data-checkpoint-trials'));
+    assert.ok(saved > 0);
+    assert.equal(await storedTrials(page), saved, 'the checkpoint counts exactly the trials in the store');
+    assert.equal(Number(await page.getAttribute('body', 'data-checkpoint-generation')), generations);
+    await page.locator('#experiment-title').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}resume-offer.png` });
+
+    await page.click('#resume-run');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
+    assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
+    assert.equal(await page.getAttribute('body', 'data-first-after-resume'), `0:${generations}`, 'the resumed copy goes on at its next generation');
+    const trials = Number(await page.getAttribute('body', 'data-experiment-trials'));
+    assert.ok(trials > saved);
+    assert.equal(await storedTrials(page), trials, 'every trial of the run is stored, none twice');
+    assert.equal(await page.$$eval('#experiment-rows tr', (trs) => trs.length), 2);
+
+    // Finished: nothing is offered after another reload.
+    await page.reload();
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.isHidden('#resume-offer'), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
