@@ -2,6 +2,7 @@
 // imitating the copies' demonstrations and predicting its next observation and reward on all
 // traces, failures included (paper 3.2). Live loss curves (uPlot) and the held-out check.
 import uPlot from './vendor/uPlot.esm.js';
+import { clock } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,7 +73,7 @@ export function consolidatePanel(worker) {
       $('consolidate-bar').style.width = `${(100 * done) / total}%`;
       $('consolidate-bar').setAttribute('aria-valuenow', String(Math.round((100 * done) / total)));
       $('consolidate-text').textContent = `update ${done} / ${total} · imitation ${report.imitation.toFixed(3)} · ` +
-        `prediction ${report.prediction.toFixed(4)} · ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`;
+        `prediction ${report.prediction.toFixed(4)} · ETA ${clock(eta)}`;
       document.body.dataset.updates = String(done);
       if (done === 1) document.body.dataset.firstLoss = String(report.imitation + report.prediction);
       document.body.dataset.lastLoss = String(report.imitation + report.prediction);

@@ -1,6 +1,7 @@
 // The Phase A panel: settings, start and pause, progress with ETA, the live fitness plot (uPlot),
 // and the best member's episode replayed in the maze after each generation.
 import uPlot from './vendor/uPlot.esm.js';
+import { clock } from './clock.js';
 import { traceCounts } from './store.js';
 
 const $ = (id) => document.getElementById(id);
@@ -157,7 +158,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
       const eta = Math.round(mean * (total - done));
       $('progress-bar').style.width = `${(100 * done) / total}%`;
       $('progress-bar').setAttribute('aria-valuenow', String(Math.round((100 * done) / total)));
-      $('progress-text').textContent = `generation ${done} / ${total} · ${s.toFixed(2)} s per generation · ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}` +
+      $('progress-text').textContent = `generation ${done} / ${total} · ${s.toFixed(2)} s per generation · ETA ${clock(eta)}` +
         ` · best ${report.best.toFixed(3)} · population success ${(100 * report.success).toFixed(1)}% · mean policy from every start ${(100 * evaluation).toFixed(0)}%`;
       document.body.dataset.generations = String(done);
       onPath(path);

@@ -5,13 +5,13 @@
 // puts the settings in the URL (link.js); opening such a link runs that experiment.
 
 import { linkHash, readLink } from './link.js';
+import { clock } from './clock.js';
 import { settingsFields, showSettings, readSettings, settingName } from './settings.js';
 import { drawHeatmap } from './heatmap.js';
 import { timeline } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
-const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s) % 60).padStart(2, '0')}`;
 
 /** `lastHeard()` gives the command panel's last utterance: {audio, command} or null; `ask`
  * sends a request to the worker (ask.js). */

@@ -19,15 +19,16 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
   try {
     await page.waitForFunction(() => document.body.dataset.backend === 'gpu', null, { timeout: 60_000 });
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
-    // Fewer than two commands are refused with a reason.
+    // Fewer than two commands are refused with a reason as soon as they are picked.
     await page.uncheck('input[name="corner"][value="nw"]');
     await page.uncheck('input[name="corner"][value="se"]');
     await page.uncheck('input[name="corner"][value="sw"]');
-    await page.click('#experiment-start');
-    assert.match(await page.textContent('#experiment-status'), /at least two commands/);
+    await page.waitForFunction(() => /at least two commands/.test(document.getElementById('experiment-status').textContent));
+    assert.equal(await page.isDisabled('#experiment-start'), true, 'Run waits for settings that can run');
     await page.check('input[name="corner"][value="sw"]');
     await page.fill('#experiment-generations', '3');
     await page.fill('#experiment-updates', '20');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     const started = Date.now();
     await page.click('#experiment-start');
     // The page answers while the worker runs the experiment.
