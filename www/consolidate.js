@@ -1,7 +1,7 @@
 // The Phase B panel: ONE itself (not a copy) trained by BPTT in the worker on every stored trace,
 // imitating the copies' demonstrations and predicting its next observation and reward on all
 // traces, failures included (paper 3.2). Live loss curves (uPlot) and the held-out check.
-import uPlot from './vendor/uPlot.esm.js';
+import { lossPlot } from './plots.js';
 import { clock } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,20 +9,7 @@ const $ = (id) => document.getElementById(id);
 export function consolidatePanel(worker) {
   let defaults = null;
   let total = 0;
-  const data = [[], [], []]; // update, imitation, prediction
-  const width = () => Math.max(320, $('loss-plot').parentElement.clientWidth - 32);
-  const plot = new uPlot({
-    width: width(),
-    height: 220,
-    scales: { x: { time: false }, prediction: {} },
-    axes: [{ label: 'update', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: 'imitation (cross-entropy)' }, { side: 1, scale: 'prediction', label: 'prediction (MSE)', grid: { show: false } }],
-    series: [
-      { label: 'update' },
-      { label: 'imitation', stroke: '#d9480f', width: 2 },
-      { label: 'prediction', stroke: '#4c6ef5', width: 2, scale: 'prediction' },
-    ],
-  }, data, $('loss-plot'));
-  addEventListener('resize', () => plot.setSize({ width: width(), height: 220 }));
+  const plot = lossPlot($('loss-plot'));
 
   const status = (text, bad = false) => {
     $('consolidate-status').textContent = text;
@@ -43,18 +30,16 @@ export function consolidatePanel(worker) {
     worker.postMessage({ type: 'consolidate', updates, config: { ...defaults, updates, learning_rate: learningRate } });
   });
 
-  // Clears the curves for a consolidation of `updates` steps (this panel's, or the experiment's).
+  // Clears the curves for a consolidation of `updates` steps.
   function begin(updates) {
     total = updates;
-    data.forEach((series) => (series.length = 0));
-    plot.setData(data);
+    plot.clear();
   }
 
   const finish = () => {
     $('consolidate').disabled = false;
   };
   return {
-    begin,
     setDefaults(config) {
       defaults = config;
       $('consolidate-lr').value = String(Number(config.learning_rate.toPrecision(6)));
@@ -64,10 +49,7 @@ export function consolidatePanel(worker) {
         `${heldOut} failed traces held out (prediction error ${heldOutBefore.toFixed(4)}). No environment step is taken.`);
     },
     update({ report, seconds }) {
-      data[0].push(report.update + 1);
-      data[1].push(report.imitation);
-      data[2].push(report.prediction);
-      plot.setData(data);
+      plot.add(report.update + 1, report.imitation, report.prediction);
       const done = report.update + 1;
       const eta = Math.round((seconds / done) * (total - done));
       $('consolidate-bar').style.width = `${(100 * done) / total}%`;

@@ -9,6 +9,7 @@ import { clock } from './clock.js';
 import { settingsFields, showSettings, readSettings, settingName } from './settings.js';
 import { drawHeatmap } from './heatmap.js';
 import { timeline } from './timeline.js';
+import { copiesPlot, lossPlot } from './plots.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
@@ -23,6 +24,8 @@ export function experimentPanel(worker, ask, lastHeard) {
   let units = 0; // units finished
   let started = 0;
   const life = timeline($('experiment-timeline'));
+  const copiesCurve = copiesPlot($('copies-plot'));
+  const losses = lossPlot($('experiment-loss-plot'), 200);
   const SHOWN = ['tasks', 'generations', 'consolidation.updates', 'consolidate_each']; // the form's first row
 
   const status = (text, bad = false) => {
@@ -104,6 +107,8 @@ export function experimentPanel(worker, ask, lastHeard) {
     started = performance.now() - 1000 * elapsed;
     $('resume-offer').hidden = true;
     life.clear();
+    copiesCurve.reset(tasks);
+    losses.clear();
     $('experiment-rows').replaceChildren();
     $('retention-head').replaceChildren(row(['after learning', ...tasks, ''], 'th'));
     $('retention-rows').replaceChildren();
@@ -225,7 +230,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       start(config, true);
     },
     /** A checkpoint of an interrupted experiment was found: offer to resume it. */
-    offer({ phase, k, tasks: saved, trials, generation, at }) {
+    offer({ phase, k, tasks: saved, trials, generation, at, size }) {
       const where = phase === 'copy' ? `copy ${k + 1} of ${saved.length} (${saved[k]}) after generation ${generation}`
         : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
         : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
@@ -234,6 +239,7 @@ export function experimentPanel(worker, ask, lastHeard) {
         `${where}, with ${trials} trials stored. Resume goes on from there (the step in flight is run again); ` +
         'Discard forgets the run and keeps its trials.';
       $('resume-offer').hidden = false;
+      document.body.dataset.checkpointBytes = String(size);
       document.body.dataset.checkpointTrials = String(trials);
       document.body.dataset.checkpointGeneration = String(generation);
     },
@@ -254,6 +260,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     generation({ k, view }) {
       const g = view.report.generation;
       life.tick();
+      copiesCurve.add(k, g, view.evaluation);
       progress(units + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
         `population ${pct(view.report.success)}, mean policy ${pct(view.evaluation)} on validation speakers`);
       if (document.body.dataset.resumed && !document.body.dataset.firstAfterResume) document.body.dataset.firstAfterResume = `${k}:${g}`;
@@ -277,12 +284,14 @@ export function experimentPanel(worker, ask, lastHeard) {
     },
     consolidating({ imitated, predicted, heldOut, updates, learned }) {
       life.begin('consolidate', `ONE consolidates ${learned.join(', ')}`);
+      losses.clear();
       status(`ONE consolidates on ${imitated} demonstrations to imitate and ${predicted} traces to predict ` +
         `(${heldOut} failed ones held out), ${updates} updates, without a step in the maze.`);
     },
     update({ report, updates }) {
       const done = report.update + 1;
       life.tick();
+      losses.add(done, report.imitation, report.prediction);
       progress(units + done / updates, `consolidation update ${done} / ${updates} · imitation ` +
         `${report.imitation.toFixed(3)} · prediction ${report.prediction.toFixed(4)}`);
     },

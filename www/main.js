@@ -152,11 +152,9 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-consolidating':
       experiment.consolidating(data);
-      phaseB.begin(data.updates);
       break;
     case 'experiment-update':
       experiment.update(data);
-      phaseB.update(data);
       break;
     case 'experiment-judged':
       experiment.judged(data);

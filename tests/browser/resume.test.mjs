@@ -45,6 +45,7 @@ test('reload mid-experiment, resume from the checkpoint, every trial stored once
     await page.waitForSelector('#resume-offer:not([hidden])', { timeout: 60_000 });
     assert.match(await page.textContent('#resume-text'), /interrupted .*copy 1 of 2 \(ne\) after generation \d+, with \d+ trials stored/);
     const saved = Number(await page.getAttribute('body', 'data-checkpoint-trials'));
+    console.log(`checkpoint of ONE with 32 hidden units, a copy two generations in: ${await page.getAttribute('body', 'data-checkpoint-bytes')} bytes`);
     assert.ok(saved > 0);
     assert.equal(await storedTrials(page), saved, 'the checkpoint counts exactly the trials in the store');
     assert.equal(Number(await page.getAttribute('body', 'data-checkpoint-generation')), generations);
