@@ -32,7 +32,9 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('experiment-status').textContent = text;
     $('experiment-status').className = bad ? 'error-line' : 'status-line';
   };
+  let at = 0; // the work units the bar shows
   const progress = (done, text) => {
+    at = done;
     const share = Math.min(1, done / total);
     const elapsed = (performance.now() - started) / 1000;
     const eta = share > 0 ? elapsed * (1 - share) / share : 0;
@@ -287,6 +289,10 @@ export function experimentPanel(worker, ask, lastHeard) {
       losses.clear();
       status(`ONE consolidates on ${imitated} demonstrations to imitate and ${predicted} traces to predict ` +
         `(${heldOut} failed ones held out), ${updates} updates, without a step in the maze.`);
+    },
+    /** A step with no progress of its own (reading the store, judging): named, the bar held. */
+    phase({ text }) {
+      progress(at, `${text}…`);
     },
     update({ report, updates }) {
       const done = report.update + 1;

@@ -153,6 +153,9 @@ worker?.addEventListener('message', ({ data }) => {
     case 'experiment-consolidating':
       experiment.consolidating(data);
       break;
+    case 'experiment-phase':
+      experiment.phase(data);
+      break;
     case 'experiment-update':
       experiment.update(data);
       break;

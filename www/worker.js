@@ -4,7 +4,7 @@
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
 // experiment-demonstrated {k, shown, spread}, experiment-consolidating {...pools, updates, learned},
-// experiment-update {report, updates, seconds}, experiment-judged {judgement, ..., last}, experiment-error {message},
+// experiment-update {report, updates, seconds}, experiment-phase {text}, experiment-judged {judgement, ..., last}, experiment-error {message},
 // experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
@@ -362,6 +362,7 @@ async function experimentStep() {
       post('experiment-demonstrated', { k: x.k, shown, spread: x.run.weightSpread() });
     }
   } else if (x.phase === 'read') {
+    post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${x.k + 1} cop${x.k ? 'ies' : 'y'} from IndexedDB` });
     // Every trace stored so far: the copies finished up to now.
     const records = [];
     for (let k = 0; k <= x.k; k++) {
@@ -383,6 +384,7 @@ async function experimentStep() {
     if (x.updatesLeft <= 0) x.phase = 'judge';
     clock('consolidating');
   } else if (x.phase === 'judge') {
+    post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
     // The user's own recordings of the experiment's commands: the table's last column.
     if (!x.recordingsAdded) {
       const commands = x.run.commands();

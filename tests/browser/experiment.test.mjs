@@ -107,9 +107,19 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     await page.fill('#experiment-updates', '5');
     await page.check('#experiment-each');
     await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    // The progress bar only advances, from its first value to 100 at the end.
+    await page.evaluate(() => {
+      window.progressSeen = [];
+      new MutationObserver(() => window.progressSeen.push(Number(document.getElementById('experiment-bar').getAttribute('aria-valuenow'))))
+        .observe(document.getElementById('experiment-bar'), { attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
     await page.click('#experiment-start');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
+    const bar = await page.evaluate(() => window.progressSeen);
+    assert.ok(new Set(bar).size >= 4, `the bar moved through only ${[...new Set(bar)]}`);
+    assert.ok(bar.every((v, i) => i === 0 || v >= bar[i - 1]), `the bar went back: ${bar}`);
+    assert.equal(bar[bar.length - 1], 100);
     assert.equal(await page.$$eval('#experiment-rows tr', (trs) => trs.length), 2);
     assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
     // A consolidation after each copy: two rows of the retention matrix, each with a success
