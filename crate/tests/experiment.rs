@@ -86,10 +86,8 @@ fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     }
     let r = &report.retention;
     assert_eq!(r.len(), 2);
-    assert_eq!(
-        (r[0].learned.as_slice(), r[1].learned.as_slice()),
-        (&["ne".to_string()][..], &["ne".to_string(), "sw".to_string()][..])
-    );
+    assert_eq!(r[0].learned, ["ne"]);
+    assert_eq!(r[1].learned, ["ne", "sw"]);
     assert!(r[0].accepted && r[1].accepted, "{}", report.verdict);
     assert!(r[0].success[0] >= 0.9, "north east after learning it: {:?}", r[0]);
     assert!(r[0].success[1] < 0.9, "south west before learning it: {:?}", r[0]);

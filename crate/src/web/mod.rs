@@ -495,7 +495,12 @@ impl Lab {
     /// from where it was saved, with the command corpus (`manifest`, `blob`). A checkpoint that
     /// cannot be read, or does not fit its own settings, is refused by name.
     #[wasm_bindgen(js_name = resumeExperiment)]
-    pub fn resume_experiment(&self, checkpoint: &[u8], manifest: &str, blob: Vec<u8>) -> Result<ExperimentRun, JsValue> {
+    pub fn resume_experiment(
+        &self,
+        checkpoint: &[u8],
+        manifest: &str,
+        blob: Vec<u8>,
+    ) -> Result<ExperimentRun, JsValue> {
         let checkpoint: crate::lifecycle::Checkpoint = serde_json::from_slice(checkpoint)
             .map_err(|e| js_error(format!("the saved experiment cannot be read: {e}")))?;
         let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
