@@ -251,6 +251,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       prepare(config, elapsed);
       units = (phase === 'copy' ? k : k + 1) + retention.length;
       $('retention-rows').replaceChildren(...retention.map(retentionRow));
+      if (phase === 'copy') life.begin('copy', `copy ${k + 1}: ${tasks[k]}, resumed`);
       progress(units, `resumed with ${trials} trials stored`);
       status(`Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}` : 'where the run stopped'}.`);
       document.body.dataset.resumed = phase === 'copy' ? `${k}:${generation}` : phase;

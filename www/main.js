@@ -167,6 +167,7 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-resumed':
       experiment.resumed(data);
+      if (data.scene) scene = data.scene;
       break;
     case 'experiment-paused':
       experiment.paused();

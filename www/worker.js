@@ -10,7 +10,7 @@
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
 // experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
 // resume-checkpoint, discard-checkpoint. Also checkpoint-found {phase, k, tasks, trials, generation, at, size},
-// experiment-resumed {config, phase, k, trials, generation, retention}.
+// experiment-resumed {config, phase, k, trials, generation, retention, elapsed, scene}.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
@@ -323,7 +323,7 @@ async function resumeCheckpoint() {
   experiment = following(run, saved.config, saved);
   mode = 'experiment';
   const { phase, k, trials, generation } = saved;
-  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, retention: run.retention(), elapsed: saved.elapsed });
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene() });
 }
 
 /** The experiment, one step per call: a generation of the evolving copy (stored before the

@@ -1,7 +1,8 @@
 // The experiment of paper 3.8 on the page, reduced (two commands, three generations per copy, 20
 // consolidation updates): copies evolve while hearing, their trials are stored, ONE consolidates
 // in the worker without a step in the maze, the success table appears, and "talk to ONE" makes
-// the consolidated ONE hear a played command and walk.
+// the consolidated ONE hear a played command and walk. Screenshots of each phase go to
+// test-output/: phase-copy.png, phase-consolidation.png, experiment.png (judged), talk.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -44,6 +45,8 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     // The page answers while the worker runs the experiment.
     await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 1, null, { timeout: 120_000 });
     await page.click('#updates');
+    await page.locator('#experiment-title').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}phase-copy.png` });
     // Pause holds the run; Step runs exactly one generation; Resume goes on.
     await page.click('#experiment-pause');
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
@@ -55,6 +58,9 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await page.waitForFunction((n) => Number(document.body.dataset.experimentGenerations) === n + 1, held, { timeout: 60_000 });
     assert.equal(await page.isEnabled('#experiment-pause'), true, await page.textContent('#experiment-status'));
     await page.click('#experiment-pause');
+    await page.waitForFunction(() => /consolidation update/.test(document.getElementById('experiment-text').textContent), null, { timeout: 600_000 });
+    await page.locator('.plots').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}phase-consolidation.png` });
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 600_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
     console.log(`browser experiment (2 commands, 3 generations, 20 updates): ${((Date.now() - started) / 1000).toFixed(1)} s`);

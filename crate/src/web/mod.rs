@@ -563,7 +563,7 @@ impl ExperimentRun {
         Ok(self.now()?.config.copy_task(k))
     }
 
-    /// Starts copy `k`'s evolution; resolves nothing, refuses a bad `k` by name.
+    /// Starts copy `k`'s evolution and returns its scene; refuses a bad `k` by name.
     #[wasm_bindgen(js_name = startCopy)]
     pub fn start_copy(&self, k: usize) -> Result<JsValue, JsValue> {
         let exp = self.now()?;
@@ -571,10 +571,18 @@ impl ExperimentRun {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
         let evo = exp.copy(k).map_err(js_error)?;
-        let scene = Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) };
-        let view = serde_wasm_bindgen::to_value(&scene)?;
         *self.copy.try_borrow_mut().map_err(|_| busy())? = Some(evo);
-        Ok(view)
+        self.copy_scene()
+    }
+
+    /// The evolving copy's maze and task, for the page to draw (null when no copy evolves).
+    #[wasm_bindgen(js_name = copyScene)]
+    pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
+        let slot = self.copy.try_borrow().map_err(|_| busy())?;
+        match slot.as_ref() {
+            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
+            None => Ok(JsValue::NULL),
+        }
     }
 
     /// Resolves to one generation of the running copy: its report, its mean policy's success
