@@ -42,7 +42,7 @@ pub fn noise(stream: u32, k: u32) -> f32 {
 
 /// A sequential generator for CPU-side choices (maze layout, initial weights, start cells):
 /// the n-th draw is `hash2(seed, n)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Rng {
     seed: u32,
     counter: u32,

@@ -109,3 +109,43 @@ fn variance_rates_hold_the_weights_that_never_varied() {
         }
     }
 }
+
+/// A consolidation saved between two updates (through JSON, as the page keeps it) and restored
+/// on the same traces goes on exactly as the one that never stopped, on both paths: the same
+/// losses, and the same parameters to the last bit.
+#[test]
+fn a_consolidation_saved_between_updates_goes_on_exactly() {
+    let corpus = Corpus::committed().unwrap();
+    let (c, one, trials) = traces(&corpus);
+    let stats = WeightStats::new(one.params.len());
+    let mut registry = Registry::default();
+    registry.memorize("ne|sw");
+    registry.memorize("sw|ne");
+    let config = ConsolidateConfig { batch: 16, updates: 8, ..ConsolidateConfig::default() };
+    let ctx = pollster::block_on(gpu::Context::new()).expect("this test needs a Vulkan adapter (lavapipe)");
+    for (name, ctx) in [("CPU", None), ("GPU", Some(&ctx))] {
+        let make = || consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, ctx, &corpus).unwrap();
+        let (mut a, mut b) = (make(), make());
+        for _ in 0..5 {
+            pollster::block_on(a.step()).unwrap();
+        }
+        let json = serde_json::to_vec(&pollster::block_on(a.state()).unwrap()).unwrap();
+        b.restore(serde_json::from_slice(&json).unwrap()).unwrap();
+        assert_eq!(b.update, 5);
+        for _ in 0..3 {
+            let (ra, rb) = (pollster::block_on(a.step()).unwrap(), pollster::block_on(b.step()).unwrap());
+            assert_eq!((ra.update, ra.imitation, ra.prediction), (rb.update, rb.imitation, rb.prediction), "{name}");
+        }
+        let bits = |c: &Consolidation| {
+            pollster::block_on(c.one()).unwrap().params.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&a), bits(&b), "{name}: the resumed consolidation ended elsewhere");
+    }
+    // A state of another size is refused by name, and leaves the consolidation as it was.
+    let mut fresh = consolidation(config, &c, &one, &stats, trials, &registry, None, &corpus).unwrap();
+    let mut state = pollster::block_on(fresh.state()).unwrap();
+    state.trainer.m.pop();
+    let refused = fresh.restore(state).unwrap_err();
+    assert!(refused.contains("parameters"), "{refused}");
+    assert_eq!(fresh.update, 0);
+}

@@ -164,10 +164,10 @@ fn a_checkpoint_taken_between_generations_resumes_exactly() {
         pollster::block_on(a.copy_generation(&mut evo_a)).unwrap();
     }
     a.drain();
-    let json = serde_json::to_vec(&a.checkpoint(Some(&evo_a))).unwrap();
+    let json = serde_json::to_vec(&a.checkpoint(Some(&evo_a), None)).unwrap();
     eprintln!("checkpoint: {} bytes of JSON", json.len());
     let checkpoint = serde_json::from_slice(&json).unwrap();
-    let (mut b, evo_b) = Experiment::resume(checkpoint, None, Corpus::committed().unwrap()).unwrap();
+    let (mut b, evo_b, _) = Experiment::resume(checkpoint, None, Corpus::committed().unwrap()).unwrap();
     let mut evo_b = evo_b.expect("the checkpoint holds the evolving copy");
     assert_eq!((b.trials, evo_b.generation), (a.trials, 2));
     loop {
@@ -186,10 +186,10 @@ fn a_checkpoint_taken_between_generations_resumes_exactly() {
     assert_eq!(a.one, b.one);
     assert_eq!(a.copies, b.copies);
     assert_eq!(a.stats, b.stats);
-    let end = |e: &Experiment| serde_json::to_string(&e.checkpoint(None)).unwrap();
+    let end = |e: &Experiment| serde_json::to_string(&e.checkpoint(None, None)).unwrap();
     assert_eq!(end(&a), end(&b));
     // A checkpoint that does not fit its own settings is refused by name.
-    let mut bad = a.checkpoint(None);
+    let mut bad = a.checkpoint(None, None);
     bad.config.copy.hidden += 1;
     let refused = Experiment::resume(bad, None, Corpus::committed().unwrap()).err().unwrap();
     assert!(refused.contains("does not match its own settings"), "{refused}");

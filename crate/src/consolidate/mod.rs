@@ -8,4 +8,4 @@ mod train;
 
 pub use batch::Batch;
 pub use registry::{Registry, Skill};
-pub use train::{ConsolidateConfig, Consolidation, HearFn, Trainer, UpdateReport};
+pub use train::{ConsolidateConfig, Consolidation, ConsolidationState, HearFn, Trainer, TrainerState, UpdateReport};

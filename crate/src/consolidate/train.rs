@@ -130,6 +130,52 @@ impl Trainer {
             Trainer::Cpu { one, .. } => Ok(one.params.clone()),
         }
     }
+
+    /// The parameters and Adam's state, wherever they live.
+    pub async fn state(&self) -> Result<TrainerState, String> {
+        let params = self.params().await?;
+        let (m, v, t) = match self {
+            Trainer::Gpu(b) => b.moments().await?,
+            Trainer::Cpu { adam, .. } => {
+                let (m, v, t) = adam.moments();
+                (m.to_vec(), v.to_vec(), t)
+            }
+        };
+        Ok(TrainerState { params, m, v, t })
+    }
+
+    /// Goes on from `state`, whose vectors have one value per parameter.
+    fn restore(&mut self, state: TrainerState) {
+        let TrainerState { params, m, v, t } = state;
+        match self {
+            Trainer::Gpu(b) => {
+                b.set_params(&params);
+                b.set_moments(&m, &v, t);
+            }
+            Trainer::Cpu { one, adam, .. } => {
+                one.params = params;
+                *adam = Adam::with_moments(adam.lr, m, v, t);
+            }
+        }
+    }
+}
+
+/// A trainer's parameters and Adam state (moments and steps taken).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrainerState {
+    pub params: Vec<f32>,
+    pub m: Vec<f32>,
+    pub v: Vec<f32>,
+    pub t: i32,
+}
+
+/// A consolidation between two updates: with the same traces, configuration and statistics it
+/// goes on exactly as if it had not stopped (the pools are sorted again from the traces).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConsolidationState {
+    pub update: usize,
+    pub rng: Rng,
+    pub trainer: TrainerState,
 }
 
 /// One update's losses, as the CLI prints them and the page plots them: the mean cross-entropy
@@ -308,6 +354,24 @@ impl Consolidation {
             return Err("no failed trace was held out".into());
         }
         Ok(total / chunks as f32)
+    }
+
+    /// Where this consolidation stands, to go on later with `restore`.
+    pub async fn state(&self) -> Result<ConsolidationState, String> {
+        Ok(ConsolidationState { update: self.update, rng: self.rng.clone(), trainer: self.trainer.state().await? })
+    }
+
+    /// Goes on from `state`, saved from a consolidation on the same traces and settings.
+    pub fn restore(&mut self, state: ConsolidationState) -> Result<(), String> {
+        let n = self.shape.layout().total;
+        let t = &state.trainer;
+        if t.params.len() != n || t.m.len() != n || t.v.len() != n {
+            return Err(format!("the saved consolidation has {} parameters, ONE has {n}", t.params.len()));
+        }
+        self.trainer.restore(state.trainer);
+        self.update = state.update;
+        self.rng = state.rng;
+        Ok(())
     }
 
     /// ONE as consolidated so far.

@@ -25,6 +25,16 @@ impl Adam {
         Adam { lr, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
     }
 
+    /// The first and second moments and the steps taken: what a checkpoint keeps.
+    pub fn moments(&self) -> (&[f32], &[f32], i32) {
+        (&self.m, &self.v, self.t)
+    }
+
+    /// Adam with the state `moments` returned.
+    pub fn with_moments(lr: f32, m: Vec<f32>, v: Vec<f32>, t: i32) -> Adam {
+        Adam { lr, m, v, t }
+    }
+
     /// Adds the step for gradient `g` to `x`. A zero gradient coordinate whose history is zero
     /// leaves its parameter bit-identical (frozen parameters rely on this).
     pub fn step(&mut self, x: &mut [f32], g: &[f32]) {

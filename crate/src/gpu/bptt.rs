@@ -279,6 +279,23 @@ impl Bptt {
         self.adam_steps = 0;
     }
 
+    /// Adam's state: first and second moments, and the steps taken.
+    pub async fn moments(&self) -> Result<(Vec<f32>, Vec<f32>, i32), String> {
+        let n = self.shape.layout().total;
+        let m = read::<f32>(&self.ctx, &self.moments[0], n).await?;
+        let v = read::<f32>(&self.ctx, &self.moments[1], n).await?;
+        Ok((m, v, self.adam_steps))
+    }
+
+    /// Puts Adam's state back (after `set_params`, which clears it), to go on where it was.
+    pub fn set_moments(&mut self, m: &[f32], v: &[f32], steps: i32) {
+        let n = self.shape.layout().total;
+        assert!(m.len() == n && v.len() == n, "moments of another shape");
+        self.ctx.queue.write_buffer(&self.moments[0], 0, bytemuck::cast_slice(m));
+        self.ctx.queue.write_buffer(&self.moments[1], 0, bytemuck::cast_slice(v));
+        self.adam_steps = steps;
+    }
+
     /// The learning-rate multiplier of each parameter (1 everywhere until set).
     pub fn set_rates(&self, rates: &[f32]) {
         assert_eq!(rates.len(), self.shape.layout().total, "one rate per parameter");

@@ -1,4 +1,4 @@
-use crate::consolidate::{ConsolidateConfig, Consolidation, Registry, UpdateReport};
+use crate::consolidate::{ConsolidateConfig, Consolidation, ConsolidationState, Registry, UpdateReport};
 use crate::evolve::{
     Evolution, EvolutionState, EvolveConfig, GenerationReport, Population, RolloutBackend, RolloutSpec, WeightStats,
 };
@@ -162,8 +162,8 @@ pub struct Judgement {
 
 /// The experiment between two steps, for the page's checkpoint: ONE, the finished copies and
 /// their pooled statistics, the registry, the retention rows, the counts, and the copy evolving
-/// (if any) between two generations. The trials are not in it: the trace store has them, and
-/// the user's recordings are read from the store again.
+/// between two generations or the consolidation between two updates, if one is. The trials are
+/// not in it: the trace store has them, and the user's recordings are read from the store again.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub config: ExperimentConfig,
@@ -175,6 +175,9 @@ pub struct Checkpoint {
     pub stats: WeightStats,
     pub env_steps: u64,
     pub evolving: Option<EvolutionState>,
+    /// Goes on when the same traces are read back (`Consolidation::restore`).
+    #[serde(default)]
+    pub consolidating: Option<ConsolidationState>,
 }
 
 /// Goal-input frames of the validation speakers saying each task's command, one table per
@@ -242,9 +245,10 @@ impl Experiment {
         })
     }
 
-    /// Where the experiment stands, with `evolving` the copy between two generations if one is.
-    /// Take it after `drain`: the checkpoint never holds a trial, the trace store does.
-    pub fn checkpoint(&self, evolving: Option<&Evolution>) -> Checkpoint {
+    /// Where the experiment stands, with `evolving` the copy between two generations, or
+    /// `consolidating` the consolidation between two updates, if one is. Take it after `drain`:
+    /// the checkpoint never holds a trial, the trace store does.
+    pub fn checkpoint(&self, evolving: Option<&Evolution>, consolidating: Option<ConsolidationState>) -> Checkpoint {
         debug_assert!(self.pending.0.is_empty(), "checkpoint taken before the trials were drained");
         Checkpoint {
             config: self.config.clone(),
@@ -256,15 +260,17 @@ impl Experiment {
             stats: self.stats.clone(),
             env_steps: self.env_steps,
             evolving: evolving.map(Evolution::state),
+            consolidating,
         }
     }
 
-    /// The experiment `checkpoint` describes, and its evolving copy, going on from there.
+    /// The experiment `checkpoint` describes, its evolving copy, and its consolidation's state
+    /// (to restore once the traces are read back), going on from there.
     pub fn resume(
         checkpoint: Checkpoint,
         ctx: Option<gpu::Context>,
         corpus: Corpus,
-    ) -> Result<(Experiment, Option<Evolution>), String> {
+    ) -> Result<(Experiment, Option<Evolution>, Option<ConsolidationState>), String> {
         let c = checkpoint;
         let mut exp = Experiment::new(c.config, ctx, corpus)?;
         let shape = exp.config.copy.shape();
@@ -285,7 +291,7 @@ impl Experiment {
             Some(state) => Some(Evolution::resume(state, backend(exp.ctx.as_ref()), Some(&exp.corpus))?),
             None => None,
         };
-        Ok((exp, evolving))
+        Ok((exp, evolving, c.consolidating))
     }
 
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;

@@ -250,6 +250,11 @@ impl Lab {
 
 #[wasm_bindgen]
 impl Consolidator {
+    /// Updates taken so far (more than 0 for a consolidation resumed from a checkpoint).
+    pub fn update(&self) -> Result<usize, JsValue> {
+        Ok(self.consolidation.try_borrow().map_err(|_| busy())?.update)
+    }
+
     /// `[imitated, predicted, held out]` trace counts.
     pub fn pools(&self) -> Vec<u32> {
         let (a, b, c) = self.consolidation.borrow().pools();
@@ -464,6 +469,8 @@ pub struct ExperimentRun {
     copy: Rc<RefCell<Option<crate::evolve::Evolution>>>,
     /// The last consolidated ONE, accepted or not, for "talk to ONE".
     candidate: Rc<RefCell<Option<crate::net::One>>>,
+    /// A resumed checkpoint's consolidation, restored once its traces are read back.
+    consolidating: RefCell<Option<crate::consolidate::ConsolidationState>>,
 }
 
 #[derive(Serialize)]
@@ -488,6 +495,7 @@ impl Lab {
             experiment: Rc::new(RefCell::new(experiment)),
             copy: Rc::new(RefCell::new(None)),
             candidate: Rc::new(RefCell::new(None)),
+            consolidating: RefCell::new(None),
         })
     }
 
@@ -504,12 +512,13 @@ impl Lab {
         let checkpoint: crate::lifecycle::Checkpoint = serde_json::from_slice(checkpoint)
             .map_err(|e| js_error(format!("the saved experiment cannot be read: {e}")))?;
         let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
-        let (experiment, evolving) =
+        let (experiment, evolving, consolidating) =
             crate::lifecycle::Experiment::resume(checkpoint, self.gpu.clone(), corpus).map_err(js_error)?;
         Ok(ExperimentRun {
             experiment: Rc::new(RefCell::new(experiment)),
             copy: Rc::new(RefCell::new(evolving)),
             candidate: Rc::new(RefCell::new(None)),
+            consolidating: RefCell::new(consolidating),
         })
     }
 
@@ -628,10 +637,14 @@ impl ExperimentRun {
         Ok(out.into())
     }
 
-    /// ONE's consolidation on the stored trials `records` (their encodings).
+    /// ONE's consolidation on the stored trials `records` (their encodings); after a resume,
+    /// the checkpoint's consolidation goes on where it was.
     pub fn consolidator(&self, records: js_sys::Array) -> Result<Consolidator, JsValue> {
         let trials = decode_all(&records)?;
-        let consolidation = self.now()?.consolidation(trials).map_err(js_error)?;
+        let mut consolidation = self.now()?.consolidation(trials).map_err(js_error)?;
+        if let Some(state) = self.consolidating.borrow_mut().take() {
+            consolidation.restore(state).map_err(js_error)?;
+        }
         Ok(Consolidator { consolidation: Rc::new(RefCell::new(consolidation)) })
     }
 
@@ -654,7 +667,21 @@ impl ExperimentRun {
     pub fn checkpoint(&self) -> Result<Vec<u8>, JsValue> {
         let exp = self.now()?;
         let copy = self.copy.try_borrow().map_err(|_| busy())?;
-        serde_json::to_vec(&exp.checkpoint(copy.as_ref())).map_err(|e| js_error(e.to_string()))
+        serde_json::to_vec(&exp.checkpoint(copy.as_ref(), None)).map_err(|e| js_error(e.to_string()))
+    }
+
+    /// The checkpoint while `consolidator` runs: resolves to its bytes, with the
+    /// consolidation's parameters and Adam state read back from wherever they live.
+    #[wasm_bindgen(js_name = checkpointConsolidating)]
+    pub fn checkpoint_consolidating(&self, consolidator: &Consolidator) -> js_sys::Promise {
+        let experiment = self.experiment.clone();
+        let consolidation = consolidator.consolidation.clone();
+        future_to_promise(async move {
+            let state = consolidation.try_borrow().map_err(|_| busy())?.state().await.map_err(js_error)?;
+            let exp = experiment.try_borrow().map_err(|_| busy())?;
+            let bytes = serde_json::to_vec(&exp.checkpoint(None, Some(state))).map_err(|e| js_error(e.to_string()))?;
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+        })
     }
 
     /// Trials the experiment has produced (all of them are in the trace store).
