@@ -232,9 +232,10 @@ export function experimentPanel(worker, ask, lastHeard) {
       start(config, true);
     },
     /** A checkpoint of an interrupted experiment was found: offer to resume it. */
-    offer({ phase, k, tasks: saved, trials, generation, at, size }) {
+    offer({ phase, k, tasks: saved, trials, generation, update, at, size }) {
       const where = phase === 'copy' ? `copy ${k + 1} of ${saved.length} (${saved[k]}) after generation ${generation}`
         : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
+        : phase === 'consolidate' ? `in ONE's consolidation on ${saved.slice(0, k + 1).join(', ')} after update ${update}`
         : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
       const minutes = Math.round((Date.now() - at) / 60000);
       $('resume-text').textContent = `An experiment was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
@@ -244,17 +245,19 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.checkpointBytes = String(size);
       document.body.dataset.checkpointTrials = String(trials);
       document.body.dataset.checkpointGeneration = String(generation);
+      document.body.dataset.checkpointUpdate = String(update);
     },
     /** The worker resumed the checkpoint: the page shows the run where it was. */
-    resumed({ config, phase, k, trials, generation, retention, elapsed }) {
+    resumed({ config, phase, k, trials, generation, update, retention, elapsed }) {
       showConfig(config);
       prepare(config, elapsed);
       units = (phase === 'copy' ? k : k + 1) + retention.length;
       $('retention-rows').replaceChildren(...retention.map(retentionRow));
       if (phase === 'copy') life.begin('copy', `copy ${k + 1}: ${tasks[k]}, resumed`);
       progress(units, `resumed with ${trials} trials stored`);
-      status(`Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}` : 'where the run stopped'}.`);
-      document.body.dataset.resumed = phase === 'copy' ? `${k}:${generation}` : phase;
+      status(`Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}`
+        : phase === 'consolidate' ? `ONE's consolidation at update ${update + 1}` : 'where the run stopped'}.`);
+      document.body.dataset.resumed = phase;
     },
     copy({ k, task }) {
       life.begin('copy', `copy ${k + 1}: ${task}`);
@@ -297,6 +300,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     },
     update({ report, updates }) {
       const done = report.update + 1;
+      if (document.body.dataset.resumed && !document.body.dataset.firstUpdateAfterResume) document.body.dataset.firstUpdateAfterResume = String(report.update);
       life.tick();
       losses.add(done, report.imitation, report.prediction);
       progress(units + done / updates, `consolidation update ${done} / ${updates} · imitation ` +

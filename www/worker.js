@@ -9,8 +9,8 @@
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
 // experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
-// resume-checkpoint, discard-checkpoint. Also checkpoint-found {phase, k, tasks, trials, generation, at, size},
-// experiment-resumed {config, phase, k, trials, generation, retention, elapsed, scene}.
+// resume-checkpoint, discard-checkpoint. Also checkpoint-found {phase, k, tasks, trials, generation, update, at, size},
+// experiment-resumed {config, phase, k, trials, generation, update, retention, elapsed, scene}.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
@@ -161,7 +161,7 @@ onmessage = ({ data }) => {
   } else if (data.type === 'experiment-pause' && mode === 'experiment') {
     // Takes effect after the step in flight, if any: the loop says so when it ends.
     mode = 'experiment-paused';
-    if (!stepping) post('experiment-paused');
+    if (!stepping) pauseNow();
   } else if (data.type === 'experiment-resume' && mode === 'experiment-paused') {
     mode = 'experiment';
   } else if (data.type === 'experiment-step' && mode === 'experiment-paused' && !stepping) {
@@ -286,24 +286,49 @@ async function runExperimentStep() {
   }
 }
 
+/** Pauses between two steps: a consolidation in progress is saved first (a step in flight
+ * saves it at its end), so a reload while paused loses nothing. */
+async function pauseNow() {
+  const x = experiment;
+  if (x.phase === 'consolidate') {
+    stepping = true;
+    try {
+      await saveConsolidation(x);
+    } catch (e) {
+      post('experiment-error', { message: `The checkpoint could not be saved: ${text(e)}` });
+    } finally {
+      stepping = false;
+    }
+  }
+  post('experiment-paused');
+}
+
+async function saveConsolidation(x) {
+  await addGeneration([], [], checkpoint(x, 'consolidate', await x.run.checkpointConsolidating(x.consolidator)));
+}
+
 /** The worker's record of an experiment `run` under `config`, about to start its first copy,
  * or, from a checkpoint's `saved` record, where that left off. */
 function following(run, config, saved = null) {
   const now = performance.now();
   return {
-    run, config, k: saved ? saved.k : -1, phase: saved ? saved.phase : 'next-copy',
-    started: now - (saved ? saved.elapsed * 1000 : 0), since: now,
+    run, config, k: saved ? saved.k : -1, started: now - (saved ? saved.elapsed * 1000 : 0), since: now, savedAt: now,
     seconds: saved ? { ...saved.seconds } : { evolving: 0, consolidating: 0 },
+    // A consolidation in progress goes on once its traces are read back (the run restores it).
+    phase: !saved ? 'next-copy' : saved.phase === 'consolidate' ? 'read' : saved.phase,
+    heldOutBefore: saved?.heldOutBefore, stepsBefore: saved?.stepsBefore,
   };
 }
 
-/** The checkpoint of where the experiment now stands, to resume at `phase`: stored in the
- * transaction that stores the trials drained with it. */
-function checkpoint(x, phase) {
+/** The checkpoint of where the experiment now stands, to resume at `phase` (the run's own
+ * bytes unless given): stored in the transaction that stores the trials drained with it. */
+function checkpoint(x, phase, bytes = x.run.checkpoint()) {
+  x.savedAt = performance.now();
   return {
     phase, k: x.k, config: x.config, seconds: x.seconds, elapsed: (performance.now() - x.started) / 1000,
     tasks: x.run.tasks(), trials: x.run.trials(), generation: x.run.copyGeneration(), saved: Date.now(),
-    bytes: x.run.checkpoint(),
+    update: phase === 'consolidate' ? x.consolidator.update() : 0, heldOutBefore: x.heldOutBefore, stepsBefore: x.stepsBefore,
+    bytes,
   };
 }
 
@@ -311,8 +336,8 @@ function checkpoint(x, phase) {
 async function offerCheckpoint() {
   const saved = await readCheckpoint();
   if (saved) {
-    const { phase, k, tasks, trials, generation, saved: at, bytes } = saved;
-    post('checkpoint-found', { phase, k, tasks, trials, generation, at, size: bytes.length });
+    const { phase, k, tasks, trials, generation, update, saved: at, bytes } = saved;
+    post('checkpoint-found', { phase, k, tasks, trials, generation, update, at, size: bytes.length });
   }
 }
 
@@ -322,8 +347,8 @@ async function resumeCheckpoint() {
   const run = lab.resumeExperiment(saved.bytes, corpusFiles.manifest, corpusFiles.blob);
   experiment = following(run, saved.config, saved);
   mode = 'experiment';
-  const { phase, k, trials, generation } = saved;
-  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene() });
+  const { phase, k, trials, generation, update } = saved;
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene() });
 }
 
 /** The experiment, one step per call: a generation of the evolving copy (stored before the
@@ -369,11 +394,14 @@ async function experimentStep() {
       await trialBatches({ task: x.run.copyTask(k) }, 4096, (batch) => { records.push(...batch); });
     }
     x.consolidator = x.run.consolidator(records);
-    x.stepsBefore = x.run.envSteps();
-    x.heldOutBefore = await x.consolidator.heldOut();
-    x.updatesLeft = x.config.consolidation.updates;
+    const done = x.consolidator.update(); // more than 0 when a checkpoint's consolidation goes on
+    if (done === 0) {
+      x.stepsBefore = x.run.envSteps();
+      x.heldOutBefore = await x.consolidator.heldOut();
+    }
+    x.updatesLeft = x.config.consolidation.updates - done;
     const [imitated, predicted, heldOut] = x.consolidator.pools();
-    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.updatesLeft, learned: tasks.slice(0, x.k + 1) });
+    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.config.consolidation.updates, learned: tasks.slice(0, x.k + 1), done });
     x.phase = 'consolidate';
     x.consolidating = performance.now();
     clock('consolidating');
@@ -383,6 +411,10 @@ async function experimentStep() {
     post('experiment-update', { report, updates: x.config.consolidation.updates, seconds: (performance.now() - x.consolidating) / 1000 });
     if (x.updatesLeft <= 0) x.phase = 'judge';
     clock('consolidating');
+    // Saved every 10 s, and when the user pauses, so a reload loses at most those updates.
+    if (x.phase === 'consolidate' && (mode === 'experiment-paused' || performance.now() - x.savedAt > 10_000)) {
+      await saveConsolidation(x);
+    }
   } else if (x.phase === 'judge') {
     post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
     // The user's own recordings of the experiment's commands: the table's last column.

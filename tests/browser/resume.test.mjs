@@ -1,6 +1,7 @@
 // Resume: an experiment paused two generations into its first copy and then reloaded is offered
 // from its IndexedDB checkpoint, whose trial count is what the store holds; resuming goes on at
-// the next generation and finishes with every trial stored once (CPU path, fresh profile).
+// the next generation and finishes with every trial stored once. Paused in consolidation and
+// reloaded, it goes on at the next update (CPU path, fresh profiles).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, startServer, SHOTS } from './browser.mjs';
@@ -66,6 +67,39 @@ test('reload mid-experiment, resume from the checkpoint, every trial stored once
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.waitForTimeout(1000);
     assert.equal(await page.isHidden('#resume-offer'), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('reload during consolidation, resume at the next update', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.uncheck('input[name="corner"][value="nw"]');
+    await page.uncheck('input[name="corner"][value="se"]');
+    await page.fill('#experiment-generations', '1');
+    await page.fill('#experiment-updates', '300');
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy-strategy-population', '16');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => Number((/consolidation update (\d+)/.exec(document.getElementById('experiment-text').textContent) || [])[1]) >= 10, null, { timeout: 120_000 });
+    await page.click('#experiment-pause');
+    await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
+    const done = Number(/consolidation update (\d+)/.exec(await page.textContent('#experiment-text'))[1]);
+    const trials = await storedTrials(page);
+
+    await page.reload();
+    await page.waitForSelector('#resume-offer:not([hidden])', { timeout: 60_000 });
+    assert.match(await page.textContent('#resume-text'), new RegExp(`in ONE's consolidation on ne, sw after update ${done}, with ${trials} trials stored`));
+    await page.click('#resume-run');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
+    assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
+    assert.equal(await page.getAttribute('body', 'data-first-update-after-resume'), String(done), 'the consolidation goes on at its next update');
+    assert.equal(await storedTrials(page), trials, 'consolidation stores no trial');
+    assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
     assert.deepEqual(errors, []);
   } finally {
     await close();
