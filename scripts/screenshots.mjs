@@ -1,7 +1,8 @@
 // The README's pictures of the page in each phase of an experiment: run in headless Chromium
 // (after `make web`): node scripts/screenshots.mjs [--gpu]. It runs two commands (north east,
 // south west) one at a time, 100 generations per copy at most and 1200 consolidation updates, on
-// the CPU path unless --gpu (SwiftShader is slow), and writes docs/phase-*.png:
+// the CPU path unless --gpu (SwiftShader is slow), and writes docs/page.png (the top of the page
+// while the second copy evolves) and docs/phase-*.png:
 //   copies         a copy evolving: timeline, each copy's success per generation, the maze
 //   consolidation  ONE consolidating: its loss curves, the first retention row
 //   judged         the result table, the retention matrix and the weight-spread heatmap
@@ -41,6 +42,9 @@ try {
   const before = Number(await page.getAttribute('body', 'data-experiment-generations'));
   await page.waitForFunction((n) => Number(document.body.dataset.experimentGenerations) >= n + 8, before, { timeout: 900_000 });
   await shot('copies', '#experiment-title', '.plots');
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: `${OUT}page.png` });
+  console.log('docs/page.png');
   await page.waitForFunction(() => /consolidation update [0-9]{3,}/.test(document.getElementById('experiment-text').textContent) && document.body.dataset.retentionRows === '1', null, { timeout: 900_000 });
   await shot('consolidation', '#experiment-text', '.matrices');
   await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 900_000 });

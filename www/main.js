@@ -102,14 +102,19 @@ try {
   showError(`This browser cannot start the simulator's worker: ${e.message}`);
 }
 worker?.addEventListener('error', (e) => showError(`The simulator failed to load: ${e.message || 'the worker script could not start'}`));
+/** An evolving copy's maze and task ("sw", or "sw|ne|nw" with exits): the maze replays its
+ * generations' best episodes, so the walking agent's statistics are hidden. */
+function showCopyScene(next) {
+  scene = next;
+  const names = { ne: 'north-east', nw: 'north-west', se: 'south-east', sw: 'south-west' };
+  const [goal, ...exits] = next.task.name.split('|');
+  $('goal-label').textContent = `goal (${names[goal] ?? goal} corner)${exits.length ? '; grey: exits' : ''}`;
+  $('walk-stats').hidden = true;
+  $('walk-note').textContent = 'The maze replays the episode of the best member of the latest generation of the evolving copy.';
+}
+
 const panel = worker && evolvePanel(worker, () => requests, {
-  onScene(next) {
-    scene = next;
-    const names = { ne: 'north-east', nw: 'north-west', se: 'south-east', sw: 'south-west' };
-    $('goal-label').textContent = `goal (${names[next.task.name] ?? next.task.name} corner)`;
-    $('walk-stats').hidden = true;
-    $('walk-note').textContent = 'The maze replays the episode of the best member of the latest generation of the evolving copy.';
-  },
+  onScene: showCopyScene,
   onPath: animatePath,
   onReplay(view) {
     scene = { maze: view.maze, task: view.task, start: view.start };
@@ -141,7 +146,7 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-copy':
       experiment.copy(data);
-      scene = data.scene;
+      showCopyScene(data.scene);
       break;
     case 'experiment-generation':
       experiment.generation(data);
@@ -167,7 +172,7 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-resumed':
       experiment.resumed(data);
-      if (data.scene) scene = data.scene;
+      if (data.scene) showCopyScene(data.scene);
       break;
     case 'experiment-paused':
       experiment.paused();
