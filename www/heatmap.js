@@ -46,7 +46,7 @@ export function drawHeatmap(canvas, grid) {
 }
 
 /** Dark blue (t = 0) to yellow (t = 1); never varied (t < 0) near black. */
-export function colour(t) {
+function colour(t) {
   if (t < 0) return '#111318';
   const stops = [[30, 40, 110], [40, 140, 150], [120, 200, 90], [250, 220, 60]];
   const x = t * (stops.length - 1);

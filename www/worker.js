@@ -418,10 +418,10 @@ async function experimentStep() {
   } else if (x.phase === 'judge') {
     post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
     // The user's own recordings of the experiment's commands: the table's last column.
+    x.commands = x.run.commands();
     if (!x.recordingsAdded) {
-      const commands = x.run.commands();
       for (const r of await allRecordings()) {
-        if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+        if (x.commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
       }
       x.recordingsAdded = true;
     }
@@ -429,7 +429,6 @@ async function experimentStep() {
     const consolidationSteps = x.run.envSteps() - x.stepsBefore;
     const judgement = await x.run.judge(x.consolidator);
     clock('consolidating');
-    x.commands = x.run.commands();
     const last = x.k + 1 === tasks.length;
     const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
     if (last) {

@@ -23,20 +23,26 @@ const storedTrials = (page) => page.evaluate(() => new Promise((resolve, reject)
   request.onerror = () => reject(request.error);
 }));
 
+/** Starts a small experiment: north east and south west, copies of 16 members, at most
+ * `generations` each (copy target 1), `updates` consolidation updates. */
+async function start(page, generations, updates) {
+  await page.uncheck('input[name="corner"][value="nw"]');
+  await page.uncheck('input[name="corner"][value="se"]');
+  await page.fill('#experiment-generations', String(generations));
+  await page.fill('#experiment-updates', String(updates));
+  await page.click('.all-settings summary');
+  await page.fill('#setting-copy_target', '1');
+  await page.fill('#setting-copy-strategy-population', '16');
+  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+  await page.click('#experiment-start');
+}
+
 test('reload mid-experiment, resume from the checkpoint, every trial stored once', async () => {
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     assert.equal(await page.isHidden('#resume-offer'), true, 'a fresh profile has nothing to resume');
-    await page.uncheck('input[name="corner"][value="nw"]');
-    await page.uncheck('input[name="corner"][value="se"]');
-    await page.fill('#experiment-generations', '4');
-    await page.fill('#experiment-updates', '3');
-    await page.click('.all-settings summary');
-    await page.fill('#setting-copy_target', '1');
-    await page.fill('#setting-copy-strategy-population', '16');
-    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
-    await page.click('#experiment-start');
+    await start(page, 4, 3);
     await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 2, null, { timeout: 120_000 });
     await page.click('#experiment-pause');
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
@@ -77,14 +83,7 @@ test('reload during consolidation, resume at the next update', async () => {
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
-    await page.uncheck('input[name="corner"][value="nw"]');
-    await page.uncheck('input[name="corner"][value="se"]');
-    await page.fill('#experiment-generations', '1');
-    await page.fill('#experiment-updates', '300');
-    await page.click('.all-settings summary');
-    await page.fill('#setting-copy-strategy-population', '16');
-    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
-    await page.click('#experiment-start');
+    await start(page, 1, 300);
     await page.waitForFunction(() => Number((/consolidation update (\d+)/.exec(document.getElementById('experiment-text').textContent) || [])[1]) >= 10, null, { timeout: 120_000 });
     await page.click('#experiment-pause');
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');

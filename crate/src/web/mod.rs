@@ -667,7 +667,7 @@ impl ExperimentRun {
     pub fn checkpoint(&self) -> Result<Vec<u8>, JsValue> {
         let exp = self.now()?;
         let copy = self.copy.try_borrow().map_err(|_| busy())?;
-        serde_json::to_vec(&exp.checkpoint(copy.as_ref(), None)).map_err(|e| js_error(e.to_string()))
+        checkpoint_bytes(&exp.checkpoint(copy.as_ref(), None))
     }
 
     /// The checkpoint while `consolidator` runs: resolves to its bytes, with the
@@ -679,7 +679,7 @@ impl ExperimentRun {
         future_to_promise(async move {
             let state = consolidation.try_borrow().map_err(|_| busy())?.state().await.map_err(js_error)?;
             let exp = experiment.try_borrow().map_err(|_| busy())?;
-            let bytes = serde_json::to_vec(&exp.checkpoint(None, Some(state))).map_err(|e| js_error(e.to_string()))?;
+            let bytes = checkpoint_bytes(&exp.checkpoint(None, Some(state)))?;
             Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
         })
     }
@@ -728,6 +728,11 @@ impl ExperimentRun {
     fn now(&self) -> Result<std::cell::Ref<'_, crate::lifecycle::Experiment>, JsValue> {
         self.experiment.try_borrow().map_err(|_| busy())
     }
+}
+
+/// A checkpoint as the page stores it: JSON, read back by `Lab::resume_experiment`.
+fn checkpoint_bytes(checkpoint: &crate::lifecycle::Checkpoint) -> Result<Vec<u8>, JsValue> {
+    serde_json::to_vec(checkpoint).map_err(|e| js_error(format!("the checkpoint cannot be written: {e}")))
 }
 
 fn busy() -> JsValue {
