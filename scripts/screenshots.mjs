@@ -52,7 +52,7 @@ try {
   await shot('judged', '#experiment-timeline', '.matrices');
 
   await page.selectOption('#command', 'south west');
-  const validation = await page.$eval('#speaker optgroup[label="validation speakers"] option', (o) => o.value);
+  const validation = await page.$eval('#speaker optgroup[label^="validation speakers"] option', (o) => o.value);
   await page.selectOption('#speaker', validation);
   await page.click('#play');
   await page.waitForFunction(() => /south west/.test(document.getElementById('speech-status').textContent));

@@ -137,7 +137,8 @@ export function commandPanel(ask) {
         g.append(...speakers.filter((s) => s.split === split).map((s) => new Option(s.id, s.id)));
         return g;
       };
-      $('speaker').replaceChildren(group('train', 'training speakers'), group('validation', 'validation speakers'));
+      $('speaker').replaceChildren(group('train', 'training speakers (espeak-ng)'), group('validation', 'validation speakers (espeak-ng)'),
+        group('cross', 'other synthesiser (festival, never trained on)'));
       for (const id of ['play', 'record', 'import-wav']) $(id).disabled = false;
       const ctx = $('spectrogram').getContext('2d');
       ctx.fillStyle = '#868e96';

@@ -314,7 +314,8 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.retentionRows = String($('retention-rows').children.length);
       commands = judgement.rows.map((r) => r.command);
       $('experiment-rows').replaceChildren(...judgement.rows.map((r) =>
-        row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance), r.one_recordings == null ? '–' : pct(r.one_recordings)])));
+        row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance), pct(r.one_cross),
+          r.one_recordings == null ? '–' : `${pct(r.one_recordings)} (${r.recordings})`])));
       $('experiment-verdict').textContent = `${judgement.verdict}. Environment steps during consolidation: ${consolidationSteps}. ` +
         `Prediction error on held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`;
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';

@@ -14,6 +14,7 @@ const canvas = $('maze');
 let scene = null;
 let trail = [];
 let reached = 0;
+let ended = 0; // episodes over, reached or not: with `reached`, how well ONE follows a command
 
 function showError(message) {
   const box = $('error');
@@ -55,6 +56,7 @@ function showFrame(frame) {
   trail.push([frame.x, frame.y]);
   if (trail.length > TRAIL) trail.shift();
   if (frame.outcome === 'Reached') reached += 1;
+  if (frame.outcome !== 'Running') ended += 1;
   drawMaze(canvas, scene, trail, [frame.x, frame.y]);
   $('episode').textContent = frame.episode + 1;
   $('step').textContent = frame.outcome === 'Running' ? frame.t : `${frame.t} (${frame.outcome === 'Reached' ? 'goal reached' : 'out of steps'})`;
@@ -81,6 +83,7 @@ function showFrame(frame) {
   }));
   document.body.dataset.steps = String(Number(document.body.dataset.steps || 0) + 1);
   document.body.dataset.position = `${frame.x},${frame.y}`;
+  Object.assign(document.body.dataset, { reached, ended });
 }
 
 // After each generation the best member's episode is replayed cell by cell.
@@ -184,6 +187,7 @@ worker?.addEventListener('message', ({ data }) => {
       scene = data.scene;
       trail = [];
       reached = 0;
+      ended = 0;
       $('walk-stats').hidden = false;
       $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
       $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;

@@ -6,7 +6,7 @@ use onelab::consolidate::{ConsolidateConfig, Consolidation, Registry};
 use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend, WeightStats};
 use onelab::gpu;
 use onelab::net::One;
-use onelab::speech::{heard_frames, Corpus, MelConfig, MelFilterbank};
+use onelab::speech::{heard_frames, Corpus, MelFilterbank};
 use onelab::traces::{Heard, Trial};
 
 /// Two copies (north east, south west) of a fresh ONE evolve for two generations each while
@@ -40,7 +40,7 @@ fn consolidation(
     ctx: Option<&gpu::Context>,
     corpus: &Corpus,
 ) -> Result<Consolidation, String> {
-    let bank = MelFilterbank::new(MelConfig::default());
+    let bank = MelFilterbank::new(c.mel());
     let hear =
         |h: &Heard| heard_frames(corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize);
     Consolidation::new(config, one, stats, trials, registry, &hear, c.step_limit, ctx)

@@ -5,7 +5,7 @@
 use onelab::gpu;
 use onelab::lifecycle::{Experiment, ExperimentConfig, ExperimentReport};
 use onelab::speech::{Corpus, Split};
-use onelab::traces::FileStore;
+use onelab::traces::{FileStore, Phase, Trial};
 
 /// The reduced experiment CI runs: two commands ("north east", "south west") in the lab's 5x5
 /// maze, ONE of 16 hidden units.
@@ -18,6 +18,17 @@ fn reduced() -> ExperimentConfig {
     c.consolidation.updates = 1200;
     c.consolidation.learning_rate = 0.02;
     c
+}
+
+/// The split holds in what was stored: copies evolving and demonstrating hear training speakers
+/// only, their evaluations validation speakers only; no trial hears a cross-synthesiser speaker.
+fn hears_only_its_split(traces: &[Trial]) {
+    let corpus = Corpus::committed().unwrap();
+    for t in traces {
+        let h = t.heard.as_ref().expect("every episode of the experiment listens");
+        let want = if t.phase == Phase::Evaluation { Split::Validation } else { Split::Train };
+        assert_eq!(corpus.speaker(&h.speaker).split, want, "a {:?} trial heard {}", t.phase, h.speaker);
+    }
 }
 
 /// Evolves every copy into a fresh trace store and consolidates on what the store holds, when
@@ -36,6 +47,7 @@ fn run(mut exp: Experiment, name: &str) -> (Experiment, ExperimentReport) {
         if exp.config.consolidates_after(k) {
             let traces = store.read_all().unwrap();
             assert_eq!(traces.len(), exp.trials, "every trial is in the store");
+            hears_only_its_split(&traces);
             let steps = exp.env_steps;
             let report = pollster::block_on(exp.consolidate(traces, &mut log)).unwrap();
             assert_eq!(report.env_steps_evolution, steps);
@@ -60,6 +72,12 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
         assert!(r.one >= 0.9, "ONE follows {:?} in only {:.1}% of episodes", r.command, 100.0 * r.one);
         assert!(r.one_shuffled <= r.chance + 0.1, "with shuffled speech ONE still reaches {} ({r:?})", r.task);
         assert!((r.copy - r.copy_shuffled).abs() <= 0.05, "the copy for {} depends on speech ({r:?})", r.task);
+        assert!(
+            r.one_cross >= 0.9,
+            "ONE follows the other synthesiser's {:?} in only {:.1}%",
+            r.command,
+            100.0 * r.one_cross
+        );
     }
     assert!(report.held_out_after < report.held_out_before, "prediction on held-out failures did not improve");
     assert!(report.accepted, "{}", report.verdict);

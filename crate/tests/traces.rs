@@ -130,18 +130,20 @@ fn a_torn_write_loses_at_most_the_record_being_written() {
 
 /// Every trial of a run is stored with the policy that acted, and that policy, regenerated from
 /// the policy log, takes exactly the stored actions when fed the trial's replayed inputs (CPU
-/// path, listening to the corpus); filtered batches see every matching trial once.
+/// path, listening to the corpus through the standard augmentation, so each trial's augmented
+/// frames are regenerated from its seed); filtered batches see every matching trial once.
 #[test]
 fn stored_trials_replay_their_actions_from_the_regenerated_policy() {
     use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend};
     use onelab::net::One;
-    use onelab::speech::{heard_frames, Corpus, MelConfig, MelFilterbank};
+    use onelab::speech::{heard_frames, Augment, Corpus, MelFilterbank};
     use onelab::traces::{policy_actions, Filter};
     let corpus = Corpus::committed().unwrap();
-    let bank = MelFilterbank::new(MelConfig::default());
     let mut c = EvolveConfig::small_maze();
+    let bank = MelFilterbank::new(c.mel());
     c.strategy.population = 8;
     c.listen = 6;
+    c.augment = Augment::standard();
     c.task = "sw".into();
     let mut evo = Evolution::new(c.clone(), &One::new(c.shape(), 4), RolloutBackend::Cpu, Some(&corpus)).unwrap();
     evo.copy_id = 2;

@@ -34,10 +34,10 @@ export function corpusUtterance(speaker, text) {
 /** Chromium flags for a microphone that plays `file` in a loop, permission granted. */
 export const fakeMic = (file) => ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${file}`];
 
-/** Records about two seconds of "north east" with the command panel's Record button. */
-export async function record(page) {
+/** Records about two seconds of `command` with the command panel's Record button. */
+export async function record(page, command = 'north east') {
   await page.waitForFunction(() => !document.getElementById('record').disabled, null, { timeout: 60_000 });
-  await page.selectOption('#command', 'north east');
+  await page.selectOption('#command', command);
   await page.click('#record');
   await page.waitForTimeout(2000);
   await page.click('#record');

@@ -1,5 +1,6 @@
 // Speech features in the browser: the wasm build of crate/src/speech gives the native values on
-// the same WAV file, refuses a file that is not audio, and its speed is measured.
+// the same WAV file (log-mel frames, and ONE's normalised goal input), refuses a file that is not
+// audio, and its speed is measured.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -47,8 +48,10 @@ test('wasm and native log-mel features agree on the same WAV; bad files are refu
   const wav = chirpWav();
   const path = `${SHOTS}chirp.wav`;
   writeFileSync(path, wav);
-  const nativeFrames = execFileSync(native, ['speech', 'features', path], { encoding: 'utf8' })
+  const lines = (args) => execFileSync(native, ['speech', 'features', path, ...args], { encoding: 'utf8' })
     .trim().split('\n').slice(1).map((line) => line.split(' ').map(Number));
+  const nativeFrames = lines([]);
+  const nativeGoal = lines(['--listen', '12']);
 
   const { page, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
@@ -56,18 +59,20 @@ test('wasm and native log-mel features agree on the same WAV; bad files are refu
       const wasm = await import('./pkg/onelab.js');
       await wasm.default();
       const input = new Uint8Array(bytes);
-      const frames = Array.from(wasm.wavFeatures(input));
+      const features = wasm.wavFeatures(input, 12);
+      const frames = Array.from(features.frames);
+      const goal = Array.from(features.goal);
       const started = performance.now();
       const runs = 20;
-      for (let i = 0; i < runs; i++) wasm.wavFeatures(input);
+      for (let i = 0; i < runs; i++) wasm.wavFeatures(input, 12);
       const msPerRun = (performance.now() - started) / runs;
       let refusal = '';
       try {
-        wasm.wavFeatures(new TextEncoder().encode('this is not a wav file'));
+        wasm.wavFeatures(new TextEncoder().encode('this is not a wav file'), 12);
       } catch (e) {
         refusal = e.message;
       }
-      return { frames, msPerRun, refusal };
+      return { frames, goal, msPerRun, refusal };
     }, Array.from(wav));
     const bands = 16;
     assert.equal(result.frames.length, nativeFrames.length * bands, 'same number of frames');
@@ -76,6 +81,15 @@ test('wasm and native log-mel features agree on the same WAV; bad files are refu
       worst = Math.max(worst, Math.abs(v - result.frames[f * bands + b]));
     }));
     assert.ok(worst < 1e-5, `wasm and native differ by ${worst}`);
+    // The normalised goal input: the same steps, centred the same way.
+    assert.equal(result.goal.length, 12 * bands);
+    assert.equal(nativeGoal.length, 12);
+    let worstGoal = 0;
+    nativeGoal.forEach((step, t) => step.forEach((v, b) => {
+      worstGoal = Math.max(worstGoal, Math.abs(v - result.goal[t * bands + b]));
+    }));
+    assert.ok(worstGoal < 1e-5, `wasm and native goal inputs differ by ${worstGoal}`);
+    assert.ok(result.goal.some((v) => v < 0) && result.goal.some((v) => v > 0), 'the goal input is centred');
     assert.match(result.refusal, /not a WAV file/);
     const spoken = nativeFrames.length * 0.01 + 0.015;
     console.log(`# wasm log-mel: ${(result.msPerRun / 1.8).toFixed(2)} ms per second of input audio (resampling and trimming included), worst difference from native ${worst.toExponential(1)} over ${nativeFrames.length} frames (${spoken.toFixed(2)} s spoken)`);

@@ -42,8 +42,16 @@ pub struct EvolveConfig {
     /// has been heard before the first move; the step limit counts the listening steps. A copy
     /// is free to ignore what it heard (paper 3.8). 0 keeps the goal input silent.
     pub listen: usize,
+    /// Per-utterance normalisation of the goal input (`MelConfig::normalise`).
+    #[serde(default = "yes")]
+    pub normalise: bool,
+    /// How the training speakers' utterances are augmented (validation speakers never are).
     pub augment: Augment,
     pub seed: u32,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for EvolveConfig {
@@ -70,6 +78,7 @@ impl Default for EvolveConfig {
             variance_scaled: false,
             perturbation: Perturbation::Auto,
             listen: 0,
+            normalise: true,
             augment: Augment::default(),
             seed: 1,
         }
@@ -113,8 +122,13 @@ impl EvolveConfig {
         Task::parse(&self.task, maze)
     }
 
-    /// What an episode of these settings may hear of `command`: every speaker of `split`, with
-    /// four augmented copies of each when augmentation is on.
+    /// The log-mel features these settings hear.
+    pub fn mel(&self) -> MelConfig {
+        MelConfig { normalise: self.normalise, ..MelConfig::default() }
+    }
+
+    /// What an episode of these settings may hear of `command`: every speaker of `split`, the
+    /// training speakers in `augment.copies` augmented versions each.
     pub fn command_table(
         &self,
         corpus: &Corpus,
@@ -123,8 +137,8 @@ impl EvolveConfig {
         split: Split,
         seed: u32,
     ) -> Result<UtteranceTable, String> {
-        let copies = if self.augment == Augment::default() { 1 } else { 4 };
-        utterance_table(corpus, bank, command, split, self.listen, &self.augment, copies, seed)
+        let augment = if split == Split::Train { self.augment.clone() } else { Augment::default() };
+        utterance_table(corpus, bank, command, split, self.listen, &augment, seed)
     }
 
     /// Refuses settings that cannot run, naming the setting.
@@ -143,6 +157,7 @@ impl EvolveConfig {
         if self.step_limit == 0 {
             return Err("step limit must be at least 1".into());
         }
+        self.augment.validate()?;
         let task = self.task(&self.maze())?;
         if self.listen > 0 {
             if task.goal_corner().is_none() {
@@ -269,7 +284,7 @@ impl Evolution {
         let speech = match (config.listen, corpus) {
             (0, _) => None,
             (_, Some(corpus)) => {
-                let bank = MelFilterbank::new(MelConfig::default());
+                let bank = MelFilterbank::new(config.mel());
                 let command = task.goal_corner().expect("validated: a corner task").command();
                 let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
                     let t = config.command_table(corpus, &bank, command, split, seed)?;

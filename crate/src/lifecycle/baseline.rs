@@ -1,4 +1,4 @@
-use super::experiment::{Experiment, Tables};
+use super::experiment::{Experiment, Hearing, Tables};
 use crate::evolve::{RolloutResult, RolloutSpec, Strategy};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
@@ -14,6 +14,8 @@ pub struct BaselineRow {
     pub command: String,
     pub success: f32,
     pub shuffled: f32,
+    /// On the cross-synthesiser speakers.
+    pub cross: f32,
 }
 
 /// The comparison the paper predicts (3.8): evolution alone on the speech-conditioned task.
@@ -90,8 +92,9 @@ impl Experiment {
         for (k, task) in self.config.tasks.clone().into_iter().enumerate() {
             rows.push(BaselineRow {
                 command: self.config.command(k).to_string(),
-                success: self.success(&params, k, &tables, false).await?,
-                shuffled: self.success(&params, k, &tables, true).await?,
+                success: self.success(&params, k, &tables, Hearing::Validation).await?,
+                shuffled: self.success(&params, k, &tables, Hearing::Shuffled).await?,
+                cross: self.success(&params, k, &tables, Hearing::Cross).await?,
                 task,
             });
         }

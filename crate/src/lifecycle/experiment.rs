@@ -5,9 +5,7 @@ use crate::evolve::{
 use crate::gpu::{self, Perturbation};
 use crate::net::One;
 use crate::rng::{hash2, Rng};
-use crate::speech::{
-    heard_frames, listening_frames, utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split,
-};
+use crate::speech::{heard_frames, listening_frames, utterance_table, Augment, Corpus, MelFilterbank, Split};
 use crate::traces::{PolicySnapshot, Trial};
 use crate::world::{Corner, Maze, Task};
 use serde::{Deserialize, Serialize};
@@ -47,6 +45,7 @@ impl ExperimentConfig {
         copy.listen = 12;
         copy.step_limit = 12 + 32;
         copy.hidden = 32;
+        copy.augment = Augment::standard();
         ExperimentConfig {
             copy,
             tasks: ["ne", "nw", "se", "sw"].map(String::from).to_vec(),
@@ -117,8 +116,12 @@ pub struct CommandRow {
     pub copy_shuffled: f32,
     pub one: f32,
     pub one_shuffled: f32,
+    /// ONE's success on the cross-synthesiser speakers (a synthesiser training never hears).
+    pub one_cross: f32,
     /// ONE's success on the external recordings of this command, if any were given.
     pub one_recordings: Option<f32>,
+    /// How many external recordings of this command that is based on.
+    pub recordings: usize,
     /// What following a random one of the commands would score: the mean over all copies of
     /// their success on this task (each copy goes to its own corner, whatever it hears).
     pub chance: f32,
@@ -147,6 +150,8 @@ pub struct ExperimentReport {
     pub losses: Vec<UpdateReport>,
     pub held_out_before: f32,
     pub held_out_after: f32,
+    /// The candidate's success on each cross-synthesiser voice.
+    pub cross_voices: Vec<VoiceRow>,
     pub accepted: bool,
     pub verdict: String,
 }
@@ -156,6 +161,7 @@ pub struct ExperimentReport {
 pub struct Judgement {
     pub rows: Vec<CommandRow>,
     pub retention: RetentionRow,
+    pub cross_voices: Vec<VoiceRow>,
     pub accepted: bool,
     pub verdict: String,
 }
@@ -181,11 +187,32 @@ pub struct Checkpoint {
 }
 
 /// Goal-input frames of the validation speakers saying each task's command, one table per
-/// task, and all of them together (for shuffled speech).
+/// task, and all of them together (for shuffled speech); the same of the cross-synthesiser
+/// speakers.
 pub(super) struct Tables {
-    per_task: Vec<Arc<Vec<f32>>>,
-    rows: Vec<usize>,
+    per_task: Vec<(Arc<Vec<f32>>, usize)>,
+    cross: Vec<(Arc<Vec<f32>>, usize)>,
+    /// Per task, the speaker of each row of `cross`.
+    cross_speakers: Vec<Vec<String>>,
     all: Arc<Vec<f32>>,
+}
+
+/// ONE's success at each command on one voice of the other synthesiser.
+#[derive(Clone, Debug, Serialize)]
+pub struct VoiceRow {
+    pub voice: String,
+    /// Speakers of this voice (its speeds) per command.
+    pub speakers: Vec<usize>,
+    pub success: Vec<f32>,
+}
+
+/// What an evaluation episode hears: the commanded task's utterance by a validation speaker or
+/// by a cross-synthesiser speaker, or a random validation utterance of any task's command.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Hearing {
+    Validation,
+    Cross,
+    Shuffled,
 }
 
 fn backend(ctx: Option<&gpu::Context>) -> RolloutBackend {
@@ -239,7 +266,7 @@ impl Experiment {
             evaluator: backend(ctx.as_ref()),
             ctx,
             corpus,
-            bank: MelFilterbank::new(MelConfig::default()),
+            bank: MelFilterbank::new(config.copy.mel()),
             maze,
             config,
         })
@@ -364,23 +391,18 @@ impl Experiment {
 
     pub(super) fn tables(&self) -> Result<Tables, String> {
         let listen = self.config.copy.listen;
-        let mut t = Tables { per_task: Vec::new(), rows: Vec::new(), all: Arc::new(Vec::new()) };
+        let mut t = Tables { per_task: Vec::new(), cross: Vec::new(), cross_speakers: Vec::new(), all: Arc::default() };
         let mut all = Vec::new();
         for k in 0..self.config.tasks.len() {
             let command = self.config.command(k);
-            let table = utterance_table(
-                &self.corpus,
-                &self.bank,
-                command,
-                Split::Validation,
-                listen,
-                &Augment::default(),
-                1,
-                0,
-            )?;
-            all.extend_from_slice(&table.frames);
-            t.rows.push(table.rows.len());
-            t.per_task.push(Arc::new(table.frames));
+            let table =
+                |split| utterance_table(&self.corpus, &self.bank, command, split, listen, &Augment::default(), 0);
+            let validation = table(Split::Validation)?;
+            all.extend_from_slice(&validation.frames);
+            t.per_task.push((Arc::new(validation.frames), validation.rows.len()));
+            let cross = table(Split::Cross)?;
+            t.cross.push((Arc::new(cross.frames), cross.rows.len()));
+            t.cross_speakers.push(cross.rows.into_iter().map(|(speaker, _)| speaker).collect());
         }
         t.all = Arc::new(all);
         Ok(t)
@@ -388,23 +410,26 @@ impl Experiment {
 
     /// Success of the policy `params` at following command `k`: the share of episodes that leave
     /// the maze by task `k`'s corner (the others are exits that fail it). Episodes start from
-    /// every cell outside the experiment's corners, each start hearing every validation
-    /// speaker's command (or, `shuffled`, a random validation utterance of any of the
-    /// experiment's commands). Argmax actions, held while listening.
+    /// every cell outside the experiment's corners, each start hearing every validation (or
+    /// cross-synthesiser) speaker's command, or, shuffled, a random validation utterance of any
+    /// of the experiment's commands. Argmax actions, held while listening.
     pub(super) async fn success(
         &mut self,
         params: &[f32],
         k: usize,
         tables: &Tables,
-        shuffled: bool,
+        hearing: Hearing,
     ) -> Result<f32, String> {
-        let rows = tables.rows[k];
-        if shuffled {
-            let total: usize = tables.rows.iter().sum();
+        let (frames, rows) = match hearing {
+            Hearing::Cross => tables.cross[k].clone(),
+            _ => tables.per_task[k].clone(),
+        };
+        if hearing == Hearing::Shuffled {
+            let total: usize = tables.per_task.iter().map(|t| t.1).sum();
             let mut rng = Rng::new(hash2(self.config.copy.seed ^ 0x5b0f, k as u32));
             self.success_hearing(params, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
         } else {
-            self.success_hearing(params, k, tables.per_task[k].clone(), rows, |r| r as u32).await
+            self.success_hearing(params, k, frames, rows, |r| r as u32).await
         }
     }
 
@@ -416,8 +441,21 @@ impl Experiment {
         k: usize,
         utterances: Arc<Vec<f32>>,
         rows: usize,
-        mut heard: impl FnMut(usize) -> u32,
+        heard: impl FnMut(usize) -> u32,
     ) -> Result<f32, String> {
+        let by_round = self.success_by_round(params, k, utterances, rows, heard).await?;
+        Ok(by_round.iter().sum::<f32>() / by_round.len() as f32)
+    }
+
+    /// The same, per round.
+    async fn success_by_round(
+        &mut self,
+        params: &[f32],
+        k: usize,
+        utterances: Arc<Vec<f32>>,
+        rows: usize,
+        mut heard: impl FnMut(usize) -> u32,
+    ) -> Result<Vec<f32>, String> {
         let c = &self.config.copy;
         let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
         let cells = task.free_cells(&self.maze);
@@ -432,7 +470,35 @@ impl Experiment {
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
         let result = self.evaluator.run(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
-        Ok(result.success_rate())
+        let share = |round: &[bool]| round.iter().filter(|&&r| r).count() as f32 / round.len() as f32;
+        Ok(result.reached.chunks(cells.len()).map(share).collect())
+    }
+
+    /// ONE's success at every command on each cross-synthesiser voice (its speeds together):
+    /// which voices of the other synthesiser ONE follows, and which it does not.
+    pub(super) async fn cross_by_voice(&mut self, params: &[f32], tables: &Tables) -> Result<Vec<VoiceRow>, String> {
+        let mut voices: Vec<VoiceRow> = Vec::new();
+        let n = self.config.tasks.len();
+        for k in 0..n {
+            let (frames, rows) = tables.cross[k].clone();
+            let by_speaker = self.success_by_round(params, k, frames, rows, |r| r as u32).await?;
+            for (speaker, success) in tables.cross_speakers[k].iter().zip(by_speaker) {
+                let voice = &self.corpus.speaker(speaker).variant;
+                let row = match voices.iter().position(|v| &v.voice == voice) {
+                    Some(i) => &mut voices[i],
+                    None => {
+                        voices.push(VoiceRow { voice: voice.clone(), speakers: vec![0; n], success: vec![0.0; n] });
+                        voices.last_mut().expect("just pushed")
+                    }
+                };
+                row.success[k] += success;
+                row.speakers[k] += 1;
+            }
+        }
+        for v in &mut voices {
+            v.success.iter_mut().zip(&v.speakers).for_each(|(s, &count)| *s /= count.max(1) as f32);
+        }
+        Ok(voices)
     }
 
     /// Success at command `k` on its external recordings, each heard from every start cell.
@@ -496,6 +562,7 @@ impl Experiment {
             losses,
             held_out_before,
             held_out_after,
+            cross_voices: judgement.cross_voices,
             accepted: judgement.accepted,
             verdict: judgement.verdict,
         })
@@ -535,7 +602,7 @@ impl Experiment {
         let mut at_command = vec![vec![0.0; n]; n];
         for (j, (copy, _)) in copies.iter().enumerate() {
             for k in 0..n {
-                at_command[j][k] = self.success(&copy.params, k, &tables, false).await?;
+                at_command[j][k] = self.success(&copy.params, k, &tables, Hearing::Validation).await?;
             }
         }
         for (k, (copy, copy_generations)) in copies.iter().enumerate() {
@@ -545,10 +612,12 @@ impl Experiment {
                 task,
                 copy_generations: *copy_generations,
                 copy: at_command[k][k],
-                copy_shuffled: self.success(&copy.params, k, &tables, true).await?,
-                one: self.success(&candidate.params, k, &tables, false).await?,
-                one_shuffled: self.success(&candidate.params, k, &tables, true).await?,
+                copy_shuffled: self.success(&copy.params, k, &tables, Hearing::Shuffled).await?,
+                one: self.success(&candidate.params, k, &tables, Hearing::Validation).await?,
+                one_shuffled: self.success(&candidate.params, k, &tables, Hearing::Shuffled).await?,
+                one_cross: self.success(&candidate.params, k, &tables, Hearing::Cross).await?,
                 one_recordings: self.on_recordings(&candidate.params, k).await?,
+                recordings: self.recordings[k].len() / (self.config.copy.listen * self.config.copy.goal),
                 chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
             });
         }
@@ -562,9 +631,10 @@ impl Experiment {
         let accepted = failing.is_empty();
         let mut success: Vec<f32> = rows.iter().map(|r| r.one).collect();
         for k in n..self.config.tasks.len() {
-            success.push(self.success(&candidate.params, k, &tables, false).await?);
+            success.push(self.success(&candidate.params, k, &tables, Hearing::Validation).await?);
         }
         let retention = RetentionRow { learned: self.config.tasks[..n].to_vec(), success, accepted };
+        let cross_voices = self.cross_by_voice(&candidate.params, &tables).await?;
         self.retention.push(retention.clone());
         let verdict = if accepted {
             self.one = candidate;
@@ -576,6 +646,6 @@ impl Experiment {
                 failing.join(", ")
             )
         };
-        Ok(Judgement { rows, retention, accepted, verdict })
+        Ok(Judgement { rows, retention, cross_voices, accepted, verdict })
     }
 }

@@ -6,5 +6,7 @@ mod experiment;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
-pub use experiment::{Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow};
+pub use experiment::{
+    Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow, VoiceRow,
+};
 pub use walk::{Frame, WalkConfig, Walker};

@@ -1,17 +1,34 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Who a speaker is heard by: training speakers by the copies (and so by consolidation),
+/// validation speakers (espeak-ng voice variants training never hears) and cross-synthesiser
+/// speakers (festival, a synthesiser training never hears) only when ONE is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     Train,
     Validation,
+    Cross,
 }
 
-/// A synthetic speaker: an espeak-ng accent and voice variant at one speed and pitch.
+impl Split {
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+            Split::Cross => "cross",
+        }
+    }
+}
+
+/// A synthetic speaker: a synthesiser's voice for a language or accent at one speed and pitch
+/// (for espeak-ng, words per minute and 0 to 99; for festival, percent of the voice's own
+/// durations, and 0 for the voice's own pitch).
 #[derive(Clone, Debug, Deserialize)]
 pub struct Speaker {
     pub id: String,
+    pub synth: String,
     pub accent: String,
     pub variant: String,
     pub speed: u32,
@@ -58,9 +75,9 @@ impl Corpus {
     /// any mismatch is refused with the utterance it concerns.
     pub fn load(manifest: &str, blob: Vec<u8>) -> Result<Corpus, String> {
         let m: Manifest = serde_json::from_str(manifest).map_err(|e| format!("corpus manifest: {e}"))?;
-        if m.format != "onelab-corpus" || m.version != 1 {
+        if m.format != "onelab-corpus" || m.version != 2 {
             return Err(format!(
-                "corpus manifest is {:?} version {}, expected onelab-corpus version 1",
+                "corpus manifest is {:?} version {}, expected onelab-corpus version 2",
                 m.format, m.version
             ));
         }
@@ -68,8 +85,8 @@ impl Corpus {
             return Err("corpus.bin does not match the manifest's checksum".into());
         }
         for u in &m.utterances {
-            let bytes = blob
-                .get(u.offset..u.offset + u.samples)
+            let bytes = (u.offset.checked_add(u.samples))
+                .and_then(|end| blob.get(u.offset..end))
                 .ok_or_else(|| format!("utterance {:?} by {} lies outside corpus.bin", u.text, u.speaker))?;
             if hex(&Sha256::digest(bytes)) != u.sha256 {
                 return Err(format!("utterance {:?} by {} fails its checksum", u.text, u.speaker));
@@ -90,11 +107,21 @@ impl Corpus {
     /// Reads the corpus committed in www/corpus (native code and tests).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn committed() -> Result<Corpus, String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/corpus/");
-        let manifest =
-            std::fs::read_to_string(format!("{dir}manifest.json")).map_err(|e| format!("{dir}manifest.json: {e}"))?;
-        let blob = std::fs::read(format!("{dir}corpus.bin")).map_err(|e| format!("{dir}corpus.bin: {e}"))?;
-        Corpus::load(&manifest, blob)
+        Corpus::read(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../www/corpus")))
+    }
+
+    /// Reads `dir`/manifest.json and `dir`/corpus.bin, as scripts/make-corpus.py writes them.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read(dir: &std::path::Path) -> Result<Corpus, String> {
+        let (manifest, blob) = (dir.join("manifest.json"), dir.join("corpus.bin"));
+        let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
+        Corpus::load(&text, bytes)
+    }
+
+    /// The speakers of `split`.
+    pub fn speakers_of(&self, split: Split) -> impl Iterator<Item = &Speaker> {
+        self.speakers.iter().filter(move |s| s.split == split)
     }
 
     pub fn speaker(&self, id: &str) -> &Speaker {

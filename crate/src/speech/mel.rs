@@ -1,10 +1,15 @@
-use super::fft::fft;
+use super::fft::Fft;
 use serde::{Deserialize, Serialize};
 
 /// Log-mel settings. Defaults: 16 kHz audio, 25 ms Hann windows every 10 ms, a 512-point FFT,
 /// 16 triangular mel bands (HTK mel scale) from 0 Hz to 8 kHz, natural log of band energy plus
 /// 1e-6, and 10 frames (100 ms) pooled by their mean into each goal-input frame, one per step.
 /// 16 bands keep ONE's input within the rollout kernel's 64 values.
+///
+/// `normalise` (on by default) centres each band of an utterance's goal input on its mean over
+/// the utterance's frames (cepstral mean normalisation in the log-mel domain): a fixed gain or a
+/// fixed colouring of the spectrum, the mark of one synthesiser, one microphone or one room,
+/// adds a constant to a band's log energy and so disappears. `frames` itself stays raw.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MelConfig {
     pub sample_rate: u32,
@@ -13,11 +18,20 @@ pub struct MelConfig {
     pub fft: usize,
     pub bands: usize,
     pub frames_per_step: usize,
+    pub normalise: bool,
 }
 
 impl Default for MelConfig {
     fn default() -> MelConfig {
-        MelConfig { sample_rate: 16_000, window: 400, hop: 160, fft: 512, bands: 16, frames_per_step: 10 }
+        MelConfig {
+            sample_rate: 16_000,
+            window: 400,
+            hop: 160,
+            fft: 512,
+            bands: 16,
+            frames_per_step: 10,
+            normalise: true,
+        }
     }
 }
 
@@ -35,11 +49,29 @@ pub struct MelFilterbank {
     window: Vec<f64>,
     /// `[band][bin]` weights over the `fft / 2 + 1` power-spectrum bins.
     filters: Vec<Vec<f64>>,
+    fft: Fft,
 }
 
 impl MelFilterbank {
     pub fn new(config: MelConfig) -> MelFilterbank {
+        MelFilterbank::warped(config, 1.0)
+    }
+
+    /// The filterbank of a vocal tract `alpha` times as long (vocal-tract-length perturbation,
+    /// Jaitly and Hinton 2013): each bin's frequency f is read as alpha f up to a knee at
+    /// 80% of Nyquist (scaled so that it maps inside), then linearly onto Nyquist, so no band
+    /// runs off the spectrum. `alpha` = 1 is the plain filterbank.
+    pub fn warped(config: MelConfig, alpha: f64) -> MelFilterbank {
         let bins = config.fft / 2 + 1;
+        let nyquist = config.sample_rate as f64 / 2.0;
+        let knee = 0.8 * nyquist * alpha.min(1.0) / alpha;
+        let warp = |f: f64| {
+            if f <= knee || alpha == 1.0 {
+                alpha * f
+            } else {
+                nyquist - (nyquist - alpha * knee) * (nyquist - f) / (nyquist - knee)
+            }
+        };
         // Periodic Hann window, as numpy's 0.5 - 0.5 cos(2 pi n / N).
         let window = (0..config.window)
             .map(|n| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / config.window as f64).cos())
@@ -47,7 +79,7 @@ impl MelFilterbank {
         let top = hz_to_mel(config.sample_rate as f64 / 2.0);
         let edges: Vec<f64> =
             (0..config.bands + 2).map(|i| mel_to_hz(top * i as f64 / (config.bands + 1) as f64)).collect();
-        let bin_hz = |k: usize| k as f64 * config.sample_rate as f64 / config.fft as f64;
+        let bin_hz = |k: usize| warp(k as f64 * config.sample_rate as f64 / config.fft as f64);
         let filters = (0..config.bands)
             .map(|b| {
                 let (lo, mid, hi) = (edges[b], edges[b + 1], edges[b + 2]);
@@ -65,7 +97,7 @@ impl MelFilterbank {
                     .collect()
             })
             .collect();
-        MelFilterbank { config, window, filters }
+        MelFilterbank { fft: Fft::new(config.fft), config, window, filters }
     }
 
     pub fn config(&self) -> &MelConfig {
@@ -88,7 +120,7 @@ impl MelFilterbank {
                 for n in 0..c.window {
                     re[n] = audio[f * c.hop + n] as f64 * self.window[n];
                 }
-                fft(&mut re, &mut im);
+                self.fft.run(&mut re, &mut im);
                 let power: Vec<f64> = (0..c.fft / 2 + 1).map(|k| re[k] * re[k] + im[k] * im[k]).collect();
                 self.filters
                     .iter()

@@ -282,14 +282,26 @@ impl Consolidator {
     }
 }
 
-/// Log-mel frames (`MelConfig::default()`, flat `[frame][band]`) of a WAV file's audio, read,
-/// resampled and trimmed as a user's recording is; bad files are refused with the reason.
+/// A WAV file's audio, read, resampled and trimmed as a user's recording is: its log-mel frames
+/// (`MelConfig::default()`, flat `[frame][band]`) and ONE's goal input for `listen` steps
+/// (normalised, pooled; flat `[step][band]`), as `{frames, goal}`; bad files are refused with
+/// the reason.
 #[wasm_bindgen(js_name = wavFeatures)]
-pub fn wav_features(bytes: &[u8]) -> Result<Vec<f32>, JsValue> {
+pub fn wav_features(bytes: &[u8], listen: usize) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Features {
+        frames: Vec<f32>,
+        goal: Vec<f32>,
+    }
     let config = crate::speech::MelConfig::default();
     let audio = crate::speech::parse_wav(bytes).map_err(js_error)?;
     let audio = crate::speech::prepare_recording(&audio, config.sample_rate).map_err(js_error)?;
-    Ok(crate::speech::MelFilterbank::new(config).frames(&audio.samples).concat())
+    let bank = crate::speech::MelFilterbank::new(config);
+    let features = Features {
+        frames: bank.frames(&audio.samples).concat(),
+        goal: crate::speech::listening_frames(&bank, &audio.samples, listen),
+    };
+    serde_wasm_bindgen::to_value(&features).map_err(Into::into)
 }
 
 /// The command corpus and log-mel features in the worker: what the page's command panel plays,
@@ -318,7 +330,7 @@ impl Speech {
         Ok(Speech { corpus, bank: crate::speech::MelFilterbank::new(crate::speech::MelConfig::default()) })
     }
 
-    /// `{commands, speakers: [{id, split}]}`.
+    /// `{commands, speakers: [{id, split}]}`, split being "train", "validation" or "cross".
     pub fn catalogue(&self) -> Result<JsValue, JsValue> {
         #[derive(Serialize)]
         struct Entry<'a> {
@@ -330,15 +342,7 @@ impl Speech {
             commands: &'a [String],
             speakers: Vec<Entry<'a>>,
         }
-        let speakers = self
-            .corpus
-            .speakers
-            .iter()
-            .map(|s| Entry {
-                id: &s.id,
-                split: if s.split == crate::speech::Split::Train { "train" } else { "validation" },
-            })
-            .collect();
+        let speakers = self.corpus.speakers.iter().map(|s| Entry { id: &s.id, split: s.split.name() }).collect();
         serde_wasm_bindgen::to_value(&Catalogue { commands: &self.corpus.commands, speakers }).map_err(Into::into)
     }
 

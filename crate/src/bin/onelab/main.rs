@@ -7,7 +7,7 @@
 //!     onelab walk [--steps N]         ONE walking the default maze, one line per step
 //!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
 //!     onelab run ...                  the experiment of paper 3.8 (see `onelab run --help`)
-//!     onelab speech features F.wav    a recording's checks and log-mel frames
+//!     onelab speech features F.wav    a recording's checks and log-mel frames (or goal input)
 //!     onelab bench speech             log-mel extraction time per second of audio
 //!     onelab traces stats|replay ...  the trace store of `onelab evolve --traces DIR`
 
@@ -62,8 +62,9 @@ const USAGE: &str = "usage:
   onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
   onelab run [options]             the experiment of paper 3.8: copies, traces, consolidation
                                    into ONE, acceptance (--help lists options)
-  onelab speech features FILE.wav [--label COMMAND]
-                                   checks a recording and prints its log-mel frames
+  onelab speech features FILE.wav [--label COMMAND] [--listen L]
+                                   checks a recording and prints its log-mel frames (with
+                                   --listen, ONE's goal input for L steps: normalised, pooled)
   onelab bench speech              log-mel extraction time per second of audio
   onelab bench traces              trace store: bytes per trial, append and stream rates
   onelab traces stats DIR          trials per task and phase in a trace store, each replayed

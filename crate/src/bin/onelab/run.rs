@@ -3,6 +3,7 @@
 use crate::args::Args;
 use crate::gpu_context;
 use onelab::lifecycle::{Experiment, ExperimentConfig};
+use onelab::speech::Augment;
 use onelab::traces::{FileStore, Filter};
 use std::time::Instant;
 
@@ -18,6 +19,13 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --maze-seed N     seed of the maze layout                          (default 3)
   --openings F      share of extra openings in the maze              (default 0.5)
   --listen L        listening steps per episode                      (default 12)
+  --no-normalise    the goal input is not normalised per utterance   (default: normalised)
+  --augment A       augmentation of the training speakers: none, standard, or standard
+                    changed by NAME=V,NAME=V... (copies, speed, warp, reverb, gain_db,
+                    snr_db, shift_ms, time_mask, band_mask; see the page's settings)
+                                                                     (default standard)
+  --corpus DIR      the command corpus (default: the committed www/corpus); make other
+                    ones with scripts/make-corpus.py --out DIR
   --moves M         steps after listening, at most                   (default 32)
   --updates U       consolidation steps (Adam)                       (default 4000)
   --batch B         traces per consolidation batch                   (default 128)
@@ -56,6 +64,11 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.set("--openings", &mut c.copy.extra_openings)?;
     let default_moves = c.copy.step_limit - c.copy.listen;
     args.set("--listen", &mut c.copy.listen)?;
+    c.copy.normalise = !args.flag("--no-normalise");
+    if let Some(spec) = args.value::<String>("--augment")? {
+        c.copy.augment = augment(&spec)?;
+    }
+    let corpus_dir: Option<String> = args.value("--corpus")?;
     let moves: usize = args.value("--moves")?.unwrap_or(default_moves);
     c.copy.step_limit = c.copy.listen + moves;
     args.set("--updates", &mut c.consolidation.updates)?;
@@ -95,7 +108,10 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     }
     println!("trace store: {}", dir.display());
     let start = Instant::now();
-    let corpus = onelab::speech::Corpus::committed()?;
+    let corpus = match corpus_dir {
+        Some(dir) => onelab::speech::Corpus::read(std::path::Path::new(&dir))?,
+        None => onelab::speech::Corpus::committed()?,
+    };
     let mut heard = Vec::new();
     for spec in eval_wav.iter().flat_map(|s| s.split(';')) {
         heard.push(crate::speech::recordings(spec, &corpus)?);
@@ -134,12 +150,21 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
 
     println!();
     println!(
-        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>15}",
-        "task", "command", "gens", "copy", "copy shuffled", "ONE", "ONE shuffled", "chance", "ONE, your voice"
+        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>11} {:>20}",
+        "task",
+        "command",
+        "gens",
+        "copy",
+        "copy shuffled",
+        "ONE",
+        "ONE shuffled",
+        "chance",
+        "ONE, cross",
+        "ONE, your voice"
     );
     for r in &report.rows {
         println!(
-            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}% {:>15}",
+            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}% {:>10.1}% {:>20}",
             r.task,
             r.command,
             r.copy_generations,
@@ -148,12 +173,15 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             100.0 * r.one,
             100.0 * r.one_shuffled,
             100.0 * r.chance,
-            r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v))
+            100.0 * r.one_cross,
+            r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}% of {}", 100.0 * v, r.recordings))
         );
     }
-    println!("(share of episodes from every cell outside the corners, hearing every validation speaker, that");
-    println!(" leave by the commanded corner, the others being exits; shuffled: hearing a random command's utterance;");
-    println!(" chance: the mean of all copies' success at this command, i.e. following a random command)");
+    println!("(share of episodes from every cell outside the corners, hearing every validation speaker (espeak-ng");
+    println!(" voices training never hears), that leave by the commanded corner, the others being exits; shuffled:");
+    println!(" hearing a random command's utterance; chance: the mean of all copies' success at this command, i.e.");
+    println!(" following a random command; cross: hearing every cross-synthesiser speaker (festival, a synthesiser");
+    println!(" training never hears); your voice: the --eval-wav recordings of the command, and how many)");
     println!("trials stored: {}", report.trials);
     println!("environment steps: {copy_steps} during evolution, {consolidation_steps} during consolidation");
     println!(
@@ -161,6 +189,20 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         report.held_out_before, report.held_out_after
     );
     println!("{}", report.verdict);
+    println!();
+    println!("ONE on the cross-synthesiser speakers, by festival voice (all its speeds):");
+    print!("{:<20}", "voice");
+    for t in &c.tasks {
+        print!(" {t:>6}");
+    }
+    println!();
+    for v in &report.cross_voices {
+        print!("{:<20}", v.voice);
+        for s in &v.success {
+            print!(" {:>5.1}%", 100.0 * s);
+        }
+        println!();
+    }
     println!();
     println!("retention: ONE's success at each command after each consolidation (validation speakers)");
     print!("{:<16}", "after learning");
@@ -186,11 +228,37 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             "evolution alone on the speech-conditioned task ({} generations, {} environment steps):",
             b.generations, b.env_steps
         );
-        println!("{:>5} {:>11} {:>8} {:>9}", "task", "command", "success", "shuffled");
+        println!("{:>5} {:>11} {:>8} {:>9} {:>7}", "task", "command", "success", "shuffled", "cross");
         for r in &b.rows {
-            println!("{:>5} {:>11} {:>7.1}% {:>8.1}%", r.task, r.command, 100.0 * r.success, 100.0 * r.shuffled);
+            println!(
+                "{:>5} {:>11} {:>7.1}% {:>8.1}% {:>6.1}%",
+                r.task,
+                r.command,
+                100.0 * r.success,
+                100.0 * r.shuffled,
+                100.0 * r.cross
+            );
         }
         println!("baseline wall time: {:.1} s", start.elapsed().as_secs_f64() - total);
     }
     Ok(())
+}
+
+/// `--augment`: "none", "standard", or the standard augmentation with `NAME=V,...` changed.
+fn augment(spec: &str) -> Result<Augment, String> {
+    match spec {
+        "none" => return Ok(Augment::default()),
+        "standard" => return Ok(Augment::standard()),
+        _ => {}
+    }
+    let mut fields = serde_json::to_value(Augment::standard()).map_err(|e| e.to_string())?;
+    for pair in spec.split(',') {
+        let (name, value) =
+            pair.split_once('=').ok_or_else(|| format!("--augment takes NAME=V pairs, got {pair:?}"))?;
+        let slot = fields.get_mut(name).ok_or_else(|| format!("--augment: there is no augmentation {name:?}"))?;
+        *slot = serde_json::from_str(value).map_err(|_| format!("--augment: {name} got {value:?}, not a number"))?;
+    }
+    let a: Augment = serde_json::from_value(fields).map_err(|e| format!("--augment: {e}"))?;
+    a.validate()?;
+    Ok(a)
 }

@@ -3,17 +3,20 @@
 use crate::USAGE;
 
 /// Reads a WAV file as a user's recording would be read: resampled to the corpus rate, trimmed
-/// to its voiced part and checked; then prints one line per log-mel frame.
+/// to its voiced part and checked; then prints one line per log-mel frame, or with `--listen L`
+/// one line per step of ONE's goal input (normalised and pooled).
 pub fn speech_features(rest: &[&str]) -> Result<(), String> {
-    use onelab::speech::{parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
-    let (path, label) = match rest {
-        [path] => (*path, None),
-        [path, "--label", label] => (*path, Some(*label)),
-        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
+    use onelab::speech::{listening_frames, parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
+    let Some((path, rest)) = rest.split_first() else {
+        return Err(USAGE.to_string());
     };
+    let args = crate::args::Args::new(rest);
+    let label: Option<String> = args.value("--label")?;
+    let listen: Option<usize> = args.value("--listen")?;
+    args.finish()?;
     if let Some(label) = label {
         let corpus = Corpus::committed()?;
-        if !corpus.commands.iter().any(|c| c == label) {
+        if !corpus.commands.contains(&label) {
             return Err(format!("unknown command label {label:?}: expected one of {}", corpus.commands.join(", ")));
         }
     }
@@ -23,8 +26,14 @@ pub fn speech_features(rest: &[&str]) -> Result<(), String> {
         .map_err(|e| format!("{path}: {e}"))?;
     let bank = MelFilterbank::new(config);
     println!("{path}: {:.2} s spoken", audio.samples.len() as f32 / audio.sample_rate as f32);
-    for frame in bank.frames(&audio.samples) {
-        println!("{}", frame.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(" "));
+    let rows = match listen {
+        Some(listen) => {
+            listening_frames(&bank, &audio.samples, listen).chunks(bank.config().bands).map(<[f32]>::to_vec).collect()
+        }
+        None => bank.frames(&audio.samples),
+    };
+    for row in rows {
+        println!("{}", row.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(" "));
     }
     Ok(())
 }
@@ -55,7 +64,7 @@ pub fn external_recordings(
     c: &onelab::evolve::EvolveConfig,
     corpus: Option<&onelab::speech::Corpus>,
 ) -> Result<(Vec<f32>, usize), String> {
-    use onelab::speech::{listening_frames, MelConfig, MelFilterbank};
+    use onelab::speech::{listening_frames, MelFilterbank};
     let corpus = corpus.ok_or("--eval-wav needs --listen: recordings are heard during the listening steps")?;
     let (label, audio) = recordings(spec, corpus)?;
     let task = c.task(&c.maze())?;
@@ -63,7 +72,7 @@ pub fn external_recordings(
     if label != want {
         return Err(format!("the recordings say {label:?}, but task {} is commanded by {want:?}", c.task));
     }
-    let bank = MelFilterbank::new(MelConfig::default());
+    let bank = MelFilterbank::new(c.mel());
     let table = audio.iter().flat_map(|a| listening_frames(&bank, a, c.listen)).collect();
     Ok((table, audio.len()))
 }
