@@ -72,8 +72,10 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
         assert!(r.one >= 0.9, "ONE follows {:?} in only {:.1}% of episodes", r.command, 100.0 * r.one);
         assert!(r.one_shuffled <= r.chance + 0.1, "with shuffled speech ONE still reaches {} ({r:?})", r.task);
         assert!((r.copy - r.copy_shuffled).abs() <= 0.05, "the copy for {} depends on speech ({r:?})", r.task);
+        // The reduced experiment's target on the cross-synthesiser speakers (chance is 50%): the
+        // default experiment's BENCHMARKS.md table says how far the full one gets.
         assert!(
-            r.one_cross >= 0.9,
+            r.one_cross >= 0.75,
             "ONE follows the other synthesiser's {:?} in only {:.1}%",
             r.command,
             100.0 * r.one_cross

@@ -11,7 +11,7 @@ const RUN_HELP: &str = "onelab run: copies of ONE learn the corners by evolution
 every trial is stored, ONE consolidates on the traces alone and is accepted only if it follows
 every command (paper 3.8). Defaults are the lab's default experiment.
   --tasks T,T,...   corner tasks, one spoken command each            (default ne,nw,se,sw)
-  --generations G   generations per copy, at most                    (default 100)
+  --generations G   generations per copy, at most                    (default 150)
   --copy-target S   a copy stops once its mean policy reaches S      (default 1)
   --population P    members per generation                           (default 128)
   --hidden H        hidden units of ONE (and so of its copies)       (default 32)
