@@ -1,7 +1,7 @@
 // The command panel: pick a command and a speaker, hear it (WebAudio), see its log-mel
 // spectrogram; record your own utterance or import a WAV file, labelled by command, checked and
 // turned into features in the worker's wasm, and stored in IndexedDB as your own speaker.
-import { addRecording, countRecordings } from './store.js';
+import { addRecording, deleteRecording, recordingList } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_RECORD_MS = 3500;
@@ -17,12 +17,49 @@ export function commandPanel(ask) {
     $('speech-status').textContent = text;
     $('speech-status').className = bad ? 'error-line' : 'status-line';
   };
+  /** The list of your recordings: command, length, when, where from; play or delete each. */
   const refreshCount = async () => {
-    const n = await countRecordings();
-    $('recording-count').textContent = String(n);
-    document.body.dataset.recordings = String(n);
+    const list = await recordingList();
+    $('recording-count').textContent = String(list.length);
+    document.body.dataset.recordings = String(list.length);
+    $('recording-rows').replaceChildren(...list.map((r) => {
+      const tr = document.createElement('tr');
+      const cells = [r.label, `${(r.audio.length / 16000).toFixed(2)} s`, new Date(r.date).toLocaleString(), r.source];
+      for (const text of cells) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      const actions = document.createElement('td');
+      const button = (text, onClick) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = text;
+        b.setAttribute('aria-label', `${text} your "${r.label}" of ${cells[2]}`);
+        b.addEventListener('click', onClick);
+        actions.append(b);
+      };
+      button('Play', () => {
+        play(r.audio);
+        draw({ frames: r.frames, bands: r.bands });
+        last = { audio: r.audio, command: r.label };
+        status(`Your "${r.label}" (${cells[1]}): what "Talk to ONE" now says.`);
+      });
+      button('Delete', async () => {
+        await deleteRecording(r.key);
+        status(`Your "${r.label}" of ${cells[2]} was deleted.`);
+        await refreshCount();
+      });
+      tr.append(actions);
+      return tr;
+    }));
   };
 
+  // The spectrogram's margins: band labels on the left, seconds below.
+  const LEFT = 58;
+  const BOTTOM = 22;
+  /** Draws `heard`'s log-mel frames (10 ms apart) with a time axis in seconds and the bands'
+   * order, each utterance scaled to its own loudest and quietest values. */
   function draw(heard) {
     const canvas = $('spectrogram');
     const ctx = canvas.getContext('2d');
@@ -33,14 +70,28 @@ export function commandPanel(ask) {
     let lo = Infinity;
     let hi = -Infinity;
     heard.frames.forEach((v) => { lo = Math.min(lo, v); hi = Math.max(hi, v); });
-    const w = canvas.width / frames;
-    const h = canvas.height / heard.bands;
+    const width = canvas.width - LEFT;
+    const height = canvas.height - BOTTOM;
+    const w = width / frames;
+    const h = height / heard.bands;
     for (let f = 0; f < frames; f++) {
       for (let b = 0; b < heard.bands; b++) {
         const level = (heard.frames[f * heard.bands + b] - lo) / (hi - lo || 1);
         ctx.fillStyle = `hsl(${240 - 200 * level}, 80%, ${20 + 55 * level}%)`;
-        ctx.fillRect(f * w, canvas.height - (b + 1) * h, Math.ceil(w), Math.ceil(h));
+        ctx.fillRect(LEFT + f * w, height - (b + 1) * h, Math.ceil(w), Math.ceil(h));
       }
+    }
+    ctx.fillStyle = '#5c6370';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillText('high', 4, 12);
+    ctx.fillText('mel band', 4, height / 2 + 4);
+    ctx.fillText('low', 4, height - 2);
+    const seconds = frames / 100;
+    const step = seconds > 2 ? 0.5 : seconds > 0.8 ? 0.2 : 0.1;
+    for (let t = 0; t <= seconds + 1e-9; t += step) {
+      const x = LEFT + (t / seconds) * width;
+      ctx.fillRect(x, height, 1, 4);
+      ctx.fillText(`${t.toFixed(1)} s`, Math.min(x - 8, canvas.width - 28), height + 16);
     }
     document.body.dataset.spectrogramFrames = String(frames);
   }

@@ -6,17 +6,19 @@ import { traceCounts } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 
-const TASKS = ['ne', 'nw', 'se', 'sw'];
+const COMMANDS = { ne: 'north east', nw: 'north west', se: 'south east', sw: 'south west' };
 
-/** The storage table: trials and successes per task, the browser's storage estimate, and how
- * long the last generation's transaction took (`stored`: {trials, seconds}). */
+/** The storage table: trials and successes per command, the browser's storage estimate, and
+ * how long the last generation's transaction took (`stored`: {trials, seconds}). Refreshed
+ * after every generation, experiment step that stores, import and clear. */
 let lastStored = null;
-async function showStorage(stored = lastStored) {
+export async function showStorage(stored = lastStored) {
   lastStored = stored;
-  const { total, counts } = await traceCounts(TASKS);
-  $('storage-rows').replaceChildren(...TASKS.map((task) => {
+  const { total, counts } = await traceCounts();
+  const goals = [...new Set([...Object.keys(COMMANDS), ...Object.keys(counts)])];
+  $('storage-rows').replaceChildren(...goals.map((goal) => {
     const row = document.createElement('tr');
-    for (const v of [task, counts[task]?.trials ?? 0, counts[task]?.successes ?? 0]) {
+    for (const v of [COMMANDS[goal] ?? goal, counts[goal]?.trials ?? 0, counts[goal]?.successes ?? 0]) {
       const cell = document.createElement('td');
       cell.textContent = String(v);
       row.append(cell);
@@ -29,6 +31,7 @@ async function showStorage(stored = lastStored) {
     (estimate ? ` · this site uses ${mb(estimate.usage)} MB of a ${mb(estimate.quota)} MB quota` : '') +
     (stored ? ` · last generation's ${stored.trials} trials stored in ${(1000 * stored.seconds).toFixed(0)} ms` : '');
   document.body.dataset.trials = String(total);
+  document.body.dataset.storageRows = JSON.stringify(Object.fromEntries(goals.map((g) => [g, counts[g]?.trials ?? 0])));
 }
 
 /** `requests()` gives the worker's request channel (ask.js), set up after this panel. */
@@ -66,10 +69,15 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
     showStorage();
   });
   $('replay').addEventListener('click', async () => {
-    const index = Number($('trial-index').value);
+    const text = $('trial-index').value.trim();
+    const index = Number(text);
+    const stored = Number(document.body.dataset.trials || 0);
+    if (text === '' || !Number.isInteger(index) || index < 0) {
+      return storageStatus(`"${text}" is not a trial number: trials are numbered 0 to ${Math.max(0, stored - 1)}.`, true);
+    }
     try {
       const view = await requests().ask({ type: 'replay', index });
-      onReplay(view);
+      onReplay(view, index);
       storageStatus(`Trial ${index}: ${view.summary}.`);
     } catch (e) {
       storageStatus(e.message, true);

@@ -10,6 +10,7 @@ import { settingsFields, showSettings, readSettings, settingName } from './setti
 import { drawHeatmap } from './heatmap.js';
 import { timeline } from './timeline.js';
 import { copiesPlot, lossPlot } from './plots.js';
+import { duration, remaining, roughly } from './estimate.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
@@ -19,6 +20,7 @@ const pct = (v) => `${(100 * v).toFixed(1)}%`;
 export function experimentPanel(worker, ask, lastHeard) {
   let limit = 1;
   let tasks = [];
+  let acceptance = 0.9; // the running experiment's acceptance threshold
   let commands = [];
   let total = 1; // work units: one per copy, one per consolidation
   let units = 0; // units finished
@@ -26,27 +28,76 @@ export function experimentPanel(worker, ask, lastHeard) {
   const life = timeline($('experiment-timeline'));
   const copiesCurve = copiesPlot($('copies-plot'));
   const losses = lossPlot($('experiment-loss-plot'), 200);
-  const SHOWN = ['tasks', 'generations', 'consolidation.updates', 'consolidate_each']; // the form's first row
+  // Shown in the form's first row; the copies' task is set per command by the experiment.
+  const SHOWN = ['tasks', 'generations', 'consolidation.updates', 'consolidate_each', 'copy.task'];
 
   const status = (text, bad = false) => {
     $('experiment-status').textContent = text;
     $('experiment-status').className = bad ? 'error-line' : 'status-line';
+  };
+  // Duration estimates (estimate.js): the rates this device gave the worker's calibration, the
+  // running experiment's cost, and where the run stands with what it measured so far.
+  let rates = null;
+  let cost = null;
+  let run = null;
+  const newRun = (config) => {
+    const judgements = config.consolidate_each ? config.tasks.length : 1;
+    return { limit: config.generations, finished: [], current: null, copiesLeft: config.tasks.length,
+      updatesLeft: judgements * config.consolidation.updates, judgementsLeft: judgements, judgements,
+      generationSeconds: 0, generations: 0, updateSeconds: 0, updates: 0 };
+  };
+  const eta = () => {
+    if (!rates || !cost || !run) return '';
+    const r = remaining(cost, rates, {
+      ...run,
+      secondsPerGeneration: run.generations ? run.generationSeconds / run.generations : null,
+      secondsPerUpdate: run.updates ? run.updateSeconds / run.updates : null,
+    });
+    document.body.dataset.eta = String(Math.round(r.about));
+    return r.atMost > 1.5 * r.about ? ` · ETA about ${clock(r.about)} (at most ${clock(r.atMost)})` : ` · ETA ${clock(r.about)}`;
   };
   let at = 0; // the work units the bar shows
   const progress = (done, text) => {
     at = done;
     const share = Math.min(1, done / total);
     const elapsed = (performance.now() - started) / 1000;
-    const eta = share > 0 ? elapsed * (1 - share) / share : 0;
     $('experiment-bar').style.width = `${100 * share}%`;
     $('experiment-bar').setAttribute('aria-valuenow', String(Math.round(100 * share)));
-    $('experiment-text').textContent = `${text} · ${clock(elapsed)} elapsed${share > 0 && share < 1 ? ` · ETA ${clock(eta)}` : ''}`;
+    $('experiment-text').textContent = `${text} · ${clock(elapsed)} elapsed${share < 1 ? eta() : ''}`;
   };
+  /** The duration `config` would take on this device, {about, atMost, where, cost}, or null before
+   * the worker's calibration. */
+  async function estimate(config) {
+    if (!rates) return null;
+    const cost = await ask({ type: 'experiment-cost', config });
+    const where = document.body.dataset.backend === 'gpu' ? 'with WebGPU' : "on this browser's CPU path";
+    return { ...duration(cost, rates), where, cost };
+  }
+  const spoken = (d) => (d.atMost > 1.5 * d.about ? `about ${roughly(d.about)} (at most ${roughly(d.atMost)})` : `about ${roughly(d.about)}`);
+  /** Shows the estimate beside Run, with a warning when the settings could take hours or more
+   * memory or storage than a browser tab has (a generation's trials over 1 GB in memory, the
+   * stored trials over 2 GB at the 380 bytes each IndexedDB was measured to take). */
+  async function showEstimate(config) {
+    const d = await estimate(config);
+    const box = $('experiment-estimate');
+    if (!d) return (box.textContent = '');
+    const gb = (bytes) => `${(bytes / 1e9).toFixed(bytes < 1e10 ? 1 : 0)} GB`;
+    const warnings = [];
+    if (d.atMost > 3600) warnings.push(`could take up to ${roughly(d.atMost)} ${d.where}`);
+    if (d.cost.generation_bytes > 1e9) warnings.push(`need ${gb(d.cost.generation_bytes)} of memory for each generation's trials`);
+    if (380 * d.cost.trials > 2e9) warnings.push(`store up to ${gb(380 * d.cost.trials)} of trials in this browser`);
+    box.textContent = warnings.length ? `Warning: these settings ${warnings.join(', and ')}; fewer generations, ` +
+      'consolidation updates or members make them smaller.' : `${spoken(d)} ${d.where}`;
+    box.className = warnings.length ? 'estimate warn' : 'estimate';
+    document.body.dataset.estimate = String(Math.round(d.about));
+    document.body.dataset.estimateAtMost = String(Math.round(d.atMost));
+  }
 
   // The settings the form shows (the first row, and every other setting under "All settings"),
   // over `base` (the defaults, or a share link's settings); null, with the reason shown, when a
   // field cannot be read.
   let base = null;
+  let defaults = null; // the lab's default experiment, as the worker gave it
   function formConfig() {
     const chosen = [...document.querySelectorAll('#experiment-form input[name="corner"]:checked')].map((c) => c.value);
     const generations = Number($('experiment-generations').value);
@@ -93,6 +144,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       status('');
       $('experiment-start').disabled = running;
       document.body.dataset.settings = 'valid';
+      await showEstimate(config);
     } catch (e) {
       if (seq !== checking) return;
       const field = event.target.dataset?.path ? `${settingName(event.target)}: ` : '';
@@ -103,11 +155,16 @@ export function experimentPanel(worker, ask, lastHeard) {
   /** Shows an experiment under `config` as running, `elapsed` seconds in. */
   function prepare(config, elapsed) {
     tasks = config.tasks;
+    acceptance = config.accept;
     limit = config.generations;
     total = tasks.length + (config.consolidate_each ? tasks.length : 1);
     units = 0;
     started = performance.now() - 1000 * elapsed;
     $('resume-offer').hidden = true;
+    $('link-offer').hidden = true;
+    run = newRun(config);
+    cost = null;
+    ask({ type: 'experiment-cost', config }).then((c) => { cost = c; }, () => {});
     life.clear();
     copiesCurve.reset(tasks);
     losses.clear();
@@ -126,6 +183,41 @@ export function experimentPanel(worker, ask, lastHeard) {
     worker.postMessage({ type: 'experiment', config });
   }
 
+  // The settings a share link carries, once read and checked (null without a usable link).
+  let linked = Promise.resolve(null);
+  /** One sentence of what an experiment does, for the offers. */
+  const describe = (config) => `${config.tasks.length} commands (${config.tasks.join(', ')}), up to ` +
+    `${config.generations} generations per copy, ${config.consolidation.updates} consolidation updates, ONE of ` +
+    `${config.copy.hidden} hidden units in a ${config.copy.maze_size}x${config.copy.maze_size} maze` +
+    `${config.consolidate_each ? ', one command at a time' : ''}.`;
+  // The "Start here" run: the reduced experiment CI checks (north east and south west, ONE of 16
+  // hidden units, 1200 updates at learning rate 0.02): accepted on the CPU path in minutes.
+  const startHere = () => {
+    const config = structuredClone(defaults);
+    config.tasks = ['ne', 'sw'];
+    config.copy.hidden = 16;
+    config.consolidation.updates = 1200;
+    config.consolidation.learning_rate = 0.02;
+    return config;
+  };
+  $('start-here-run').addEventListener('click', () => {
+    const config = startHere();
+    showConfig(config);
+    start(config, false);
+  });
+  $('link-run').addEventListener('click', async () => {
+    $('link-offer').hidden = true;
+    start(await linked, true);
+  });
+  $('link-later').addEventListener('click', () => {
+    $('link-offer').hidden = true;
+    status("The link's settings are in the form below; Run the experiment starts them.");
+  });
+  $('resume-link').addEventListener('click', async () => {
+    $('resume-offer').hidden = true;
+    worker.postMessage({ type: 'discard-checkpoint' });
+    start(await linked, true);
+  });
   $('resume-run').addEventListener('click', () => {
     $('resume-offer').hidden = true;
     worker.postMessage({ type: 'resume-checkpoint' });
@@ -196,6 +288,16 @@ export function experimentPanel(worker, ask, lastHeard) {
     }
     return tr;
   };
+  /** What to change after a rejection: for each command ONE failed, whether its copy never
+   * learned the corner (so ONE had incomplete demonstrations to imitate) or ONE did not absorb a
+   * copy that did. */
+  const advice = (judgement) => {
+    if (judgement.accepted) return '';
+    const need = acceptance;
+    return judgement.rows.filter((r) => r.one < need).map((r) => (r.copy < need
+      ? `The ${r.command} copy reached ${pct(r.copy)} in ${r.copy_generations} generations, so ONE had too few good demonstrations: give copies more generations (or more members). `
+      : `ONE reached ${pct(r.one)} on ${r.command} though its copy reached ${pct(r.copy)}: give consolidation more updates. `)).join('');
+  };
   /** A row of the retention matrix, each success shaded from red (0) to green (1). */
   const retentionRow = (r) => {
     const tr = row([r.learned.join(', '), ...r.success.map(pct), r.accepted ? 'accepted' : 'rejected']);
@@ -206,41 +308,68 @@ export function experimentPanel(worker, ask, lastHeard) {
   };
 
   return {
-    setDefaults(config) {
-      settingsFields($('experiment-settings'), config, SHOWN);
+    setDefaults(config, choices) {
+      defaults = structuredClone(config);
+      settingsFields($('experiment-settings'), config, SHOWN, choices);
       showConfig(config);
     },
-    /** Runs the experiment a share link carries; a bad link is named and the defaults shown. */
-    async openLink(hash) {
-      const link = await readLink(hash);
-      if (!link) return;
-      if (link.error) {
-        status(link.error + ' The default settings are shown instead.', true);
-        document.body.dataset.link = 'refused';
-        return;
-      }
-      let config;
-      try {
-        config = await ask({ type: 'check-experiment', config: link.config });
-      } catch (e) {
-        status(`The link's settings were refused: ${e.message}. The default settings are shown instead.`, true);
-        document.body.dataset.link = 'refused';
-        return;
-      }
-      showConfig(config);
-      document.body.dataset.link = 'opened';
-      start(config, true);
+    /** The worker measured this device: estimates can be shown. */
+    rates(measured) {
+      rates = measured;
+      document.body.dataset.rates = `${measured.rollout.toExponential(2)} ${measured.bptt.toExponential(2)}`;
+      const config = formConfig();
+      if (config) showEstimate(config);
+      estimate(startHere()).then((d) => {
+        $('start-here-run').textContent = `Start here (about ${roughly(d.about)} ${d.where})`;
+      });
     },
-    /** A checkpoint of an interrupted experiment was found: offer to resume it. */
-    offer({ phase, k, tasks: saved, trials, generation, update, at, size }) {
+    /** Reads the experiment a share link carries and shows its settings; a bad link is named
+     * and the defaults shown. Nothing runs until the user says so (`offer` or `offerLink`). */
+    readLink(hash) {
+      linked = (async () => {
+        const link = await readLink(hash);
+        if (!link) return null;
+        if (link.error) {
+          status(link.error + ' The default settings are shown instead.', true);
+          document.body.dataset.link = 'refused';
+          return null;
+        }
+        try {
+          const config = await ask({ type: 'check-experiment', config: link.config });
+          showConfig(config);
+          document.body.dataset.link = 'read';
+          return config;
+        } catch (e) {
+          status(`The link's settings were refused: ${e.message}. The default settings are shown instead.`, true);
+          document.body.dataset.link = 'refused';
+          return null;
+        }
+      })();
+    },
+    /** No interrupted experiment is stored: a share link asks before it computes anything. */
+    async offerLink() {
+      const config = await linked;
+      if (!config) return;
+      const d = await estimate(config);
+      $('link-text').textContent = `Run this shared experiment? ${describe(config)}` +
+        (d ? ` It takes ${spoken(d)} ${d.where}.` : '');
+      $('link-offer').hidden = false;
+      document.body.dataset.link = 'offered';
+    },
+    /** A checkpoint of an interrupted experiment was found: offer to resume it. A stored run wins
+     * over a share link: the link's experiment is offered beside Resume, not run. */
+    async offer({ phase, k, tasks: saved, trials, generation, update, at, size }) {
       const where = phase === 'copy' ? `copy ${k + 1} of ${saved.length} (${saved[k]}) after generation ${generation}`
         : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
         : phase === 'consolidate' ? `in ONE's consolidation on ${saved.slice(0, k + 1).join(', ')} after update ${update}`
         : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
       const minutes = Math.round((Date.now() - at) / 60000);
+      const config = await linked;
       $('resume-text').textContent = `An experiment was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
         `${where}, with ${trials} trials stored. Resume goes on from there (the step in flight is run again); ` +
-        'Discard forgets the run and keeps its trials.';
+        'Discard forgets the run and keeps its trials.' +
+        (config ? ` This page was also opened with a link to another experiment: ${describe(config)}` : '');
+      $('resume-link').hidden = !config;
       $('resume-offer').hidden = false;
       document.body.dataset.checkpointBytes = String(size);
       document.body.dataset.checkpointTrials = String(trials);
@@ -252,6 +381,10 @@ export function experimentPanel(worker, ask, lastHeard) {
       showConfig(config);
       prepare(config, elapsed);
       units = (phase === 'copy' ? k : k + 1) + retention.length;
+      run.copiesLeft = tasks.length - (k + 1);
+      run.current = phase === 'copy' ? generation : null;
+      run.judgementsLeft -= retention.length;
+      run.updatesLeft -= retention.length * config.consolidation.updates + (phase === 'consolidate' ? update : 0);
       $('retention-rows').replaceChildren(...retention.map(retentionRow));
       if (phase === 'copy') life.begin('copy', `copy ${k + 1}: ${tasks[k]}, resumed`);
       progress(units, `resumed with ${trials} trials stored`);
@@ -260,11 +393,16 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.resumed = phase;
     },
     copy({ k, task }) {
+      run.current = 0;
+      run.copiesLeft -= 1;
       life.begin('copy', `copy ${k + 1}: ${task}`);
       progress(units, `copy ${k + 1} of ${tasks.length} (${task}) evolving`);
     },
-    generation({ k, view }) {
+    generation({ k, view, took }) {
       const g = view.report.generation;
+      run.current = g + 1;
+      run.generationSeconds += took;
+      run.generations += 1;
       life.tick();
       copiesCurve.add(k, g, view.evaluation);
       progress(units + Math.min(0.95, (g + 1) / limit), `copy ${k + 1} of ${tasks.length}, generation ${g + 1}: ` +
@@ -280,10 +418,14 @@ export function experimentPanel(worker, ask, lastHeard) {
     },
     demonstrated({ k, shown, spread }) {
       units += 1;
+      run.finished.push(run.current);
+      run.current = null;
       status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);
       $('weights').hidden = false;
       const { lo, hi } = drawHeatmap($('weights'), spread);
-      $('weights-caption').textContent = `Spread of each weight over the trials of ${k + 1} cop${k ? 'ies' : 'y'}: ` +
+      $('weights-caption').textContent = 'What to look for: dark cells are weights the copies never moved (shared by all ' +
+        'of them; variance rates keep them still), bright rows are units the copies changed most. ' +
+        `Spread of each weight over the trials of ${k + 1} cop${k ? 'ies' : 'y'}: ` +
         `standard deviation from ${(10 ** lo).toExponential(1)} (dark blue) to ${(10 ** hi).toExponential(1)} (yellow), log scale; black: never varied. ` +
         `Columns: what each unit reads (${spread.col_blocks.map((b) => b[0]).join(', ')}); rows: ${spread.row_blocks.map((b) => b[0]).join(', ')}.`;
       document.body.dataset.weights = String(k + 1);
@@ -298,8 +440,11 @@ export function experimentPanel(worker, ask, lastHeard) {
     phase({ text }) {
       progress(at, `${text}…`);
     },
-    update({ report, updates }) {
+    update({ report, updates, took }) {
       const done = report.update + 1;
+      run.updatesLeft -= 1;
+      run.updateSeconds += took;
+      run.updates += 1;
       if (document.body.dataset.resumed && !document.body.dataset.firstUpdateAfterResume) document.body.dataset.firstUpdateAfterResume = String(report.update);
       life.tick();
       losses.add(done, report.imitation, report.prediction);
@@ -308,6 +453,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     },
     judged({ judgement, heldOutBefore, heldOutAfter, consolidationSteps, seconds, last, trials }) {
       units += 1;
+      run.judgementsLeft -= 1;
       document.body.dataset.experimentTrials = String(trials);
       life.mark(judgement.accepted, `${judgement.retention.learned.join(', ')}: ${judgement.verdict}`);
       $('retention-rows').append(retentionRow(judgement.retention));
@@ -316,8 +462,8 @@ export function experimentPanel(worker, ask, lastHeard) {
       $('experiment-rows').replaceChildren(...judgement.rows.map((r) =>
         row([r.command, String(r.copy_generations), pct(r.copy), pct(r.copy_shuffled), pct(r.one), pct(r.one_shuffled), pct(r.chance), pct(r.one_cross),
           r.one_recordings == null ? '–' : `${pct(r.one_recordings)} (${r.recordings})`])));
-      $('experiment-verdict').textContent = `${judgement.verdict}. Environment steps during consolidation: ${consolidationSteps}. ` +
-        `Prediction error on held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`;
+      $('experiment-verdict').textContent = `${judgement.verdict}. ${advice(judgement)}Environment steps during consolidation: ` +
+        `${consolidationSteps}. Prediction error on held-out failed traces: ${heldOutBefore.toFixed(4)} before, ${heldOutAfter.toFixed(4)} after.`;
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';
       document.body.dataset.consolidationSteps = String(Number(document.body.dataset.consolidationSteps || 0) + consolidationSteps);
       if (!last) return;

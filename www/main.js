@@ -1,6 +1,6 @@
 // The page: draws the maze and the agent from the worker's messages; all computing is in the worker.
 import { drawMaze } from './maze.js';
-import { evolvePanel } from './evolve.js';
+import { evolvePanel, showStorage } from './evolve.js';
 import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
 import { experimentPanel } from './experiment.js';
@@ -28,7 +28,8 @@ function showBackend({ backend, adapter, fallbackReason }) {
     el.textContent = `ONE's forward pass runs in a WebGPU compute shader on ${adapter}.`;
     el.className = 'backend gpu';
   } else {
-    el.textContent = `WebGPU is not available here (${fallbackReason}), so ONE runs on the CPU reference path.`;
+    el.textContent = `ONE runs on the CPU path, in WebAssembly: everything in the lab works, more slowly than on a ` +
+      `GPU. (No WebGPU here: ${fallbackReason}.)`;
     el.className = 'backend cpu';
     $('parity').textContent = '';
   }
@@ -51,6 +52,16 @@ function showParity({ report, error }) {
   document.body.dataset.parityWorst = String(worst);
 }
 
+/** ONE's prediction head in plain words: the walls it expects around it next, the cell it
+ * expects to be in (the maze's own columns and rows, counted from 1 at the north-west corner;
+ * a raw output outside the maze is clamped to its edge), and whether it expects the goal. */
+function expects([n, e, s, w, x, y, goal]) {
+  const walls = ['north', 'east', 'south', 'west'].filter((_, i) => [n, e, s, w][i] > 0.5);
+  const cell = (v, size) => Math.min(size, Math.max(1, Math.round(v * (size - 1)) + 1));
+  return `${walls.length ? `a wall to the ${walls.join(' and ')}` : 'no wall around it'}; to be at column ` +
+    `${cell(x, scene.maze.width)}, row ${cell(y, scene.maze.height)}; ${goal > 0.5 ? 'to reach the goal' : 'no goal yet'}`;
+}
+
 function showFrame(frame) {
   if (frame.t === 1) trail = [];
   trail.push([frame.x, frame.y]);
@@ -63,12 +74,7 @@ function showFrame(frame) {
   $('action').textContent = ACTIONS[frame.action];
   $('reward').textContent = `[${frame.reward.map((r) => r.toFixed(2)).join(', ')}]`;
   $('reached').textContent = reached;
-  if (frame.prediction) {
-    const [n, e, s, w, x, y, goal] = frame.prediction;
-    const wall = (v) => (v > 0.5 ? '▮' : '·');
-    $('prediction').textContent = `walls N${wall(n)} E${wall(e)} S${wall(s)} W${wall(w)} · at ` +
-      `(${(x * (scene.maze.width - 1)).toFixed(1)}, ${(y * (scene.maze.height - 1)).toFixed(1)}) · goal reward ${goal.toFixed(2)}`;
-  }
+  if (frame.prediction) $('prediction').textContent = expects(frame.prediction);
   $('probs').replaceChildren(...frame.probs.flatMap((p, a) => {
     const name = document.createElement('span');
     name.textContent = ACTIONS[a];
@@ -105,23 +111,25 @@ try {
   showError(`This browser cannot start the simulator's worker: ${e.message}`);
 }
 worker?.addEventListener('error', (e) => showError(`The simulator failed to load: ${e.message || 'the worker script could not start'}`));
-/** An evolving copy's maze and task ("sw", or "sw|ne|nw" with exits): the maze replays its
- * generations' best episodes, so the walking agent's statistics are hidden. */
-function showCopyScene(next) {
+/** A maze and task ("sw", or "sw|ne|nw" with exits) whose episodes are replayed rather than
+ * walked live, so the walking agent's statistics are hidden; the legend names the goal and the
+ * note says what is replayed. */
+function showReplayScene(next, note) {
   scene = next;
-  const names = { ne: 'north-east', nw: 'north-west', se: 'south-east', sw: 'south-west' };
+  const names = { ne: 'north-east corner', nw: 'north-west corner', se: 'south-east corner', sw: 'south-west corner' };
   const [goal, ...exits] = next.task.name.split('|');
-  $('goal-label').textContent = `goal (${names[goal] ?? goal} corner)${exits.length ? '; grey: exits' : ''}`;
+  $('goal-label').textContent = `goal (${names[goal] ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
   $('walk-stats').hidden = true;
-  $('walk-note').textContent = 'The maze replays the episode of the best member of the latest generation of the evolving copy.';
+  $('walk-note').textContent = note;
+  document.body.dataset.goal = goal;
 }
+const showCopyScene = (next) => showReplayScene(next, 'The maze replays the episode of the best member of the latest generation of the evolving copy.');
 
 const panel = worker && evolvePanel(worker, () => requests, {
   onScene: showCopyScene,
   onPath: animatePath,
-  onReplay(view) {
-    scene = { maze: view.maze, task: view.task, start: view.start };
-    $('walk-stats').hidden = true;
+  onReplay(view, index) {
+    showReplayScene({ maze: view.maze, task: view.task, start: view.start }, `The maze replays stored trial ${index}: ${view.summary}.`);
     animatePath(view.path);
   },
 });
@@ -140,12 +148,19 @@ worker?.addEventListener('message', ({ data }) => {
       drawMaze(canvas, scene, trail, scene.start);
       panel.setDefaults(data.evolveDefaults);
       phaseB.setDefaults(data.consolidateDefaults);
-      experiment.setDefaults(data.experimentDefaults);
+      experiment.setDefaults(data.experimentDefaults, data.settingChoices);
       break;
     case 'corpus':
       commands.catalogue(data.catalogue);
-      // The experiment needs the corpus: a share link runs once it is loaded.
-      experiment.openLink(location.hash);
+      // The experiment needs the corpus: a share link is read once it is loaded, and offered
+      // (never run) once the worker says whether an interrupted run is stored.
+      experiment.readLink(location.hash);
+      break;
+    case 'rates':
+      experiment.rates(data.rates);
+      break;
+    case 'checkpoint-none':
+      experiment.offerLink();
       break;
     case 'experiment-copy':
       experiment.copy(data);
@@ -157,6 +172,7 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-demonstrated':
       experiment.demonstrated(data);
+      showStorage();
       break;
     case 'experiment-consolidating':
       experiment.consolidating(data);
@@ -169,12 +185,14 @@ worker?.addEventListener('message', ({ data }) => {
       break;
     case 'experiment-judged':
       experiment.judged(data);
+      showStorage();
       break;
     case 'checkpoint-found':
       experiment.offer(data);
       break;
     case 'experiment-resumed':
       experiment.resumed(data);
+      showStorage();
       if (data.scene) showCopyScene(data.scene);
       break;
     case 'experiment-paused':

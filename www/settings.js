@@ -1,14 +1,17 @@
 // Every experiment setting as a form field, made from the settings object itself, so that a
-// setting added on the Rust side appears here with no page change: numbers as number fields,
-// switches as checkboxes, names (strategy kinds, tasks) as text; nested settings as fieldsets.
+// setting added on the Rust side appears here with no page change: numbers as number fields
+// (shown as typed: an f32's 0.009999999776 reads 0.01), switches as checkboxes, names with a
+// fixed set of values (`choices`, from the Rust side: strategy, optimiser, perturbation) as
+// lists, other names as text; nested settings as fieldsets.
 // The Rust side validates them (checkExperimentConfig, as the experiment would) while the user
 // types; this module only turns fields into values and names the field it could not read.
 
 const words = (key) => key.replace(/_/g, ' ');
 const fieldId = (path) => `setting-${path.join('-')}`;
 
-/** Fills `container` with a field per setting of `config`, except the `skip` paths ("a.b"). */
-export function settingsFields(container, config, skip) {
+/** Fills `container` with a field per setting of `config`, except the `skip` paths ("a.b");
+ * `choices` maps a path to the names it may take. */
+export function settingsFields(container, config, skip, choices = {}) {
   const build = (value, path) => {
     const box = document.createElement('fieldset');
     if (path.length) {
@@ -24,10 +27,14 @@ export function settingsFields(container, config, skip) {
         continue;
       }
       const label = document.createElement('label');
-      const input = document.createElement('input');
+      const names = choices[at.join('.')];
+      const input = document.createElement(names ? 'select' : 'input');
       input.id = fieldId(at);
       input.dataset.path = at.join('.');
-      if (typeof v === 'boolean') {
+      if (names) {
+        input.append(...names.map((n) => new Option(n, n)));
+        input.dataset.kind = 'text';
+      } else if (typeof v === 'boolean') {
         input.type = 'checkbox';
         input.dataset.kind = 'bool';
       } else if (typeof v === 'number') {
@@ -49,17 +56,18 @@ export function settingsFields(container, config, skip) {
 
 /** Shows `config`'s values in the fields. */
 export function showSettings(container, config) {
-  for (const input of container.querySelectorAll('input[data-path]')) {
+  for (const input of container.querySelectorAll('[data-path]')) {
     const v = input.dataset.path.split('.').reduce((o, k) => o[k], config);
     if (input.dataset.kind === 'bool') input.checked = v;
     else if (input.dataset.kind === 'list') input.value = v.join(',');
+    else if (input.dataset.kind === 'number') input.value = String(Number(v.toPrecision(7)));
     else input.value = String(v);
   }
 }
 
 /** Writes the fields' values into `config`; returns the first unreadable field's message. */
 export function readSettings(container, config) {
-  for (const input of container.querySelectorAll('input[data-path]')) {
+  for (const input of container.querySelectorAll('[data-path]')) {
     const path = input.dataset.path.split('.');
     const owner = path.slice(0, -1).reduce((o, k) => o[k], config);
     const key = path[path.length - 1];

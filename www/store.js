@@ -46,7 +46,22 @@ function run(name, mode, work) {
 
 /** Stores {label, audio (16 kHz Float32Array), frames, bands, date}; resolves to its key. */
 export const addRecording = (recording) => run(RECORDINGS, 'readwrite', (store) => store.add(recording));
-export const countRecordings = () => run(RECORDINGS, 'readonly', (store) => store.count());
+export const deleteRecording = (key) => run(RECORDINGS, 'readwrite', (store) => store.delete(key));
+
+/** Every recording with its key: [{key, label, source, audio, date}], oldest first. */
+export function recordingList() {
+  const out = [];
+  return run(RECORDINGS, 'readonly', (store) => {
+    const cursor = store.openCursor();
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (!c) return;
+      out.push({ key: c.primaryKey, ...c.value });
+      c.continue();
+    };
+    return cursor;
+  }).then(() => out);
+}
 
 const traceEntry = (t) => ({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
 
@@ -161,19 +176,27 @@ export const clearAll = () => open().then((db) => new Promise((resolve, reject) 
   tx.onerror = () => reject(tx.error);
 }));
 
-/** Trials and successes per task, and the total. */
-export async function traceCounts(tasks) {
+/** Trials and successes per command (the goal of each stored task: an experiment's copy of
+ * "ne|nw|se|sw" counts for "ne"), and the total: every distinct task in the store is counted. */
+export async function traceCounts() {
   const counts = {};
   let total = 0;
   await run(TRACES, 'readonly', (store) => {
     const req = store.count();
     req.onsuccess = () => { total = req.result; };
-    for (const task of tasks) {
+    const tasks = store.index('task').openKeyCursor(null, 'nextunique');
+    tasks.onsuccess = () => {
+      const cursor = tasks.result;
+      if (!cursor) return;
+      const task = cursor.key;
+      const goal = task.split('|')[0];
       const all = store.index('task').count(IDBKeyRange.only(task));
       const wins = store.index('task_success').count(IDBKeyRange.only([task, 1]));
-      all.onsuccess = () => { counts[task] = { ...counts[task], trials: all.result }; };
-      wins.onsuccess = () => { counts[task] = { ...counts[task], successes: wins.result }; };
-    }
+      counts[goal] ??= { trials: 0, successes: 0 };
+      all.onsuccess = () => { counts[goal].trials += all.result; };
+      wins.onsuccess = () => { counts[goal].successes += wins.result; };
+      cursor.continue();
+    };
     return req;
   });
   return { total, counts };

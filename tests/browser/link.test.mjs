@@ -1,7 +1,8 @@
 // Share links: "Copy link" puts the experiment's settings in the URL; opening that link on
-// another profile shows the same settings and runs the same experiment, whose first generation
-// has exactly the same fitness; malformed, truncated, newer-version and refused links are named
-// and the defaults shown.
+// another profile shows the same settings and asks before it runs anything (with the settings
+// and an estimated time); run, it is the same experiment, whose first generation has exactly
+// the same fitness; malformed, truncated, newer-version and refused links are named and the
+// defaults shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
@@ -43,8 +44,12 @@ test('a copied link reproduces the settings and the first generation exactly', a
   }
   const b = await openPage(link, FLAGS);
   try {
-    await b.page.waitForFunction(() => document.body.dataset.link === 'opened', null, { timeout: 60_000 });
+    await b.page.waitForFunction(() => document.body.dataset.link === 'offered', null, { timeout: 60_000 });
     assert.deepEqual(await settings(b.page), { tasks: ['ne', 'sw'], generations: '2', updates: '5' });
+    assert.match(await b.page.textContent('#link-text'), /^Run this shared experiment\? 2 commands \(ne, sw\), up to 2 generations per copy, 5 consolidation updates.* It takes about \d+ (s|min)/);
+    await b.page.waitForTimeout(1000);
+    assert.equal(await b.page.getAttribute('body', 'data-experiment'), null, 'a link runs nothing before it is asked to');
+    await b.page.click('#link-run');
     await b.page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
     assert.equal(await b.page.getAttribute('body', 'data-first-fitness'), first, 'the same experiment, the same first generation');
     // Figures (issue 7): opening the link to the first drawn generation, and the page's frame
@@ -89,7 +94,7 @@ test('bad links are named and the defaults are shown', async () => {
     [`#x1.${payload('{"tasks": ["ne", "sw"], "generations": 3, "copy": {"maze_size": 5')}`.slice(0, 30), /damaged or cut short/],
     [`#x7.${good}`, /newer version of the lab \(link version 7/],
     [`#x1.${payload('{"tasks": ["ne", "sw"')}`, /damaged or cut short/],
-    [`#x1.${good}`, /settings were refused: .*missing field/],
+    [`#x1.${good}`, /settings were refused: the setting \w+ is missing/],
     [`#x1.${oneCommand}`, /settings were refused: .*at least two commands/],
   ];
   for (const [hash, want] of cases) {
@@ -98,7 +103,7 @@ test('bad links are named and the defaults are shown', async () => {
       await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 60_000 });
       assert.match(await page.textContent('#experiment-status'), want, hash);
       assert.match(await page.textContent('#experiment-status'), /default settings are shown/);
-      assert.deepEqual(await settings(page), { tasks: ['ne', 'nw', 'se', 'sw'], generations: '100', updates: '4000' }, hash);
+      assert.deepEqual(await settings(page), { tasks: ['ne', 'nw', 'se', 'sw'], generations: '150', updates: '4000' }, hash);
     } finally {
       await close();
     }

@@ -49,7 +49,7 @@ test('without WebGPU: the CPU fallback is named in one sentence and the agent st
   try {
     await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
     assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
-    assert.match(await page.textContent('#backend'), /^WebGPU is not available here \(.+\), so ONE runs on the CPU reference path\.$/);
+    assert.match(await page.textContent('#backend'), /^ONE runs on the CPU path, in WebAssembly: everything in the lab works, more slowly than on a GPU\. \(No WebGPU here: .+\.\)$/);
     await page.waitForFunction(() => Number(document.body.dataset.steps) >= 3, null, { timeout: 30_000 });
     assert.ok(await canvasChanges(page, 'cpu'), 'the canvas should change as the agent moves');
     await page.screenshot({ path: `${SHOTS}page-cpu.png` });

@@ -1,7 +1,8 @@
 // Resume: an experiment paused two generations into its first copy and then reloaded is offered
-// from its IndexedDB checkpoint, whose trial count is what the store holds; resuming goes on at
-// the next generation and finishes with every trial stored once. Paused in consolidation and
-// reloaded, it goes on at the next update (CPU path, fresh profiles).
+// from its IndexedDB checkpoint, whose trial count is what the store holds, even though "Copy
+// link" put a share link in the address bar (the stored run wins; the link is offered beside
+// it); resuming goes on at the next generation and finishes with every trial stored once. Paused
+// in consolidation and reloaded, it goes on at the next update (CPU path, fresh profiles).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, startServer, SHOTS } from './browser.mjs';
@@ -37,12 +38,14 @@ async function start(page, generations, updates) {
   await page.click('#experiment-start');
 }
 
-test('reload mid-experiment, resume from the checkpoint, every trial stored once', async () => {
+test('reload mid-experiment after Copy link, resume from the checkpoint, every trial stored once', async () => {
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     assert.equal(await page.isHidden('#resume-offer'), true, 'a fresh profile has nothing to resume');
     await start(page, 4, 3);
+    await page.click('#copy-link');
+    await page.waitForFunction(() => location.hash.startsWith('#x1.'));
     await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 2, null, { timeout: 120_000 });
     await page.click('#experiment-pause');
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
@@ -51,6 +54,9 @@ test('reload mid-experiment, resume from the checkpoint, every trial stored once
     await page.reload();
     await page.waitForSelector('#resume-offer:not([hidden])', { timeout: 60_000 });
     assert.match(await page.textContent('#resume-text'), /interrupted .*copy 1 of 2 \(ne\) after generation \d+, with \d+ trials stored/);
+    assert.match(await page.textContent('#resume-text'), /also opened with a link/);
+    assert.equal(await page.isVisible('#resume-link'), true, "the link's experiment is offered beside Resume");
+    assert.equal(await page.getAttribute('body', 'data-experiment'), null, 'nothing runs before the user chooses');
     const saved = Number(await page.getAttribute('body', 'data-checkpoint-trials'));
     console.log(`checkpoint of ONE with 32 hidden units, a copy two generations in: ${await page.getAttribute('body', 'data-checkpoint-bytes')} bytes`);
     assert.ok(saved > 0);
@@ -66,6 +72,11 @@ test('reload mid-experiment, resume from the checkpoint, every trial stored once
     const trials = Number(await page.getAttribute('body', 'data-experiment-trials'));
     assert.ok(trials > saved);
     assert.equal(await storedTrials(page), trials, 'every trial of the run is stored, none twice');
+    // The storage table counts them, by command, after the resumed run.
+    await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, trials);
+    const byCommand = JSON.parse(await page.getAttribute('body', 'data-storage-rows'));
+    assert.ok(byCommand.ne > 0 && byCommand.sw > 0 && byCommand.nw === 0 && byCommand.se === 0, JSON.stringify(byCommand));
+    assert.equal(byCommand.ne + byCommand.sw, trials);
     assert.equal(await page.$$eval('#experiment-rows tr', (trs) => trs.length), 2);
 
     // Finished: nothing is offered after another reload.

@@ -1,5 +1,7 @@
-// The storage panel: export every stored trial to a file, clear, import it back; corrupt,
-// truncated and foreign files are refused and leave what is stored untouched.
+// The storage panel: its table counts every stored trial by command; a stored trial replays in
+// the maze with its own goal in the legend (and a trial number that cannot be one is named);
+// export every stored trial to a file, clear, import it back; corrupt, truncated and foreign
+// files are refused and leave what is stored untouched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ before(async () => {
 after(() => server.close());
 
 const trials = (page) => page.getAttribute('body', 'data-trials').then(Number);
+/** The storage table's trials per command, as shown. */
+const rows = (page) => page.$$eval('#storage-rows tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.children[0].textContent, Number(tr.children[1].textContent)])));
 
 async function importFile(page, name, buffer) {
   await page.setInputFiles('#import', { name, mimeType: 'application/octet-stream', buffer });
@@ -29,8 +33,9 @@ test('export, clear and import the stored trials; damaged files are refused', as
     await page.waitForFunction(() => document.body.dataset.evolve === 'done', null, { timeout: 120_000 });
     const stored = 2 * (16 * 24 + 24) + 24; // two generations with their evaluations, then the demonstration
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
+    assert.deepEqual(await rows(page), { 'north east': stored, 'north west': 0, 'south east': 0, 'south west': 0 });
 
-    // A stored trial replays in the maze.
+    // A stored trial replays in the maze, its goal in the legend.
     await page.fill('#trial-index', '5');
     await page.click('#replay');
     await page.waitForFunction(() => document.getElementById('storage-status').textContent.startsWith('Trial 5:'));
@@ -38,6 +43,11 @@ test('export, clear and import the stored trials; damaged files are refused', as
     const before = await page.locator('#maze').screenshot();
     await page.waitForTimeout(800);
     assert.ok(!before.equals(await page.locator('#maze').screenshot()), 'the replayed agent moves');
+    assert.match(await page.textContent('#goal-label'), /north-east corner/);
+    assert.match(await page.textContent('#walk-note'), /replays stored trial 5: task ne/);
+    await page.fill('#trial-index', '-3');
+    await page.click('#replay');
+    await page.waitForFunction(() => /"-3" is not a trial number/.test(document.getElementById('storage-status').textContent));
     await page.fill('#trial-index', '999999');
     await page.click('#replay');
     await page.waitForFunction(() => /no stored trial 999999/.test(document.getElementById('storage-status').textContent));
@@ -51,9 +61,11 @@ test('export, clear and import the stored trials; damaged files are refused', as
     page.once('dialog', (dialog) => dialog.accept());
     await page.click('#clear');
     await page.waitForFunction(() => document.body.dataset.trials === '0');
+    assert.deepEqual(await rows(page), { 'north east': 0, 'north west': 0, 'south east': 0, 'south west': 0 });
 
     assert.match(await importFile(page, 'export.onelab', good), new RegExp(`Imported ${stored} trials`));
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, stored);
+    assert.deepEqual(await rows(page), { 'north east': stored, 'north west': 0, 'south east': 0, 'south west': 0 });
 
     const flipped = Buffer.from(good);
     flipped[100] ^= 1;

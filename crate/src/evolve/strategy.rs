@@ -25,6 +25,10 @@ pub enum StrategyKind {
 }
 
 impl StrategyKind {
+    pub const ALL: [StrategyKind; 3] = [StrategyKind::Pgpe, StrategyKind::OpenAiEs, StrategyKind::Snes];
+}
+
+impl StrategyKind {
     pub fn parse(s: &str) -> Result<StrategyKind, String> {
         match s {
             "pgpe" => Ok(StrategyKind::Pgpe),
@@ -43,6 +47,10 @@ impl StrategyKind {
 pub enum MeanOptimizer {
     ClipUp,
     Adam,
+}
+
+impl MeanOptimizer {
+    pub const ALL: [MeanOptimizer; 2] = [MeanOptimizer::ClipUp, MeanOptimizer::Adam];
 }
 
 /// Settings shared by the strategies; each uses what applies to it.

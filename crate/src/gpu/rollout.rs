@@ -28,6 +28,10 @@ pub enum Perturbation {
     Auto,
 }
 
+impl Perturbation {
+    pub const ALL: [Perturbation; 3] = [Perturbation::Auto, Perturbation::Regenerated, Perturbation::Materialised];
+}
+
 /// Mirrors `Rollout` in shaders/rollout.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]

@@ -476,14 +476,21 @@ impl Experiment {
         Ok(result.reached.chunks(cells.len()).map(share).collect())
     }
 
-    /// ONE's success at every command on each cross-synthesiser voice (its speeds together):
-    /// which voices of the other synthesiser ONE follows, and which it does not.
-    pub(super) async fn cross_by_voice(&mut self, params: &[f32], tables: &Tables) -> Result<Vec<VoiceRow>, String> {
+    /// ONE's success at every command on the cross-synthesiser speakers, and on each of their
+    /// voices (its speeds together): which voices of the other synthesiser ONE follows, and
+    /// which it does not.
+    pub(super) async fn cross_by_voice(
+        &mut self,
+        params: &[f32],
+        tables: &Tables,
+    ) -> Result<(Vec<f32>, Vec<VoiceRow>), String> {
         let mut voices: Vec<VoiceRow> = Vec::new();
         let n = self.config.tasks.len();
+        let mut all = Vec::new();
         for k in 0..n {
             let (frames, rows) = tables.cross[k].clone();
             let by_speaker = self.success_by_round(params, k, frames, rows, |r| r as u32).await?;
+            all.push(by_speaker.iter().sum::<f32>() / by_speaker.len() as f32);
             for (speaker, success) in tables.cross_speakers[k].iter().zip(by_speaker) {
                 let voice = &self.corpus.speaker(speaker).variant;
                 let row = match voices.iter().position(|v| &v.voice == voice) {
@@ -500,7 +507,7 @@ impl Experiment {
         for v in &mut voices {
             v.success.iter_mut().zip(&v.speakers).for_each(|(s, &count)| *s /= count.max(1) as f32);
         }
-        Ok(voices)
+        Ok((all, voices))
     }
 
     /// Success at command `k` on its external recordings, each heard from every start cell.
@@ -607,6 +614,7 @@ impl Experiment {
                 at_command[j][k] = self.success(&copy.params, k, &tables, Hearing::Validation).await?;
             }
         }
+        let (cross, cross_voices) = self.cross_by_voice(&candidate.params, &tables).await?;
         for (k, (copy, copy_generations)) in copies.iter().enumerate() {
             let task = self.config.tasks[k].clone();
             rows.push(CommandRow {
@@ -617,7 +625,7 @@ impl Experiment {
                 copy_shuffled: self.success(&copy.params, k, &tables, Hearing::Shuffled).await?,
                 one: self.success(&candidate.params, k, &tables, Hearing::Validation).await?,
                 one_shuffled: self.success(&candidate.params, k, &tables, Hearing::Shuffled).await?,
-                one_cross: self.success(&candidate.params, k, &tables, Hearing::Cross).await?,
+                one_cross: cross[k],
                 one_recordings: self.on_recordings(&candidate.params, k).await?,
                 recordings: self.recordings[k].len() / (self.config.copy.listen * self.config.copy.goal),
                 chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
@@ -636,7 +644,6 @@ impl Experiment {
             success.push(self.success(&candidate.params, k, &tables, Hearing::Validation).await?);
         }
         let retention = RetentionRow { learned: self.config.tasks[..n].to_vec(), success, accepted };
-        let cross_voices = self.cross_by_voice(&candidate.params, &tables).await?;
         self.retention.push(retention.clone());
         let verdict = if accepted {
             self.one = candidate;

@@ -2,10 +2,12 @@
 //! evolve, traces are stored, ONE consolidates and is accepted or rolled back).
 
 mod baseline;
+mod cost;
 mod experiment;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
+pub use cost::{calibrate, Cost, Rates};
 pub use experiment::{
     Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow, VoiceRow,
 };

@@ -64,6 +64,22 @@ impl NetShape {
         Layout::new(self)
     }
 
+    /// Multiply-adds of one forward step: the four gates over input and hidden state, and both
+    /// heads.
+    pub fn forward_macs(&self) -> f64 {
+        let (h, i, o) = (self.hidden as f64, self.input() as f64, self.outputs() as f64);
+        4.0 * h * (i + h) + o * h
+    }
+
+    /// Multiply-adds of one consolidation step of one trace: the forward step, the heads'
+    /// gradients and the state's, the gates' backward step and the weight gradients.
+    pub fn bptt_macs(&self) -> f64 {
+        let (h, i, o) = (self.hidden as f64, self.input() as f64, self.outputs() as f64);
+        let gates = 4.0 * h * (i + h);
+        let heads = o * h;
+        gates + heads + heads + 4.0 * h * h + gates + heads
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.hidden == 0 {
             return Err("hidden size must be at least 1".into());

@@ -89,6 +89,17 @@ impl Lab {
         })
     }
 
+    /// Resolves to the `Rates` (multiply-adds per second of rollouts and of consolidation) this
+    /// lab's device gives, measured here: what the page's duration estimates start from.
+    pub fn calibrate(&self) -> js_sys::Promise {
+        let ctx = self.gpu.clone();
+        future_to_promise(async move {
+            let now = || js_sys::Date::now() / 1000.0;
+            let rates = crate::lifecycle::calibrate(ctx.as_ref(), &now).await.map_err(js_error)?;
+            serde_wasm_bindgen::to_value(&rates).map_err(Into::into)
+        })
+    }
+
     /// Resolves to a `ParityReport`: the GPU forward kernels against the CPU reference, run here
     /// in the browser on random weights and inputs.
     pub fn parity(&self, agents: usize, hidden: usize, steps: usize) -> js_sys::Promise {
@@ -752,12 +763,67 @@ fn decode_all(records: &js_sys::Array) -> Result<Vec<crate::traces::Trial>, JsVa
     Ok(trials)
 }
 
+/// What an experiment under `config` asks of the machine (`lifecycle::Cost`) with `speech`'s
+/// corpus, or what is wrong with the settings.
+#[wasm_bindgen(js_name = experimentCost)]
+pub fn experiment_cost(config: JsValue, speech: &Speech) -> Result<JsValue, JsValue> {
+    let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
+    config.validate().map_err(js_error)?;
+    serde_wasm_bindgen::to_value(&config.cost(&speech.corpus).map_err(js_error)?).map_err(Into::into)
+}
+
+/// A settings decoder's complaint in the words of the page ("2.5 is not a whole number", "Foo
+/// is not one of Pgpe, OpenAiEs, Snes"), or as it is when it is none of the usual ones.
+fn plain(serde_message: String) -> String {
+    let quoted = |s: &str| s.split('`').skip(1).step_by(2).map(String::from).collect::<Vec<_>>();
+    let m = serde_message.as_str();
+    if m.starts_with("unknown variant") {
+        let names = quoted(m);
+        if let Some((given, allowed)) = names.split_first() {
+            return format!("{given} is not one of {}", allowed.join(", "));
+        }
+    }
+    if let Some(rest) = m.strip_prefix("invalid type: floating point ") {
+        if rest.contains("expected u") {
+            return format!("{} is not a whole number", quoted(rest).first().map_or("the value", String::as_str));
+        }
+    }
+    if m.starts_with("invalid value: integer") && m.contains("expected u") {
+        return format!(
+            "{} is not a whole number of at least 0",
+            quoted(m).first().map_or("the value", String::as_str)
+        );
+    }
+    if m.starts_with("missing field") {
+        return format!("the setting {} is missing", quoted(m).first().map_or("", String::as_str));
+    }
+    serde_message
+}
+
+/// The settings that take one of a few names, with the names: the page offers them as lists.
+#[wasm_bindgen(js_name = settingChoices)]
+pub fn setting_choices() -> Result<JsValue, JsValue> {
+    fn names<T: Serialize>(values: &[T]) -> Vec<String> {
+        let name = |v: &T| serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        values.iter().map(name).collect()
+    }
+    let choices: std::collections::BTreeMap<&str, Vec<String>> = [
+        ("copy.strategy.kind", names(&crate::evolve::StrategyKind::ALL)),
+        ("copy.strategy.optimizer", names(&crate::evolve::MeanOptimizer::ALL)),
+        ("copy.perturbation", names(&gpu::Perturbation::ALL)),
+    ]
+    .into_iter()
+    .collect();
+    serde_wasm_bindgen::to_value(&choices).map_err(Into::into)
+}
+
 /// Checks experiment settings (from a share link) as the experiment would: resolves to them, or
 /// fails with what is wrong.
 #[wasm_bindgen(js_name = checkExperimentConfig)]
 pub fn check_experiment_config(config: JsValue) -> Result<JsValue, JsValue> {
-    let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
-        .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
+    let config: crate::lifecycle::ExperimentConfig =
+        serde_wasm_bindgen::from_value(config).map_err(|e| js_error(plain(e.to_string())))?;
     config.validate().map_err(js_error)?;
     serde_wasm_bindgen::to_value(&config).map_err(Into::into)
 }

@@ -107,7 +107,7 @@ pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
                 adam.update(&mut params, &descend, |_| 1.0);
             });
             let work = (b * steps) as f64;
-            let flops = work * bptt_flops_per_step(shape);
+            let flops = work * 2.0 * shape.bptt_macs();
             println!(
                 "{:>5} {:>6} {:>14.0} {:>14.0} {:>10.2} {:>10.2} {:>9}",
                 b,
@@ -126,13 +126,6 @@ pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
 /// Multiply-adds (x2) of one trace-step of BPTT: the gate products forward, the heads, the
 /// head and recurrent gradients backward, and the weight-gradient products; elementwise work
 /// is not counted.
-fn bptt_flops_per_step(shape: NetShape) -> f64 {
-    let (h, i, o) = (shape.hidden as f64, shape.input() as f64, shape.outputs() as f64);
-    let gates = 4.0 * h * (i + h);
-    let heads = o * h;
-    2.0 * (gates + heads + heads + 4.0 * h * h + gates + heads)
-}
-
 /// Three significant digits, so that small ratios stay readable.
 fn ratio(r: f64) -> String {
     if r >= 0.01 {
