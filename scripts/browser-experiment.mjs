@@ -1,8 +1,10 @@
-// Measures the lab's default experiment (paper 3.8) in headless Chromium: opens the page, runs
-// the experiment with the page's defaults, and prints its progress once a minute and its table
-// and wall time at the end. Not a test (it takes long on a software adapter); a figure for
-// BENCHMARKS.md. Usage: node scripts/browser-experiment.mjs [--cpu] (after `make web`); --cpu
-// turns WebGPU off, so the page runs the CPU reference path in wasm.
+// Measures the lab's default experiment (paper 3.8) in headless Chromium: opens the page, prints
+// the duration the page estimates, runs the experiment with the page's defaults, and prints its
+// progress (with the page's ETA) once a minute and its table and wall time at the end. Not a test
+// (it takes long on a software adapter); a figure for BENCHMARKS.md. Usage:
+// node scripts/browser-experiment.mjs [--cpu] [--start-here] [--each] (after `make web`); --cpu
+// turns WebGPU off, so the page runs the CPU reference path in wasm; --start-here presses
+// "Start here" instead; --each ticks "one command at a time".
 import { openPage, startServer } from '../tests/browser/browser.mjs';
 
 const server = await startServer();
@@ -12,8 +14,13 @@ try {
   await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
   await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
   console.log(`backend: ${await page.textContent('#backend')}`);
+  await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
+  const here = process.argv.includes('--start-here');
+  if (process.argv.includes('--each')) await page.check('#experiment-each');
+  await page.waitForFunction(() => /^about/.test(document.getElementById('experiment-estimate').textContent), null, { timeout: 60_000 });
+  console.log(`estimated: ${here ? await page.textContent('#start-here-run') : await page.textContent('#experiment-estimate')}`);
   const started = Date.now();
-  await page.click('#experiment-start');
+  await page.click(here ? '#start-here-run' : '#experiment-start');
   for (;;) {
     const state = await page.getAttribute('body', 'data-experiment');
     if (state !== 'running') break;
@@ -22,7 +29,7 @@ try {
   }
   console.log(await page.textContent('#experiment-status'));
   const rows = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent).join(' | ')));
-  console.log(['command | copy generations | copy | copy, shuffled | ONE | ONE, shuffled | chance', ...rows].join('\n'));
+  console.log(['command | copy generations | copy | copy, shuffled | ONE | ONE, shuffled | chance | ONE, other synthesiser | ONE, your recordings', ...rows].join('\n'));
   console.log(await page.textContent('#experiment-verdict'));
   console.log(await page.textContent('#experiment-text'));
   if (errors.length) console.log(`console errors: ${errors.join('\n')}`);

@@ -144,7 +144,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       status('');
       $('experiment-start').disabled = running;
       document.body.dataset.settings = 'valid';
-      await showEstimate(config);
+      await showEstimate(config).catch(() => {});
     } catch (e) {
       if (seq !== checking) return;
       const field = event.target.dataset?.path ? `${settingName(event.target)}: ` : '';
@@ -317,8 +317,9 @@ export function experimentPanel(worker, ask, lastHeard) {
     rates(measured) {
       rates = measured;
       document.body.dataset.rates = `${measured.rollout.toExponential(2)} ${measured.bptt.toExponential(2)}`;
-      const config = formConfig();
-      if (config) showEstimate(config);
+      const config = document.body.dataset.settings === 'invalid' ? null : formConfig();
+      // Settings that do not check have their complaint shown already: no estimate for them.
+      if (config) showEstimate(config).catch(() => {});
       estimate(startHere()).then((d) => {
         $('start-here-run').textContent = `Start here (about ${roughly(d.about)} ${d.where})`;
       });

@@ -254,7 +254,7 @@ impl Consolidation {
             }
             all.push(t);
         }
-        if imitate.is_empty() {
+        if imitate.is_empty() && config.imitation_weight > 0.0 {
             return Err("no successful demonstration of a skill worth memorizing: there is nothing to imitate".into());
         }
         let rates = match config.variance_rates {
@@ -314,12 +314,13 @@ impl Consolidation {
         Ok(b)
     }
 
-    /// One Adam step on a fresh batch: half imitation traces, half drawn from all.
+    /// One Adam step on a fresh batch: half imitation traces, half drawn from all (all from
+    /// all when nothing is imitated: prediction alone, with an imitation weight of 0).
     pub async fn step(&mut self) -> Result<UpdateReport, String> {
         let n = self.config.batch;
         let mut picks = Vec::with_capacity(n);
         for j in 0..n {
-            if j < n / 2 {
+            if j < n / 2 && !self.imitate.is_empty() {
                 picks.push((&self.imitate[self.rng.below(self.imitate.len())], true));
             } else {
                 picks.push((&self.all[self.rng.below(self.all.len())], false));

@@ -3,12 +3,12 @@
 //! the visitor's own device (`Rates`), and keep its ETA honest while it runs.
 
 use super::ExperimentConfig;
-use crate::consolidate::{Batch, Trainer};
-use crate::evolve::{Population, RolloutBackend, RolloutSpec};
-use crate::gpu::{self, Perturbation};
+use crate::consolidate::{ConsolidateConfig, Consolidation, Registry};
+use crate::evolve::{Evolution, RolloutBackend, WeightStats};
+use crate::gpu;
 use crate::net::One;
 use crate::speech::{Corpus, Split};
-use crate::world::Task;
+use crate::traces::Heard;
 use serde::Serialize;
 
 /// Multiply-adds of each part of an experiment, every episode counted at its full length (so
@@ -79,39 +79,80 @@ pub struct Rates {
 }
 
 /// Measures `Rates` on the device the experiment would run on (`ctx`, or the CPU reference),
-/// at the default experiment's sizes: a rollout of 32 members x 16 episodes, and three
-/// consolidation updates on a random batch of 32 traces, each timed after one untimed run (a
-/// GPU compiles its pipelines on first use). `now` is a clock in seconds. About a second on the
-/// CPU path in a browser.
+/// at the default experiment's net and step limit, the way an experiment spends them: a copy of
+/// 32 members evolving one generation in the small maze (rollouts, the search and the trials'
+/// records), and its traces consolidated for three updates of 32 (replay into batches, BPTT,
+/// Adam). Each is timed after one untimed run (a GPU compiles its pipelines on first use), and
+/// counted as `Cost` counts work (episodes at full length). `now` is a clock in seconds. About
+/// a second on the CPU path in a browser.
 pub async fn calibrate(ctx: Option<&gpu::Context>, now: &dyn Fn() -> f64) -> Result<Rates, String> {
-    let c = ExperimentConfig::default_experiment().copy;
+    let mut c = ExperimentConfig::default_experiment().copy;
+    c.listen = 0;
+    c.strategy.population = 32;
     let shape = c.shape();
     let one = One::new(shape, 7);
-    let maze = c.maze();
-    let task = Task::parse("ne", &maze)?;
-    let spec = RolloutSpec::random_starts(shape, maze, task, 16, c.step_limit, 7);
-    let n = one.params.len();
-    let pop = Population { seed: 1, size: 32, antithetic: true, mean: one.params.clone(), sigma: vec![0.1; n] };
-    let mut rollouts = match ctx {
+    let backend = match ctx {
         Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
         None => RolloutBackend::Cpu,
     };
-    rollouts.run(&pop, &spec, Perturbation::Auto, false).await?;
+    let mut evo = Evolution::new(c.clone(), &one, backend, None)?;
+    evo.generation().await?;
     let t0 = now();
-    let result = rollouts.run(&pop, &spec, Perturbation::Auto, false).await?;
-    let steps: f64 = result.steps.iter().map(|&s| s as f64).sum();
-    let rollout = steps * shape.forward_macs() / (now() - t0).max(1e-6);
+    evo.generation().await?;
+    let cells = evo.task.free_cells(&evo.maze).len() as f64;
+    let work = c.strategy.population as f64 * cells * c.step_limit as f64 * shape.forward_macs();
+    let rollout = work / (now() - t0).max(1e-6);
 
+    let registry = Registry::default();
     let (sequences, updates) = (32, 3);
-    let batch = Batch::random(shape, sequences, c.step_limit, 7);
-    let mut trainer = Trainer::new(ctx, &one, vec![1.0; n], sequences, c.step_limit)?;
-    trainer.step(&batch, 1e-3).await?;
+    // An untrained copy may succeed nowhere, leaving nothing to imitate: prediction alone costs
+    // the same steps.
+    let config =
+        ConsolidateConfig { batch: sequences, held_out: 0.0, imitation_weight: 0.0, ..ConsolidateConfig::default() };
+    let stats = WeightStats::new(one.params.len());
+    let silent = |_: &Heard| Err("the calibration hears nothing".to_string());
+    let mut cons = Consolidation::new(config, &one, &stats, evo.drain_trials(), &registry, &silent, c.step_limit, ctx)?;
+    cons.step().await?;
     let t0 = now();
     for _ in 0..updates {
-        trainer.step(&batch, 1e-3).await?;
+        cons.step().await?;
     }
     // Reading the parameters back waits for the GPU's queue, so the steps are all counted.
-    trainer.params().await?;
+    cons.one().await?;
     let work = (updates * sequences * c.step_limit) as f64 * shape.bptt_macs();
     Ok(Rates { rollout, bptt: work / (now() - t0).max(1e-6) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cost adds up what the experiment runs: a generation is its members' episodes and
+    /// the evaluation, one copy per command, and the updates of every consolidation.
+    #[test]
+    fn cost_counts_the_experiments_work() {
+        let corpus = Corpus::committed().unwrap();
+        let mut config = ExperimentConfig::default_experiment();
+        let cost = config.cost(&corpus).unwrap();
+        let shape = config.copy.shape();
+        let episode = config.copy.step_limit as f64 * shape.forward_macs();
+        // 5x5 maze, four corner exits: 21 start cells, every member from each, and the evaluation.
+        assert_eq!(cost.generation, (128.0 * 21.0 + 21.0) * episode);
+        assert_eq!(cost.generations, 4.0 * 150.0);
+        assert_eq!(cost.updates, 4000.0);
+        assert_eq!(cost.update, 128.0 * 44.0 * shape.bptt_macs());
+        config.consolidate_each = true;
+        assert_eq!(config.cost(&corpus).unwrap().updates, 4.0 * 4000.0);
+        assert!(config.cost(&corpus).unwrap().judging > cost.judging, "four judgements cost more than one");
+    }
+
+    /// The calibration measures positive, finite rates on the CPU reference.
+    #[test]
+    fn calibration_measures_the_cpu_path() {
+        let start = std::time::Instant::now();
+        let now = || start.elapsed().as_secs_f64();
+        let rates = pollster::block_on(calibrate(None, &now)).unwrap();
+        assert!(rates.rollout.is_finite() && rates.rollout > 0.0, "{rates:?}");
+        assert!(rates.bptt.is_finite() && rates.bptt > 0.0, "{rates:?}");
+    }
 }

@@ -767,17 +767,24 @@ fn decode_all(records: &js_sys::Array) -> Result<Vec<crate::traces::Trial>, JsVa
 /// corpus, or what is wrong with the settings.
 #[wasm_bindgen(js_name = experimentCost)]
 pub fn experiment_cost(config: JsValue, speech: &Speech) -> Result<JsValue, JsValue> {
-    let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
-        .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
-    config.validate().map_err(js_error)?;
+    let config = valid_experiment_config(config)?;
     serde_wasm_bindgen::to_value(&config.cost(&speech.corpus).map_err(js_error)?).map_err(Into::into)
+}
+
+/// Experiment settings from the page, read and checked, or what is wrong with them in words.
+fn valid_experiment_config(config: JsValue) -> Result<crate::lifecycle::ExperimentConfig, JsValue> {
+    let config: crate::lifecycle::ExperimentConfig =
+        serde_wasm_bindgen::from_value(config).map_err(|e| js_error(plain(e.to_string())))?;
+    config.validate().map_err(js_error)?;
+    Ok(config)
 }
 
 /// A settings decoder's complaint in the words of the page ("2.5 is not a whole number", "Foo
 /// is not one of Pgpe, OpenAiEs, Snes"), or as it is when it is none of the usual ones.
 fn plain(serde_message: String) -> String {
     let quoted = |s: &str| s.split('`').skip(1).step_by(2).map(String::from).collect::<Vec<_>>();
-    let m = serde_message.as_str();
+    // serde-wasm-bindgen's errors print as JavaScript errors do: "Error: ...".
+    let m = serde_message.strip_prefix("Error: ").unwrap_or(&serde_message);
     if m.starts_with("unknown variant") {
         let names = quoted(m);
         if let Some((given, allowed)) = names.split_first() {
@@ -798,7 +805,7 @@ fn plain(serde_message: String) -> String {
     if m.starts_with("missing field") {
         return format!("the setting {} is missing", quoted(m).first().map_or("", String::as_str));
     }
-    serde_message
+    m.to_string()
 }
 
 /// The settings that take one of a few names, with the names: the page offers them as lists.
@@ -822,8 +829,5 @@ pub fn setting_choices() -> Result<JsValue, JsValue> {
 /// fails with what is wrong.
 #[wasm_bindgen(js_name = checkExperimentConfig)]
 pub fn check_experiment_config(config: JsValue) -> Result<JsValue, JsValue> {
-    let config: crate::lifecycle::ExperimentConfig =
-        serde_wasm_bindgen::from_value(config).map_err(|e| js_error(plain(e.to_string())))?;
-    config.validate().map_err(js_error)?;
-    serde_wasm_bindgen::to_value(&config).map_err(Into::into)
+    serde_wasm_bindgen::to_value(&valid_experiment_config(config)?).map_err(Into::into)
 }
