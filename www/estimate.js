@@ -11,7 +11,8 @@ export const TYPICAL_SHARE = 0.4;
 /** Seconds of the whole run before it starts: {about, atMost}. */
 export function duration(cost, rates) {
   const rollouts = (generations) => (generations * cost.generation + cost.copies * cost.demonstration + cost.judging) / rates.rollout;
-  const consolidation = (cost.updates * cost.update) / rates.bptt;
+  const hearing = (cost.copies * cost.hearing_copy + cost.hearing_rest) / rates.hearing;
+  const consolidation = (cost.updates * cost.update) / rates.bptt + hearing;
   const typical = Math.max(cost.copies, Math.round(TYPICAL_SHARE * cost.generations));
   return { about: rollouts(typical) + consolidation, atMost: rollouts(cost.generations) + consolidation };
 }
@@ -37,7 +38,8 @@ export function remaining(cost, rates, run) {
   const currentAbout = run.current === null ? 0 : Math.max(1, Math.min(run.limit, expected) - run.current);
   const currentAtMost = run.current === null ? 0 : run.limit - run.current;
   const demonstrations = ((run.copiesLeft + evolving) * cost.demonstration) / rates.rollout;
-  const judging = (cost.judging * run.judgementsLeft) / Math.max(1, run.judgements) / rates.rollout;
+  const share = run.judgementsLeft / Math.max(1, run.judgements);
+  const judging = (cost.judging / rates.rollout + cost.hearing_rest / rates.hearing) * share + (run.copiesLeft * cost.hearing_copy) / rates.hearing;
   const fixed = demonstrations + run.updatesLeft * perUpdate + judging;
   return {
     about: (currentAbout + run.copiesLeft * expected) * perGeneration + fixed,

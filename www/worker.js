@@ -58,7 +58,7 @@ async function loadCorpus() {
     speech = new Speech(manifest, corpusFiles.blob);
     post('corpus', { catalogue: speech.catalogue() });
     // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
-    post('rates', { rates: await lab.calibrate() });
+    post('rates', { rates: await lab.calibrate(speech) });
     await offerCheckpoint();
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });

@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod evolve;
 pub mod gpu;
 pub mod lifecycle;
+pub mod limits;
 pub mod net;
 pub mod rng;
 pub mod speech;

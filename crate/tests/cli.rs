@@ -63,7 +63,7 @@ fn evolve_refuses_bad_settings_by_name() {
     for (args, words) in [
         (vec!["--strategy", "openai-es", "--population", "7"], "population 7 is odd"),
         (vec!["--sigma", "0"], "sigma"),
-        (vec!["--episodes", "0"], "episodes must be at least 1"),
+        (vec!["--episodes", "0"], "episodes must be from 1 to 1024, got 0"),
         (vec!["--hidden", "0"], "hidden size"),
         (vec!["--task", "12,3"], "outside the 9x9 maze"),
         (vec!["--generations", "0"], "--generations"),
@@ -228,7 +228,7 @@ fn evolve_keeps_every_trial_and_traces_replay() {
         (good[..good.len() - 3].to_vec(), "truncated"),
         (flipped, "checksum"),
         (b"PK\x03\x04 a zip file".to_vec(), "not a ONE Lab export file"),
-        ([b"ONELABX2".as_slice(), &good[8..]].concat(), "version 2 is not supported"),
+        ([b"ONELABX3".as_slice(), &good[8..]].concat(), "version 3 is not supported"),
     ] {
         std::fs::write(&file, &bytes).unwrap();
         let (ok, _, err) = onelab(&["traces", "import", &file, &other]);

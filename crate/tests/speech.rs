@@ -193,9 +193,13 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
         assert_eq!(&table[row * per..(row + 1) * per], listening_frames(&bank, &corpus.audio(u), listen).as_slice());
     }
     let noisy = Augment { copies: 3, time_mask: 2, band_mask: 3, ..Augment::standard() };
-    let a = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 5).unwrap();
-    let b = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 5).unwrap();
-    assert_eq!(a.rows.len(), 3 * rows);
+    let a = utterance_table(&corpus, &bank, "north west", Split::Train, listen, &noisy, 5).unwrap();
+    let b = utterance_table(&corpus, &bank, "north west", Split::Train, listen, &noisy, 5).unwrap();
+    let train_rows = corpus.speakers_of(Split::Train).count();
+    assert_eq!(a.rows.len(), 3 * train_rows);
+    // Validation speakers are never augmented: one row each, as they are.
+    let v = utterance_table(&corpus, &bank, "north west", Split::Validation, listen, &noisy, 5).unwrap();
+    assert_eq!(v.frames, table);
     assert_eq!(a, b, "augmentation is seeded");
     assert_ne!(&a.frames[..per], &a.frames[per..2 * per], "the copies differ");
     // A row is heard again from its speaker and augmentation seed alone, as a stored trial is.

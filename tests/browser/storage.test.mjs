@@ -56,7 +56,7 @@ test('export, clear and import the stored trials; damaged files are refused', as
     const file = `${SHOTS}export.onelab`;
     await download.saveAs(file);
     const good = readFileSync(file);
-    assert.equal(good.subarray(0, 8).toString(), 'ONELABX1');
+    assert.equal(good.subarray(0, 8).toString(), 'ONELABX2');
 
     page.once('dialog', (dialog) => dialog.accept());
     await page.click('#clear');

@@ -52,12 +52,8 @@ impl Default for ConsolidateConfig {
 
 impl ConsolidateConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.batch < 2 {
-            return Err(format!("a consolidation batch needs at least 2 sequences, got {}", self.batch));
-        }
-        if self.updates == 0 {
-            return Err("consolidation needs at least one update".into());
-        }
+        crate::limits::check("the consolidation batch", self.batch, crate::limits::BATCH)?;
+        crate::limits::check("consolidation updates", self.updates, crate::limits::UPDATES)?;
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(format!("the consolidation learning rate must be positive, got {}", self.learning_rate));
         }
@@ -368,6 +364,12 @@ impl Consolidation {
         let t = &state.trainer;
         if t.params.len() != n || t.m.len() != n || t.v.len() != n {
             return Err(format!("the saved consolidation has {} parameters, ONE has {n}", t.params.len()));
+        }
+        if !t.params.iter().chain(&t.m).chain(&t.v).all(|x| x.is_finite()) {
+            return Err("the saved consolidation holds values that are not finite".into());
+        }
+        if state.update > self.config.updates {
+            return Err(format!("the saved consolidation is at update {} of {}", state.update, self.config.updates));
         }
         self.trainer.restore(state.trainer);
         self.update = state.update;

@@ -21,6 +21,21 @@ pub struct Adam {
 }
 
 impl Adam {
+    /// Whether saved state fits `n` parameters: refused by name when it does not.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        if self.m.len() != n || self.v.len() != n || self.t < 0 {
+            return Err(format!(
+                "Adam's saved moments hold {} and {} values for {n} parameters",
+                self.m.len(),
+                self.v.len()
+            ));
+        }
+        if !self.m.iter().chain(&self.v).all(|x| x.is_finite()) || self.v.iter().any(|&x| x < 0.0) {
+            return Err("Adam's saved moments are not finite".into());
+        }
+        Ok(())
+    }
+
     pub fn new(n: usize, lr: f32) -> Adam {
         Adam { lr, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
     }
@@ -69,6 +84,14 @@ pub struct ClipUp {
 }
 
 impl ClipUp {
+    /// Whether saved state fits `n` parameters: refused by name when it does not.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        if self.velocity.len() != n || !self.velocity.iter().all(|v| v.is_finite()) {
+            return Err(format!("ClipUp's saved velocity holds {} values for {n} parameters", self.velocity.len()));
+        }
+        Ok(())
+    }
+
     pub fn new(n: usize, step_size: f32) -> ClipUp {
         ClipUp { step_size, max_speed: 2.0 * step_size, momentum: 0.9, velocity: vec![0.0; n] }
     }

@@ -137,28 +137,34 @@ impl EvolveConfig {
         split: Split,
         seed: u32,
     ) -> Result<UtteranceTable, String> {
-        let augment = if split == Split::Train { self.augment.clone() } else { Augment::default() };
-        utterance_table(corpus, bank, command, split, self.listen, &augment, seed)
+        utterance_table(corpus, bank, command, split, self.listen, &self.augment, seed)
     }
 
     /// Refuses settings that cannot run, naming the setting.
     pub fn validate(&self) -> Result<(), String> {
-        if self.maze_size < 2 {
-            return Err(format!("maze size must be at least 2, got {}", self.maze_size));
-        }
+        use crate::limits::{check, EPISODES, MAZE_SIZE, STEP_LIMIT};
+        // Bounds first: the maze is carved below, and a huge one takes seconds.
+        check("maze size", self.maze_size, MAZE_SIZE)?;
         if !(0.0..=1.0).contains(&self.extra_openings) {
             return Err(format!("extra openings must be a share in [0, 1], got {}", self.extra_openings));
         }
         self.shape().validate()?;
         self.strategy.validate()?;
-        if self.episodes == 0 {
-            return Err("episodes must be at least 1".into());
-        }
-        if self.step_limit == 0 {
-            return Err("step limit must be at least 1".into());
+        check("episodes", self.episodes, EPISODES)?;
+        check("step limit", self.step_limit, STEP_LIMIT)?;
+        if self.listen >= self.step_limit {
+            return Err(format!(
+                "listening takes {} of the {} steps, leaving none to move: the step limit must be larger",
+                self.listen, self.step_limit
+            ));
         }
         self.augment.validate()?;
-        let task = self.task(&self.maze())?;
+        let maze = self.maze();
+        let task = self.task(&maze)?;
+        if task.free_cells(&maze).is_empty() {
+            let n = self.maze_size;
+            return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.task));
+        }
         if self.listen > 0 {
             if task.goal_corner().is_none() {
                 return Err(format!("task {:?} has no spoken command: listening needs a corner task", task.name));
@@ -274,10 +280,18 @@ impl Evolution {
     ) -> Result<Evolution, String> {
         let EvolutionState { config, copy_id, copy, stats, strategy, generation } = state;
         config.validate()?;
-        // A grown copy has `grow` more hidden units than ONE.
+        // Checked whole, so that nothing below can fail on it: a grown copy has `grow` more
+        // hidden units than ONE.
         let grown = NetShape { hidden: config.hidden + config.grow, ..config.shape() };
-        if copy.one.shape != grown || strategy.mean().len() != copy.one.params.len() {
-            return Err("the saved evolution does not match its own settings".into());
+        copy.one.check(grown).map_err(|e| format!("the saved evolution's copy: {e}"))?;
+        let n = copy.one.params.len();
+        if copy.frozen.as_ref().is_some_and(|mask| mask.len() != n) {
+            return Err("the saved evolution's freeze mask does not fit its copy".into());
+        }
+        stats.check(n)?;
+        strategy.check(n)?;
+        if strategy.population_size() != config.strategy.population {
+            return Err("the saved evolution's search does not match its own settings".into());
         }
         let maze = config.maze();
         let task = config.task(&maze)?;

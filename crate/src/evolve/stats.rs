@@ -12,6 +12,18 @@ pub struct WeightStats {
 }
 
 impl WeightStats {
+    /// Whether saved statistics fit `n` parameters: refused by name when they do not.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        if self.mean.len() != n || self.m2.len() != n {
+            return Err(format!("the saved weight statistics hold {} values for {n} parameters", self.mean.len()));
+        }
+        let finite = self.count.is_finite() && self.count >= 0.0;
+        if !finite || !self.mean.iter().all(|x| x.is_finite()) || !self.m2.iter().all(|x| x.is_finite() && *x >= 0.0) {
+            return Err("the saved weight statistics are not finite".into());
+        }
+        Ok(())
+    }
+
     pub fn new(n: usize) -> WeightStats {
         WeightStats { count: 0.0, mean: vec![0.0; n], m2: vec![0.0; n] }
     }

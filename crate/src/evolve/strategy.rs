@@ -67,9 +67,7 @@ pub struct StrategyConfig {
 
 impl StrategyConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.population < 2 {
-            return Err(format!("population must be at least 2, got {}", self.population));
-        }
+        crate::limits::check("population", self.population, crate::limits::POPULATION)?;
         if self.kind.antithetic() && self.population % 2 == 1 {
             return Err(format!(
                 "population {} is odd, but {:?} samples antithetic pairs: use an even population",
@@ -144,6 +142,64 @@ impl Strategy for Search {
             Search::OpenAiEs(s) => s.mean(),
             Search::Snes(s) => s.mean(),
         }
+    }
+}
+
+impl Search {
+    /// Members per generation.
+    pub fn population_size(&self) -> usize {
+        match self {
+            Search::Pgpe(s) => s.size,
+            Search::OpenAiEs(s) => s.size,
+            Search::Snes(s) => s.size,
+        }
+    }
+
+    /// Whether a saved search (a checkpoint's) fits `n` parameters and can go on: every vector
+    /// of the right length and finite, mutation sizes not negative, a population the strategy
+    /// can sample. Refused by name otherwise, before anything runs on it.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        let sizes = |name: &str, sigma: &[f32]| {
+            if sigma.len() != n {
+                return Err(format!("the saved search has {} {name} for {n} parameters", sigma.len()));
+            }
+            match sigma.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+                Some(s) => Err(format!("the saved search has a mutation size of {s}")),
+                None => Ok(()),
+            }
+        };
+        let (base, size, antithetic) = match self {
+            Search::Pgpe(s) => {
+                sizes("mutation sizes", &s.sigma)?;
+                match &s.optimizer {
+                    Optimizer::ClipUp(o) => o.check(n)?,
+                    Optimizer::Adam(o) => o.check(n)?,
+                }
+                (&s.base, s.size, true)
+            }
+            Search::OpenAiEs(s) => {
+                if !(s.sigma.is_finite() && s.sigma > 0.0) {
+                    return Err(format!("the saved search has a mutation size of {}", s.sigma));
+                }
+                s.adam.check(n)?;
+                (&s.base, s.size, true)
+            }
+            Search::Snes(s) => {
+                sizes("mutation sizes", &s.sigma)?;
+                (&s.base, s.size, false)
+            }
+        };
+        crate::limits::check("the saved search's population", size, crate::limits::POPULATION)?;
+        if antithetic && size % 2 == 1 {
+            return Err(format!("the saved search samples antithetic pairs from an odd population of {size}"));
+        }
+        if base.mean.len() != n || !base.mean.iter().all(|x| x.is_finite()) {
+            return Err(format!("the saved search's mean holds {} values for {n} parameters", base.mean.len()));
+        }
+        if base.last.as_ref().is_some_and(|p| p.mean.len() != n || p.sigma.len() != n || p.size != size) {
+            return Err("the saved search's last population does not match it".into());
+        }
+        Ok(())
     }
 }
 

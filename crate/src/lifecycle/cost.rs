@@ -7,7 +7,7 @@ use crate::consolidate::{ConsolidateConfig, Consolidation, Registry};
 use crate::evolve::{Evolution, RolloutBackend, WeightStats};
 use crate::gpu;
 use crate::net::One;
-use crate::speech::{Corpus, Split};
+use crate::speech::{Augment, Corpus, MelFilterbank, Split};
 use crate::traces::Heard;
 use serde::Serialize;
 
@@ -35,6 +35,12 @@ pub struct Cost {
     /// Bytes one generation's trials take in memory before they are stored (about 100 bytes
     /// each, and a byte per step of its actions).
     pub generation_bytes: f64,
+    /// Utterances heard (turned into goal-input frames, augmented or not): each copy's training
+    /// and validation speakers, once per copy ...
+    pub hearing_copy: f64,
+    /// ... every consolidation's training utterances (heard again from their seeds) and every
+    /// judgement's validation and cross-synthesiser tables, over the run.
+    pub hearing_rest: f64,
 }
 
 impl ExperimentConfig {
@@ -55,7 +61,9 @@ impl ExperimentConfig {
         let judgement = |n: f64| (n * n + 2.0 * n + tasks as f64) * validation + tasks as f64 * cross;
         let judged: Vec<usize> = (0..tasks).filter(|&k| self.consolidates_after(k)).collect();
         let episodes = c.strategy.population as f64 * per_member + cells;
-        let demonstrations = speakers(Split::Train) * c.augment.copies as f64 * cells;
+        let train = speakers(Split::Train) * c.augment.copies as f64;
+        let demonstrations = train * cells;
+        let heard_in_consolidations: f64 = judged.iter().map(|&k| (k + 1) as f64 * train).sum();
         Ok(Cost {
             generation: episodes * episode,
             generations: tasks as f64 * self.generations as f64,
@@ -66,26 +74,35 @@ impl ExperimentConfig {
             judging: judged.iter().map(|&k| judgement((k + 1) as f64)).sum::<f64>() * cells * episode,
             trials: tasks as f64 * self.generations as f64 * episodes + tasks as f64 * demonstrations,
             generation_bytes: episodes * (100.0 + steps),
+            hearing_copy: train + validation,
+            hearing_rest: heard_in_consolidations + judged.len() as f64 * tasks as f64 * (validation + cross),
         })
     }
 }
 
-/// Multiply-adds per second this device gives ONE's rollouts and its consolidation, measured
-/// (`Lab::calibrate` on the page).
+/// What this device gives an experiment, measured (`Lab::calibrate` on the page): multiply-adds
+/// per second of ONE's rollouts and of its consolidation, and utterances heard per second.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Rates {
     pub rollout: f64,
     pub bptt: f64,
+    pub hearing: f64,
 }
 
 /// Measures `Rates` on the device the experiment would run on (`ctx`, or the CPU reference),
 /// at the default experiment's net and step limit, the way an experiment spends them: a copy of
 /// 32 members evolving one generation in the small maze (rollouts, the search and the trials'
 /// records), and its traces consolidated for three updates of 32 (replay into batches, BPTT,
-/// Adam). Each is timed after one untimed run (a GPU compiles its pipelines on first use), and
-/// counted as `Cost` counts work (episodes at full length). `now` is a clock in seconds. About
-/// a second on the CPU path in a browser.
-pub async fn calibrate(ctx: Option<&gpu::Context>, now: &dyn Fn() -> f64) -> Result<Rates, String> {
+/// Adam), and `utterances` (16 kHz audio, a few of the corpus's) heard through the standard
+/// augmentation. The first
+/// two are timed after one untimed run (a GPU compiles its pipelines on first use), and counted
+/// as `Cost` counts work (episodes at full length). `now` is a clock in seconds. About a second
+/// on the CPU path in a browser.
+pub async fn calibrate(
+    ctx: Option<&gpu::Context>,
+    utterances: &[Vec<f32>],
+    now: &dyn Fn() -> f64,
+) -> Result<Rates, String> {
     let mut c = ExperimentConfig::default_experiment().copy;
     c.listen = 0;
     c.strategy.population = 32;
@@ -120,7 +137,14 @@ pub async fn calibrate(ctx: Option<&gpu::Context>, now: &dyn Fn() -> f64) -> Res
     // Reading the parameters back waits for the GPU's queue, so the steps are all counted.
     cons.one().await?;
     let work = (updates * sequences * c.step_limit) as f64 * shape.bptt_macs();
-    Ok(Rates { rollout, bptt: work / (now() - t0).max(1e-6) })
+    let bptt = work / (now() - t0).max(1e-6);
+
+    let bank = MelFilterbank::new(c.mel());
+    let t0 = now();
+    for (k, audio) in utterances.iter().enumerate() {
+        Augment::standard().frames(&bank, audio, bank.config().sample_rate, k as u32, c.listen.max(12));
+    }
+    Ok(Rates { rollout, bptt, hearing: utterances.len() as f64 / (now() - t0).max(1e-6) })
 }
 
 #[cfg(test)]
@@ -151,8 +175,11 @@ mod tests {
     fn calibration_measures_the_cpu_path() {
         let start = std::time::Instant::now();
         let now = || start.elapsed().as_secs_f64();
-        let rates = pollster::block_on(calibrate(None, &now)).unwrap();
-        assert!(rates.rollout.is_finite() && rates.rollout > 0.0, "{rates:?}");
-        assert!(rates.bptt.is_finite() && rates.bptt > 0.0, "{rates:?}");
+        let corpus = Corpus::committed().unwrap();
+        let audio: Vec<Vec<f32>> = corpus.utterances.iter().take(8).map(|u| corpus.audio(u)).collect();
+        let rates = pollster::block_on(calibrate(None, &audio, &now)).unwrap();
+        for rate in [rates.rollout, rates.bptt, rates.hearing] {
+            assert!(rate.is_finite() && rate > 0.0, "{rates:?}");
+        }
     }
 }

@@ -75,9 +75,7 @@ impl ExperimentConfig {
         if self.copy.grow > 0 {
             return Err("the experiment's copies keep ONE's shape: growing units is not supported here".into());
         }
-        if self.generations == 0 {
-            return Err("generations must be at least 1".into());
-        }
+        crate::limits::check("generations", self.generations, crate::limits::GENERATIONS)?;
         for (name, v) in [("copy target", self.copy_target), ("acceptance threshold", self.accept)] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("the {name} is a success share in [0, 1], got {v}"));
@@ -302,12 +300,29 @@ impl Experiment {
     ) -> Result<(Experiment, Option<Evolution>, Option<ConsolidationState>), String> {
         let c = checkpoint;
         let mut exp = Experiment::new(c.config, ctx, corpus)?;
+        // Checked whole against its own settings, so that nothing later can fail on it.
+        let tasks = exp.config.tasks.len();
         let shape = exp.config.copy.shape();
-        if c.one.shape != shape
-            || c.copies.iter().any(|(one, _)| one.shape != shape)
-            || c.copies.len() > exp.config.tasks.len()
-        {
-            return Err("the checkpoint does not match its own settings".into());
+        c.one.check(shape)?;
+        for (k, (one, generations)) in c.copies.iter().enumerate() {
+            one.check(shape).map_err(|e| format!("copy {k} of the checkpoint: {e}"))?;
+            crate::limits::check("a saved copy's generations", *generations, 0..=exp.config.generations)?;
+        }
+        if c.copies.len() > tasks {
+            return Err(format!("the checkpoint holds {} copies for {tasks} commands", c.copies.len()));
+        }
+        c.stats.check(shape.layout().total)?;
+        if c.retention.iter().any(|r| r.success.len() != tasks || r.learned.len() > tasks) {
+            return Err("the checkpoint's retention matrix does not fit its commands".into());
+        }
+        if let Some(evolving) = &c.evolving {
+            if evolving.copy_id as usize != c.copies.len() {
+                return Err(format!(
+                    "the checkpoint's evolving copy is number {} after {} finished ones",
+                    evolving.copy_id,
+                    c.copies.len()
+                ));
+            }
         }
         exp.one = c.one;
         exp.registry = c.registry;

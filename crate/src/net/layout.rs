@@ -81,13 +81,7 @@ impl NetShape {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.hidden == 0 {
-            return Err("hidden size must be at least 1".into());
-        }
-        if self.hidden > 4096 {
-            return Err(format!("hidden size {} is over the supported 4096", self.hidden));
-        }
-        Ok(())
+        crate::limits::check("hidden size", self.hidden, crate::limits::HIDDEN)
     }
 }
 

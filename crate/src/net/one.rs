@@ -14,6 +14,22 @@ pub struct One {
 pub type FreezeMask = Vec<bool>;
 
 impl One {
+    /// Whether a saved ONE (a checkpoint's, a file's) is of `shape` with every parameter a
+    /// finite number: refused by name when not.
+    pub fn check(&self, shape: NetShape) -> Result<(), String> {
+        if self.shape != shape {
+            return Err(format!("a saved ONE has shape {:?} where {:?} was expected", self.shape, shape));
+        }
+        let n = shape.layout().total;
+        if self.params.len() != n {
+            return Err(format!("a saved ONE holds {} parameters where its shape has {n}", self.params.len()));
+        }
+        if let Some(k) = self.params.iter().position(|p| !p.is_finite()) {
+            return Err(format!("a saved ONE's parameter {k} is {}", self.params[k]));
+        }
+        Ok(())
+    }
+
     /// Seeded initialisation: weights uniform in +-1/sqrt(fan-in), biases zero except the
     /// forget gate's, which start at 1 so that a fresh net keeps its memory by default.
     pub fn new(shape: NetShape, seed: u32) -> One {

@@ -64,8 +64,10 @@ impl Augment {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.copies == 0 {
-            return Err("augmentation copies must be at least 1".into());
+        crate::limits::check("augmentation copies", self.copies, crate::limits::AUGMENT_COPIES)?;
+        let masks = [("time_mask", self.time_mask, 64), ("band_mask", self.band_mask, 64)];
+        for (name, v, max) in masks {
+            crate::limits::check(&format!("augmentation {name}"), v, 0..=max)?;
         }
         for (name, v, max) in [("speed", self.speed, 0.5), ("warp", self.warp, 0.5)] {
             if !(0.0..=max).contains(&v) {
@@ -210,7 +212,8 @@ pub fn listening_frames(bank: &MelFilterbank, audio: &[f32], listen: usize) -> V
 }
 
 /// The goal-input frames `[listen][band]` of `speaker` saying `command`, augmented with a
-/// generator seeded `augment_seed`: everything a stored trial needs to hear again what it heard.
+/// generator seeded `augment_seed` if the speaker is a training speaker (no other is ever
+/// augmented): everything a stored trial needs to hear again what it heard.
 pub fn heard_frames(
     corpus: &Corpus,
     bank: &MelFilterbank,
@@ -225,6 +228,7 @@ pub fn heard_frames(
         .iter()
         .find(|u| u.text == command && u.speaker == speaker)
         .ok_or_else(|| format!("the corpus has no utterance of {command:?} by {speaker:?}"))?;
+    let augment = if corpus.speaker(speaker).split == Split::Train { augment } else { &Augment::default() };
     Ok(augment.frames(bank, &corpus.audio(u), corpus.sample_rate, augment_seed, listen))
 }
 
@@ -236,8 +240,9 @@ pub struct UtteranceTable {
     pub rows: Vec<(String, u32)>,
 }
 
-/// Every utterance of `command` by speakers of `split`, each in `augment.copies` versions
-/// augmented with generators seeded `hash2(seed, row)`.
+/// Every utterance of `command` by speakers of `split`, the training speakers' each in
+/// `augment.copies` versions augmented with generators seeded `hash2(seed, row)` (other speakers
+/// once, as they are).
 pub fn utterance_table(
     corpus: &Corpus,
     bank: &MelFilterbank,
@@ -252,6 +257,7 @@ pub fn utterance_table(
     if utterances.is_empty() {
         return Err(format!("no {split:?} speaker says {command:?}"));
     }
+    let augment = if split == Split::Train { augment } else { &Augment::default() };
     let mut table = UtteranceTable { frames: Vec::new(), rows: Vec::new() };
     for u in utterances {
         let audio = corpus.audio(u);

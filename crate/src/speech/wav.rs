@@ -49,15 +49,20 @@ pub fn parse_wav(bytes: &[u8]) -> Result<Audio, String> {
             }
             _ => {}
         }
-        at = body + len + (len & 1);
+        // A chunk's length may claim up to 4 GB: on a 32-bit target the sum can wrap around.
+        match body.checked_add(len).and_then(|e| e.checked_add(len & 1)) {
+            Some(next) => at = next,
+            None => break,
+        }
     }
     Err("the WAV file has no data chunk".into())
 }
 
 fn decode(data: &[u8], tag: u16, channels: u16, rate: u32, bits: u16) -> Result<Audio, String> {
-    if channels == 0 || rate == 0 {
-        return Err(format!("the WAV file claims {channels} channels at {rate} Hz"));
+    if channels == 0 || channels > 32 {
+        return Err(format!("the WAV file claims {channels} channels"));
     }
+    check_rate(rate)?;
     let sample: fn(&[u8]) -> f32 = match (tag, bits) {
         (1, 8) => |b| (b[0] as f32 - 128.0) / 128.0,
         (1, 16) => |b| i16::from_le_bytes([b[0], b[1]]) as f32 / 32768.0,
@@ -69,9 +74,28 @@ fn decode(data: &[u8], tag: u16, channels: u16, rate: u32, bits: u16) -> Result<
     };
     let width = bits as usize / 8;
     let frame = width * channels as usize;
-    let samples =
+    let seconds = (data.len() / frame) as f64 / rate as f64;
+    if seconds > crate::limits::WAV_SECONDS {
+        return Err(format!(
+            "the WAV file is {seconds:.0} s long; the lab reads at most {} s",
+            crate::limits::WAV_SECONDS
+        ));
+    }
+    let samples: Vec<f32> =
         data.chunks_exact(frame).map(|f| f.chunks_exact(width).map(sample).sum::<f32>() / channels as f32).collect();
+    if samples.iter().any(|v| !v.is_finite()) {
+        return Err("the WAV file holds samples that are not numbers (NaN or infinite)".into());
+    }
     Ok(Audio { sample_rate: rate, samples })
+}
+
+/// Sample rates the lab reads (`limits::SAMPLE_RATE`), named when refused.
+fn check_rate(rate: u32) -> Result<(), String> {
+    if crate::limits::SAMPLE_RATE.contains(&rate) {
+        return Ok(());
+    }
+    let (lo, hi) = (crate::limits::SAMPLE_RATE.start(), crate::limits::SAMPLE_RATE.end());
+    Err(format!("audio at {rate} Hz: the lab reads sample rates from {lo} to {hi} Hz"))
 }
 
 /// Band-limited resampling by a Hann-windowed sinc (16 zero crossings each side), with the
@@ -126,6 +150,18 @@ pub fn trim_voiced(audio: &Audio) -> Audio {
 /// Turns a user's recording or WAV file into a corpus-rate, trimmed utterance, or says why it
 /// cannot be one: silence, clipping, or a voiced part shorter than 0.3 s or longer than 3 s.
 pub fn prepare_recording(audio: &Audio, rate: u32) -> Result<Audio, String> {
+    // A recording from the page arrives as samples and a rate, not through `parse_wav`.
+    check_rate(audio.sample_rate)?;
+    let seconds = audio.samples.len() as f64 / audio.sample_rate as f64;
+    if seconds > crate::limits::WAV_SECONDS {
+        return Err(format!(
+            "the recording is {seconds:.0} s long; the lab reads at most {} s",
+            crate::limits::WAV_SECONDS
+        ));
+    }
+    if audio.samples.iter().any(|v| !v.is_finite()) {
+        return Err("the recording holds samples that are not numbers (NaN or infinite)".into());
+    }
     let peak = audio.samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     if audio.samples.is_empty() || peak < 0.01 {
         return Err("the recording is silent: nothing louder than 1% of full scale".into());
@@ -137,7 +173,7 @@ pub fn prepare_recording(audio: &Audio, rate: u32) -> Result<Audio, String> {
             100.0 * clipped as f32 / audio.samples.len() as f32
         ));
     }
-    let trimmed = trim_voiced(&resample(audio, rate));
+    let trimmed = resample(&trim_voiced(audio), rate);
     let seconds = trimmed.samples.len() as f32 / rate as f32;
     if seconds < 0.3 {
         return Err(format!("the spoken part is {seconds:.2} s long, shorter than 0.3 s"));

@@ -177,5 +177,23 @@ pub fn decode(bytes: &[u8]) -> Result<Trial, String> {
     if r.at != bytes.len() {
         return Err("a trial record has trailing bytes".into());
     }
+    // The bounds every setting is held to (crate::limits), so that a record that decodes is one
+    // that replays.
+    use crate::limits::{check, MAZE_SIZE, STEP_LIMIT};
+    let size = maze.size as usize;
+    check("a trial record's maze size", size, MAZE_SIZE)?;
+    check("a trial record's step limit", step_limit as usize, STEP_LIMIT)?;
+    if !(0.0..=1.0).contains(&maze.openings) {
+        return Err(format!("a trial record's maze openings {} are not a share in [0, 1]", maze.openings));
+    }
+    if start as usize >= size * size {
+        return Err(format!("a trial record starts at cell {start} of a {size}x{size} maze"));
+    }
+    if actions.len() > step_limit as usize {
+        return Err(format!("a trial record holds {} actions, over its step limit {step_limit}", actions.len()));
+    }
+    if heard.as_ref().is_some_and(|h| h.listen >= step_limit) {
+        return Err("a trial record listens for all its steps".into());
+    }
     Ok(Trial { experiment, task, maze, start, step_limit, heard, policy, phase, actions, success, cumulative_reward })
 }

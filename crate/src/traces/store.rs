@@ -9,7 +9,8 @@ const SEGMENT_BYTES: u64 = 64 << 20;
 /// The policy log's file, beside the segments.
 const POLICIES: &str = "policies.bin";
 
-/// What `FileStore::open` found: the records kept, and the torn tail it cut off, if any.
+/// What `FileStore::open` found: the records kept, and what it could not read, if anything: a
+/// torn tail it cut off, or damaged bytes it skipped (described per file).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recovery {
     pub records: usize,
@@ -17,18 +18,28 @@ pub struct Recovery {
 }
 
 /// The native trace store: append-only segment files `segment-NNNNN.bin` of records
-/// `[length u32][encoded trial][CRC-32 of it u32]`, and an in-memory index built on open. A crash
-/// mid-write leaves a torn last record: `open` detects it by length or checksum, reports it, and
-/// cuts it off, so everything before it stays readable and appends continue cleanly.
-/// `policies.bin` holds the policy log (the parameters behind the copies' trials) in the same
-/// framing and with the same recovery.
+/// `[magic "ONEr"][length u32][encoded trial][CRC-32 of length and trial u32]`, and an in-memory
+/// index built on open. The magic makes a record impossible to mistake for zeros, and the CRC
+/// covers the length, so a damaged length is caught like a damaged record. A crash mid-write
+/// leaves a torn last record: `open` cuts it off. Damage in the middle (a flipped bit, an
+/// overwritten range) loses only the damaged records: `open` skips to the next record that
+/// checks, keeps everything after it, and reports the bytes skipped. `policies.bin` holds the
+/// policy log (the parameters behind the copies' trials) in the same framing and recovery.
 pub struct FileStore {
     dir: PathBuf,
-    /// (segment, offset of the record's length field, payload length) per record.
+    /// (segment, offset of the record's magic, payload length) per record.
     index: Vec<(u32, u64, u32)>,
     segment: u32,
     segment_len: u64,
 }
+
+const MAGIC: [u8; 4] = *b"ONEr";
+/// Magic and length before the payload, CRC after it.
+const HEAD: usize = 8;
+const FRAMING: usize = 12;
+/// No record is larger: a trial record is at most about 600 bytes, a policy snapshot of the
+/// largest ONE (`limits::HIDDEN`) about 9 MB.
+const MAX_RECORD: usize = 16 << 20;
 
 fn segment_path(dir: &Path, n: u32) -> PathBuf {
     dir.join(format!("segment-{n:05}.bin"))
@@ -36,32 +47,63 @@ fn segment_path(dir: &Path, n: u32) -> PathBuf {
 
 /// Appends one framed record to `buf`.
 fn frame(buf: &mut Vec<u8>, payload: &[u8]) {
-    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let len = (payload.len() as u32).to_le_bytes();
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&len);
+    crc.update(payload);
+    buf.extend_from_slice(&MAGIC);
+    buf.extend_from_slice(&len);
     buf.extend_from_slice(payload);
-    buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    buf.extend_from_slice(&crc.finalize().to_le_bytes());
 }
 
-/// The framed records in `bytes` (offset and payload length of each), up to the first torn or
-/// corrupt one, which is described.
-fn scan(bytes: &[u8]) -> (Vec<(u64, u32)>, usize, Option<&'static str>) {
-    let mut records = Vec::new();
+/// The payload length of a whole, checked record at `at`, if one is there.
+fn record_at(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at..at + 4)? != MAGIC {
+        return None;
+    }
+    let len_bytes = bytes.get(at + 4..at + HEAD)?;
+    let len = u32::from_le_bytes(len_bytes.try_into().ok()?) as usize;
+    if len > MAX_RECORD {
+        return None;
+    }
+    let payload = bytes.get(at + HEAD..at + HEAD + len)?;
+    let crc = bytes.get(at + HEAD + len..at + FRAMING + len)?;
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(len_bytes);
+    hasher.update(payload);
+    (hasher.finalize().to_le_bytes() == crc).then_some(len)
+}
+
+/// What a scan of a file found: its records (offset and payload length), where the last one
+/// ends, the damaged ranges it skipped between records (offset, length), and the bytes after
+/// the last record that are no record (a torn or damaged tail).
+struct Scan {
+    records: Vec<(u64, u32)>,
+    end: usize,
+    skipped: Vec<(usize, usize)>,
+}
+
+fn scan(bytes: &[u8]) -> Scan {
+    let mut out = Scan { records: Vec::new(), end: 0, skipped: Vec::new() };
     let mut at = 0usize;
     while at < bytes.len() {
-        let Some(l) = bytes.get(at..at + 4) else {
-            return (records, at, Some("a torn length field"));
-        };
-        let len = u32::from_le_bytes(l.try_into().expect("four bytes")) as usize;
-        let Some(rest) = bytes.get(at + 4..at + 8 + len) else {
-            return (records, at, Some("a torn record"));
-        };
-        let (payload, crc) = rest.split_at(len);
-        if crc32fast::hash(payload).to_le_bytes() != crc {
-            return (records, at, Some("a record failing its checksum"));
+        if let Some(len) = record_at(bytes, at) {
+            out.records.push((at as u64, len as u32));
+            at += FRAMING + len;
+            out.end = at;
+            continue;
         }
-        records.push((at as u64, len as u32));
-        at += 8 + len;
+        // Damage: resynchronise at the next record that checks, if there is one.
+        match (at + 1..bytes.len()).find(|&p| record_at(bytes, p).is_some()) {
+            Some(next) => {
+                out.skipped.push((at, next - at));
+                at = next;
+            }
+            None => break,
+        }
     }
-    (records, at, None)
+    out
 }
 
 fn read_or_empty(path: &Path) -> Result<Vec<u8>, String> {
@@ -72,22 +114,33 @@ fn read_or_empty(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Scans the file at `path` and cuts off a torn tail, describing what was cut.
+/// Scans the file at `path`, cuts off a tail that is no record (torn or damaged), and describes
+/// what was skipped or cut. A non-empty file with no record at all is left as it is and refused:
+/// it is not a store of this lab (or one written before records had their magic).
 fn recover(path: &Path) -> Result<(Vec<(u64, u32)>, u64, Option<String>), String> {
     let bytes = read_or_empty(path)?;
-    let (records, at, problem) = scan(&bytes);
-    let torn = match problem {
-        None => None,
-        Some(what) => {
-            OpenOptions::new()
-                .write(true)
-                .open(path)
-                .and_then(|f| f.set_len(at as u64))
-                .map_err(|e| format!("cannot cut the torn tail of {}: {e}", path.display()))?;
-            Some(format!("{} ends in {what} at byte {at} ({} bytes cut off)", path.display(), bytes.len() - at))
-        }
-    };
-    Ok((records, at as u64, torn))
+    let found = scan(&bytes);
+    // A first record torn mid-write begins like one (or with the zeros a crash can leave);
+    // anything else is not this lab's.
+    let begins_as_ours = bytes.iter().zip(MAGIC).all(|(&b, m)| b == m || b == 0);
+    if found.records.is_empty() && !begins_as_ours {
+        return Err(format!(
+            "{} holds no record this lab can read (a file of an earlier version, or damaged throughout): it was left as it is",
+            path.display()
+        ));
+    }
+    let mut notes: Vec<String> =
+        found.skipped.iter().map(|&(at, len)| format!("{len} damaged bytes skipped at byte {at}")).collect();
+    if found.end < bytes.len() {
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(found.end as u64))
+            .map_err(|e| format!("cannot cut the torn tail of {}: {e}", path.display()))?;
+        notes.push(format!("a torn tail at byte {} ({} bytes cut off)", found.end, bytes.len() - found.end));
+    }
+    let note = (!notes.is_empty()).then(|| format!("{}: {}", path.display(), notes.join(", ")));
+    Ok((found.records, found.end as u64, note))
 }
 
 /// Writes `buf` at the end of the file at `path` with one write and one sync.
@@ -162,8 +215,8 @@ impl FileStore {
     /// Every snapshot in the policy log, oldest first.
     pub fn policies(&self) -> Result<Vec<PolicySnapshot>, String> {
         let bytes = read_or_empty(&self.dir.join(POLICIES))?;
-        let (records, _, _) = scan(&bytes);
-        records.iter().map(|&(at, len)| PolicySnapshot::decode(&bytes[at as usize + 4..][..len as usize])).collect()
+        let records = scan(&bytes).records;
+        records.iter().map(|&(at, len)| PolicySnapshot::decode(&bytes[at as usize + HEAD..][..len as usize])).collect()
     }
 
     /// Trial `i`, in the order appended.
@@ -173,7 +226,7 @@ impl FileStore {
         let path = segment_path(&self.dir, segment);
         let mut file = File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         let mut payload = vec![0; len as usize];
-        file.seek(SeekFrom::Start(offset + 4))
+        file.seek(SeekFrom::Start(offset + HEAD as u64))
             .and_then(|_| file.read_exact(&mut payload))
             .map_err(|e| format!("cannot read trial {i}: {e}"))?;
         decode(&payload)
@@ -197,7 +250,8 @@ impl FileStore {
                 current = Some((segment, fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?));
             }
             let bytes = &current.as_ref().expect("just set").1;
-            let trial = decode(&bytes[offset as usize + 4..offset as usize + 4 + len as usize])?;
+            let at = offset as usize + HEAD;
+            let trial = decode(&bytes[at..at + len as usize])?;
             if filter.matches(&trial) {
                 batch.push(trial);
                 if batch.len() == size {
@@ -225,6 +279,6 @@ impl FileStore {
 
     /// Bytes on disk, framing included.
     pub fn bytes(&self) -> u64 {
-        self.index.iter().map(|&(_, _, len)| len as u64 + 8).sum()
+        self.index.iter().map(|&(_, _, len)| (len as usize + FRAMING) as u64).sum()
     }
 }

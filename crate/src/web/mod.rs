@@ -89,13 +89,16 @@ impl Lab {
         })
     }
 
-    /// Resolves to the `Rates` (multiply-adds per second of rollouts and of consolidation) this
-    /// lab's device gives, measured here: what the page's duration estimates start from.
-    pub fn calibrate(&self) -> js_sys::Promise {
+    /// Resolves to the `Rates` (multiply-adds per second of rollouts and of consolidation,
+    /// utterances heard per second) this lab's device gives, measured here with `speech`'s
+    /// corpus: what the page's duration estimates start from.
+    pub fn calibrate(&self, speech: &Speech) -> js_sys::Promise {
         let ctx = self.gpu.clone();
+        let corpus = &speech.corpus;
+        let audio: Vec<Vec<f32>> = corpus.utterances.iter().take(8).map(|u| corpus.audio(u)).collect();
         future_to_promise(async move {
             let now = || js_sys::Date::now() / 1000.0;
-            let rates = crate::lifecycle::calibrate(ctx.as_ref(), &now).await.map_err(js_error)?;
+            let rates = crate::lifecycle::calibrate(ctx.as_ref(), &audio, &now).await.map_err(js_error)?;
             serde_wasm_bindgen::to_value(&rates).map_err(Into::into)
         })
     }
