@@ -177,7 +177,35 @@ export function experimentPanel(worker, ask, lastHeard) {
     document.body.dataset.experiment = 'running';
     delete document.body.dataset.consolidationSteps;
   }
-  function start(config, fromLink) {
+  // One tab of the lab runs an experiment at a time: every tab shares one store of trials and
+  // one checkpoint. The running tab holds a Web Lock until its run ends (or the tab closes).
+  const LOCK = 'onelab-experiment';
+  let release = null;
+  const OTHER_TAB = 'An experiment is running in another tab of the lab. Tabs share one store of trials and ' +
+    'one saved experiment, so this tab does not start or resume one: watch it in that tab, or stop it there ' +
+    '(close the tab) and then run here.';
+  /** Takes the lock; false when another tab holds it. */
+  function claim() {
+    if (release || !navigator.locks) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
+        resolve(Boolean(lock));
+        if (!lock) return undefined;
+        return new Promise((done) => { release = () => { release = null; done(); }; });
+      });
+    });
+  }
+  async function otherTabRuns() {
+    if (release || !navigator.locks) return false;
+    const { held } = await navigator.locks.query();
+    return held.some((l) => l.name === LOCK);
+  }
+  function refuse() {
+    status(OTHER_TAB, true);
+    document.body.dataset.otherTab = 'running';
+  }
+  async function start(config, fromLink) {
+    if (!await claim()) return refuse();
     prepare(config, 0);
     status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
     worker.postMessage({ type: 'experiment', config });
@@ -218,8 +246,9 @@ export function experimentPanel(worker, ask, lastHeard) {
     worker.postMessage({ type: 'discard-checkpoint' });
     start(await linked, true);
   });
-  $('resume-run').addEventListener('click', () => {
+  $('resume-run').addEventListener('click', async () => {
     $('resume-offer').hidden = true;
+    if (!await claim()) return refuse();
     worker.postMessage({ type: 'resume-checkpoint' });
   });
   $('resume-discard').addEventListener('click', () => {
@@ -248,6 +277,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   }
   function setRunning(value) {
     running = value;
+    if (!running) release?.();
     $('experiment-start').disabled = running;
     $('experiment-pause').disabled = !running;
     if (!running) {
@@ -364,6 +394,8 @@ export function experimentPanel(worker, ask, lastHeard) {
         : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
         : phase === 'consolidate' ? `in ONE's consolidation on ${saved.slice(0, k + 1).join(', ')} after update ${update}`
         : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
+      // The saved experiment of a run going on in another tab is not interrupted.
+      if (await otherTabRuns()) return refuse();
       const minutes = Math.round((Date.now() - at) / 60000);
       const config = await linked;
       $('resume-text').textContent = `An experiment was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +

@@ -10,9 +10,26 @@ function fromBase64Url(text) {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
+/** Settings are a few kilobytes; a link that inflates past this is refused as it inflates. */
+export const MAX_SETTINGS_BYTES = 1 << 20;
+
 async function pipe(bytes, stream) {
-  const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
-  return new Uint8Array(await out.arrayBuffer());
+  const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
+  const parts = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > MAX_SETTINGS_BYTES) {
+      await reader.cancel();
+      throw new RangeError(`its settings inflate past ${MAX_SETTINGS_BYTES >> 20} MB`);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(length);
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 /** The hash (with its '#') that carries `config`. */

@@ -5,6 +5,7 @@ import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
 import { experimentPanel } from './experiment.js';
 import { asker } from './ask.js';
+import { persist } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -21,6 +22,16 @@ function showError(message) {
   box.textContent = message;
   box.hidden = false;
 }
+
+// Stored trials are ONE's memory: ask the browser to keep them, and say so when it will not.
+persist().then((kept) => {
+  document.body.dataset.persisted = String(kept);
+  if (kept) return;
+  $('storage-persist').textContent = 'This browser has not promised to keep the lab\'s storage: when its disk runs ' +
+    'low it may clear the stored trials, recordings and any saved experiment. Export what you want to keep ' +
+    '(installing the page or bookmarking it makes some browsers keep it).';
+  $('storage-persist').hidden = false;
+}, () => {});
 
 function showBackend({ backend, adapter, fallbackReason }) {
   const el = $('backend');

@@ -26,9 +26,26 @@ function open() {
       // Version 4: the running experiment's checkpoint, one record.
       if (!db.objectStoreNames.contains(CHECKPOINTS)) db.createObjectStore(CHECKPOINTS);
     };
-    request.onsuccess = () => resolve(request.result);
+    // An older version of the lab open in another tab holds the database: say so instead of
+    // waiting silently (the open goes on once that tab closes).
+    request.onblocked = () => reject(new Error("another tab of the lab, from an older version, holds this browser's " +
+      'lab storage open: close the other tabs of the lab, then reload this one'));
+    request.onsuccess = () => {
+      // And a newer version opening the database in another tab is never blocked by this one.
+      request.result.onversionchange = () => request.result.close();
+      resolve(request.result);
+    };
     request.onerror = () => reject(request.error);
   });
+}
+
+/**
+ * Asks the browser to keep the lab's storage when disk space runs low; resolves to whether it
+ * will (false where the browser has no such promise to give).
+ */
+export async function persist() {
+  if (!navigator.storage?.persist) return false;
+  return (await navigator.storage.persisted()) || navigator.storage.persist();
 }
 
 function run(name, mode, work) {

@@ -6,6 +6,7 @@ pub mod consolidate;
 pub mod cpu;
 pub mod evolve;
 pub mod gpu;
+pub mod inputs;
 pub mod lifecycle;
 pub mod limits;
 pub mod net;

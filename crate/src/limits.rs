@@ -11,13 +11,23 @@ use std::ops::RangeInclusive;
 pub const MAZE_SIZE: RangeInclusive<usize> = 2..=64;
 
 /// Steps per episode, listening included. A record stores its step count in 16 bits; 1,024 steps
-/// are 16 times the default and keep a population's action buffer (members x episodes x steps
-/// x 4 bytes) within a GPU binding at the largest population.
+/// are 16 times the default. What a whole generation takes is bounded by `GENERATION_STEPS`.
 pub const STEP_LIMIT: RangeInclusive<usize> = 1..=1024;
 
 /// Members per generation: 65,536 members at the default ONE are 200 MB of perturbed weights,
 /// which the GPU path then regenerates instead of storing (`Perturbation::Auto`).
 pub const POPULATION: RangeInclusive<usize> = 2..=65_536;
+
+/// Environment steps of one generation, over every member's episodes (members x episodes x step
+/// limit): the GPU path keeps an action per step (4 bytes) in one storage buffer, which WebGPU
+/// guarantees up to 128 MiB (2^25 actions), and the CPU path keeps the generation's trials, about
+/// 100 bytes and a byte per step each, before they are stored. 2^25 is 128 times the default
+/// experiment's generation.
+pub const GENERATION_STEPS: u64 = 1 << 25;
+
+/// Values per goal input: a spoken command is 16 log-mel bands; 256 leaves room for other codes
+/// and keeps ONE's input layer small beside its hidden layer.
+pub const GOAL: RangeInclusive<usize> = 0..=256;
 
 /// Episodes per member per generation.
 pub const EPISODES: RangeInclusive<usize> = 1..=1024;
@@ -29,9 +39,13 @@ pub const HIDDEN: RangeInclusive<usize> = 1..=512;
 /// Generations per copy.
 pub const GENERATIONS: RangeInclusive<usize> = 1..=100_000;
 
-/// Traces per consolidation batch: 4,096 traces of 1,024 steps of the largest input are the most
-/// a GPU binding holds.
+/// Traces per consolidation batch. Their product with the steps is bounded by `BATCH_GATES`.
 pub const BATCH: RangeInclusive<usize> = 2..=4096;
+
+/// Gate values of one consolidation batch (traces x step limit x 4 x hidden units), kept for the
+/// backward pass: the GPU path holds them in one storage buffer, which WebGPU guarantees up to
+/// 128 MiB (2^25 values); the CPU path holds them, and their gradients, in memory.
+pub const BATCH_GATES: u64 = 1 << 25;
 
 /// Consolidation updates.
 pub const UPDATES: RangeInclusive<usize> = 1..=1_000_000;

@@ -4,7 +4,7 @@
 
 use onelab::evolve::EvolveConfig;
 use onelab::lifecycle::{Experiment, ExperimentConfig};
-use onelab::speech::{parse_wav, prepare_recording, Audio, Corpus};
+use onelab::speech::{parse_wav, prepare_recording, wav_file, Audio, Corpus};
 use onelab::traces::{decode, encode, replay, Heard, MazeSpec, Phase, PolicyRef, Trial};
 use std::time::Instant;
 
@@ -52,22 +52,11 @@ fn records_that_cannot_replay_are_refused_when_decoded() {
     }
 }
 
-/// A WAV file of `rate` Hz with `data`, format `tag` (1 PCM, 3 float) and `bits`.
+/// A WAV file of `rate` Hz with `data`, format `tag` (1 PCM, 3 float) and `bits`, whose data
+/// chunk says it holds `data_len` bytes.
 fn wav(tag: u16, rate: u32, bits: u16, data: &[u8], data_len: u32) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&tag.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(rate * bits as u32 / 8).to_le_bytes());
-    b.extend_from_slice(&(bits / 8).to_le_bytes());
-    b.extend_from_slice(&bits.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    b.extend_from_slice(data);
+    let mut b = wav_file(tag, 1, rate, bits, data);
+    b[40..44].copy_from_slice(&data_len.to_le_bytes());
     b
 }
 

@@ -65,6 +65,22 @@ impl ConsolidateConfig {
         }
         Ok(())
     }
+
+    /// Refuses a batch of ONE of `shape` over `steps` steps whose gate values, kept for the
+    /// backward pass, exceed `limits::BATCH_GATES`.
+    pub fn fits(&self, shape: NetShape, steps: usize) -> Result<(), String> {
+        // In 64 bits: the product overflows a 32-bit usize (wasm32) within the single bounds.
+        let gates = self.batch as u64 * steps as u64 * 4 * shape.hidden as u64;
+        if gates > crate::limits::BATCH_GATES {
+            return Err(format!(
+                "a consolidation batch of {} traces x {steps} steps x {} hidden units keeps {gates} gate values, over the {} one batch may hold: make the batch smaller",
+                self.batch,
+                shape.hidden,
+                crate::limits::BATCH_GATES
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Where the gradient steps run.
@@ -224,6 +240,7 @@ impl Consolidation {
         ctx: Option<&gpu::Context>,
     ) -> Result<Consolidation, String> {
         config.validate()?;
+        config.fits(one.shape, steps)?;
         let mut rng = Rng::new(hash2(config.seed, 0xc0));
         let (mut imitate, mut all, mut held_out) = (Vec::new(), Vec::new(), Vec::new());
         let mut frames = HashMap::new();

@@ -165,6 +165,17 @@ impl EvolveConfig {
             let n = self.maze_size;
             return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.task));
         }
+        let per_member = if self.all_starts { task.free_cells(&maze).len() } else { self.episodes };
+        // In 64 bits: the product overflows a 32-bit usize (wasm32) within the single bounds.
+        let steps = self.strategy.population as u64 * per_member as u64 * self.step_limit as u64;
+        if steps > crate::limits::GENERATION_STEPS {
+            return Err(format!(
+                "a generation of {} members x {per_member} episodes x {} steps is {steps} steps, over the {} one generation may take: make the population, the episodes or the step limit smaller",
+                self.strategy.population,
+                self.step_limit,
+                crate::limits::GENERATION_STEPS
+            ));
+        }
         if self.listen > 0 {
             if task.goal_corner().is_none() {
                 return Err(format!("task {:?} has no spoken command: listening needs a corner task", task.name));

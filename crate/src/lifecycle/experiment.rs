@@ -84,7 +84,8 @@ impl ExperimentConfig {
         let mut c = self.copy.clone();
         c.task = self.copy_task(0);
         c.validate()?;
-        self.consolidation.validate()
+        self.consolidation.validate()?;
+        self.consolidation.fits(c.shape(), c.step_limit)
     }
 
     /// The spoken command of task `k` ("north east" for "ne"); tasks are validated corners.

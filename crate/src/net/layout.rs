@@ -81,7 +81,8 @@ impl NetShape {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        crate::limits::check("hidden size", self.hidden, crate::limits::HIDDEN)
+        crate::limits::check("hidden size", self.hidden, crate::limits::HIDDEN)?;
+        crate::limits::check("goal input size", self.goal, crate::limits::GOAL)
     }
 }
 

@@ -10,4 +10,4 @@ mod wav;
 pub use corpus::{Corpus, Speaker, Split, Utterance};
 pub use goal::{heard_frames, listening_frames, utterance_table, Augment, UtteranceTable};
 pub use mel::{pool_frames, MelConfig, MelFilterbank};
-pub use wav::{parse_wav, prepare_recording, resample, trim_voiced, Audio};
+pub use wav::{parse_wav, prepare_recording, resample, trim_voiced, wav_file, Audio};

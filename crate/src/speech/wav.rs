@@ -184,6 +184,27 @@ pub fn prepare_recording(audio: &Audio, rate: u32) -> Result<Audio, String> {
     Ok(trimmed)
 }
 
+/// A RIFF/WAVE file around `data`: format `tag` (1 integer PCM, 3 float), `channels`
+/// interleaved, `rate` Hz, `bits` per sample. For tests and fuzzing seeds: the lab itself
+/// never writes audio files.
+pub fn wav_file(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&tag.to_le_bytes());
+    b.extend_from_slice(&channels.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * channels as u32 * bits as u32 / 8).to_le_bytes());
+    b.extend_from_slice(&(channels * bits / 8).to_le_bytes());
+    b.extend_from_slice(&bits.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend_from_slice(data);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,21 +216,7 @@ mod tests {
     }
 
     fn wav(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend_from_slice(b"RIFF");
-        b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-        b.extend_from_slice(b"WAVEfmt ");
-        b.extend_from_slice(&16u32.to_le_bytes());
-        b.extend_from_slice(&tag.to_le_bytes());
-        b.extend_from_slice(&channels.to_le_bytes());
-        b.extend_from_slice(&rate.to_le_bytes());
-        b.extend_from_slice(&(rate * channels as u32 * bits as u32 / 8).to_le_bytes());
-        b.extend_from_slice(&(channels * bits / 8).to_le_bytes());
-        b.extend_from_slice(&bits.to_le_bytes());
-        b.extend_from_slice(b"data");
-        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        b.extend_from_slice(data);
-        b
+        wav_file(tag, channels, rate, bits, data)
     }
 
     #[test]

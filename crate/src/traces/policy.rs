@@ -87,14 +87,21 @@ impl PolicySnapshot {
         if bytes.len() < 18 {
             return Err("a policy snapshot is truncated".into());
         }
-        let n = u32::from_le_bytes(bytes[13..17].try_into().expect("four bytes")) as usize;
+        let n = u32::from_le_bytes(bytes[13..17].try_into().expect("four bytes"));
         let with_sigma = bytes[17] == 1;
         let floats = &bytes[18..];
-        if floats.len() != 4 * n * (1 + with_sigma as usize) {
+        // In 64 bits: 4 n wraps around a 32-bit usize (wasm32) and would pass a short snapshot.
+        if floats.len() as u64 != 4 * n as u64 * (1 + with_sigma as u64) {
             return Err(format!("a policy snapshot of {n} parameters holds {} bytes of them", floats.len()));
         }
+        let n = n as usize;
         let values: Vec<f32> =
             floats.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("four bytes"))).collect();
+        if values.iter().any(|v| !v.is_finite()) || values[n..].iter().any(|&s| s < 0.0) {
+            return Err(
+                "a policy snapshot holds parameters that are not finite numbers, or a negative mutation size".into()
+            );
+        }
         Ok(PolicySnapshot {
             copy: word(0),
             generation: word(1),

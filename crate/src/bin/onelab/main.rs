@@ -10,10 +10,12 @@
 //!     onelab speech features F.wav    a recording's checks and log-mel frames (or goal input)
 //!     onelab bench speech             log-mel extraction time per second of audio
 //!     onelab traces stats|replay ...  the trace store of `onelab evolve --traces DIR`
+//!     onelab fuzz KIND|all ...        every kind of outside input, mutated and taken millions of times
 
 mod args;
 mod bench;
 mod evolve;
+mod fuzz;
 mod run;
 mod speech;
 mod traces;
@@ -45,6 +47,7 @@ fn main() {
         ["traces", "replay", dir, index] => traces_replay(dir, index),
         ["traces", "export", dir, file] => traces_export(dir, file),
         ["traces", "import", file, dir] => traces_import(file, dir),
+        ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => Err(USAGE.to_string()),
     };
     if let Err(message) = result {
@@ -70,7 +73,9 @@ const USAGE: &str = "usage:
   onelab traces stats DIR          trials per task and phase in a trace store, each replayed
   onelab traces replay DIR N       trial N of a trace store, step by step
   onelab traces export DIR FILE    the store's trials as one checked export file
-  onelab traces import FILE DIR    adds an export file's trials to a store, all or nothing";
+  onelab traces import FILE DIR    adds an export file's trials to a store, all or nothing
+  onelab fuzz KIND|all [options]   records, policies, exports, WAVs, settings and checkpoints,
+                                   mutated and taken as the lab takes them (--help lists options)";
 
 fn gpu_context() -> Result<gpu::Context, String> {
     pollster::block_on(gpu::Context::new())

@@ -1,0 +1,74 @@
+// The page under faults: two tabs of the lab in one browser (one runs the experiment; the other
+// says so, starts nothing and offers no resume of the run going on; neither blocks a newer
+// version of the storage), and storage the browser has not promised to keep (the page says so).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, startServer } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+const CPU = ['--disable-features=WebGPU'];
+
+/** Starts a small experiment: north east and south west, copies of 16 members. */
+async function start(page) {
+  await page.uncheck('input[name="corner"][value="nw"]');
+  await page.uncheck('input[name="corner"][value="se"]');
+  await page.fill('#experiment-generations', '30');
+  await page.click('.all-settings summary');
+  await page.fill('#setting-copy_target', '1');
+  await page.fill('#setting-copy-strategy-population', '16');
+  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+  await page.click('#experiment-start');
+}
+
+test('two tabs: one runs the experiment, the other says so and starts nothing', async () => {
+  const { page: a, errors, close } = await openPage(server.url, CPU);
+  try {
+    await a.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    const b = await a.context().newPage();
+    await b.goto(server.url);
+    await b.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await start(a);
+    // A generation in, the running tab has saved its experiment.
+    await a.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 1, null, { timeout: 120_000 });
+    await b.click('#start-here-run');
+    await b.waitForFunction(() => document.body.dataset.otherTab === 'running');
+    assert.match(await b.textContent('#experiment-status'), /running in another tab of the lab/);
+    assert.equal(await b.getAttribute('body', 'data-experiment'), null, 'the second tab runs nothing');
+    // Reloaded, the second tab finds the running tab's saved experiment and does not offer it.
+    await b.reload();
+    await b.waitForFunction(() => document.body.dataset.otherTab === 'running', null, { timeout: 60_000 });
+    assert.equal(await b.isHidden('#resume-offer'), true, 'a run going on in another tab is not offered to resume');
+    assert.equal(await a.getAttribute('body', 'data-experiment'), 'running');
+    // A newer version of the lab's storage, opened while both tabs are open, is not blocked.
+    const upgrade = await b.evaluate(() => new Promise((resolve) => {
+      const r = indexedDB.open('onelab', 1000);
+      r.onblocked = () => resolve('blocked');
+      r.onsuccess = () => { r.result.close(); resolve('opened'); };
+      r.onerror = () => resolve(`error ${r.error}`);
+    }));
+    assert.equal(upgrade, 'opened');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('storage the browser has not promised to keep is named', async () => {
+  const { page, errors, close } = await openPage(server.url, CPU);
+  try {
+    await page.waitForFunction(() => document.body.dataset.persisted !== undefined, null, { timeout: 60_000 });
+    const kept = await page.evaluate(() => navigator.storage.persisted());
+    assert.equal(await page.getAttribute('body', 'data-persisted'), String(kept));
+    if (kept) assert.equal(await page.isHidden('#storage-persist'), true);
+    else assert.match(await page.textContent('#storage-persist'), /may clear the stored trials.*Export what you want to keep/s);
+    console.log(`persistent storage granted to a fresh headless profile: ${kept}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
