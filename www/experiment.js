@@ -421,7 +421,9 @@ export function experimentPanel(worker, ask, lastHeard) {
       $('retention-rows').replaceChildren(...retention.map(retentionRow));
       if (phase === 'copy') life.begin('copy', `copy ${k + 1}: ${tasks[k]}, resumed`);
       progress(units, `resumed with ${trials} trials stored`);
-      status(`Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}`
+      const lost = document.body.dataset.deviceLost;
+      status(`${lost ? `The GPU device was lost (${lost}); on the CPU path now. ` : ''}` +
+        `Resumed ${phase === 'copy' ? `copy ${k + 1} (${tasks[k]}) at generation ${generation + 1}`
         : phase === 'consolidate' ? `ONE's consolidation at update ${update + 1}` : 'where the run stopped'}.`);
       document.body.dataset.resumed = phase;
     },
@@ -515,6 +517,11 @@ export function experimentPanel(worker, ask, lastHeard) {
     paused() {
       setPaused(true);
       status('Paused after the running step. Step runs one generation (or one consolidation update); Resume goes on.');
+    },
+    /** The worker lost the GPU and runs on the CPU path now; a running experiment resumes. */
+    deviceLost({ reason, resumes }) {
+      document.body.dataset.deviceLost = reason;
+      if (resumes) status(`The GPU device was lost (${reason}). The experiment goes on from its last saved step on the CPU path.`);
     },
     error({ message }) {
       status(message, true);

@@ -212,6 +212,10 @@ worker?.addEventListener('message', ({ data }) => {
     case 'experiment-error':
       experiment.error(data);
       break;
+    case 'device-lost':
+      showBackend({ backend: 'cpu', fallbackReason: data.fallbackReason });
+      experiment.deviceLost(data);
+      break;
     case 'talking':
       scene = data.scene;
       trail = [];

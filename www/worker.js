@@ -11,7 +11,8 @@
 // experiment-cost {id, config},
 // experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
 // resume-checkpoint, discard-checkpoint. Also rates {rates}, checkpoint-none, checkpoint-found {phase, k, tasks, trials, generation, update, at, size},
-// experiment-resumed {config, phase, k, trials, generation, update, retention, elapsed, scene}.
+// experiment-resumed {config, phase, k, trials, generation, update, retention, elapsed, scene},
+// device-lost {reason, resumes, fallbackReason}. From the page (or a test): lose-device.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
@@ -99,6 +100,7 @@ async function importFile(bytes) {
 }
 
 onmessage = ({ data }) => {
+  if (data.type === 'lose-device') return lab?.loseDevice();
   if (data.type === 'utterance') return answer(data.id, () => speech.utterance(data.speaker, data.command));
   if (data.type === 'recording') return answer(data.id, () => speech.recording(data.samples, data.rate, data.label));
   if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
@@ -194,7 +196,12 @@ onmessage = ({ data }) => {
 async function loop() {
   for (;;) {
     if (mode === 'walk') {
-      post('frame', { frame: await lab.step() });
+      try {
+        post('frame', { frame: await lab.step() });
+      } catch (e) {
+        if (!await deviceLost()) throw e;
+        await recoverOnCpu();
+      }
       await sleep(STEP_MS);
     } else if (mode === 'evolve') {
       if (!unstored) {
@@ -203,8 +210,10 @@ async function loop() {
         try {
           view = await evolver.generation();
         } catch (e) {
+          const lost = await deviceLost();
+          if (lost) await recoverOnCpu();
           mode = 'done';
-          post('evolve-error', { message: text(e) });
+          post('evolve-error', { message: lost ? 'The GPU device was lost mid-run; the lab now runs on the CPU path: start the evolution again.' : text(e) });
           continue;
         }
         unstored = { trials: evolver.drainTrials(), policies: evolver.drainPolicies(), view, started };
@@ -284,11 +293,38 @@ async function runExperimentStep() {
   try {
     await experimentStep();
   } catch (e) {
+    if (await deviceLost()) {
+      await recoverOnCpu();
+      return;
+    }
     mode = 'done';
     post('experiment-error', { message: text(e) });
   } finally {
     stepping = false;
   }
+}
+
+/** Whether the GPU device was lost. A GPU step can fail (a buffer that will not map) before the
+ * device's lost notice arrives, so a failure on the GPU path waits up to a second for it. */
+async function deviceLost() {
+  if (lab.backend !== 'gpu') return false;
+  for (let i = 0; i < 20 && !lab.deviceLost; i++) await sleep(50);
+  return Boolean(lab.deviceLost);
+}
+
+/** The GPU device was lost (a driver reset, the GPU taken by another program, a test's
+ * lose-device): the lab starts again on the CPU path, and a running experiment goes on from its
+ * last checkpoint (the step in flight is run again; its trials were not stored). */
+async function recoverOnCpu() {
+  const reason = lab.deviceLost;
+  const resumes = mode.startsWith('experiment');
+  lab = await startLab(false);
+  experiment = null;
+  if (mode === 'evolve' || mode === 'consolidate') mode = 'done';
+  post('device-lost', { reason, resumes, fallbackReason: `the GPU device was lost: ${reason}` });
+  if (speech) post('rates', { rates: await lab.calibrate(speech) });
+  if (resumes) await resumeCheckpoint();
+  else if (mode !== 'done') mode = 'walk';
 }
 
 /** Pauses between two steps: a consolidation in progress is saved first (a step in flight

@@ -1,4 +1,5 @@
-// The page under faults: two tabs of the lab in one browser (one runs the experiment; the other
+// The page under faults: the WebGPU device lost mid-experiment (the worker goes on on the CPU
+// path from the last checkpoint, and says so); two tabs of the lab in one browser (one runs the experiment; the other
 // says so, starts nothing and offers no resume of the run going on; neither blocks a newer
 // version of the storage), and storage the browser has not promised to keep (the page says so).
 import { test, before, after } from 'node:test';
@@ -68,6 +69,31 @@ test('storage the browser has not promised to keep is named', async () => {
     else assert.match(await page.textContent('#storage-persist'), /may clear the stored trials.*Export what you want to keep/s);
     console.log(`persistent storage granted to a fresh headless profile: ${kept}`);
     assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a GPU device lost mid-experiment: the run goes on on the CPU path from its checkpoint', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--enable-unsafe-webgpu']);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'gpu', 'SwiftShader gives the page WebGPU');
+    await start(page);
+    await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 2, null, { timeout: 180_000 });
+    const before = Number(await page.getAttribute('body', 'data-experiment-generations'));
+    // As a driver reset would: the worker's device is destroyed between or during steps.
+    await page.workers()[0].evaluate(() => self.dispatchEvent(new MessageEvent('message', { data: { type: 'lose-device' } })));
+    await page.waitForFunction(() => document.body.dataset.resumed === 'copy', null, { timeout: 120_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    assert.match(await page.getAttribute('body', 'data-device-lost'), /destroyed/);
+    assert.match(await page.textContent('#experiment-status'), /GPU device was lost .*CPU path now\. Resumed copy 1 \(ne\)/);
+    assert.match(await page.textContent('#backend'), /CPU path.*GPU device was lost/);
+    // And it goes on: more generations, on the CPU path.
+    await page.waitForFunction((n) => Number(document.body.dataset.experimentGenerations || 0) > n + 1, before, { timeout: 120_000 });
+    assert.equal(await page.getAttribute('body', 'data-experiment'), 'running');
+    console.log(`device lost after ${before} generations; page errors: ${JSON.stringify(errors)}`);
+    assert.deepEqual(errors.filter((e) => !/device|Device|lost|destroyed/.test(e)), []);
   } finally {
     await close();
   }

@@ -4,6 +4,9 @@ pub struct Context {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter: wgpu::AdapterInfo,
+    /// Why the device was lost, once it is (a driver reset, the GPU taken away, `destroy`):
+    /// the page's worker then goes on on the CPU path from its last checkpoint.
+    lost: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Context {
@@ -32,7 +35,22 @@ impl Context {
             })
             .await
             .map_err(|e| format!("the GPU adapter refused a device ({e})"))?;
-        Ok(Context { device, queue, adapter: adapter.get_info() })
+        let lost = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let record = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            let why = match reason {
+                wgpu::DeviceLostReason::Destroyed => "the device was destroyed".to_string(),
+                wgpu::DeviceLostReason::Unknown if message.is_empty() => "no reason given".to_string(),
+                wgpu::DeviceLostReason::Unknown => message,
+            };
+            *record.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        });
+        Ok(Context { device, queue, adapter: adapter.get_info(), lost })
+    }
+
+    /// Why the GPU device was lost, if it was.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, cpu)".

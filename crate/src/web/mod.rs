@@ -67,6 +67,21 @@ impl Lab {
     }
 
     /// Why the CPU path is in use; empty on the GPU path.
+    /// Why the GPU device was lost ("" while it is not, and on the CPU path).
+    #[wasm_bindgen(getter, js_name = deviceLost)]
+    pub fn device_lost(&self) -> String {
+        self.gpu.as_ref().and_then(|c| c.lost()).unwrap_or_default()
+    }
+
+    /// Destroys the GPU device, as a driver reset would lose it: how the page's fault test
+    /// (tests/browser/faults.test.mjs) and a curious visitor see the lab recover.
+    #[wasm_bindgen(js_name = loseDevice)]
+    pub fn lose_device(&self) {
+        if let Some(c) = &self.gpu {
+            c.device.destroy();
+        }
+    }
+
     #[wasm_bindgen(getter, js_name = fallbackReason)]
     pub fn fallback_reason(&self) -> String {
         self.fallback_reason.clone()
