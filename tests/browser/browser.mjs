@@ -39,3 +39,17 @@ export async function openPage(url, extraFlags, setup = async () => {}, keep = n
   };
   return { page, errors, close };
 }
+
+/** Starts a small experiment: north east and south west, copies of 16 members, at most
+ * `generations` each (copy target 1), `updates` consolidation updates. */
+export async function startSmallExperiment(page, generations, updates) {
+  await page.uncheck('input[name="corner"][value="nw"]');
+  await page.uncheck('input[name="corner"][value="se"]');
+  await page.fill('#experiment-generations', String(generations));
+  await page.fill('#experiment-updates', String(updates));
+  await page.click('.all-settings summary');
+  await page.fill('#setting-copy_target', '1');
+  await page.fill('#setting-copy-strategy-population', '16');
+  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+  await page.click('#experiment-start');
+}

@@ -4,7 +4,10 @@
 // version of the storage), and storage the browser has not promised to keep (the page says so).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, startServer } from './browser.mjs';
+import { openPage, startServer, startSmallExperiment } from './browser.mjs';
+
+/** Two commands, copies of 16 members, up to 30 generations each. */
+const start = (page) => startSmallExperiment(page, 30, 300);
 
 let server;
 before(async () => {
@@ -14,17 +17,6 @@ after(() => server.close());
 
 const CPU = ['--disable-features=WebGPU'];
 
-/** Starts a small experiment: north east and south west, copies of 16 members. */
-async function start(page) {
-  await page.uncheck('input[name="corner"][value="nw"]');
-  await page.uncheck('input[name="corner"][value="se"]');
-  await page.fill('#experiment-generations', '30');
-  await page.click('.all-settings summary');
-  await page.fill('#setting-copy_target', '1');
-  await page.fill('#setting-copy-strategy-population', '16');
-  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
-  await page.click('#experiment-start');
-}
 
 test('two tabs: one runs the experiment, the other says so and starts nothing', async () => {
   const { page: a, errors, close } = await openPage(server.url, CPU);

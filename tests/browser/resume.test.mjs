@@ -5,7 +5,7 @@
 // in consolidation and reloaded, it goes on at the next update (CPU path, fresh profiles).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, startServer, SHOTS } from './browser.mjs';
+import { openPage, startServer, startSmallExperiment as start, SHOTS } from './browser.mjs';
 
 let server;
 before(async () => {
@@ -24,19 +24,6 @@ const storedTrials = (page) => page.evaluate(() => new Promise((resolve, reject)
   request.onerror = () => reject(request.error);
 }));
 
-/** Starts a small experiment: north east and south west, copies of 16 members, at most
- * `generations` each (copy target 1), `updates` consolidation updates. */
-async function start(page, generations, updates) {
-  await page.uncheck('input[name="corner"][value="nw"]');
-  await page.uncheck('input[name="corner"][value="se"]');
-  await page.fill('#experiment-generations', String(generations));
-  await page.fill('#experiment-updates', String(updates));
-  await page.click('.all-settings summary');
-  await page.fill('#setting-copy_target', '1');
-  await page.fill('#setting-copy-strategy-population', '16');
-  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
-  await page.click('#experiment-start');
-}
 
 test('reload mid-experiment after Copy link, resume from the checkpoint, every trial stored once', async () => {
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);

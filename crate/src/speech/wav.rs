@@ -109,20 +109,34 @@ pub fn resample(audio: &Audio, rate: u32) -> Audio {
     let half = (16.0 / cutoff).ceil() as i64;
     let len = (audio.samples.len() as f64 * ratio).floor() as usize;
     let x = &audio.samples;
+    // Along one output sample's taps the sinc's and the window's arguments fall by a constant
+    // step, so their sines and cosines are rotated from the first tap's instead of computed
+    // per tap (two complex multiplications in place of a sine and a cosine).
+    let (sinc_step, window_step) = (std::f64::consts::PI * cutoff, std::f64::consts::PI / half as f64);
+    let (sinc_rot, window_rot) = ((sinc_step.cos(), sinc_step.sin()), (window_step.cos(), window_step.sin()));
     let samples = (0..len)
         .map(|j| {
             let t = j as f64 / ratio;
             let centre = t.floor() as i64;
+            let first = centre - half + 1;
+            let d0 = t - first as f64;
+            // (cos, sin) of the sinc's argument and of the window's, at the first tap.
+            let mut sinc = ((sinc_step * d0).cos(), (sinc_step * d0).sin());
+            let mut window = ((window_step * d0).cos(), (window_step * d0).sin());
             let mut acc = 0.0;
-            for i in centre - half + 1..=centre + half {
-                if i < 0 || i as usize >= x.len() {
-                    continue;
+            for i in first..=centre + half {
+                if i >= 0 && (i as usize) < x.len() {
+                    let d = t - i as f64;
+                    let arg = sinc_step * d;
+                    let s = if arg.abs() < 1e-12 { 1.0 } else { sinc.1 / arg };
+                    acc += x[i as usize] as f64 * cutoff * s * (0.5 + 0.5 * window.0);
                 }
-                let d = t - i as f64;
-                let arg = std::f64::consts::PI * cutoff * d;
-                let sinc = if arg.abs() < 1e-12 { 1.0 } else { arg.sin() / arg };
-                let window = 0.5 + 0.5 * (std::f64::consts::PI * d / half as f64).cos();
-                acc += x[i as usize] as f64 * cutoff * sinc * window;
+                // One tap on: both arguments fall by their step.
+                sinc = (sinc.0 * sinc_rot.0 + sinc.1 * sinc_rot.1, sinc.1 * sinc_rot.0 - sinc.0 * sinc_rot.1);
+                window = (
+                    window.0 * window_rot.0 + window.1 * window_rot.1,
+                    window.1 * window_rot.0 - window.0 * window_rot.1,
+                );
             }
             acc as f32
         })
