@@ -116,6 +116,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   }
   function invalid(message) {
     status(message, true);
+    $('experiment-estimate').textContent = '';
     $('experiment-start').disabled = true;
     document.body.dataset.settings = 'invalid';
     return null;
