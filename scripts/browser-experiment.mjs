@@ -4,7 +4,7 @@
 // (it takes long on a software adapter); a figure for BENCHMARKS.md. Usage:
 // node scripts/browser-experiment.mjs [--cpu] [--start-here] [--each] (after `make web`); --cpu
 // turns WebGPU off, so the page runs the CPU reference path in wasm; --start-here presses
-// "Start here" instead; --each ticks "one command at a time".
+// "Start here" instead; --each ticks "one command at a time"; --commands ne,sw ticks only those.
 import { openPage, startServer } from '../tests/browser/browser.mjs';
 
 const server = await startServer();
@@ -17,10 +17,20 @@ try {
   await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
   const here = process.argv.includes('--start-here');
   if (process.argv.includes('--each')) await page.check('#experiment-each');
-  await page.waitForFunction(() => /^about/.test(document.getElementById('experiment-estimate').textContent), null, { timeout: 60_000 });
+  const commands = process.argv[process.argv.indexOf('--commands') + 1];
+  if (process.argv.includes('--commands')) {
+    for (const box of await page.$$('input[name="corner"]')) {
+      if (commands.split(',').includes(await box.getAttribute('value'))) await box.check();
+      else await box.uncheck();
+    }
+  }
+  // The estimate (a warning instead, where the settings could take hours on this device).
+  await page.waitForFunction(() => document.body.dataset.estimate, null, { timeout: 60_000 });
+  if (here) await page.waitForFunction(() => /about/.test(document.getElementById('start-here-run').textContent), null, { timeout: 60_000 });
   console.log(`estimated: ${here ? await page.textContent('#start-here-run') : await page.textContent('#experiment-estimate')}`);
   const started = Date.now();
   await page.click(here ? '#start-here-run' : '#experiment-start');
+  await page.waitForFunction(() => document.body.dataset.experiment, null, { timeout: 60_000 });
   for (;;) {
     const state = await page.getAttribute('body', 'data-experiment');
     if (state !== 'running') break;

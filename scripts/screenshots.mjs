@@ -2,7 +2,10 @@
 // (after `make web`): node scripts/screenshots.mjs [--gpu]. It runs two commands (north east,
 // south west) one at a time, 100 generations per copy at most and 1200 consolidation updates, on
 // the CPU path unless --gpu (SwiftShader is slow), and writes docs/page.png (the top of the page
-// while the second copy evolves) and docs/phase-*.png:
+// while the second copy evolves) and docs/phase-*.png; before it, what a newcomer sees first:
+//   first-screen   the page as it opens
+//   start-here     the experiment panel: Start here and the estimate beside Run
+//   rejected       a run too short to learn (5 generations per copy): the verdict says what to change
 //   copies         a copy evolving: timeline, each copy's success per generation, the maze
 //   consolidation  ONE consolidating: its loss curves, the first retention row
 //   judged         the result table, the retention matrix and the weight-spread heatmap
@@ -27,6 +30,23 @@ async function shot(name, from, to) {
 
 try {
   await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+  await page.waitForFunction(() => /^about/.test(document.getElementById('experiment-estimate').textContent), null, { timeout: 120_000 });
+  await page.screenshot({ path: `${OUT}first-screen.png` });
+  console.log('docs/first-screen.png');
+  await shot('start-here', '#experiment-title', '#experiment-text');
+  await page.uncheck('input[name="corner"][value="nw"]');
+  await page.uncheck('input[name="corner"][value="se"]');
+  await page.fill('#experiment-generations', '5');
+  await page.fill('#experiment-updates', '50');
+  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+  await page.click('#experiment-start');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 900_000 });
+  console.log(await page.textContent('#experiment-verdict'));
+  await shot('rejected', '#experiment-text', '#experiment-verdict');
+  await page.reload();
+  await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+  await page.check('input[name="corner"][value="ne"]');
+  await page.check('input[name="corner"][value="sw"]');
   await page.uncheck('input[name="corner"][value="nw"]');
   await page.uncheck('input[name="corner"][value="se"]');
   await page.fill('#experiment-updates', '1200');
