@@ -183,6 +183,9 @@ fn campaign(
                 None
             }
         };
+        if (n + 1) % 100_000 == 0 {
+            eprintln!("{}: {} executions, {} failures so far", kind.name(), n + 1, r.failures);
+        }
         if let Some(why) = why {
             let file = Path::new("target/fuzz").join(format!("{}-{n}.bin", kind.name()));
             std::fs::create_dir_all("target/fuzz").map_err(|e| e.to_string())?;
