@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   build the site in release and serve it on http://127.0.0.1:8000/
-#   make test   every test: Rust (CPU reference, GPU kernels on Vulkan), then the page in Chromium
+#   make test   every test: format and lints, Rust (CPU reference, GPU kernels on Vulkan), then the
+#               page in Chromium
 
 WASM := target/wasm32-unknown-unknown/release/onelab.wasm
 # Mesa warns on every Vulkan start when this is unset; give it a private directory.
@@ -15,6 +16,9 @@ demo:
 
 test:
 	bash scripts/setup.sh test
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo test
 	$(MAKE) web
 	node --test tests/browser/

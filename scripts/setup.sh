@@ -3,7 +3,8 @@
 #   setup.sh build   the wasm32 target, a wasm-bindgen-cli matching Cargo.lock and the npm
 #                    packages (uPlot for the page's plots) for make demo
 #   setup.sh test    the above, plus Debian's chromium and Mesa's lavapipe Vulkan driver (a CPU
-#                    GPU for native kernel tests); the npm packages include playwright-core
+#                    GPU for native kernel tests), clippy and rustfmt; the npm packages include
+#                    playwright-core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -24,6 +25,11 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+if [ "$mode" = test ]; then
+  for c in clippy rustfmt; do
+    rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+  done
+fi
 
 # wasm-bindgen's CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
 want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')

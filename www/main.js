@@ -150,124 +150,127 @@ const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
 const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard());
 
+// What the page does with each message of the worker (protocol.js lists them).
+const fromWorkerHandlers = {
+  ready(data) {
+    scene = data.scene;
+    showBackend(data);
+    trail = [scene.start];
+    drawMaze(canvas, scene, trail, scene.start);
+    panel.setDefaults(data.evolveDefaults);
+    phaseB.setDefaults(data.consolidateDefaults);
+    experiment.setDefaults(data.experimentDefaults, data.settingChoices);
+  },
+  corpus(data) {
+    commands.catalogue(data.catalogue);
+    // The experiment needs the corpus: a share link is read once it is loaded, and offered
+    // (never run) once the worker says whether an interrupted run is stored.
+    experiment.readLink(location.hash);
+  },
+  rates(data) {
+    experiment.rates(data.rates);
+  },
+  'checkpoint-none'() {
+    experiment.offerLink();
+  },
+  'experiment-copy'(data) {
+    experiment.copy(data);
+    showCopyScene(data.scene);
+  },
+  'experiment-generation'(data) {
+    experiment.generation(data);
+    animatePath(data.view.path);
+  },
+  'experiment-demonstrated'(data) {
+    experiment.demonstrated(data);
+    showStorage();
+  },
+  'experiment-consolidating'(data) {
+    experiment.consolidating(data);
+  },
+  'experiment-phase'(data) {
+    experiment.phase(data);
+  },
+  'experiment-update'(data) {
+    experiment.update(data);
+  },
+  'experiment-judged'(data) {
+    experiment.judged(data);
+    showStorage();
+  },
+  'checkpoint-found'(data) {
+    experiment.offer(data);
+  },
+  'experiment-resumed'(data) {
+    experiment.resumed(data);
+    showStorage();
+    if (data.scene) showCopyScene(data.scene);
+  },
+  'experiment-paused'() {
+    experiment.paused();
+  },
+  'experiment-error'(data) {
+    experiment.error(data);
+  },
+  'device-lost'(data) {
+    showBackend({ backend: 'cpu', fallbackReason: data.fallbackReason });
+    experiment.deviceLost(data);
+  },
+  talking(data) {
+    scene = data.scene;
+    trail = [];
+    reached = 0;
+    ended = 0;
+    $('walk-stats').hidden = false;
+    $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
+    $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;
+    experiment.talking(data);
+  },
+  evolving(data) {
+    panel.evolving(data.scene);
+  },
+  generation(data) {
+    panel.generation(data);
+  },
+  'evolve-done'(data) {
+    panel.done(data);
+  },
+  'evolve-error'(data) {
+    panel.error(data.message);
+  },
+  consolidating(data) {
+    phaseB.started(data);
+  },
+  'consolidation-update'(data) {
+    phaseB.update(data);
+  },
+  'consolidation-done'(data) {
+    phaseB.done(data);
+  },
+  'consolidation-error'(data) {
+    phaseB.error(data.message);
+  },
+  'evolve-paused'(data) {
+    panel.paused(data);
+  },
+  'corpus-error'(data) {
+    commands.error(data.message);
+  },
+  reply(data) {
+    requests.reply(data);
+  },
+  parity(data) {
+    showParity(data);
+  },
+  frame(data) {
+    showFrame(data.frame);
+  },
+  error(data) {
+    showError(data.message);
+    $('backend').textContent = 'The simulator is not running.';
+  },
+};
+
 worker?.addEventListener('message', ({ data }) => {
-  switch (data.type) {
-    case 'ready':
-      scene = data.scene;
-      showBackend(data);
-      trail = [scene.start];
-      drawMaze(canvas, scene, trail, scene.start);
-      panel.setDefaults(data.evolveDefaults);
-      phaseB.setDefaults(data.consolidateDefaults);
-      experiment.setDefaults(data.experimentDefaults, data.settingChoices);
-      break;
-    case 'corpus':
-      commands.catalogue(data.catalogue);
-      // The experiment needs the corpus: a share link is read once it is loaded, and offered
-      // (never run) once the worker says whether an interrupted run is stored.
-      experiment.readLink(location.hash);
-      break;
-    case 'rates':
-      experiment.rates(data.rates);
-      break;
-    case 'checkpoint-none':
-      experiment.offerLink();
-      break;
-    case 'experiment-copy':
-      experiment.copy(data);
-      showCopyScene(data.scene);
-      break;
-    case 'experiment-generation':
-      experiment.generation(data);
-      animatePath(data.view.path);
-      break;
-    case 'experiment-demonstrated':
-      experiment.demonstrated(data);
-      showStorage();
-      break;
-    case 'experiment-consolidating':
-      experiment.consolidating(data);
-      break;
-    case 'experiment-phase':
-      experiment.phase(data);
-      break;
-    case 'experiment-update':
-      experiment.update(data);
-      break;
-    case 'experiment-judged':
-      experiment.judged(data);
-      showStorage();
-      break;
-    case 'checkpoint-found':
-      experiment.offer(data);
-      break;
-    case 'experiment-resumed':
-      experiment.resumed(data);
-      showStorage();
-      if (data.scene) showCopyScene(data.scene);
-      break;
-    case 'experiment-paused':
-      experiment.paused();
-      break;
-    case 'experiment-error':
-      experiment.error(data);
-      break;
-    case 'device-lost':
-      showBackend({ backend: 'cpu', fallbackReason: data.fallbackReason });
-      experiment.deviceLost(data);
-      break;
-    case 'talking':
-      scene = data.scene;
-      trail = [];
-      reached = 0;
-      ended = 0;
-      $('walk-stats').hidden = false;
-      $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
-      $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;
-      experiment.talking(data);
-      break;
-    case 'evolving':
-      panel.evolving(data.scene);
-      break;
-    case 'generation':
-      panel.generation(data);
-      break;
-    case 'evolve-done':
-      panel.done(data);
-      break;
-    case 'evolve-error':
-      panel.error(data.message);
-      break;
-    case 'consolidating':
-      phaseB.started(data);
-      break;
-    case 'consolidation-update':
-      phaseB.update(data);
-      break;
-    case 'consolidation-done':
-      phaseB.done(data);
-      break;
-    case 'consolidation-error':
-      phaseB.error(data.message);
-      break;
-    case 'evolve-paused':
-      panel.paused(data);
-      break;
-    case 'corpus-error':
-      commands.error(data.message);
-      break;
-    case 'reply':
-      requests.reply(data);
-      break;
-    case 'parity':
-      showParity(data);
-      break;
-    case 'frame':
-      showFrame(data.frame);
-      break;
-    case 'error':
-      showError(data.message);
-      $('backend').textContent = 'The simulator is not running.';
-      break;
-  }
+  if (Object.hasOwn(fromWorkerHandlers, data.type)) fromWorkerHandlers[data.type](data);
 });

@@ -1,4 +1,4 @@
-// The lab's IndexedDB (JS owns IndexedDB; see DESIGN.md), used by the page and by the worker:
+// The lab's IndexedDB (JS owns IndexedDB; see docs/architecture.md), used by the page and by the worker:
 // the user's recordings, every trial of the experiment (paper 3.6), and the running experiment's
 // checkpoint, each written in one transaction, so a failure never leaves half a recording or
 // half a generation, and the checkpoint always matches the trials stored.

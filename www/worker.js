@@ -1,23 +1,11 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
-// To the page: ready {backend, adapter, fallbackReason, scene, evolveDefaults, consolidateDefaults, experimentDefaults, settingChoices}, parity {report},
-// frame {frame}, evolving {scene}, generation {view, seconds}, evolve-error {message},
-// evolve-done {}, corpus {catalogue}, corpus-error {message}, reply {id, value | message},
-// error {message}; the experiment: experiment-copy {k, task, scene}, experiment-generation {k, view},
-// experiment-demonstrated {k, shown, spread}, experiment-consolidating {...pools, updates, learned},
-// experiment-update {report, updates, took}, experiment-phase {text}, experiment-judged {judgement, ..., last}, experiment-error {message},
-// experiment-paused, talking {scene, command}. From the page: evolve {config, generations}, pause, resume,
-// utterance {id, speaker, command}, recording {id, samples, rate, label}, wav {id, bytes, label},
-// export {id}, import {id, bytes}, clear {id}, replay {id, index}, check-experiment {id, config},
-// experiment-cost {id, config},
-// experiment {config}, experiment-pause, experiment-resume, experiment-step, talk {k, audio},
-// resume-checkpoint, discard-checkpoint. Also rates {rates}, checkpoint-none, checkpoint-found {phase, k, tasks, trials, generation, update, at, size},
-// experiment-resumed {config, phase, k, trials, generation, update, retention, elapsed, scene},
-// device-lost {reason, resumes, fallbackReason}. From the page (or a test): lose-device.
+// Its messages, both ways, are listed with their fields in protocol.js.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+import { fromWorker, message } from './protocol.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
 const STEP_MS = 90;
-const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
+const post = (type, data = {}, transfer = []) => postMessage(message(fromWorker, type, data), transfer);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (e) => (e && e.message) || String(e);
 
@@ -99,26 +87,29 @@ async function importFile(bytes) {
   return { trials: archive.trials.length, recordings: recordings.length };
 }
 
-onmessage = ({ data }) => {
-  if (data.type === 'lose-device') return lab?.loseDevice();
-  if (data.type === 'utterance') return answer(data.id, () => speech.utterance(data.speaker, data.command));
-  if (data.type === 'recording') return answer(data.id, () => speech.recording(data.samples, data.rate, data.label));
-  if (data.type === 'wav') return answer(data.id, () => speech.wav(data.bytes, data.label));
-  if (data.type === 'export') return answer(data.id, exportAll);
-  if (data.type === 'check-experiment') return answer(data.id, async () => checkExperimentConfig(data.config));
-  if (data.type === 'experiment-cost') return answer(data.id, async () => experimentCost(data.config, speech));
-  if (data.type === 'import') return answer(data.id, () => importFile(data.bytes));
-  if (data.type === 'clear') return answer(data.id, clearAll);
-  if (data.type === 'replay') {
-    return answer(data.id, async () => {
-      if (!Number.isInteger(data.index) || data.index < 0) throw new Error(`${data.index} is not a trial number (0, 1, 2, ...)`);
-      const trial = await trialAt(data.index);
-      if (!trial) throw new Error(`there is no stored trial ${data.index}`);
-      return replayTrial(trial.record);
-    });
-  }
-  if (!lab) return;
-  if (data.type === 'evolve') {
+// Requests (ask.js): each answered by one reply.
+const requests = {
+  utterance: (data) => speech.utterance(data.speaker, data.command),
+  recording: (data) => speech.recording(data.samples, data.rate, data.label),
+  wav: (data) => speech.wav(data.bytes, data.label),
+  export: exportAll,
+  'check-experiment': async (data) => checkExperimentConfig(data.config),
+  'experiment-cost': async (data) => experimentCost(data.config, speech),
+  import: (data) => importFile(data.bytes),
+  clear: clearAll,
+  replay: async (data) => {
+    if (!Number.isInteger(data.index) || data.index < 0) throw new Error(`${data.index} is not a trial number (0, 1, 2, ...)`);
+    const trial = await trialAt(data.index);
+    if (!trial) throw new Error(`there is no stored trial ${data.index}`);
+    return replayTrial(trial.record);
+  },
+};
+
+const busy = () => mode === 'evolve' || mode === 'consolidate' || mode === 'experiment';
+
+// Commands, once the lab has started; each does what the mode allows and says why not otherwise.
+const commands = {
+  evolve(data) {
     try {
       evolver = lab.evolver(data.config);
     } catch (e) {
@@ -129,27 +120,23 @@ onmessage = ({ data }) => {
     settings = data.config;
     mode = 'evolve';
     post('evolving', { scene: evolver.scene() });
-  } else if (data.type === 'consolidate') {
-    if (!settings) {
-      post('consolidation-error', { message: 'Evolve a copy first: consolidation learns from its stored traces.' });
-      return;
-    }
-    if (mode === 'evolve' || mode === 'consolidate') {
-      post('consolidation-error', { message: 'Wait until the running phase has finished.' });
-      return;
-    }
+  },
+  pause() {
+    if (mode === 'evolve') mode = 'paused';
+  },
+  resume() {
+    if (mode === 'paused') mode = 'evolve';
+  },
+  consolidate(data) {
+    if (!settings) return post('consolidation-error', { message: 'Evolve a copy first: consolidation learns from its stored traces.' });
+    if (mode === 'evolve' || mode === 'consolidate') return post('consolidation-error', { message: 'Wait until the running phase has finished.' });
     updatesLeft = data.updates;
     consolidation = { config: data.config, started: null };
     mode = 'consolidate';
-  } else if (data.type === 'experiment') {
-    if (mode === 'evolve' || mode === 'consolidate' || mode === 'experiment') {
-      post('experiment-error', { message: 'Wait until the running phase has finished.' });
-      return;
-    }
-    if (!corpusFiles) {
-      post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
-      return;
-    }
+  },
+  experiment(data) {
+    if (busy()) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
+    if (!corpusFiles) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
     try {
       experiment = following(lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob), data.config);
     } catch (e) {
@@ -157,28 +144,29 @@ onmessage = ({ data }) => {
       return;
     }
     mode = 'experiment';
-  } else if (data.type === 'resume-checkpoint') {
-    if (mode === 'evolve' || mode === 'consolidate' || mode === 'experiment' || !corpusFiles) {
-      post('experiment-error', { message: 'Wait until the running phase has finished.' });
-      return;
-    }
+  },
+  'resume-checkpoint'() {
+    if (busy() || !corpusFiles) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
     resumeCheckpoint().catch((e) => post('experiment-error', { message: `The saved experiment could not be resumed: ${text(e)}` }));
-  } else if (data.type === 'discard-checkpoint') {
+  },
+  'discard-checkpoint'() {
     clearCheckpoint().catch((e) => post('experiment-error', { message: text(e) }));
-  } else if (data.type === 'experiment-pause' && mode === 'experiment') {
+  },
+  'experiment-pause'() {
+    if (mode !== 'experiment') return;
     // Takes effect after the step in flight, if any: the loop says so when it ends.
     mode = 'experiment-paused';
     if (!stepping) pauseNow();
-  } else if (data.type === 'experiment-resume' && mode === 'experiment-paused') {
-    mode = 'experiment';
-  } else if (data.type === 'experiment-step' && mode === 'experiment-paused' && !stepping) {
+  },
+  'experiment-resume'() {
+    if (mode === 'experiment-paused') mode = 'experiment';
+  },
+  'experiment-step'() {
     // One step while paused: a generation of the evolving copy, or one consolidation update.
-    runExperimentStep();
-  } else if (data.type === 'talk') {
-    if (mode === 'experiment' || !experiment) {
-      post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
-      return;
-    }
+    if (mode === 'experiment-paused' && !stepping) runExperimentStep();
+  },
+  talk(data) {
+    if (mode === 'experiment' || !experiment) return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
     try {
       const scene = lab.talk(experiment.run, data.k, data.audio);
       mode = 'walk';
@@ -186,11 +174,13 @@ onmessage = ({ data }) => {
     } catch (e) {
       post('experiment-error', { message: text(e) });
     }
-  } else if (data.type === 'pause' && mode === 'evolve') {
-    mode = 'paused';
-  } else if (data.type === 'resume' && mode === 'paused') {
-    mode = 'evolve';
-  }
+  },
+};
+
+onmessage = ({ data }) => {
+  if (data.type === 'lose-device') return lab?.loseDevice();
+  if (Object.hasOwn(requests, data.type)) return answer(data.id, () => requests[data.type](data));
+  if (lab && Object.hasOwn(commands, data.type)) commands[data.type](data);
 };
 
 async function loop() {

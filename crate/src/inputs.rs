@@ -5,6 +5,7 @@
 //! inputs (tests/browser/inputs.test.mjs) drive these; a panic, a hang or a huge allocation
 //! here is a bug in the lab.
 
+use crate::device::Device;
 use crate::lifecycle::{Checkpoint, Experiment, ExperimentConfig};
 use crate::speech::{listening_frames, parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
 use crate::traces::{decode, replay, Archive, PolicySnapshot, Trial};
@@ -55,7 +56,7 @@ impl Input {
             Input::Record => replayed(&decode(bytes)?),
             Input::Policy => {
                 let p = PolicySnapshot::decode(bytes)?;
-                let member = if p.sigma.is_empty() { crate::evolve::MEAN_MEMBER } else { 1 };
+                let member = if p.sigma.is_empty() { crate::data::MEAN_MEMBER } else { 1 };
                 let params = p.params(member);
                 Ok(format!("a policy of {} parameters, copy {} generation {}", params.len(), p.copy, p.generation))
             }
@@ -87,7 +88,7 @@ impl Input {
                     serde_json::from_slice(bytes).map_err(|e| format!("the saved experiment cannot be read: {e}"))?;
                 // Settings first, so that refused ones cost no copy of the corpus.
                 checkpoint.config.validate()?;
-                let (exp, evolving, consolidating) = Experiment::resume(checkpoint, None, corpus.clone())?;
+                let (exp, evolving, consolidating) = Experiment::resume(checkpoint, Device::Cpu, corpus.clone())?;
                 Ok(format!(
                     "an experiment after {} copies{}{}",
                     exp.copies.len(),

@@ -1,9 +1,10 @@
 //! ONE Lab: Schmidhuber's "One Big Net For Everything" (arXiv 1802.08864) as a simulator.
-//! See DESIGN.md for the map; each module is one idea of the paper.
+//! docs/architecture.md is the map: its layers, and how a setting becomes a result.
 
-pub mod backend;
 pub mod consolidate;
 pub mod cpu;
+pub mod data;
+pub mod device;
 pub mod evolve;
 pub mod gpu;
 pub mod inputs;

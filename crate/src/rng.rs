@@ -76,6 +76,34 @@ impl Rng {
     }
 }
 
+/// The salts that derive each random stream from a seed, named in one place. Their values are
+/// those the lab has always used (changing one changes every figure). `TRAIN_UTTERANCES + k` is
+/// the evolution-alone baseline's training table of command `k`, so for command 1 it equals
+/// `VALIDATION_UTTERANCES`: a different table of a different command, so nothing is shared.
+pub mod salt {
+    /// Consolidation's batch draws.
+    pub const BATCHES: u32 = 0xc0;
+    /// The new weights of a copy that freezes and grows (paper 3.1).
+    pub const GROWTH: u32 = 0x960;
+    /// Which augmented utterances of the training and the validation speakers a copy hears.
+    pub const TRAIN_UTTERANCES: u32 = 0x7a1;
+    pub const VALIDATION_UTTERANCES: u32 = 0x7a2;
+    /// Sampled (not argmax) actions, per generation.
+    pub const SAMPLED_ACTIONS: u32 = 0x5a3e;
+    /// The utterance each episode hears, per generation.
+    pub const HEARD: u32 = 0x115e;
+    /// Random start cells, per generation.
+    pub const STARTS: u32 = 0x57a7;
+    /// The evolution-alone baseline's search and its episodes' utterances.
+    pub const BASELINE: u32 = 0xba5e;
+    /// Shuffled commands when ONE is judged.
+    pub const SHUFFLED: u32 = 0x5b0f;
+    /// The page's first walk.
+    pub const WALK: u32 = 0xac71;
+    /// The GPU parity check's random net and inputs.
+    pub const PARITY: u32 = 0x5eed;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 //! on the GPU path (lavapipe natively).
 
 use onelab::consolidate::{ConsolidateConfig, Consolidation, Registry};
-use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend, WeightStats};
-use onelab::gpu;
+use onelab::device::Device;
+use onelab::evolve::{Evolution, EvolveConfig, WeightStats};
 use onelab::net::One;
 use onelab::speech::{heard_frames, Corpus, MelFilterbank};
 use onelab::traces::{Heard, Trial};
@@ -20,7 +20,7 @@ fn traces(corpus: &Corpus) -> (EvolveConfig, One, Vec<Trial>) {
     let mut trials = Vec::new();
     for task in ["ne|sw", "sw|ne"] {
         c.task = task.into();
-        let mut evo = Evolution::new(c.clone(), &one, RolloutBackend::Cpu, Some(corpus)).unwrap();
+        let mut evo = Evolution::new(c.clone(), &one, Device::Cpu.rollout(), Some(corpus)).unwrap();
         for _ in 0..2 {
             pollster::block_on(evo.generation()).unwrap();
         }
@@ -37,13 +37,13 @@ fn consolidation(
     stats: &WeightStats,
     trials: Vec<Trial>,
     registry: &Registry,
-    ctx: Option<&gpu::Context>,
+    device: &Device,
     corpus: &Corpus,
 ) -> Result<Consolidation, String> {
     let bank = MelFilterbank::new(c.mel());
     let hear =
         |h: &Heard| heard_frames(corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize);
-    Consolidation::new(config, one, stats, trials, registry, &hear, c.step_limit, ctx)
+    Consolidation::new(config, one, stats, trials, registry, &hear, c.step_limit, device)
 }
 
 #[test]
@@ -59,13 +59,15 @@ fn a_superseded_skill_feeds_prediction_but_not_imitation() {
     let mut registry = Registry::default();
     registry.memorize("ne|sw");
     registry.memorize("sw|ne");
-    let both = consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, None, &corpus).unwrap();
+    let both =
+        consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, &Device::Cpu, &corpus).unwrap();
     assert_eq!(both.pools(), (demos("ne|sw") + demos("sw|ne"), trials.len(), 0));
     registry.supersede("ne|sw");
-    let one_left = consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, None, &corpus).unwrap();
+    let one_left =
+        consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, &Device::Cpu, &corpus).unwrap();
     assert_eq!(one_left.pools(), (demos("sw|ne"), trials.len(), 0), "superseded traces still predicted");
     registry.supersede("sw|ne");
-    let err = consolidation(config, &c, &one, &stats, trials, &registry, None, &corpus).err().unwrap();
+    let err = consolidation(config, &c, &one, &stats, trials, &registry, &Device::Cpu, &corpus).err().unwrap();
     assert!(err.contains("nothing to imitate"), "{err}");
 }
 
@@ -84,11 +86,11 @@ fn variance_rates_hold_the_weights_that_never_varied() {
     let mut registry = Registry::default();
     registry.memorize("ne|sw");
     registry.memorize("sw|ne");
-    let ctx = pollster::block_on(gpu::Context::new()).expect("this test needs a Vulkan adapter (lavapipe)");
-    for (name, ctx) in [("CPU", None), ("GPU", Some(&ctx))] {
+    let gpu = pollster::block_on(Device::gpu()).expect("this test needs a Vulkan adapter (lavapipe)");
+    for (name, device) in [("CPU", &Device::Cpu), ("GPU", &gpu)] {
         for variance_rates in [true, false] {
             let config = ConsolidateConfig { batch: 16, updates: 5, variance_rates, ..ConsolidateConfig::default() };
-            let mut cons = consolidation(config, &c, &one, &stats, trials.clone(), &registry, ctx, &corpus).unwrap();
+            let mut cons = consolidation(config, &c, &one, &stats, trials.clone(), &registry, device, &corpus).unwrap();
             for _ in 0..5 {
                 pollster::block_on(cons.step()).unwrap();
             }
@@ -122,9 +124,10 @@ fn a_consolidation_saved_between_updates_goes_on_exactly() {
     registry.memorize("ne|sw");
     registry.memorize("sw|ne");
     let config = ConsolidateConfig { batch: 16, updates: 8, ..ConsolidateConfig::default() };
-    let ctx = pollster::block_on(gpu::Context::new()).expect("this test needs a Vulkan adapter (lavapipe)");
-    for (name, ctx) in [("CPU", None), ("GPU", Some(&ctx))] {
-        let make = || consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, ctx, &corpus).unwrap();
+    let gpu = pollster::block_on(Device::gpu()).expect("this test needs a Vulkan adapter (lavapipe)");
+    for (name, device) in [("CPU", &Device::Cpu), ("GPU", &gpu)] {
+        let make =
+            || consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, device, &corpus).unwrap();
         let (mut a, mut b) = (make(), make());
         for _ in 0..5 {
             pollster::block_on(a.step()).unwrap();
@@ -142,7 +145,7 @@ fn a_consolidation_saved_between_updates_goes_on_exactly() {
         assert_eq!(bits(&a), bits(&b), "{name}: the resumed consolidation ended elsewhere");
     }
     // A state of another size is refused by name, and leaves the consolidation as it was.
-    let mut fresh = consolidation(config, &c, &one, &stats, trials, &registry, None, &corpus).unwrap();
+    let mut fresh = consolidation(config, &c, &one, &stats, trials, &registry, &Device::Cpu, &corpus).unwrap();
     let mut state = pollster::block_on(fresh.state()).unwrap();
     state.trainer.m.pop();
     let refused = fresh.restore(state).unwrap_err();

@@ -1,14 +1,15 @@
 //! Phase A end to end: copies of ONE evolve on maze tasks, on the GPU path (lavapipe when the
 //! machine has no GPU), while ONE itself stays untouched.
 
-use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend, StrategyKind};
-use onelab::gpu::{self, Perturbation};
+use onelab::device::{Device, Rollout};
+use onelab::evolve::{Evolution, EvolveConfig, StrategyKind};
+use onelab::gpu::Perturbation;
 use onelab::net::One;
 
-fn gpu_backend() -> RolloutBackend {
-    let ctx = pollster::block_on(gpu::Context::new())
-        .expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
-    RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
+fn gpu_backend() -> Rollout {
+    pollster::block_on(Device::gpu())
+        .expect("these tests need a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)")
+        .rollout()
 }
 
 /// The CI learning setting: a 5x5 maze (layout seed 3, half the spare walls opened), one episode
@@ -75,7 +76,7 @@ fn invalid_settings_are_refused_by_name() {
     let refuse = |edit: &dyn Fn(&mut EvolveConfig), words: &[&str]| {
         let mut c = small("ne");
         edit(&mut c);
-        let err = Evolution::new(c, &one, RolloutBackend::Cpu, None).err().expect("should be refused");
+        let err = Evolution::new(c, &one, Device::Cpu.rollout(), None).err().expect("should be refused");
         for w in words {
             assert!(err.contains(w), "{err:?} should mention {w:?}");
         }
@@ -102,7 +103,7 @@ fn gpu_and_cpu_evolutions_agree_generation_by_generation() {
     let config = small("nw");
     let one = One::new(config.shape(), 2);
     let mut gpu_evo = Evolution::new(config.clone(), &one, gpu_backend(), None).unwrap();
-    let mut cpu_evo = Evolution::new(config, &one, RolloutBackend::Cpu, None).unwrap();
+    let mut cpu_evo = Evolution::new(config, &one, Device::Cpu.rollout(), None).unwrap();
     for _ in 0..3 {
         let g = pollster::block_on(gpu_evo.generation()).unwrap();
         let c = pollster::block_on(cpu_evo.generation()).unwrap();
@@ -117,16 +118,16 @@ fn copies_can_hear_the_command_while_they_evolve() {
     let mut config = small("se");
     config.listen = 8;
     let one = One::new(config.shape(), 3);
-    let mut heard = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, Some(&corpus)).unwrap();
-    let mut silent = Evolution::new(small("se"), &one, RolloutBackend::Cpu, None).unwrap();
+    let mut heard = Evolution::new(config.clone(), &one, Device::Cpu.rollout(), Some(&corpus)).unwrap();
+    let mut silent = Evolution::new(small("se"), &one, Device::Cpu.rollout(), None).unwrap();
     let a = pollster::block_on(heard.generation()).unwrap();
     let b = pollster::block_on(silent.generation()).unwrap();
     assert_ne!(a.mean, b.mean, "the spoken command reaches the copies' goal input");
     pollster::block_on(heard.evaluate()).unwrap();
 
-    let err = Evolution::new(config.clone(), &one, RolloutBackend::Cpu, None).err().unwrap();
+    let err = Evolution::new(config.clone(), &one, Device::Cpu.rollout(), None).err().unwrap();
     assert!(err.contains("needs the command corpus"), "{err}");
     config.task = "2,3".into();
-    let err = Evolution::new(config, &one, RolloutBackend::Cpu, Some(&corpus)).err().unwrap();
+    let err = Evolution::new(config, &one, Device::Cpu.rollout(), Some(&corpus)).err().unwrap();
     assert!(err.contains("no spoken command"), "{err}");
 }

@@ -2,6 +2,7 @@
 //! ONE consolidates on the stored traces alone (zero environment steps) and is accepted only if
 //! it follows every command; a rejected consolidation leaves the previous ONE byte for byte.
 
+use onelab::device::Device;
 use onelab::gpu;
 use onelab::lifecycle::{Experiment, ExperimentConfig, ExperimentReport};
 use onelab::speech::{Corpus, Split};
@@ -64,7 +65,7 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
     let ctx = pollster::block_on(gpu::Context::new())
         .expect("this test needs a Vulkan adapter (mesa-vulkan-drivers gives lavapipe)");
     eprintln!("adapter: {}", ctx.describe());
-    let exp = Experiment::new(reduced(), Some(ctx), Corpus::committed().unwrap()).unwrap();
+    let exp = Experiment::new(reduced(), Device::Gpu(ctx), Corpus::committed().unwrap()).unwrap();
     let before = exp.one.clone();
     let (exp, report) = run(exp, "experiment");
     for r in &report.rows {
@@ -102,7 +103,7 @@ fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     c.tasks = vec!["ne".into(), "nw".into()];
     c.consolidate_each = true;
     c.generations = 100;
-    let (exp, report) = run(Experiment::new(c, None, Corpus::committed().unwrap()).unwrap(), "each");
+    let (exp, report) = run(Experiment::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap(), "each");
     for r in &report.retention {
         eprintln!("{r:?}");
     }
@@ -135,7 +136,7 @@ fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
         .take(2)
         .map(|u| corpus.audio(u))
         .collect();
-    let mut exp = Experiment::new(c, None, corpus).unwrap();
+    let mut exp = Experiment::new(c, Device::Cpu, corpus).unwrap();
     for v in &voices {
         exp.add_recording("north east", v).unwrap();
     }
@@ -178,7 +179,7 @@ fn a_checkpoint_taken_between_generations_resumes_exactly() {
     let mut c = reduced();
     c.generations = 4;
     c.copy.strategy.population = 16;
-    let mut a = Experiment::new(c.clone(), None, Corpus::committed().unwrap()).unwrap();
+    let mut a = Experiment::new(c.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
     pollster::block_on(a.evolve_copy(0, &mut |_| {})).unwrap();
     a.drain();
     let mut evo_a = a.copy(1).unwrap();
@@ -189,7 +190,7 @@ fn a_checkpoint_taken_between_generations_resumes_exactly() {
     let json = serde_json::to_vec(&a.checkpoint(Some(&evo_a), None)).unwrap();
     eprintln!("checkpoint: {} bytes of JSON", json.len());
     let checkpoint = serde_json::from_slice(&json).unwrap();
-    let (mut b, evo_b, _) = Experiment::resume(checkpoint, None, Corpus::committed().unwrap()).unwrap();
+    let (mut b, evo_b, _) = Experiment::resume(checkpoint, Device::Cpu, Corpus::committed().unwrap()).unwrap();
     let mut evo_b = evo_b.expect("the checkpoint holds the evolving copy");
     assert_eq!((b.trials, evo_b.generation), (a.trials, 2));
     loop {
@@ -213,6 +214,6 @@ fn a_checkpoint_taken_between_generations_resumes_exactly() {
     // A checkpoint that does not fit its own settings is refused by name.
     let mut bad = a.checkpoint(None, None);
     bad.config.copy.hidden += 1;
-    let refused = Experiment::resume(bad, None, Corpus::committed().unwrap()).err().unwrap();
+    let refused = Experiment::resume(bad, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
     assert!(refused.contains("a saved ONE has shape"), "{refused}");
 }

@@ -2,8 +2,8 @@
 //! differences in f64, crate/src/cpu/bptt.rs), natively on whatever Vulkan adapter there is
 //! (lavapipe without a GPU). A missing adapter fails these tests.
 
-use onelab::consolidate::Batch;
 use onelab::cpu::bptt;
+use onelab::data::Batch;
 use onelab::evolve::Adam;
 use onelab::gpu::{self, Bptt};
 use onelab::net::{NetShape, One};

@@ -1,7 +1,8 @@
 //! The GPU forward kernels against the CPU reference, natively (on machines without a GPU,
 //! Mesa's lavapipe). A missing adapter fails these tests: they must never pass vacuously.
 
-use onelab::gpu::{self, check_forward};
+use onelab::device::check_forward;
+use onelab::gpu;
 use onelab::net::{NetShape, One};
 
 fn context() -> gpu::Context {

@@ -2,7 +2,7 @@
 //! and `world/`, natively. A missing adapter fails these tests.
 
 use onelab::cpu;
-use onelab::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec};
+use onelab::data::{ActionChoice, Population, RolloutResult, RolloutSpec};
 use onelab::gpu::{self, Perturbation, Rollout};
 use onelab::net::{NetShape, One};
 use onelab::rng::Rng;

@@ -2,11 +2,11 @@
 //! that once crashed, hung or exhausted the lab are refused by name, before anything runs on
 //! them (the bounds are in crate/src/limits.rs).
 
+use onelab::device::Device;
 use onelab::evolve::EvolveConfig;
 use onelab::lifecycle::{Experiment, ExperimentConfig};
 use onelab::speech::{parse_wav, prepare_recording, wav_file, Audio, Corpus};
 use onelab::traces::{decode, encode, replay, Heard, MazeSpec, Phase, PolicyRef, Trial};
-use std::time::Instant;
 
 fn trial() -> Trial {
     // Twelve steps of staying put in the north-west corner: a step cost each, summed as replay sums.
@@ -45,10 +45,8 @@ fn records_that_cannot_replay_are_refused_when_decoded() {
     for (damage, words) in cases {
         let mut t = good.clone();
         damage(&mut t);
-        let started = Instant::now();
         let err = decode(&encode(&t)).unwrap_err();
         assert!(err.contains(words), "{err}");
-        assert!(started.elapsed().as_secs() < 1);
     }
 }
 
@@ -109,13 +107,10 @@ fn settings_that_passed_and_then_failed_are_refused_by_name() {
     for (change, words) in cases {
         let mut c = base.clone();
         change(&mut c);
-        let started = Instant::now();
         let err = c.validate().unwrap_err();
         assert!(err.contains(words), "{words:?}: {err}");
-        assert!(started.elapsed().as_secs() < 1, "validate took {:?}", started.elapsed());
     }
-    let mut e = EvolveConfig::default();
-    e.episodes = 1 << 20;
+    let e = EvolveConfig { episodes: 1 << 20, ..EvolveConfig::default() };
     assert!(e.validate().unwrap_err().contains("episodes must be from 1 to 1024"));
 }
 
@@ -125,14 +120,14 @@ fn resume_damaged(damage: impl Fn(&mut serde_json::Value)) -> Result<(), String>
     c.tasks = vec!["ne".into(), "sw".into()];
     c.copy.hidden = 8;
     c.copy.strategy.population = 16;
-    let mut exp = Experiment::new(c, None, Corpus::committed().unwrap())?;
+    let mut exp = Experiment::new(c, Device::Cpu, Corpus::committed().unwrap())?;
     let mut evo = exp.copy(0)?;
     pollster::block_on(exp.copy_generation(&mut evo))?;
     exp.drain();
     let mut json = serde_json::to_value(exp.checkpoint(Some(&evo), None)).unwrap();
     damage(&mut json);
     let checkpoint = serde_json::from_value(json).map_err(|e| e.to_string())?;
-    Experiment::resume(checkpoint, None, Corpus::committed().unwrap()).map(|_| ())
+    Experiment::resume(checkpoint, Device::Cpu, Corpus::committed().unwrap()).map(|_| ())
 }
 
 #[test]

@@ -212,7 +212,7 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
 
 #[test]
 fn the_listening_phase_feeds_exactly_listen_frames_then_silence() {
-    use onelab::evolve::RolloutSpec;
+    use onelab::data::RolloutSpec;
     use onelab::net::NetShape;
     use onelab::world::{Corner, Maze, Task};
     let shape = NetShape::for_maze(16, 8);

@@ -35,13 +35,13 @@ fn trial(rng: &mut Rng, i: u32) -> (Trial, Vec<[f32; 6]>, Vec<[f32; 3]>) {
         maze: spec,
         start: start as u16,
         step_limit: step_limit as u16,
-        heard: (i % 2 == 0).then(|| Heard {
+        heard: i.is_multiple_of(2).then(|| Heard {
             speaker: "en-gb+f3".into(),
             command: "north east".into(),
             augment_seed: i,
             listen: 9,
         }),
-        policy: if i % 3 == 0 {
+        policy: if i.is_multiple_of(3) {
             PolicyRef::One { version: i }
         } else {
             PolicyRef::Copy { copy: 1, generation: i, member: i * 2, population_seed: i ^ 0xdead }
@@ -214,7 +214,8 @@ fn a_damaged_store_keeps_every_record_outside_the_damage() {
 /// frames are regenerated from its seed); filtered batches see every matching trial once.
 #[test]
 fn stored_trials_replay_their_actions_from_the_regenerated_policy() {
-    use onelab::evolve::{Evolution, EvolveConfig, RolloutBackend};
+    use onelab::device::Device;
+    use onelab::evolve::{Evolution, EvolveConfig};
     use onelab::net::One;
     use onelab::speech::{heard_frames, Augment, Corpus, MelFilterbank};
     use onelab::traces::{policy_actions, Filter};
@@ -225,7 +226,7 @@ fn stored_trials_replay_their_actions_from_the_regenerated_policy() {
     c.listen = 6;
     c.augment = Augment::standard();
     c.task = "sw".into();
-    let mut evo = Evolution::new(c.clone(), &One::new(c.shape(), 4), RolloutBackend::Cpu, Some(&corpus)).unwrap();
+    let mut evo = Evolution::new(c.clone(), &One::new(c.shape(), 4), Device::Cpu.rollout(), Some(&corpus)).unwrap();
     evo.copy_id = 2;
     let dir = std::env::temp_dir().join(format!("onelab-policies-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

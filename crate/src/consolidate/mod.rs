@@ -2,10 +2,8 @@
 //! without touching the environment: imitating the copies' actions on successful traces of
 //! skills worth memorizing, predicting the next observation and reward vector on all traces.
 
-mod batch;
 mod registry;
 mod train;
 
-pub use batch::Batch;
 pub use registry::{Registry, Skill};
 pub use train::{ConsolidateConfig, Consolidation, ConsolidationState, HearFn, Trainer, TrainerState, UpdateReport};

@@ -1,5 +1,7 @@
-use super::{Batch, Registry};
+use super::Registry;
 use crate::cpu;
+use crate::data::Batch;
+use crate::device::Device;
 use crate::evolve::{Adam, WeightStats};
 use crate::gpu;
 use crate::net::{NetShape, One};
@@ -92,21 +94,15 @@ pub enum Trainer {
 impl Trainer {
     /// A trainer for ONE of `one.shape`, batches of `sequences` x `steps`, starting at `one`,
     /// with each parameter's learning rate multiplied by `rates`.
-    pub fn new(
-        ctx: Option<&gpu::Context>,
-        one: &One,
-        rates: Vec<f32>,
-        sequences: usize,
-        steps: usize,
-    ) -> Result<Trainer, String> {
-        Ok(match ctx {
-            Some(ctx) => {
+    pub fn new(device: &Device, one: &One, rates: Vec<f32>, sequences: usize, steps: usize) -> Result<Trainer, String> {
+        Ok(match device {
+            Device::Gpu(ctx) => {
                 let mut b = gpu::Bptt::new(ctx, one.shape, sequences, steps)?;
                 b.set_params(&one.params);
                 b.set_rates(&rates);
                 Trainer::Gpu(b)
             }
-            None => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0), rates },
+            Device::Cpu => Trainer::Cpu { one: one.clone(), adam: Adam::new(one.params.len(), 0.0), rates },
         })
     }
 
@@ -237,11 +233,11 @@ impl Consolidation {
         registry: &Registry,
         hear: &HearFn,
         steps: usize,
-        ctx: Option<&gpu::Context>,
+        device: &Device,
     ) -> Result<Consolidation, String> {
         config.validate()?;
         config.fits(one.shape, steps)?;
-        let mut rng = Rng::new(hash2(config.seed, 0xc0));
+        let mut rng = Rng::new(hash2(config.seed, crate::rng::salt::BATCHES));
         let (mut imitate, mut all, mut held_out) = (Vec::new(), Vec::new(), Vec::new());
         let mut frames = HashMap::new();
         for t in traces.into_iter().filter(|t| t.phase != Phase::Evaluation) {
@@ -250,12 +246,12 @@ impl Consolidation {
             }
             if let Some(h) = &t.heard {
                 let key = (h.speaker.clone(), h.command.clone(), h.augment_seed);
-                if !frames.contains_key(&key) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = frames.entry(key) {
                     let f = hear(h)?;
                     if f.len() != h.listen as usize * one.shape.goal {
                         return Err(format!("{} saying {:?} gave frames of the wrong size", h.speaker, h.command));
                     }
-                    frames.insert(key, f);
+                    slot.insert(f);
                 }
             }
             if !t.success && rng.uniform() < config.held_out {
@@ -274,7 +270,7 @@ impl Consolidation {
             true => stats.relative_spread(0.0, MAX_RATE_SCALE),
             false => vec![1.0; one.params.len()],
         };
-        let trainer = Trainer::new(ctx, one, rates, config.batch, steps)?;
+        let trainer = Trainer::new(device, one, rates, config.batch, steps)?;
         Ok(Consolidation { config, shape: one.shape, steps, imitate, all, held_out, frames, trainer, rng, update: 0 })
     }
 

@@ -1,15 +1,6 @@
-use crate::consolidate::Batch;
+use crate::data::{Batch, Gradients};
 use crate::net::NetShape;
 use nalgebra::{DMatrix, DVector, RealField};
-
-/// The loss of a batch and its gradient with respect to every parameter (flat, ONE's layout).
-#[derive(Clone, Debug)]
-pub struct Gradients<T> {
-    pub grad: Vec<T>,
-    /// The weighted sums of the two loss terms (their total is the loss differentiated).
-    pub imitation: T,
-    pub prediction: T,
-}
 
 fn sigmoid<T: RealField + Copy>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())

@@ -1,3 +1,4 @@
+use crate::data::Trace;
 use crate::net::{NetShape, One};
 use nalgebra::{DMatrix, DVector};
 
@@ -32,14 +33,6 @@ impl CpuNet {
             bp: vec(&l.bp),
         }
     }
-}
-
-/// Per-step outputs and states of a traced run, each laid out `[step][agent][value]`.
-pub struct Trace {
-    /// `[logits, prediction]` per agent, `NetShape::outputs()` values.
-    pub outputs: Vec<f32>,
-    pub hidden: Vec<f32>,
-    pub cell: Vec<f32>,
 }
 
 /// ONE run forward for `n` agents at once, keeping each agent's hidden and cell state between

@@ -5,6 +5,6 @@ mod bptt;
 mod forward;
 mod rollout;
 
-pub use bptt::{bptt, Gradients};
-pub use forward::{CpuNet, Forward, Trace};
+pub use bptt::bptt;
+pub use forward::{CpuNet, Forward};
 pub use rollout::rollout;

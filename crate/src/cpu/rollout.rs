@@ -1,5 +1,5 @@
 use super::Forward;
-use crate::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
+use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
 use crate::net::{action, One};
 use crate::rng::unit_f32;
 use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};

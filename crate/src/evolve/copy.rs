@@ -3,16 +3,16 @@ use serde::{Deserialize, Serialize};
 
 /// A copy of ONE that learns a task on its own (paper 3.1), leaving ONE untouched.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Copy {
+pub struct CopyOfOne {
     pub one: One,
     /// Set by `freeze_and_grow`: `true` on the parameters that must not change.
     pub frozen: Option<FreezeMask>,
 }
 
-impl Copy {
+impl CopyOfOne {
     /// Starts from ONE's current parameters: whatever ONE knows transfers to the new task.
-    pub fn of(one: &One) -> Copy {
-        Copy { one: one.clone(), frozen: None }
+    pub fn of(one: &One) -> CopyOfOne {
+        CopyOfOne { one: one.clone(), frozen: None }
     }
 
     /// The variant of 3.1: freeze every current weight, add `k` hidden units, and let only the

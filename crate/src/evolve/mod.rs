@@ -2,16 +2,12 @@
 
 mod copy;
 mod optim;
-mod population;
-mod rollout;
 mod run;
 mod stats;
 mod strategy;
 
-pub use copy::Copy;
-pub use optim::{adam_corrections, Adam, ADAM_BETAS_EPS};
-pub use population::Population;
-pub use rollout::{ActionChoice, RolloutResult, RolloutSpec, NO_ACTION};
-pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationReport, RolloutBackend, MEAN_MEMBER};
+pub use copy::CopyOfOne;
+pub use optim::Adam;
+pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationReport};
 pub use stats::WeightStats;
 pub use strategy::{centred_ranks, MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};

@@ -1,9 +1,10 @@
-use super::rollout::random_cells;
 use super::strategy::{MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};
-use super::{ActionChoice, Copy, Population, RolloutResult, RolloutSpec, WeightStats, NO_ACTION};
-use crate::gpu::{self, Perturbation};
+use super::{CopyOfOne, WeightStats};
+use crate::data::{random_cells, ActionChoice, Population, RolloutResult, RolloutSpec, MEAN_MEMBER, NO_ACTION};
+use crate::device::Rollout;
+use crate::gpu::Perturbation;
 use crate::net::{NetShape, One};
-use crate::rng::{hash2, Rng};
+use crate::rng::{hash2, salt, Rng};
 use crate::speech::{utterance_table, Augment, Corpus, MelConfig, MelFilterbank, Split, UtteranceTable};
 use crate::traces::{Heard, MazeSpec, Phase, PolicyRef, PolicySnapshot, Trial};
 use crate::world::{Maze, Task};
@@ -85,9 +86,6 @@ impl Default for EvolveConfig {
     }
 }
 
-/// The `member` of an evaluation trial's policy: the search distribution's mean itself.
-pub const MEAN_MEMBER: u32 = u32::MAX;
-
 /// Mutation-size multipliers from the variance statistics stay within these bounds.
 const VARIANCE_SCALE_BOUNDS: (f32, f32) = (0.25, 4.0);
 
@@ -96,17 +94,17 @@ impl EvolveConfig {
     /// seed 3, half the spare walls opened), hidden 16, one episode from every start cell, PGPE
     /// with sigma 1 and ClipUp step 2. The page starts from it and CI's learning test uses it.
     pub fn small_maze() -> EvolveConfig {
-        let mut c = EvolveConfig::default();
-        c.maze_size = 5;
-        c.extra_openings = 0.5;
-        c.maze_seed = 3;
-        c.hidden = 16;
-        c.all_starts = true;
-        c.step_limit = 32;
-        c.strategy.population = 128;
-        c.strategy.sigma = 1.0;
-        c.strategy.learning_rate = 2.0;
-        c
+        let defaults = EvolveConfig::default();
+        EvolveConfig {
+            maze_size: 5,
+            extra_openings: 0.5,
+            maze_seed: 3,
+            hidden: 16,
+            all_starts: true,
+            step_limit: 32,
+            strategy: StrategyConfig { population: 128, sigma: 1.0, learning_rate: 2.0, ..defaults.strategy },
+            ..defaults
+        }
     }
 
     pub fn shape(&self) -> NetShape {
@@ -192,27 +190,6 @@ impl EvolveConfig {
     }
 }
 
-/// Where rollouts run.
-pub enum RolloutBackend {
-    Gpu(gpu::Rollout),
-    Cpu,
-}
-
-impl RolloutBackend {
-    pub async fn run(
-        &mut self,
-        pop: &Population,
-        spec: &RolloutSpec,
-        mode: Perturbation,
-        with_actions: bool,
-    ) -> Result<RolloutResult, String> {
-        match self {
-            RolloutBackend::Gpu(r) => r.run(pop, spec, mode, with_actions).await,
-            RolloutBackend::Cpu => Ok(crate::cpu::rollout(pop, spec)),
-        }
-    }
-}
-
 /// One generation, as the CLI prints it and the page plots it.
 #[derive(Clone, Debug, Serialize)]
 pub struct GenerationReport {
@@ -235,7 +212,7 @@ pub struct GenerationReport {
 pub struct EvolutionState {
     pub config: EvolveConfig,
     pub copy_id: u32,
-    pub copy: Copy,
+    pub copy: CopyOfOne,
     pub stats: WeightStats,
     pub strategy: Search,
     pub generation: usize,
@@ -255,10 +232,10 @@ pub struct Evolution {
     pub copy_id: u32,
     pub maze: Maze,
     pub task: Task,
-    pub copy: Copy,
+    pub copy: CopyOfOne,
     pub stats: WeightStats,
     strategy: Search,
-    backend: RolloutBackend,
+    backend: Rollout,
     pub generation: usize,
 }
 
@@ -267,16 +244,16 @@ impl Evolution {
     pub fn new(
         config: EvolveConfig,
         one: &One,
-        backend: RolloutBackend,
+        backend: Rollout,
         corpus: Option<&Corpus>,
     ) -> Result<Evolution, String> {
         config.validate()?;
         if one.shape != config.shape() {
             return Err(format!("ONE has shape {:?}, the settings ask for {:?}", one.shape, config.shape()));
         }
-        let mut copy = Copy::of(one);
+        let mut copy = CopyOfOne::of(one);
         if config.grow > 0 {
-            copy.freeze_and_grow(config.grow, hash2(config.seed, 0x960));
+            copy.freeze_and_grow(config.grow, hash2(config.seed, salt::GROWTH));
         }
         let strategy = config.strategy.build(copy.one.params.clone(), config.seed);
         let stats = WeightStats::new(copy.one.params.len());
@@ -284,11 +261,7 @@ impl Evolution {
     }
 
     /// The evolution `state` describes, going on from its next generation.
-    pub fn resume(
-        state: EvolutionState,
-        backend: RolloutBackend,
-        corpus: Option<&Corpus>,
-    ) -> Result<Evolution, String> {
+    pub fn resume(state: EvolutionState, backend: Rollout, corpus: Option<&Corpus>) -> Result<Evolution, String> {
         let EvolutionState { config, copy_id, copy, stats, strategy, generation } = state;
         config.validate()?;
         // Checked whole, so that nothing below can fail on it: a grown copy has `grow` more
@@ -316,8 +289,8 @@ impl Evolution {
                     Ok((Arc::new(t.frames), t.rows))
                 };
                 Some([
-                    table(Split::Train, hash2(config.seed, 0x7a1))?,
-                    table(Split::Validation, hash2(config.seed, 0x7a2))?,
+                    table(Split::Train, hash2(config.seed, salt::TRAIN_UTTERANCES))?,
+                    table(Split::Validation, hash2(config.seed, salt::VALIDATION_UTTERANCES))?,
                 ])
             }
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
@@ -357,12 +330,12 @@ impl Evolution {
         let mut spec =
             RolloutSpec::new(self.copy.one.shape, self.maze.clone(), self.task.clone(), starts, c.step_limit);
         if c.sampled_actions {
-            spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ 0x5a3e, self.generation as u32) };
+            spec.action = ActionChoice::Sampled { seed: hash2(c.seed ^ salt::SAMPLED_ACTIONS, self.generation as u32) };
         }
         if let Some(tables) = &self.speech {
             let validation = split == Split::Validation;
             let (table, speakers) = &tables[validation as usize];
-            let mut rng = Rng::new(hash2(c.seed ^ 0x115e, self.generation as u32 ^ (validation as u32) << 31));
+            let mut rng = Rng::new(hash2(c.seed ^ salt::HEARD, self.generation as u32 ^ (validation as u32) << 31));
             spec.listen = c.listen;
             spec.utterances = table.clone();
             spec.heard = (0..spec.episodes()).map(|_| rng.below(speakers.len()) as u32).collect();
@@ -386,7 +359,7 @@ impl Evolution {
         let starts = if c.all_starts {
             free
         } else {
-            random_cells(&free, c.episodes, hash2(c.seed ^ 0x57a7, self.generation as u32))
+            random_cells(&free, c.episodes, hash2(c.seed ^ salt::STARTS, self.generation as u32))
         };
         let episodes = starts.len();
         let spec = self.spec(starts, Split::Train)?;

@@ -1,5 +1,5 @@
 use super::optim::{Adam, ClipUp};
-use super::Population;
+use crate::data::Population;
 use crate::rng::{noise, noise_stream};
 use serde::{Deserialize, Serialize};
 

@@ -1,9 +1,7 @@
 use super::readback::read;
 use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_MATH};
 use super::Context;
-use crate::consolidate::Batch;
-use crate::cpu::Gradients;
-use crate::evolve::{adam_corrections, ADAM_BETAS_EPS};
+use crate::data::{adam_corrections, Batch, Gradients, ADAM_BETAS_EPS};
 use crate::net::NetShape;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
@@ -111,7 +109,7 @@ impl Bptt {
         let (h, i, o, n) = (shape.hidden, shape.input(), shape.outputs(), shape.layout().total);
         let rows = sequences * steps;
         let limits = ctx.device.limits();
-        let cap = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let cap = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         for (name, floats) in [("inputs", rows * i), ("gates", rows * 4 * h), ("gate gradients", rows * 4 * h)] {
             let bytes = floats as u64 * 4;
             if bytes > cap {

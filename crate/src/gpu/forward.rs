@@ -1,6 +1,6 @@
 use super::readback::read;
 use super::Context;
-use crate::cpu::Trace;
+use crate::data::Trace;
 use crate::net::One;
 use wgpu::util::DeviceExt;
 
@@ -45,7 +45,7 @@ impl Forward {
         }
         let (input, hidden, outputs) = (s.input(), s.hidden, s.outputs());
         let limits = ctx.device.limits();
-        let cap = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let cap = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         for (name, floats) in [
             ("inputs", max_steps * n * input),
             ("outputs", max_steps * n * outputs),

@@ -4,7 +4,6 @@
 mod bptt;
 mod context;
 mod forward;
-mod parity;
 mod readback;
 mod rollout;
 mod shader;
@@ -12,5 +11,4 @@ mod shader;
 pub use bptt::Bptt;
 pub use context::Context;
 pub use forward::Forward;
-pub use parity::{check_forward, ParityReport};
 pub use rollout::{Perturbation, Rollout};

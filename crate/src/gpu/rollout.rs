@@ -1,7 +1,7 @@
 use super::readback::read;
 use super::shader::{self, buffer, storage, LSTM_MATH, NOISE};
 use super::Context;
-use crate::evolve::{ActionChoice, Population, RolloutResult, RolloutSpec};
+use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec};
 use crate::world::{Episode, BUMP_REWARD, GOAL_REWARD, OBS_LEN, STEP_REWARD};
 use bytemuck::{Pod, Zeroable};
 use serde::{Deserialize, Serialize};
@@ -137,7 +137,7 @@ impl Rollout {
 
     fn check_fits(&self, name: &str, words: usize) -> Result<(), String> {
         let limits = self.ctx.device.limits();
-        let cap = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let cap = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         let bytes = words as u64 * 4;
         if bytes > cap {
             return Err(format!(

@@ -1,7 +1,8 @@
 use super::experiment::{Experiment, Hearing, Tables};
-use crate::evolve::{RolloutResult, RolloutSpec, Strategy};
+use crate::data::{RolloutResult, RolloutSpec};
+use crate::evolve::Strategy;
 use crate::net::One;
-use crate::rng::{hash2, Rng};
+use crate::rng::{hash2, salt, Rng};
 use crate::speech::Split;
 use crate::world::Task;
 use serde::Serialize;
@@ -40,7 +41,7 @@ impl Experiment {
     ) -> Result<BaselineReport, String> {
         let c = self.config.copy.clone();
         let one = One::new(c.shape(), c.seed);
-        let mut strategy = c.strategy.build(one.params.clone(), hash2(c.seed, 0xba5e));
+        let mut strategy = c.strategy.build(one.params.clone(), hash2(c.seed, salt::BASELINE));
         let tasks: Vec<Task> = (0..self.config.tasks.len())
             .map(|k| Task::parse(&self.config.copy_task(k), &self.maze))
             .collect::<Result<_, _>>()?;
@@ -48,8 +49,13 @@ impl Experiment {
         let mut offsets = Vec::new();
         for k in 0..tasks.len() {
             let command = self.config.command(k);
-            let table =
-                c.command_table(&self.corpus, &self.bank, command, Split::Train, hash2(c.seed, 0x7a1 + k as u32))?;
+            let table = c.command_table(
+                &self.corpus,
+                &self.bank,
+                command,
+                Split::Train,
+                hash2(c.seed, salt::TRAIN_UTTERANCES + k as u32),
+            )?;
             offsets.push((train.len() / (c.listen * c.goal), table.rows.len()));
             train.extend(table.frames);
         }
@@ -62,7 +68,7 @@ impl Experiment {
             let mut fitness = vec![0.0; pop.size];
             let mut reached = 0;
             let mut episodes = 0;
-            let mut rng = Rng::new(hash2(c.seed ^ 0xba5e, generation as u32));
+            let mut rng = Rng::new(hash2(c.seed ^ salt::BASELINE, generation as u32));
             for (task, &(offset, rows)) in tasks.iter().zip(&offsets) {
                 let mut spec =
                     RolloutSpec::new(c.shape(), self.maze.clone(), task.clone(), cells.clone(), c.step_limit);

@@ -4,8 +4,8 @@
 
 use super::ExperimentConfig;
 use crate::consolidate::{ConsolidateConfig, Consolidation, Registry};
-use crate::evolve::{Evolution, RolloutBackend, WeightStats};
-use crate::gpu;
+use crate::device::Device;
+use crate::evolve::{Evolution, WeightStats};
 use crate::net::One;
 use crate::speech::{Augment, Corpus, MelFilterbank, Split};
 use crate::traces::Heard;
@@ -89,30 +89,21 @@ pub struct Rates {
     pub hearing: f64,
 }
 
-/// Measures `Rates` on the device the experiment would run on (`ctx`, or the CPU reference),
-/// at the default experiment's net and step limit, the way an experiment spends them: a copy of
-/// 32 members evolving one generation in the small maze (rollouts, the search and the trials'
-/// records), and its traces consolidated for three updates of 32 (replay into batches, BPTT,
+/// Measures `Rates` on the device the experiment would run on, at the default experiment's net
+/// and step limit, the way an experiment spends them: a copy of 32 members evolving one
+/// generation in the small maze (rollouts, the search and the trials' records), and its traces consolidated for three updates of 32 (replay into batches, BPTT,
 /// Adam), and `utterances` (16 kHz audio, a few of the corpus's) heard through the standard
 /// augmentation. The first
 /// two are timed after one untimed run (a GPU compiles its pipelines on first use), and counted
 /// as `Cost` counts work (episodes at full length). `now` is a clock in seconds. About a second
 /// on the CPU path in a browser.
-pub async fn calibrate(
-    ctx: Option<&gpu::Context>,
-    utterances: &[Vec<f32>],
-    now: &dyn Fn() -> f64,
-) -> Result<Rates, String> {
+pub async fn calibrate(device: &Device, utterances: &[Vec<f32>], now: &dyn Fn() -> f64) -> Result<Rates, String> {
     let mut c = ExperimentConfig::default_experiment().copy;
     c.listen = 0;
     c.strategy.population = 32;
     let shape = c.shape();
     let one = One::new(shape, 7);
-    let backend = match ctx {
-        Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
-        None => RolloutBackend::Cpu,
-    };
-    let mut evo = Evolution::new(c.clone(), &one, backend, None)?;
+    let mut evo = Evolution::new(c.clone(), &one, device.rollout(), None)?;
     evo.generation().await?;
     let t0 = now();
     evo.generation().await?;
@@ -128,7 +119,8 @@ pub async fn calibrate(
         ConsolidateConfig { batch: sequences, held_out: 0.0, imitation_weight: 0.0, ..ConsolidateConfig::default() };
     let stats = WeightStats::new(one.params.len());
     let silent = |_: &Heard| Err("the calibration hears nothing".to_string());
-    let mut cons = Consolidation::new(config, &one, &stats, evo.drain_trials(), &registry, &silent, c.step_limit, ctx)?;
+    let mut cons =
+        Consolidation::new(config, &one, &stats, evo.drain_trials(), &registry, &silent, c.step_limit, device)?;
     cons.step().await?;
     let t0 = now();
     for _ in 0..updates {
@@ -177,7 +169,7 @@ mod tests {
         let now = || start.elapsed().as_secs_f64();
         let corpus = Corpus::committed().unwrap();
         let audio: Vec<Vec<f32>> = corpus.utterances.iter().take(8).map(|u| corpus.audio(u)).collect();
-        let rates = pollster::block_on(calibrate(None, &audio, &now)).unwrap();
+        let rates = pollster::block_on(calibrate(&crate::device::Device::Cpu, &audio, &now)).unwrap();
         for rate in [rates.rollout, rates.bptt, rates.hearing] {
             assert!(rate.is_finite() && rate > 0.0, "{rates:?}");
         }

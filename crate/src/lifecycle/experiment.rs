@@ -1,8 +1,8 @@
 use crate::consolidate::{ConsolidateConfig, Consolidation, ConsolidationState, Registry, UpdateReport};
-use crate::evolve::{
-    Evolution, EvolutionState, EvolveConfig, GenerationReport, Population, RolloutBackend, RolloutSpec, WeightStats,
-};
-use crate::gpu::{self, Perturbation};
+use crate::data::{Population, RolloutSpec};
+use crate::device::{Device, Rollout};
+use crate::evolve::{Evolution, EvolutionState, EvolveConfig, GenerationReport, WeightStats};
+use crate::gpu::Perturbation;
 use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::{heard_frames, listening_frames, utterance_table, Augment, Corpus, MelFilterbank, Split};
@@ -216,13 +216,6 @@ pub(super) enum Hearing {
     Shuffled,
 }
 
-fn backend(ctx: Option<&gpu::Context>) -> RolloutBackend {
-    match ctx {
-        Some(ctx) => RolloutBackend::Gpu(gpu::Rollout::new(ctx)),
-        None => RolloutBackend::Cpu,
-    }
-}
-
 /// Runs the experiment. Every environment step is counted in `env_steps`; consolidation is
 /// given the stored traces and the corpus, and no way to reach the environment.
 pub struct Experiment {
@@ -241,16 +234,16 @@ pub struct Experiment {
     /// Per command, the goal-input frames `[recording][listen][goal]` of external recordings.
     recordings: Vec<Vec<f32>>,
     pub env_steps: u64,
-    ctx: Option<gpu::Context>,
+    device: Device,
     /// Where evaluation rollouts run, made once.
-    pub(super) evaluator: RolloutBackend,
+    pub(super) evaluator: Rollout,
     pub(super) corpus: Corpus,
     pub(super) bank: MelFilterbank,
     pub maze: Maze,
 }
 
 impl Experiment {
-    pub fn new(config: ExperimentConfig, ctx: Option<gpu::Context>, corpus: Corpus) -> Result<Experiment, String> {
+    pub fn new(config: ExperimentConfig, device: Device, corpus: Corpus) -> Result<Experiment, String> {
         config.validate()?;
         let one = One::new(config.copy.shape(), config.copy.seed);
         let maze = config.copy.maze();
@@ -264,8 +257,8 @@ impl Experiment {
             stats: WeightStats::new(config.copy.shape().layout().total),
             recordings: vec![Vec::new(); config.tasks.len()],
             env_steps: 0,
-            evaluator: backend(ctx.as_ref()),
-            ctx,
+            evaluator: device.rollout(),
+            device,
             corpus,
             bank: MelFilterbank::new(config.copy.mel()),
             maze,
@@ -296,11 +289,11 @@ impl Experiment {
     /// (to restore once the traces are read back), going on from there.
     pub fn resume(
         checkpoint: Checkpoint,
-        ctx: Option<gpu::Context>,
+        device: Device,
         corpus: Corpus,
     ) -> Result<(Experiment, Option<Evolution>, Option<ConsolidationState>), String> {
         let c = checkpoint;
-        let mut exp = Experiment::new(c.config, ctx, corpus)?;
+        let mut exp = Experiment::new(c.config, device, corpus)?;
         // Checked whole against its own settings, so that nothing later can fail on it.
         let tasks = exp.config.tasks.len();
         let shape = exp.config.copy.shape();
@@ -333,7 +326,7 @@ impl Experiment {
         exp.stats = c.stats;
         exp.env_steps = c.env_steps;
         let evolving = match c.evolving {
-            Some(state) => Some(Evolution::resume(state, backend(exp.ctx.as_ref()), Some(&exp.corpus))?),
+            Some(state) => Some(Evolution::resume(state, exp.device.rollout(), Some(&exp.corpus))?),
             None => None,
         };
         Ok((exp, evolving, c.consolidating))
@@ -366,7 +359,7 @@ impl Experiment {
         let mut c = self.config.copy.clone();
         c.task = self.config.copy_task(k);
         c.seed = hash2(self.config.copy.seed, k as u32 + 1);
-        let mut evo = Evolution::new(c, &self.one, backend(self.ctx.as_ref()), Some(&self.corpus))?;
+        let mut evo = Evolution::new(c, &self.one, self.device.rollout(), Some(&self.corpus))?;
         evo.copy_id = k as u32;
         Ok(evo)
     }
@@ -444,7 +437,7 @@ impl Experiment {
         };
         if hearing == Hearing::Shuffled {
             let total: usize = tables.per_task.iter().map(|t| t.1).sum();
-            let mut rng = Rng::new(hash2(self.config.copy.seed ^ 0x5b0f, k as u32));
+            let mut rng = Rng::new(hash2(self.config.copy.seed ^ crate::rng::salt::SHUFFLED, k as u32));
             self.success_hearing(params, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
         } else {
             self.success_hearing(params, k, frames, rows, |r| r as u32).await
@@ -609,7 +602,7 @@ impl Experiment {
             &self.registry,
             &hear,
             c.step_limit,
-            self.ctx.as_ref(),
+            &self.device,
         )
     }
 

@@ -1,4 +1,4 @@
-use crate::backend::Backend;
+use crate::device::Forward;
 use crate::net::{action, NetShape, One};
 use crate::rng::Rng;
 use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN, STAY};
@@ -77,7 +77,7 @@ pub struct Walker {
     command: Vec<f32>,
     listen: usize,
     greedy: bool,
-    backend: Backend,
+    forward: Forward,
     episode: Episode,
     episodes: usize,
     rng: Rng,
@@ -86,11 +86,11 @@ pub struct Walker {
 }
 
 impl Walker {
-    /// The page's first walk; `backend` must hold ONE (`config.one()`) for exactly one agent.
-    pub fn new(config: WalkConfig, backend: Backend) -> Result<Walker, String> {
+    /// The page's first walk; `forward` must hold ONE (`config.one()`) for exactly one agent.
+    pub fn new(config: WalkConfig, forward: Forward) -> Result<Walker, String> {
         let maze = Maze::generate(config.width, config.height, config.extra_openings, config.seed);
         let task = Task::corner(Corner::parse(&config.task)?, &maze);
-        Ok(Walker::start(maze, task, config.shape(), config.step_limit, config.seed, backend))
+        Ok(Walker::start(maze, task, config.shape(), config.step_limit, config.seed, forward))
     }
 
     /// ONE hearing `command` (`[listen][goal]` frames) at the start of every episode, held in
@@ -102,7 +102,7 @@ impl Walker {
         step_limit: usize,
         command: Vec<f32>,
         seed: u32,
-        backend: Backend,
+        forward: Forward,
     ) -> Result<Walker, String> {
         let listen = command.len() / shape.goal;
         if command.is_empty() || command.len() != listen * shape.goal || listen >= step_limit {
@@ -112,12 +112,12 @@ impl Walker {
                 shape.goal
             ));
         }
-        let mut w = Walker::start(maze, task, shape, step_limit, seed, backend);
+        let mut w = Walker::start(maze, task, shape, step_limit, seed, forward);
         (w.command, w.listen, w.greedy) = (command, listen, true);
         Ok(w)
     }
 
-    fn start(maze: Maze, task: Task, shape: NetShape, step_limit: usize, seed: u32, backend: Backend) -> Walker {
+    fn start(maze: Maze, task: Task, shape: NetShape, step_limit: usize, seed: u32, forward: Forward) -> Walker {
         let episode = Episode::random_start(&maze, &task, step_limit, seed);
         Walker {
             maze,
@@ -128,17 +128,17 @@ impl Walker {
             command: Vec::new(),
             listen: 0,
             greedy: false,
-            backend,
+            forward,
             episode,
             episodes: 0,
-            rng: Rng::new(seed.wrapping_add(0xac71)),
+            rng: Rng::new(seed.wrapping_add(crate::rng::salt::WALK)),
             prev_reward: [0.0; REWARD_LEN],
             prev_action: None,
         }
     }
 
-    pub fn backend(&self) -> &Backend {
-        &self.backend
+    pub fn forward(&self) -> &Forward {
+        &self.forward
     }
 
     /// The agent's position before its next step.
@@ -165,10 +165,10 @@ impl Walker {
             self.episode = Episode::random_start(&self.maze, &self.task, self.step_limit, seed);
             self.prev_reward = [0.0; REWARD_LEN];
             self.prev_action = None;
-            self.backend.reset();
+            self.forward.reset();
         }
         let listening = self.episode.t < self.listen;
-        let out = self.backend.run(&self.input(), 1).await?;
+        let out = self.forward.run(&self.input(), 1).await?;
         let probs = action::softmax(&out[..N_ACTIONS]);
         let action = match (listening, self.greedy) {
             (true, _) => STAY,
@@ -196,14 +196,14 @@ impl Walker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cpu;
+    use crate::device::Device;
 
     #[test]
     fn the_walk_is_deterministic_and_moves() {
         let walk = || {
             let config = WalkConfig::default();
-            let backend = Backend::Cpu(cpu::Forward::new(&config.one(), 1));
-            let mut walker = Walker::new(config, backend).unwrap();
+            let forward = Device::Cpu.forward(&config.one(), 1, 1).unwrap();
+            let mut walker = Walker::new(config, forward).unwrap();
             let frames: Vec<(usize, usize)> =
                 (0..200).map(|_| pollster::block_on(walker.step()).unwrap()).map(|f| (f.x, f.y)).collect();
             frames
@@ -217,8 +217,8 @@ mod tests {
     #[test]
     fn unknown_task_is_refused_by_name() {
         let config = WalkConfig { task: "up".into(), ..WalkConfig::default() };
-        let backend = Backend::Cpu(cpu::Forward::new(&config.one(), 1));
-        let err = Walker::new(config, backend).err().unwrap();
+        let forward = Device::Cpu.forward(&config.one(), 1, 1).unwrap();
+        let err = Walker::new(config, forward).err().unwrap();
         assert!(err.contains("\"up\""), "{err}");
     }
 }

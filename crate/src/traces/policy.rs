@@ -1,5 +1,5 @@
 use super::PolicyRef;
-use crate::evolve::{Population, MEAN_MEMBER};
+use crate::data::{Population, MEAN_MEMBER};
 
 /// The parameters behind a copy's trials at one generation, so that any stored trial's policy
 /// can be regenerated and its actions replayed (paper 3.6): the population (seed, antithetic

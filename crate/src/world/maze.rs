@@ -46,10 +46,11 @@ impl Maze {
         // Extra openings: visit interior walls in a fixed order (east then south of each cell).
         for cell in 0..width * height {
             for dir in [1, 2] {
-                if maze.neighbour(cell, dir).is_some() && maze.walls[cell] & WALL_BITS[dir] != 0 {
-                    if rng.uniform() < extra_openings {
-                        maze.open(cell, dir);
-                    }
+                if maze.neighbour(cell, dir).is_some()
+                    && maze.walls[cell] & WALL_BITS[dir] != 0
+                    && rng.uniform() < extra_openings
+                {
+                    maze.open(cell, dir);
                 }
             }
         }

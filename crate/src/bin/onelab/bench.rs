@@ -69,7 +69,7 @@ pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
 /// for the GPU kernels (loss sums read back each step, after one untimed warm-up step) and the
 /// CPU reference in f32 with the same Adam.
 pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
-    use onelab::consolidate::Batch;
+    use onelab::data::Batch;
     let quick = match rest {
         [] => false,
         ["--quick"] => true,
@@ -140,7 +140,7 @@ fn ratio(r: f64) -> String {
 /// results each), beside the CPU reference, which is timed on at most 32 members since its cost
 /// is linear in the members.
 pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
-    use onelab::evolve::{Population, RolloutSpec};
+    use onelab::data::{Population, RolloutSpec};
     use onelab::gpu::Perturbation;
     use onelab::world::{Corner, Maze, Task};
     let quick = match rest {

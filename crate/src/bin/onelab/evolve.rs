@@ -1,9 +1,8 @@
 //! `onelab evolve`: one copy of ONE learning one task by evolution strategies.
 
 use crate::args::Args;
-use crate::gpu_context;
+use crate::device;
 use crate::speech::external_recordings;
-use onelab::gpu;
 use onelab::net::One;
 use std::time::Instant;
 
@@ -36,7 +35,7 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --traces DIR      keep every trial (evolution and evaluation) in the trace store DIR";
 
 pub fn evolve(rest: &[&str]) -> Result<(), String> {
-    use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, RolloutBackend, StrategyKind};
+    use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, StrategyKind};
     use onelab::gpu::Perturbation;
     if rest.contains(&"--help") {
         println!("{EVOLVE_HELP}");
@@ -88,21 +87,18 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
     args.finish()?;
     c.validate()?;
 
-    let backend = if on_cpu {
-        println!("rollouts: CPU reference path");
-        RolloutBackend::Cpu
-    } else {
-        let ctx = gpu_context()?;
-        println!("rollouts: GPU, {}", ctx.describe());
-        RolloutBackend::Gpu(gpu::Rollout::new(&ctx))
-    };
+    let device = device(on_cpu)?;
+    match device.context() {
+        Some(ctx) => println!("rollouts: GPU, {}", ctx.describe()),
+        None => println!("rollouts: CPU reference path"),
+    }
     let one = One::new(c.shape(), c.seed);
     let corpus = if c.listen > 0 { Some(onelab::speech::Corpus::committed()?) } else { None };
     let recordings = match eval_wav {
         None => None,
         Some(spec) => Some(external_recordings(&spec, &c, corpus.as_ref())?),
     };
-    let mut evo = Evolution::new(c.clone(), &one, backend, corpus.as_ref())?;
+    let mut evo = Evolution::new(c.clone(), &one, device.rollout(), corpus.as_ref())?;
     let mut traces = match traces_dir {
         None => None,
         Some(dir) => {

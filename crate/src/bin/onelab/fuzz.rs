@@ -8,6 +8,7 @@
 //! to target/fuzz/KIND-N.bin, to be replayed with `onelab fuzz KIND --replay FILE`.
 
 use super::args::Args;
+use onelab::device::Device;
 use onelab::inputs::Input;
 use onelab::rng::Rng;
 use onelab::speech::Corpus;
@@ -336,7 +337,7 @@ fn seeds(dir: &Path) -> Result<(), String> {
     let default = serde_json::to_vec_pretty(&ExperimentConfig::default_experiment()).map_err(|e| e.to_string())?;
     write(Input::Settings, "default.json", &default)?;
 
-    let mut exp = Experiment::new(c.clone(), None, corpus.clone())?;
+    let mut exp = Experiment::new(c.clone(), Device::Cpu, corpus.clone())?;
     let mut evo = exp.copy(0)?;
     pollster::block_on(exp.copy_generation(&mut evo))?;
     let (trials, policies) = exp.drain();
@@ -345,7 +346,7 @@ fn seeds(dir: &Path) -> Result<(), String> {
     write(
         Input::Checkpoint,
         "start.json",
-        &json(Experiment::new(c.clone(), None, corpus.clone())?.checkpoint(None, None))?,
+        &json(Experiment::new(c.clone(), Device::Cpu, corpus.clone())?.checkpoint(None, None))?,
     )?;
     // An evolution trial, an evaluation trial (the last), both with what they heard.
     write(Input::Record, "member.bin", &encode(&trials[0]))?;

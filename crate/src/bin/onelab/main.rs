@@ -22,9 +22,9 @@ mod traces;
 
 use bench::{bench_bptt, bench_forward, bench_rollout, bench_speech, bench_traces};
 use evolve::evolve;
-use onelab::backend::Backend;
+use onelab::device::Device;
+use onelab::gpu;
 use onelab::lifecycle::{WalkConfig, Walker};
-use onelab::{cpu, gpu};
 use run::run;
 use speech::speech_features;
 use traces::{traces_export, traces_import, traces_replay, traces_stats};
@@ -77,8 +77,19 @@ const USAGE: &str = "usage:
   onelab fuzz KIND|all [options]   records, policies, exports, WAVs, settings and checkpoints,
                                    mutated and taken as the lab takes them (--help lists options)";
 
+/// The GPU context the kernel benchmarks and `info` measure.
 fn gpu_context() -> Result<gpu::Context, String> {
     pollster::block_on(gpu::Context::new())
+}
+
+/// Where `run` and `evolve` compute: the CPU reference with `--cpu`, else the GPU (refused
+/// with the reason when there is none).
+fn device(on_cpu: bool) -> Result<Device, String> {
+    if on_cpu {
+        Ok(Device::Cpu)
+    } else {
+        pollster::block_on(Device::gpu())
+    }
 }
 
 fn info() -> Result<(), String> {
@@ -107,14 +118,11 @@ fn walk(rest: &[&str]) -> Result<(), String> {
     };
     let config = WalkConfig::default();
     let one = config.one();
-    let backend = match gpu_context().and_then(|ctx| gpu::Forward::new(&ctx, &one, 1, 1)) {
-        Ok(f) => Backend::Gpu(f),
-        Err(e) => {
-            println!("no GPU ({e}); using the CPU reference");
-            Backend::Cpu(cpu::Forward::new(&one, 1))
-        }
-    };
-    let mut walker = Walker::new(config, backend)?;
+    let (device, no_gpu) = pollster::block_on(Device::gpu_or_cpu());
+    if let Some(e) = no_gpu {
+        println!("no GPU ({e}); using the CPU reference");
+    }
+    let mut walker = Walker::new(config, device.forward(&one, 1, 1)?)?;
     for _ in 0..steps {
         let f = pollster::block_on(walker.step())?;
         println!(

@@ -1,7 +1,7 @@
 //! `onelab run`: the experiment of paper 3.8, headless, with its result table.
 
 use crate::args::Args;
-use crate::gpu_context;
+use crate::device;
 use onelab::lifecycle::{Experiment, ExperimentConfig};
 use onelab::speech::Augment;
 use onelab::traces::{FileStore, Filter};
@@ -97,8 +97,8 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     args.finish()?;
     c.validate()?;
 
-    let ctx = if on_cpu { None } else { Some(gpu_context()?) };
-    match &ctx {
+    let device = device(on_cpu)?;
+    match device.context() {
         Some(ctx) => println!("GPU: {}", ctx.describe()),
         None => println!("CPU reference path"),
     }
@@ -116,7 +116,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     for spec in eval_wav.iter().flat_map(|s| s.split(';')) {
         heard.push(crate::speech::recordings(spec, &corpus)?);
     }
-    let mut exp = Experiment::new(c.clone(), ctx, corpus)?;
+    let mut exp = Experiment::new(c.clone(), device, corpus)?;
     for (label, audio) in &heard {
         for a in audio {
             exp.add_recording(label, a)?;

@@ -1,5 +1,5 @@
-use super::{Context, Forward};
 use crate::cpu;
+use crate::gpu::{Context, Forward};
 use crate::net::{NetShape, One};
 use crate::rng::Rng;
 use serde::Serialize;
@@ -41,7 +41,7 @@ pub async fn check_forward(
     seed: u32,
 ) -> Result<ParityReport, String> {
     let mut one = One::new(shape, seed);
-    let mut rng = Rng::new(seed ^ 0x5eed);
+    let mut rng = Rng::new(seed ^ crate::rng::salt::PARITY);
     let scale = 2.0 / ((shape.input() + shape.hidden) as f32).sqrt();
     one.params.iter_mut().for_each(|p| *p = rng.symmetric(scale));
     let inputs: Vec<f32> = (0..steps * n * shape.input()).map(|_| rng.symmetric(1.0)).collect();

@@ -1,29 +1,28 @@
-//! Where ONE's forward pass runs: on the GPU when there is one, else on the CPU reference.
-
 use crate::{cpu, gpu};
 
-pub enum Backend {
+/// ONE's forward pass on the device it was made on (`Device::forward`).
+pub enum Forward {
     Gpu(gpu::Forward),
     Cpu(cpu::Forward),
 }
 
-impl Backend {
+impl Forward {
     /// `steps` steps for all agents; inputs `[step][agent][input]`, outputs `[step][agent][output]`.
     pub async fn run(&mut self, inputs: &[f32], steps: usize) -> Result<Vec<f32>, String> {
         match self {
-            Backend::Gpu(f) => f.run(inputs, steps).await,
-            Backend::Cpu(f) => Ok(f.run(inputs, steps)),
+            Forward::Gpu(f) => f.run(inputs, steps).await,
+            Forward::Cpu(f) => Ok(f.run(inputs, steps)),
         }
     }
 
     pub fn reset(&mut self) {
         match self {
-            Backend::Gpu(f) => f.reset(),
-            Backend::Cpu(f) => f.reset(),
+            Forward::Gpu(f) => f.reset(),
+            Forward::Cpu(f) => f.reset(),
         }
     }
 
     pub fn is_gpu(&self) -> bool {
-        matches!(self, Backend::Gpu(_))
+        matches!(self, Forward::Gpu(_))
     }
 }

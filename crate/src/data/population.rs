@@ -1,6 +1,9 @@
 use crate::rng::{noise, noise_stream};
 use serde::{Deserialize, Serialize};
 
+/// The `member` of an evaluation trial's policy: the search distribution's mean itself.
+pub const MEAN_MEMBER: u32 = u32::MAX;
+
 /// One generation's population as both rollout paths see it. Member `m` has parameters
 /// `mean[k] + (sign * sigma[k]) * noise(stream, k)`, where with antithetic sampling members
 /// 2j and 2j+1 share pair j's stream with signs +1 and -1, and otherwise member m has stream m.
@@ -19,7 +22,7 @@ impl Population {
     /// The noise index (pair or member) and sign of member `m`.
     pub fn noise_index(&self, m: usize) -> (u32, f32) {
         if self.antithetic {
-            ((m / 2) as u32, if m % 2 == 0 { 1.0 } else { -1.0 })
+            ((m / 2) as u32, if m.is_multiple_of(2) { 1.0 } else { -1.0 })
         } else {
             (m as u32, 1.0)
         }
