@@ -9,6 +9,46 @@ use std::sync::Arc;
 
 const ROLLOUT_WGSL: &str = include_str!("../../../shaders/rollout.wgsl");
 const PERTURB_WGSL: &str = include_str!("../../../shaders/perturb.wgsl");
+/// The world buffer of rollout.wgsl: every cell's observation (`OBS_LEN` f32 bit patterns per
+/// cell), then a word per cell of its wall bits with `GOAL_CELL` or `EXIT_CELL`, then each
+/// episode's start cell, then the utterance each episode hears (0 when silent); the offsets say
+/// where each part begins, in words.
+pub struct PackedWorld {
+    pub words: Vec<u32>,
+    pub off_walls: usize,
+    pub off_starts: usize,
+    pub off_heard: usize,
+}
+
+/// The maze, task, starts and utterances of `spec` packed as the rollout kernel reads them: a
+/// pure function, so the packing is checked on the CPU.
+pub fn pack_world(spec: &RolloutSpec) -> PackedWorld {
+    let maze = &spec.maze;
+    let (cells, e) = (maze.walls.len(), spec.episodes());
+    let mut words: Vec<u32> = Vec::with_capacity(cells * (OBS_LEN + 1) + 2 * e);
+    for c in 0..cells {
+        let (x, y) = maze.xy(c);
+        words.extend(Episode::at(x, y, 1).observe(maze).iter().map(|v| v.to_bits()));
+    }
+    let off_walls = words.len();
+    words.extend((0..cells).map(|c| {
+        let (x, y) = maze.xy(c);
+        let end = if spec.task.goal.contains(x, y) {
+            GOAL_CELL
+        } else if spec.task.is_exit(x, y) {
+            EXIT_CELL
+        } else {
+            0
+        };
+        maze.walls[c] as u32 | end
+    }));
+    let off_starts = words.len();
+    words.extend(spec.starts.iter().map(|&s| s as u32));
+    let off_heard = words.len();
+    words.extend((0..e).map(|i| spec.heard.get(i).copied().unwrap_or(0)));
+    PackedWorld { words, off_walls, off_starts, off_heard }
+}
+
 /// Bits beside the wall bits of a cell's world word (rollout.wgsl): the episode ends there.
 const GOAL_CELL: u32 = 16;
 const EXIT_CELL: u32 = 32;
@@ -244,29 +284,7 @@ impl Rollout {
         if p == 0 || p > 65_535 || e.div_ceil(16) > 65_535 {
             return Err(format!("{p} members x {e} episodes is outside the rollout kernel's dispatch limits"));
         }
-        let maze = &spec.maze;
-        let cells = maze.walls.len();
-        let mut world: Vec<u32> = Vec::with_capacity(cells * (OBS_LEN + 1) + 2 * e);
-        for c in 0..cells {
-            let (x, y) = maze.xy(c);
-            world.extend(Episode::at(x, y, 1).observe(maze).iter().map(|v| v.to_bits()));
-        }
-        let off_walls = world.len();
-        world.extend((0..cells).map(|c| {
-            let (x, y) = maze.xy(c);
-            let end = if spec.task.goal.contains(x, y) {
-                GOAL_CELL
-            } else if spec.task.is_exit(x, y) {
-                EXIT_CELL
-            } else {
-                0
-            };
-            maze.walls[c] as u32 | end
-        }));
-        let off_starts = world.len();
-        world.extend(spec.starts.iter().map(|&s| s as u32));
-        let off_heard = world.len();
-        world.extend((0..e).map(|i| spec.heard.get(i).copied().unwrap_or(0)));
+        let PackedWorld { words: world, off_walls, off_starts, off_heard } = pack_world(spec);
 
         let materialise = match mode {
             Perturbation::Regenerated => false,
@@ -298,7 +316,7 @@ impl Rollout {
             action_mode,
             action_seed,
             materialised: materialise as u32,
-            maze_w: maze.width as u32,
+            maze_w: spec.maze.width as u32,
             off_walls: off_walls as u32,
             off_starts: off_starts as u32,
             off_heard: off_heard as u32,
@@ -382,5 +400,32 @@ impl Rollout {
         self.encode_perturb(&mut encoder, &uniform, &params, &perturbed, pop);
         ctx.queue.submit([encoder.finish()]);
         read(ctx, &perturbed, pop.size * n).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::NetShape;
+    use crate::world::{Maze, Task};
+
+    #[test]
+    fn the_world_is_packed_as_the_kernel_reads_it() {
+        let maze = Maze::generate(5, 5, 0.5, 3);
+        let task = Task::parse("ne|sw", &maze).unwrap();
+        let mut spec = RolloutSpec::new(NetShape::for_maze(16, 8), maze.clone(), task, vec![12, 7, 0], 20);
+        spec.heard = vec![4, 9, 2];
+        let p = pack_world(&spec);
+        assert_eq!((p.off_walls, p.off_starts, p.off_heard, p.words.len()), (150, 175, 178, 181));
+        let observation = |c: usize| -> Vec<f32> {
+            p.words[c * OBS_LEN..(c + 1) * OBS_LEN].iter().map(|&w| f32::from_bits(w)).collect()
+        };
+        assert_eq!(observation(7), Episode::at(2, 1, 1).observe(&maze).to_vec());
+        // North east (4, 0) is the goal, south west (0, 4) an exit, the centre neither.
+        assert_eq!(p.words[p.off_walls + 4], maze.walls[4] as u32 | GOAL_CELL);
+        assert_eq!(p.words[p.off_walls + 20], maze.walls[20] as u32 | EXIT_CELL);
+        assert_eq!(p.words[p.off_walls + 12], maze.walls[12] as u32);
+        assert_eq!(&p.words[p.off_starts..p.off_heard], &[12, 7, 0]);
+        assert_eq!(&p.words[p.off_heard..], &[4, 9, 2]);
     }
 }
