@@ -56,8 +56,9 @@ pub const HELP: &str = "usage: onelab fuzz KIND|all [options]
   KIND                one of record, policy, archive, wav, settings, checkpoint
   --executions N      executions per kind (default 10000)
   --seed N            the mutations' seed (default 1)
-  --hang-ms MS        count an execution over MS milliseconds as a failure (default: none;
-                      the slowest is always reported)
+  --hang-ms MS        count an execution over MS milliseconds as a failure, the fastest of
+                      three timings when the first is over (default: none; the slowest is
+                      always reported)
   --alloc-mb MB       count an execution whose live memory grows over MB MiB as a failure
                       (default 256)
   --replay FILE       take one input from FILE and print what the lab says of it
@@ -171,8 +172,19 @@ fn campaign(
         PEAK.store(before, Relaxed);
         let t0 = Instant::now();
         let outcome = std::panic::catch_unwind(|| kind.take(&input, corpus));
-        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        let mut ms = t0.elapsed().as_secs_f64() * 1e3;
         let grew = PEAK.load(Relaxed).saturating_sub(before);
+        // Wall time also counts the time other processes held the core: an execution over the
+        // limit is timed twice more, and the fastest of the three is what counts.
+        if hang_ms.is_some_and(|limit| ms > limit) && outcome.is_ok() {
+            let first = ms;
+            for _ in 0..2 {
+                let t = Instant::now();
+                let _ = kind.take(&input, corpus);
+                ms = ms.min(t.elapsed().as_secs_f64() * 1e3);
+            }
+            eprintln!("{} input {n} took {first:.0} ms, timed again {ms:.0} ms", kind.name());
+        }
         r.slowest_ms = r.slowest_ms.max(ms);
         r.peak = r.peak.max(grew);
         let why = match outcome {
