@@ -44,6 +44,14 @@ pub struct Forward {
     /// H x n, one column per agent (so its memory is `[agent][unit]`).
     h: DMatrix<f32>,
     c: DMatrix<f32>,
+    /// Each step's products, kept between steps so that a rollout allocates once per member.
+    /// They are computed as separate products and then added, in the order of
+    /// `Wx x + Wh h`, so that every sum is the one the reference has always made.
+    x: DMatrix<f32>,
+    zx: DMatrix<f32>,
+    zh: DMatrix<f32>,
+    logits: DMatrix<f32>,
+    pred: DMatrix<f32>,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -52,8 +60,19 @@ fn sigmoid(x: f32) -> f32 {
 
 impl Forward {
     pub fn new(one: &One, n: usize) -> Forward {
-        let h = one.shape.hidden;
-        Forward { net: CpuNet::new(one), n, h: DMatrix::zeros(h, n), c: DMatrix::zeros(h, n) }
+        let s = one.shape;
+        let h = s.hidden;
+        Forward {
+            net: CpuNet::new(one),
+            n,
+            h: DMatrix::zeros(h, n),
+            c: DMatrix::zeros(h, n),
+            x: DMatrix::zeros(s.input(), n),
+            zx: DMatrix::zeros(4 * h, n),
+            zh: DMatrix::zeros(4 * h, n),
+            logits: DMatrix::zeros(s.actions(), n),
+            pred: DMatrix::zeros(s.pred(), n),
+        }
     }
 
     pub fn agents(&self) -> usize {
@@ -70,8 +89,11 @@ impl Forward {
     pub fn step(&mut self, x: &[f32], out: &mut [f32]) {
         let s = self.net.shape;
         let (hs, n) = (s.hidden, self.n);
-        let x = DMatrix::from_column_slice(s.input(), n, x);
-        let mut z = &self.net.wx * &x + &self.net.wh * &self.h;
+        self.x.as_mut_slice().copy_from_slice(x);
+        self.zx.gemm(1.0, &self.net.wx, &self.x, 0.0);
+        self.zh.gemm(1.0, &self.net.wh, &self.h, 0.0);
+        self.zx += &self.zh;
+        let z = &mut self.zx;
         for mut col in z.column_iter_mut() {
             col += &self.net.b;
         }
@@ -86,8 +108,9 @@ impl Forward {
                 self.h[(u, j)] = o * c.tanh();
             }
         }
-        let logits = &self.net.wa * &self.h;
-        let pred = &self.net.wp * &self.h;
+        self.logits.gemm(1.0, &self.net.wa, &self.h, 0.0);
+        self.pred.gemm(1.0, &self.net.wp, &self.h, 0.0);
+        let (logits, pred) = (&self.logits, &self.pred);
         let (a, o) = (s.actions(), s.outputs());
         for j in 0..n {
             let row = &mut out[j * o..(j + 1) * o];

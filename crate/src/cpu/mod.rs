@@ -7,4 +7,4 @@ mod rollout;
 
 pub use bptt::bptt;
 pub use forward::{CpuNet, Forward};
-pub use rollout::rollout;
+pub use rollout::{cores, rollout, rollout_on_threads};

@@ -6,11 +6,26 @@ use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};
 
 /// Every member of `pop` plays every episode of `spec`: the reference for the rollout kernel and
 /// the path the lab takes without a GPU. Fitness is the cumulative scalar reward, summed per step
-/// as `(goal + bump) + step`, the same order the kernel uses.
+/// as `(goal + bump) + step`, the same order the kernel uses. Natively the members are split
+/// into one block per core, each played on its own thread; in wasm there is one thread.
 pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
+    rollout_on_threads(pop, spec, cores())
+}
+
+/// The cores the CPU path uses: all of them natively, one in wasm (a page has no threads
+/// without shared memory, which a static site cannot ask for).
+pub fn cores() -> usize {
+    if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// `rollout` on at most `threads` threads. A member's episodes are played by one thread and
+/// written to that member's rows only, so the result is the same bit for bit on any number.
+pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) -> RolloutResult {
     let (members, episodes, limit) = (pop.size, spec.episodes(), spec.step_limit);
-    let shape = spec.shape;
-    let (i, o) = (shape.input(), shape.outputs());
     let mut result = RolloutResult {
         episodes,
         fitness: vec![0.0; members * episodes],
@@ -18,60 +33,126 @@ pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
         steps: vec![0; members * episodes],
         actions: vec![NO_ACTION; members * episodes * limit],
     };
+    let rows = result
+        .fitness
+        .chunks_mut(episodes)
+        .zip(result.reached.chunks_mut(episodes))
+        .zip(result.steps.chunks_mut(episodes))
+        .zip(result.actions.chunks_mut(episodes * limit))
+        .enumerate()
+        .map(|(m, (((fitness, reached), steps), actions))| MemberRows { m, fitness, reached, steps, actions });
+    let threads = threads.clamp(1, members.max(1));
+    if threads == 1 {
+        rows.for_each(|r| play(pop, spec, r));
+    } else {
+        let mut blocks: Vec<Vec<MemberRows>> = (0..threads).map(|_| Vec::new()).collect();
+        let per = members.div_ceil(threads);
+        for r in rows {
+            blocks[r.m / per].push(r);
+        }
+        std::thread::scope(|s| {
+            for block in blocks {
+                s.spawn(move || block.into_iter().for_each(|r| play(pop, spec, r)));
+            }
+        });
+    }
+    result
+}
+
+/// One member's part of a `RolloutResult`.
+struct MemberRows<'a> {
+    m: usize,
+    fitness: &'a mut [f32],
+    reached: &'a mut [bool],
+    steps: &'a mut [u32],
+    actions: &'a mut [u32],
+}
+
+/// Member `rows.m` plays all its episodes together, one batched forward step per time step.
+fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
+    let MemberRows { m, fitness, reached, steps, actions } = rows;
+    let (episodes, limit) = (spec.episodes(), spec.step_limit);
+    let shape = spec.shape;
+    let (i, o) = (shape.input(), shape.outputs());
     let mut x = vec![0.0; episodes * i];
     let mut out = vec![0.0; episodes * o];
-    for m in 0..members {
-        let mut forward = Forward::new(&One { shape, params: pop.member(m) }, episodes);
-        let mut runs: Vec<Episode> = spec
-            .starts
-            .iter()
-            .map(|&c| {
-                let (cx, cy) = spec.maze.xy(c);
-                Episode::at(cx, cy, limit)
-            })
-            .collect();
-        let mut prev_reward = vec![[0.0; REWARD_LEN]; episodes];
-        let mut prev_action = vec![None; episodes];
-        for t in 0..limit {
-            if runs.iter().all(|r| r.outcome != StepOutcome::Running) {
-                break;
+    let mut forward = Forward::new(&One { shape, params: pop.member(m) }, episodes);
+    let mut runs: Vec<Episode> = spec
+        .starts
+        .iter()
+        .map(|&c| {
+            let (cx, cy) = spec.maze.xy(c);
+            Episode::at(cx, cy, limit)
+        })
+        .collect();
+    let mut prev_reward = vec![[0.0; REWARD_LEN]; episodes];
+    let mut prev_action = vec![None; episodes];
+    for t in 0..limit {
+        if runs.iter().all(|r| r.outcome != StepOutcome::Running) {
+            break;
+        }
+        for (e, run) in runs.iter().enumerate() {
+            let obs = run.observe(&spec.maze);
+            shape.write_input(&mut x[e * i..(e + 1) * i], &obs, spec.goal_frame(e, t), &prev_reward[e], prev_action[e]);
+        }
+        forward.step(&x, &mut out);
+        for (e, run) in runs.iter_mut().enumerate() {
+            if run.outcome != StepOutcome::Running {
+                continue;
             }
-            for (e, run) in runs.iter().enumerate() {
-                let obs = run.observe(&spec.maze);
-                shape.write_input(
-                    &mut x[e * i..(e + 1) * i],
-                    &obs,
-                    spec.goal_frame(e, t),
-                    &prev_reward[e],
-                    prev_action[e],
-                );
-            }
-            forward.step(&x, &mut out);
-            for (e, run) in runs.iter_mut().enumerate() {
-                if run.outcome != StepOutcome::Running {
-                    continue;
+            let logits = &out[e * o..e * o + N_ACTIONS];
+            let a = match &spec.action {
+                ActionChoice::Argmax => action::argmax(logits),
+                ActionChoice::Sampled { seed } => {
+                    let u = unit_f32(RolloutSpec::sample_bits(*seed, m, e, limit, t));
+                    action::sample(&action::softmax(logits), u)
                 }
-                let at = m * episodes + e;
-                let logits = &out[e * o..e * o + N_ACTIONS];
-                let a = match &spec.action {
-                    ActionChoice::Argmax => action::argmax(logits),
-                    ActionChoice::Sampled { seed } => {
-                        let u = unit_f32(RolloutSpec::sample_bits(*seed, m, e, limit, t));
-                        action::sample(&action::softmax(logits), u)
-                    }
-                    ActionChoice::Scripted(actions) => actions[at * limit + t] as usize,
-                };
-                // While the command is spoken the agent is held where it stands.
-                let a = if t < spec.listen { STAY } else { a };
-                let step = run.step(&spec.maze, &spec.task, a);
-                result.fitness[at] += (step.reward[0] + step.reward[1]) + step.reward[2];
-                result.actions[at * limit + t] = a as u32;
-                result.steps[at] = run.t as u32;
-                result.reached[at] = step.outcome == StepOutcome::Reached;
-                prev_reward[e] = step.reward;
-                prev_action[e] = Some(a);
+                ActionChoice::Scripted(all) => all[(m * episodes + e) * limit + t] as usize,
+            };
+            // While the command is spoken the agent is held where it stands.
+            let a = if t < spec.listen { STAY } else { a };
+            let step = run.step(&spec.maze, &spec.task, a);
+            fitness[e] += (step.reward[0] + step.reward[1]) + step.reward[2];
+            actions[e * limit + t] = a as u32;
+            steps[e] = run.t as u32;
+            reached[e] = step.outcome == StepOutcome::Reached;
+            prev_reward[e] = step.reward;
+            prev_action[e] = Some(a);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::world::{Corner, Maze, Task};
+
+    /// Members split over threads play exactly the games they play on one: every fitness,
+    /// action, step count and arrival, bit for bit, whether the split is even or not.
+    #[test]
+    fn threads_give_the_single_thread_result() {
+        let shape = crate::net::NetShape::for_maze(4, 16);
+        let one = One::new(shape, 2);
+        let mut rng = Rng::new(3);
+        let sigma = (0..one.params.len()).map(|_| 0.05 + 0.2 * rng.uniform()).collect();
+        let maze = Maze::generate(9, 9, 0.1, 4);
+        let task = Task::corner(Corner::SouthWest, &maze);
+        let mut spec = RolloutSpec::random_starts(shape, maze, task, 7, 30, 5);
+        for (size, action) in [(13, ActionChoice::Argmax), (10, ActionChoice::Sampled { seed: 6 })] {
+            spec.action = action;
+            let pop =
+                Population { seed: 11, size, antithetic: true, mean: one.params.clone(), sigma: Vec::clone(&sigma) };
+            let one_thread = rollout_on_threads(&pop, &spec, 1);
+            assert!(one_thread.reached.iter().any(|&r| r) || one_thread.steps.iter().any(|&s| s > 0));
+            for threads in [2, 3, 4, 64] {
+                let split = rollout_on_threads(&pop, &spec, threads);
+                let bits = |r: &RolloutResult| r.fitness.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&split), bits(&one_thread), "fitness on {threads} threads");
+                assert_eq!(split.actions, one_thread.actions, "actions on {threads} threads");
+                assert_eq!(split.steps, one_thread.steps);
+                assert_eq!(split.reached, one_thread.reached);
             }
         }
     }
-    result
 }

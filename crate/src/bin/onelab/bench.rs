@@ -1,5 +1,6 @@
 //! `onelab bench ...`: every figure printed with the GPU path beside the CPU path, as ratios.
 
+use crate::args::Args;
 use crate::{cpu_model, gpu_context, USAGE};
 use onelab::net::{NetShape, One};
 use onelab::rng::Rng;
@@ -137,37 +138,70 @@ fn ratio(r: f64) -> String {
 
 /// Env-steps per second (members x episodes x steps / wall time) of one generation's rollout:
 /// the GPU kernel with regenerated and with materialised perturbations (one readback of the
-/// results each), beside the CPU reference, which is timed on at most 32 members since its cost
-/// is linear in the members.
+/// results each), beside the CPU path on all members, on one thread and on every core; with
+/// `--peer FILE`, the JAX peer (`../shared/peers/jax_rollout.py`) at the same sizes in the same
+/// run. Episodes hear a 12-frame utterance, as the experiment's do.
 pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
     use onelab::data::{Population, RolloutSpec};
     use onelab::gpu::Perturbation;
     use onelab::world::{Corner, Maze, Task};
-    let quick = match rest {
-        [] => false,
-        ["--quick"] => true,
-        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
-    };
-    let (members, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
-        (&[64], &[32], 16, Duration::from_millis(50))
+    use std::sync::Arc;
+    let args = Args::new(rest);
+    let quick = args.flag("--quick");
+    let cpu_only = args.flag("--cpu-only");
+    let (mut members, mut hiddens, mut steps, min) = if quick {
+        (vec![64], vec![32], 16, Duration::from_millis(50))
     } else {
-        (&[64, 256, 1024, 4096], &[32, 64, 128], 64, Duration::from_millis(1500))
+        (vec![64, 256, 1024, 4096], vec![32, 64, 128], 64, Duration::from_millis(1500))
     };
-    let episodes = 16;
-    let ctx = gpu_context()?;
-    let mut rollout = gpu::Rollout::new(&ctx);
-    println!("onelab bench rollout: {episodes} episodes per member, T = {steps} steps, 9x9 maze, argmax actions");
-    println!("GPU: {}", ctx.describe());
-    println!("CPU: {} (reference path, one thread)", cpu_model());
+    if let Some(list) = args.value::<String>("--members")? {
+        members = whole_numbers("--members", &list)?;
+    }
+    if let Some(list) = args.value::<String>("--hidden")? {
+        hiddens = whole_numbers("--hidden", &list)?;
+    }
+    args.set("--steps", &mut steps)?;
+    let mut episodes = 16;
+    args.set("--episodes", &mut episodes)?;
+    let mut threads = cpu::cores();
+    args.set("--threads", &mut threads)?;
+    let peer: Option<String> = args.value("--peer")?;
+    let json: Option<String> = args.value("--json")?;
+    args.finish()?;
+    if steps == 0 || episodes == 0 || threads == 0 {
+        return Err("--steps, --episodes and --threads must be at least 1".into());
+    }
+    let ctx = if cpu_only { None } else { Some(gpu_context()?) };
+    let mut rollout = ctx.as_ref().map(gpu::Rollout::new);
+    let (goal, listen) = (16, 12.min(steps));
     println!(
-        "{:>7} {:>6} {:>15} {:>15} {:>13} {:>10} {:>10}  faster GPU path",
-        "members", "hidden", "GPU regen /s", "GPU mater. /s", "CPU /s", "regen/CPU", "mater/CPU"
+        "onelab bench rollout: {episodes} episodes per member, T = {steps} steps, 9x9 maze, argmax actions, \
+         {listen} listening steps"
+    );
+    match &ctx {
+        Some(ctx) => println!("GPU: {}", ctx.describe()),
+        None => println!("GPU: not used (--cpu-only)"),
+    }
+    println!("CPU: {} (reference path; 1 thread, and {threads} threads)", cpu_model());
+    println!(
+        "{:>7} {:>6} {:>13} {:>13} {:>11} {:>11} {:>9} {:>11} {:>9} {:>9}",
+        "members",
+        "hidden",
+        "GPU regen/s",
+        "GPU mater/s",
+        "CPU 1 thr/s",
+        "CPU all/s",
+        "all/1thr",
+        "peer/s",
+        "all/peer",
+        "GPU/all"
     );
     let maze = Maze::generate(9, 9, 0.1, 1);
     let task = Task::corner(Corner::NorthEast, &maze);
-    for &hidden in hiddens {
-        for &p in members {
-            let shape = NetShape::for_maze(16, hidden);
+    let mut rows = Vec::new();
+    for &hidden in &hiddens {
+        for &p in &members {
+            let shape = NetShape::for_maze(goal, hidden);
             let one = One::new(shape, 1);
             let pop = Population {
                 seed: 3,
@@ -176,49 +210,101 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
                 mean: one.params.clone(),
                 sigma: vec![0.1; one.params.len()],
             };
-            let spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
+            let mut spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
+            let mut rng = Rng::new(5);
+            spec.listen = listen;
+            spec.utterances = Arc::new((0..listen * goal).map(|_| rng.symmetric(1.0)).collect());
+            spec.heard = vec![0; episodes];
             let work = (p * episodes * steps) as f64;
-            let mut gpu_rate = |mode| -> Result<f64, String> {
-                pollster::block_on(rollout.run(&pop, &spec, mode, false))?;
-                let mut failure = None;
+            let mut gpu_rate = |mode| -> Option<f64> {
+                let r = rollout.as_mut()?;
+                let mut failure = pollster::block_on(r.run(&pop, &spec, mode, false)).err();
                 let s = time_per_call(min, || {
-                    if let Err(e) = pollster::block_on(rollout.run(&pop, &spec, mode, false)) {
+                    if let Err(e) = pollster::block_on(r.run(&pop, &spec, mode, false)) {
                         failure = Some(e);
                     }
                 });
-                failure.map_or(Ok(work / s), Err)
+                match failure {
+                    Some(e) => {
+                        eprintln!("GPU {mode:?} at {p} members, hidden {hidden}: {e}");
+                        None
+                    }
+                    None => Some(work / s),
+                }
             };
-            let regen = gpu_rate(Perturbation::Regenerated)?;
+            let regen = gpu_rate(Perturbation::Regenerated);
             let mater = gpu_rate(Perturbation::Materialised);
-            let cpu_members = p.min(32);
-            let cpu_pop = Population { size: cpu_members, ..pop.clone() };
-            let cpu_s = time_per_call(min, || {
-                cpu::rollout(&cpu_pop, &spec);
-            });
-            let cpu_rate = (cpu_members * episodes * steps) as f64 / cpu_s;
-            let (mater_text, mater_ratio, faster) = match mater {
-                Ok(m) => {
-                    (format!("{m:.0}"), ratio(m / cpu_rate), if m > regen { "materialised" } else { "regenerated" })
-                }
-                Err(e) => {
-                    eprintln!("materialised at {p} members, hidden {hidden}: {e}");
-                    ("n/a".into(), "n/a".into(), "regenerated")
-                }
+            let one_thread = work / time_per_call(min, || drop(cpu::rollout_on_threads(&pop, &spec, 1)));
+            let all = work / time_per_call(min, || drop(cpu::rollout_on_threads(&pop, &spec, threads)));
+            let peer_rate = match &peer {
+                Some(file) => Some(run_peer(file, p, hidden, steps, episodes, goal, listen)?),
+                None => None,
             };
+            let gpu_best = regen.into_iter().chain(mater).reduce(f64::max);
+            let rate = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{r:.0}"));
+            let over = |a: Option<f64>, b: f64| a.map_or("n/a".to_string(), |a| ratio(a / b));
             println!(
-                "{:>7} {:>6} {:>15.0} {:>15} {:>13.0} {:>10} {:>10}  {}",
+                "{:>7} {:>6} {:>13} {:>13} {:>11.0} {:>11.0} {:>9} {:>11} {:>9} {:>9}",
                 p,
                 hidden,
-                regen,
-                mater_text,
-                cpu_rate,
-                ratio(regen / cpu_rate),
-                mater_ratio,
-                faster
+                rate(regen),
+                rate(mater),
+                one_thread,
+                all,
+                ratio(all / one_thread),
+                rate(peer_rate),
+                peer_rate.map_or("n/a".to_string(), |r| ratio(all / r)),
+                over(gpu_best, all),
             );
+            rows.push(serde_json::json!({
+                "members": p, "hidden": hidden, "steps": steps, "episodes": episodes, "threads": threads,
+                "gpu_regenerated": regen, "gpu_materialised": mater,
+                "cpu_one_thread": one_thread, "cpu_all_threads": all, "peer": peer_rate,
+            }));
         }
     }
+    if let Some(file) = json {
+        let doc = serde_json::json!({
+            "bench": "rollout", "unit": "env-steps per second", "cpu": cpu_model(),
+            "gpu": ctx.as_ref().map(|c| c.describe()), "rows": rows,
+        });
+        std::fs::write(&file, serde_json::to_string_pretty(&doc).expect("JSON of numbers"))
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
+    }
     Ok(())
+}
+
+/// A comma-separated list of whole numbers, each at least 1.
+fn whole_numbers(name: &str, list: &str) -> Result<Vec<usize>, String> {
+    list.split(',')
+        .map(|w| match w.trim().parse() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{name} takes whole numbers of at least 1 separated by commas, got {w:?}")),
+        })
+        .collect()
+}
+
+/// Runs the JAX peer at the same sizes and returns its env-steps per second.
+fn run_peer(
+    file: &str,
+    members: usize,
+    hidden: usize,
+    steps: usize,
+    episodes: usize,
+    goal: usize,
+    listen: usize,
+) -> Result<f64, String> {
+    let sizes = [("P", members), ("H", hidden), ("T", steps), ("E", episodes), ("G", goal), ("L", listen), ("W", 9)];
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(file);
+    for (k, v) in sizes {
+        cmd.arg(format!("--{k}")).arg(v.to_string());
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run the peer {file} with python3: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().find_map(|w| w.strip_prefix("env_steps_per_s=")).and_then(|v| v.parse().ok()).ok_or_else(
+        || format!("the peer {file} printed no env_steps_per_s: {}{}", text, String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 /// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
