@@ -3,7 +3,10 @@
 #   make test   every test: format and lints, Rust (CPU reference, GPU kernels on Vulkan), then the
 #               page in Chromium
 
-WASM := target/wasm32-unknown-unknown/release/onelab.wasm
+WASM := target/wasm32-unknown-unknown/web/onelab.wasm
+# The features Rust's wasm32 target emits, and SIMD (.cargo/config.toml), for binaryen's optimiser.
+WASM_FEATURES := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+	--enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 # Mesa warns on every Vulkan start when this is unset; give it a private directory.
 export XDG_RUNTIME_DIR ?= $(shell d=/tmp/onelab-xdg-$$(id -u); mkdir -p -m 700 $$d; echo $$d)
 
@@ -24,7 +27,8 @@ test:
 	node --test tests/browser/
 
 web:
-	cargo build --release --target wasm32-unknown-unknown -p onelab --lib
+	cargo build --profile web --target wasm32-unknown-unknown -p onelab --lib
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
+	node_modules/.bin/wasm-opt -O3 $(WASM_FEATURES) www/pkg/onelab_bg.wasm -o www/pkg/onelab_bg.wasm
 	mkdir -p www/vendor
 	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/

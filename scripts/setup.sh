@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ONE Lab needs and is missing, as root on Debian; does nothing when all is there.
 #   setup.sh build   the wasm32 target, a wasm-bindgen-cli matching Cargo.lock and the npm
-#                    packages (uPlot for the page's plots) for make demo
+#                    packages (uPlot for the page's plots, binaryen's wasm-opt for the web build)
+#                    for make demo
 #   setup.sh test    the above, plus Debian's chromium and Mesa's lavapipe Vulkan driver (a CPU
 #                    GPU for native kernel tests), clippy and rustfmt; the npm packages include
 #                    playwright-core
@@ -39,6 +40,6 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ]; then
   npm ci --no-audit --no-fund
 fi

@@ -24,9 +24,52 @@ fn bench_forward_prints_gpu_beside_cpu() {
 fn bench_rollout_prints_both_gpu_paths_beside_cpu() {
     let (ok, out, err) = onelab(&["bench", "rollout", "--quick"]);
     assert!(ok, "{err}");
-    assert!(out.contains("GPU regen") && out.contains("GPU mater.") && out.contains("CPU /s"), "{out}");
+    assert!(out.contains("GPU regen/s") && out.contains("GPU mater/s") && out.contains("CPU 1 thr/s"), "{out}");
     let row = out.lines().find(|l| l.trim_start().starts_with("64")).expect("one row");
-    assert!(row.ends_with("materialised") || row.ends_with("regenerated"), "{row}");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols.len(), 10, "{row}");
+    for c in [&cols[2..7], &cols[9..]].concat() {
+        assert!(c.parse::<f64>().unwrap() > 0.0, "{row}");
+    }
+}
+
+#[test]
+fn bench_rollout_takes_sizes_and_writes_json() {
+    let path = std::env::temp_dir().join(format!("onelab-rollout-{}.json", std::process::id()));
+    let (ok, out, err) = onelab(&[
+        "bench",
+        "rollout",
+        "--quick",
+        "--cpu-only",
+        "--members",
+        "6,9",
+        "--hidden=8",
+        "--steps",
+        "5",
+        "--episodes",
+        "3",
+        "--threads",
+        "2",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("3 episodes per member, T = 5 steps") && out.contains("not used"), "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).ok();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r["members"].as_u64().unwrap()).collect::<Vec<_>>(), [6, 9]);
+    for r in rows {
+        assert_eq!((r["hidden"].as_u64(), r["threads"].as_u64()), (Some(8), Some(2)));
+        assert!(r["cpu_one_thread"].as_f64().unwrap() > 0.0 && r["cpu_all_threads"].as_f64().unwrap() > 0.0);
+        assert!(r["gpu_regenerated"].is_null() && r["peer"].is_null());
+    }
+    for (bad, named) in
+        [(["--members", "0"], "--members"), (["--threads", "0"], "--threads"), (["--steps", "x"], "--steps")]
+    {
+        let (ok, _, err) = onelab(&[&["bench", "rollout", "--cpu-only"][..], &bad[..]].concat());
+        assert!(!ok && err.contains(named), "{bad:?}: {err}");
+    }
 }
 
 #[test]

@@ -1,16 +1,21 @@
+use super::activation::Activations;
 use crate::data::{Batch, Gradients};
 use crate::net::NetShape;
 use nalgebra::{DMatrix, DVector, RealField};
 
-fn sigmoid<T: RealField + Copy>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
+fn sigmoid<T: Activations>(x: T) -> T {
+    x.sigmoid()
+}
+
+fn tanh<T: Activations>(x: T) -> T {
+    Activations::tanh(x)
 }
 
 /// Backpropagation through time for ONE on a batch, the reference for the BPTT kernels: the
 /// forward pass keeps every step's gates and states; the backward pass walks the steps in
 /// reverse. Generic over the float so that it runs in f32 (the CPU training path) and in f64
 /// (checked against finite differences).
-pub fn bptt<T: RealField + Copy>(shape: NetShape, params: &[T], batch: &Batch) -> Gradients<T> {
+pub fn bptt<T: RealField + Activations>(shape: NetShape, params: &[T], batch: &Batch) -> Gradients<T> {
     let l = shape.layout();
     let (h, i, a, p) = (shape.hidden, shape.input(), shape.actions(), shape.pred());
     let (n, steps) = (batch.sequences, batch.steps);
@@ -38,13 +43,13 @@ pub fn bptt<T: RealField + Copy>(shape: NetShape, params: &[T], batch: &Batch) -
         for j in 0..n {
             for u in 0..h {
                 let (ig, fg) = (sigmoid(z[(u, j)]), sigmoid(z[(h + u, j)]));
-                let (gg, og) = (z[(2 * h + u, j)].tanh(), sigmoid(z[(3 * h + u, j)]));
+                let (gg, og) = (tanh(z[(2 * h + u, j)]), sigmoid(z[(3 * h + u, j)]));
                 z[(u, j)] = ig;
                 z[(h + u, j)] = fg;
                 z[(2 * h + u, j)] = gg;
                 z[(3 * h + u, j)] = og;
                 c[(u, j)] = fg * cs[s][(u, j)] + ig * gg;
-                hn[(u, j)] = og * c[(u, j)].tanh();
+                hn[(u, j)] = og * tanh(c[(u, j)]);
             }
         }
         xs.push(x);
@@ -106,7 +111,7 @@ pub fn bptt<T: RealField + Copy>(shape: NetShape, params: &[T], batch: &Batch) -
         for j in 0..n {
             for u in 0..h {
                 let (ig, fg, gg, og) = (z[(u, j)], z[(h + u, j)], z[(2 * h + u, j)], z[(3 * h + u, j)]);
-                let tc = cs[s + 1][(u, j)].tanh();
+                let tc = tanh(cs[s + 1][(u, j)]);
                 let dc = dh[(u, j)] * og * (T::one() - tc * tc) + dc_next[(u, j)];
                 dz[(u, j)] = dc * gg * ig * (T::one() - ig);
                 dz[(h + u, j)] = dc * cs[s][(u, j)] * fg * (T::one() - fg);

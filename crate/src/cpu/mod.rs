@@ -1,6 +1,7 @@
 //! The CPU reference: plain nalgebra code that every GPU kernel is checked against, and the
 //! path the lab runs on when no GPU is available.
 
+mod activation;
 mod bptt;
 mod forward;
 mod rollout;

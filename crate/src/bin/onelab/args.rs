@@ -1,6 +1,6 @@
 //! The command line's option parsing.
 
-/// `--name value` pairs and bare flags, in order.
+/// `--name value` (or `--name=value`) pairs and bare flags, in order.
 pub struct Args<'a> {
     words: &'a [&'a str],
     /// Which words an option or flag has taken, so that `finish` can name any other.
@@ -12,12 +12,19 @@ impl<'a> Args<'a> {
         Args { words, taken: std::cell::RefCell::new(vec![false; words.len()]) }
     }
 
+    /// The value of `--name value` or `--name=value`.
     pub fn value<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
-        let Some(i) = self.words.iter().position(|w| *w == name) else {
+        let joined = |w: &&str| w.strip_prefix(name).is_some_and(|rest| rest.starts_with('='));
+        let v = if let Some(i) = self.words.iter().position(joined) {
+            self.taken.borrow_mut()[i] = true;
+            &self.words[i][name.len() + 1..]
+        } else if let Some(i) = self.words.iter().position(|w| *w == name) {
+            let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
+            self.taken.borrow_mut()[i..=i + 1].fill(true);
+            v
+        } else {
             return Ok(None);
         };
-        let v = self.words.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
-        self.taken.borrow_mut()[i..=i + 1].fill(true);
         v.parse().map(Some).map_err(|_| format!("{name} got {v:?}, which is not a valid value"))
     }
 
