@@ -6,6 +6,7 @@
 //! arithmetic, which WGSL has, so shaders can compute the very same bits.
 
 /// The PCG-RXS-M-XS output permutation applied to one LCG step: a bijection on u32.
+#[inline]
 pub fn pcg_hash(x: u32) -> u32 {
     let state = x.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
     let word = ((state >> ((state >> 28) + 4)) ^ state).wrapping_mul(277_803_737);
@@ -33,6 +34,7 @@ pub fn noise_stream(seed: u32, index: u32) -> u32 {
 /// mean 0 and variance 1 (range [-3, 3)). Every operation is exact in f32: the integer sum is below
 /// 2^24 and the scale is a power of two. So the GPU regenerates the CPU's values bit for bit, which
 /// a Box-Muller transform (log, cos) could not promise. WGSL twin: shaders/noise.wgsl.
+#[inline]
 pub fn noise(stream: u32, k: u32) -> f32 {
     let a = pcg_hash(pcg_hash(k) ^ stream);
     let b = pcg_hash(a ^ 0x9e37_79b9);

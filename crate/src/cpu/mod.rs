@@ -5,6 +5,7 @@ mod activation;
 mod bptt;
 mod forward;
 mod rollout;
+mod wide;
 
 pub use bptt::bptt;
 pub use forward::{CpuNet, Forward};

@@ -1,3 +1,4 @@
+use super::wide::wide_fn;
 use super::Forward;
 use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
 use crate::net::{action, One};
@@ -76,7 +77,9 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
     let (i, o) = (shape.input(), shape.outputs());
     let mut x = vec![0.0; episodes * i];
     let mut out = vec![0.0; episodes * o];
-    let mut forward = Forward::new(&One { shape, params: pop.member(m) }, episodes);
+    let mut params = Vec::new();
+    materialise(pop, m, &mut params);
+    let mut forward = Forward::new(&One { shape, params }, episodes);
     let mut runs: Vec<Episode> = spec
         .starts
         .iter()
@@ -120,6 +123,14 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
             prev_action[e] = Some(a);
         }
     }
+}
+
+wide_fn! {
+/// Member `m`'s parameters into `params`: its noise, three integer hashes per parameter, was a
+/// tenth of a rollout's time in baseline registers.
+fn materialise(pop: &Population, m: usize, params: &mut Vec<f32>) {
+    *params = pop.member(m);
+}
 }
 
 #[cfg(test)]

@@ -34,15 +34,16 @@ impl Population {
         noise(noise_stream(self.seed, index), k as u32)
     }
 
-    /// Member `m`'s parameters, materialised.
+    /// Member `m`'s parameters, materialised. (Inlined where it is called, so that the CPU
+    /// rollout can compile it for wide registers: integer vector multiplies need SSE4.1.)
+    #[inline(always)]
     pub fn member(&self, m: usize) -> Vec<f32> {
         let (index, sign) = self.noise_index(m);
         let stream = noise_stream(self.seed, index);
-        self.mean
-            .iter()
-            .zip(&self.sigma)
-            .enumerate()
-            .map(|(k, (&mu, &s))| mu + (sign * s) * noise(stream, k as u32))
-            .collect()
+        let mut params = vec![0.0; self.mean.len()];
+        for (k, p) in params.iter_mut().enumerate() {
+            *p = self.mean[k] + (sign * self.sigma[k]) * noise(stream, k as u32);
+        }
+        params
     }
 }
