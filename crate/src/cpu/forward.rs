@@ -183,7 +183,7 @@ fn action_head(wa: &DMatrix<f32>, h: &DMatrix<f32>, ht: &mut [f32], logits: &mut
             if u == 0 {
                 y.iter_mut().zip(hu).for_each(|(y, &v)| *y = wku * v);
             } else {
-                y.iter_mut().zip(hu).for_each(|(y, &v)| *y = wku * v + *y);
+                y.iter_mut().zip(hu).for_each(|(y, &v)| *y += wku * v);
             }
         }
     }
