@@ -47,9 +47,11 @@ pub trait Activations: Copy {
 }
 
 impl Activations for f32 {
+    #[inline(always)]
     fn sigmoid(self) -> f32 {
         sigmoid(self)
     }
+    #[inline(always)]
     fn tanh(self) -> f32 {
         tanh(self)
     }

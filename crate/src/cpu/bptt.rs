@@ -3,10 +3,12 @@ use crate::data::{Batch, Gradients};
 use crate::net::NetShape;
 use nalgebra::{DMatrix, DVector, RealField};
 
+#[inline(always)]
 fn sigmoid<T: Activations>(x: T) -> T {
     x.sigmoid()
 }
 
+#[inline(always)]
 fn tanh<T: Activations>(x: T) -> T {
     Activations::tanh(x)
 }
