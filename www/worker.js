@@ -1,6 +1,7 @@
 // The worker owns the wasm module and the GPU device, so that the page never waits on them.
 // Its messages, both ways, are listed with their fields in protocol.js.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech, buildArchive, readArchive, replayTrial } from './pkg/onelab.js';
+import { adapterLabel } from './adapter.js';
 import { fromWorker, message } from './protocol.js';
 import { addGeneration, trialBatches, allRecordings, allTrials, clearAll, clearCheckpoint, importAll, readCheckpoint, trialAt } from './store.js';
 
@@ -26,15 +27,6 @@ let consolidation = null;
 let updatesLeft = 0;
 let evolver = null;
 let generationsLeft = 0;
-
-// wgpu cannot see the browser's adapter description yet, so the label comes from JS.
-async function adapterLabel() {
-  const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return '';
-  const info = adapter.info || {};
-  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
-  return `${name || 'an unnamed adapter'}${info.isFallbackAdapter ? ' (a software fallback adapter)' : ''}`;
-}
 
 // The command corpus, checked against its manifest's checksums.
 async function loadCorpus() {

@@ -20,6 +20,21 @@ fn bench_forward_prints_gpu_beside_cpu() {
     }
 }
 
+/// The same measurement code as the page's benchmark, on the CPU path alone: its rates, n/a
+/// where the GPU's would be; an unknown option is refused by name.
+#[test]
+fn bench_bptt_runs_on_the_cpu_path_alone() {
+    let (ok, out, err) = onelab(&["bench", "bptt", "--quick", "--cpu-only"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("GPU: not used"), "{out}");
+    let row = out.lines().find(|l| l.trim_start().starts_with("16")).expect("one row");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!((cols[2], cols[4], cols[6]), ("n/a", "n/a", "n/a"), "{row}");
+    assert!(cols[3].parse::<f64>().unwrap() > 0.0 && cols[5].parse::<f64>().unwrap() > 0.0, "{row}");
+    let (ok, _, err) = onelab(&["bench", "forward", "--fast"]);
+    assert!(!ok && err.contains("--fast"), "{err}");
+}
+
 #[test]
 fn bench_rollout_prints_both_gpu_paths_beside_cpu() {
     let (ok, out, err) = onelab(&["bench", "rollout", "--quick"]);

@@ -2,6 +2,7 @@
 //! evolve, traces are stored, ONE consolidates and is accepted or rolled back).
 
 mod baseline;
+pub mod bench;
 mod cost;
 mod experiment;
 mod walk;

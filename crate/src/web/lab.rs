@@ -4,7 +4,9 @@
 use super::speech::Speech;
 use super::{js_error, Scene};
 use crate::device::Device;
+use crate::lifecycle::bench::BenchCase;
 use crate::lifecycle::{WalkConfig, Walker};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -112,6 +114,21 @@ impl Lab {
             let shape = crate::net::NetShape::for_maze(goal, hidden);
             let report = crate::device::check_forward(&ctx, shape, agents, steps, 2026).await.map_err(js_error)?;
             serde_wasm_bindgen::to_value(&report).map_err(Into::into)
+        })
+    }
+
+    /// Resolves to a `BenchRow`: `case` (a `BenchCase`) timed on this lab's GPU, when it has
+    /// one, and on the CPU path in wasm, each for at least `min_seconds`. The page's benchmark
+    /// (www/bench.html) calls it case by case.
+    pub fn bench(&self, case: JsValue, min_seconds: f64) -> js_sys::Promise {
+        let device = self.device.clone();
+        future_to_promise(async move {
+            let case: BenchCase = serde_wasm_bindgen::from_value(case)
+                .map_err(|e| js_error(format!("not a benchmark case ({{workload, size, hidden, steps}}): {e}")))?;
+            let now = || js_sys::Date::now() / 1000.0;
+            let row = crate::lifecycle::bench::bench(&device, &case, min_seconds, &now).await.map_err(js_error)?;
+            // JSON-compatible: a rate the CPU path alone lacks is null, as in the copied JSON.
+            row.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
         })
     }
 }

@@ -1,8 +1,10 @@
 //! `onelab bench ...`: every figure printed with the GPU path beside the CPU path, as ratios.
 
 use crate::args::Args;
-use crate::{cpu_model, gpu_context, USAGE};
-use onelab::net::{NetShape, One};
+use crate::{cpu_model, gpu_context};
+use onelab::device::Device;
+use onelab::lifecycle::bench::{bench, rollout_workload, BenchCase, BenchRow, Workload, GOAL};
+use onelab::net::NetShape;
 use onelab::rng::Rng;
 use onelab::{cpu, gpu};
 use std::time::{Duration, Instant};
@@ -18,48 +20,34 @@ fn time_per_call(min: Duration, mut f: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() / calls as f64
 }
 
+/// `case` on the GPU beside the CPU path (`lifecycle::bench`, the code the page's benchmark
+/// runs), each for at least `min`.
+fn measure(device: &Device, case: BenchCase, min: Duration) -> Result<BenchRow, String> {
+    let clock = Instant::now();
+    let now = || clock.elapsed().as_secs_f64();
+    pollster::block_on(bench(device, &case, min.as_secs_f64(), &now))
+}
+
 /// Agent-steps per second of ONE's forward pass: N agents x T steps per call, inputs uploaded
 /// and all outputs read back in each timed GPU call, after one untimed warm-up call.
 pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
-    let quick = match rest {
-        [] => false,
-        ["--quick"] => true,
-        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
-    };
+    let args = Args::new(rest);
+    let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
+    args.finish()?;
     let (agents, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[1, 64], &[64], 8, Duration::from_millis(50))
     } else {
         (&[1, 64, 1024, 16384], &[64, 256], 64, Duration::from_millis(1500))
     };
-    let ctx = gpu_context()?;
+    let device = if cpu_only { Device::Cpu } else { Device::Gpu(gpu_context()?) };
     println!("onelab bench forward: T = {steps} steps per call");
-    println!("GPU: {}", ctx.describe());
+    describe_gpu(&device);
     println!("CPU: {} (nalgebra reference, one thread)", cpu_model());
     println!("{:>7} {:>6} {:>16} {:>16} {:>9}", "agents", "hidden", "GPU steps/s", "CPU steps/s", "GPU/CPU");
     for &hidden in hiddens {
-        for &n in agents {
-            let shape = NetShape::for_maze(16, hidden);
-            let one = One::new(shape, 1);
-            let mut rng = Rng::new(2);
-            let inputs: Vec<f32> = (0..steps * n * shape.input()).map(|_| rng.symmetric(1.0)).collect();
-            let mut g = gpu::Forward::new(&ctx, &one, n, steps)?;
-            pollster::block_on(g.run(&inputs, steps))?;
-            let gpu_s = time_per_call(min, || {
-                pollster::block_on(g.run(&inputs, steps)).expect("GPU forward failed");
-            });
-            let mut c = cpu::Forward::new(&one, n);
-            let cpu_s = time_per_call(min, || {
-                c.run(&inputs, steps);
-            });
-            let work = (n * steps) as f64;
-            println!(
-                "{:>7} {:>6} {:>16.0} {:>16.0} {:>9}",
-                n,
-                hidden,
-                work / gpu_s,
-                work / cpu_s,
-                ratio(cpu_s / gpu_s)
-            );
+        for &size in agents {
+            let row = measure(&device, BenchCase { workload: Workload::Forward, size, hidden, steps }, min)?;
+            println!("{:>7} {:>6} {:>16} {:>16.0} {:>9}", size, hidden, rate(row.gpu), row.cpu, ratio_or_na(row.ratio));
         }
     }
     Ok(())
@@ -70,63 +58,58 @@ pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
 /// for the GPU kernels (loss sums read back each step, after one untimed warm-up step) and the
 /// CPU reference in f32 with the same Adam.
 pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
-    use onelab::data::Batch;
-    let quick = match rest {
-        [] => false,
-        ["--quick"] => true,
-        _ => return Err(format!("unexpected arguments {rest:?}\n{USAGE}")),
-    };
+    let args = Args::new(rest);
+    let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
+    args.finish()?;
     let (batches, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[16], &[32], 16, Duration::from_millis(50))
     } else {
         (&[64, 256], &[64, 256], 64, Duration::from_millis(1500))
     };
-    let ctx = gpu_context()?;
+    let device = if cpu_only { Device::Cpu } else { Device::Gpu(gpu_context()?) };
     println!("onelab bench bptt: T = {steps} steps, goal input 16, imitation and prediction losses, Adam");
-    println!("GPU: {}", ctx.describe());
+    describe_gpu(&device);
     println!("CPU: {} (nalgebra reference in f32, one thread)", cpu_model());
     println!(
         "{:>5} {:>6} {:>14} {:>14} {:>10} {:>10} {:>9}",
         "batch", "hidden", "GPU steps/s", "CPU steps/s", "GPU GF/s", "CPU GF/s", "GPU/CPU"
     );
     for &hidden in hiddens {
-        for &b in batches {
-            let shape = NetShape::for_maze(16, hidden);
-            let one = One::new(shape, 1);
-            let batch = Batch::random(shape, b, steps, 2);
-            let mut g = gpu::Bptt::new(&ctx, shape, b, steps)?;
-            g.set_params(&one.params);
-            pollster::block_on(g.train_step(&batch, 1e-3))?;
-            let gpu_s = time_per_call(min, || {
-                pollster::block_on(g.train_step(&batch, 1e-3)).expect("GPU BPTT failed");
-            });
-            let mut params = one.params.clone();
-            let mut adam = onelab::evolve::Adam::new(params.len(), 1e-3);
-            let cpu_s = time_per_call(min, || {
-                let grad = cpu::bptt(shape, &params, &batch).grad;
-                let descend: Vec<f32> = grad.iter().map(|v| -v).collect();
-                adam.update(&mut params, &descend, |_| 1.0);
-            });
-            let work = (b * steps) as f64;
-            let flops = work * 2.0 * shape.bptt_macs();
+        for &size in batches {
+            let row = measure(&device, BenchCase { workload: Workload::Bptt, size, hidden, steps }, min)?;
+            let flops = 2.0 * NetShape::for_maze(GOAL, hidden).bptt_macs();
             println!(
-                "{:>5} {:>6} {:>14.0} {:>14.0} {:>10.2} {:>10.2} {:>9}",
-                b,
+                "{:>5} {:>6} {:>14} {:>14.0} {:>10} {:>10.2} {:>9}",
+                size,
                 hidden,
-                work / gpu_s,
-                work / cpu_s,
-                flops / gpu_s / 1e9,
-                flops / cpu_s / 1e9,
-                ratio(cpu_s / gpu_s)
+                rate(row.gpu),
+                row.cpu,
+                row.gpu.map_or("n/a".into(), |g| format!("{:.2}", flops * g / 1e9)),
+                flops * row.cpu / 1e9,
+                ratio_or_na(row.ratio)
             );
         }
     }
     Ok(())
 }
 
-/// Multiply-adds (x2) of one trace-step of BPTT: the gate products forward, the heads, the
-/// head and recurrent gradients backward, and the weight-gradient products; elementwise work
-/// is not counted.
+/// The GPU's name, or that it is not used.
+fn describe_gpu(device: &Device) {
+    match device.context() {
+        Some(ctx) => println!("GPU: {}", ctx.describe()),
+        None => println!("GPU: not used (--cpu-only)"),
+    }
+}
+
+/// A rate per second, or n/a where it was not measured.
+fn rate(r: Option<f64>) -> String {
+    r.map_or("n/a".to_string(), |r| format!("{r:.0}"))
+}
+
+fn ratio_or_na(r: Option<f64>) -> String {
+    r.map_or("n/a".to_string(), ratio)
+}
+
 /// Three significant digits, so that small ratios stay readable.
 fn ratio(r: f64) -> String {
     if r >= 0.01 {
@@ -142,10 +125,7 @@ fn ratio(r: f64) -> String {
 /// `--peer FILE`, the JAX peer (`../shared/peers/jax_rollout.py`) at the same sizes in the same
 /// run. Episodes hear a 12-frame utterance, as the experiment's do.
 pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
-    use onelab::data::{Population, RolloutSpec};
     use onelab::gpu::Perturbation;
-    use onelab::world::{Corner, Maze, Task};
-    use std::sync::Arc;
     let args = Args::new(rest);
     let quick = args.flag("--quick");
     let cpu_only = args.flag("--cpu-only");
@@ -173,7 +153,7 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
     }
     let ctx = if cpu_only { None } else { Some(gpu_context()?) };
     let mut rollout = ctx.as_ref().map(gpu::Rollout::new);
-    let (goal, listen) = (16, 12.min(steps));
+    let listen = 12.min(steps);
     println!(
         "onelab bench rollout: {episodes} episodes per member, T = {steps} steps, 9x9 maze, argmax actions, \
          {listen} listening steps"
@@ -196,25 +176,10 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
         "all/peer",
         "GPU/all"
     );
-    let maze = Maze::generate(9, 9, 0.1, 1);
-    let task = Task::corner(Corner::NorthEast, &maze);
     let mut rows = Vec::new();
     for &hidden in &hiddens {
         for &p in &members {
-            let shape = NetShape::for_maze(goal, hidden);
-            let one = One::new(shape, 1);
-            let pop = Population {
-                seed: 3,
-                size: p,
-                antithetic: true,
-                mean: one.params.clone(),
-                sigma: vec![0.1; one.params.len()],
-            };
-            let mut spec = RolloutSpec::random_starts(shape, maze.clone(), task.clone(), episodes, steps, 4);
-            let mut rng = Rng::new(5);
-            spec.listen = listen;
-            spec.utterances = Arc::new((0..listen * goal).map(|_| rng.symmetric(1.0)).collect());
-            spec.heard = vec![0; episodes];
+            let (pop, spec) = rollout_workload(p, hidden, steps, episodes);
             let work = (p * episodes * steps) as f64;
             let mut gpu_rate = |mode| -> Option<f64> {
                 let r = rollout.as_mut()?;
@@ -237,12 +202,10 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
             let one_thread = work / time_per_call(min, || drop(cpu::rollout_on_threads(&pop, &spec, 1)));
             let all = work / time_per_call(min, || drop(cpu::rollout_on_threads(&pop, &spec, threads)));
             let peer_rate = match &peer {
-                Some(file) => Some(run_peer(file, p, hidden, steps, episodes, goal, listen)?),
+                Some(file) => Some(run_peer(file, p, hidden, steps, episodes, GOAL, listen)?),
                 None => None,
             };
             let gpu_best = regen.into_iter().chain(mater).reduce(f64::max);
-            let rate = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{r:.0}"));
-            let over = |a: Option<f64>, b: f64| a.map_or("n/a".to_string(), |a| ratio(a / b));
             println!(
                 "{:>7} {:>6} {:>13} {:>13} {:>11.0} {:>11.0} {:>9} {:>11} {:>9} {:>9}",
                 p,
@@ -253,8 +216,8 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
                 all,
                 ratio(all / one_thread),
                 rate(peer_rate),
-                peer_rate.map_or("n/a".to_string(), |r| ratio(all / r)),
-                over(gpu_best, all),
+                ratio_or_na(peer_rate.map(|r| all / r)),
+                ratio_or_na(gpu_best.map(|g| g / all)),
             );
             rows.push(serde_json::json!({
                 "members": p, "hidden": hidden, "steps": steps, "episodes": episodes, "threads": threads,

@@ -1,9 +1,9 @@
 //! The native command line: benchmarks and a headless look at what the page shows.
 //!
 //!     onelab info                     the GPU adapter wgpu picks
-//!     onelab bench forward [--quick]  forward-pass agent-steps/s, GPU beside CPU
+//!     onelab bench forward [...]      forward-pass agent-steps/s, GPU beside CPU
 //!     onelab bench rollout [...]      population-rollout env-steps/s, GPU beside CPU and a peer
-//!     onelab bench bptt [--quick]     consolidation trace-steps/s and GFLOP/s, GPU beside CPU
+//!     onelab bench bptt [...]         consolidation trace-steps/s and GFLOP/s, GPU beside CPU
 //!     onelab walk [--steps N]         ONE walking the default maze, one line per step
 //!     onelab evolve --task ne ...     a copy of ONE evolves on one task (see `onelab evolve --help`)
 //!     onelab run ...                  the experiment of paper 3.8 (see `onelab run --help`)
@@ -58,12 +58,14 @@ fn main() {
 
 const USAGE: &str = "usage:
   onelab info                      show the GPU adapter
-  onelab bench forward [--quick]   forward-pass throughput, GPU beside CPU
+  onelab bench forward [--quick] [--cpu-only]
+                                   forward-pass throughput, GPU beside CPU
   onelab bench rollout [--quick] [--cpu-only] [--members N,..] [--hidden N,..] [--steps T]
         [--episodes E] [--threads N] [--peer jax_rollout.py] [--json FILE]
                                    population-rollout throughput: GPU beside the CPU path on
                                    one thread and on N (default: every core), and the JAX peer
-  onelab bench bptt [--quick]      consolidation (BPTT + Adam) throughput, GPU beside CPU
+  onelab bench bptt [--quick] [--cpu-only]
+                                   consolidation (BPTT + Adam) throughput, GPU beside CPU
   onelab walk [--steps N]          ONE walking the default maze
   onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
   onelab run [options]             the experiment of paper 3.8: copies, traces, consolidation
