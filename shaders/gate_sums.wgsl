@@ -1,5 +1,6 @@
-// The tiled matrix product at the heart of every kernel that steps ONE's LSTM (lstm_gates.wgsl,
-// bptt_forward.wgsl): the four gate sums z = [Wx | Wh] [x_t; h_{t-1}] of one (agent, unit),
+// The tiled matrix product at the heart of the kernel that steps ONE's LSTM for many agents
+// (lstm_gates.wgsl; BPTT's forward pass walks all steps in one dispatch instead, a workgroup per
+// sequence, bptt_forward.wgsl): the four gate sums z = [Wx | Wh] [x_t; h_{t-1}] of one (agent, unit),
 // without bias. Prepended at load after forward_dims.wgsl; the kernel itself declares `dims`,
 // `params` (ONE's flat parameter buffer) and `fn input_value(agent: u32, k: u32) -> f32`, which
 // gives column k of the concatenated input [x_t, h_{t-1}].

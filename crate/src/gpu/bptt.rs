@@ -1,5 +1,5 @@
 use super::readback::read;
-use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_MATH};
+use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, LSTM_MATH};
 use super::Context;
 use crate::data::{adam_corrections, Batch, Gradients, ADAM_BETAS_EPS};
 use crate::net::NetShape;
@@ -9,7 +9,6 @@ use wgpu::util::DeviceExt;
 const FORWARD_WGSL: &str = include_str!("../../../shaders/bptt_forward.wgsl");
 const HEADS_WGSL: &str = include_str!("../../../shaders/bptt_heads.wgsl");
 const BACKWARD_WGSL: &str = include_str!("../../../shaders/bptt_backward.wgsl");
-const RECURRENT_WGSL: &str = include_str!("../../../shaders/bptt_recurrent.wgsl");
 const GRADS_WGSL: &str = include_str!("../../../shaders/bptt_grads.wgsl");
 const ADAM_WGSL: &str = include_str!("../../../shaders/adam.wgsl");
 
@@ -45,9 +44,10 @@ struct AdamDims {
 }
 
 /// ONE trained by backpropagation through time on the GPU: batches of `sequences` x `steps`
-/// go up once, then forward (keeping gates and states), heads and losses, the backward pass
-/// step by step, the weight gradients and Adam all run in one submission; only the two loss
-/// sums come back per step. The same arithmetic as `cpu::bptt` and `evolve::Adam`.
+/// go up once, then forward (keeping gates and states), heads and losses, the backward pass,
+/// the weight gradients and Adam all run in one submission of eight dispatches, whatever the
+/// number of steps; only the two loss sums come back per step. The same arithmetic as
+/// `cpu::bptt` and `evolve::Adam`.
 pub struct Bptt {
     ctx: Context,
     shape: NetShape,
@@ -56,7 +56,6 @@ pub struct Bptt {
     forward: wgpu::ComputePipeline,
     heads: wgpu::ComputePipeline,
     backward: wgpu::ComputePipeline,
-    recurrent: wgpu::ComputePipeline,
     grads: wgpu::ComputePipeline,
     adam: wgpu::ComputePipeline,
     params: wgpu::Buffer,
@@ -74,11 +73,9 @@ pub struct Bptt {
     forward_bg: wgpu::BindGroup,
     heads_bg: wgpu::BindGroup,
     backward_bg: wgpu::BindGroup,
-    recurrent_bg: wgpu::BindGroup,
     /// One per gradient block: Wx and b, Wh, Wa and ba, Wp and bp.
     grads_bg: [wgpu::BindGroup; 4],
     adam_bg: wgpu::BindGroup,
-    dims_stride: u64,
     grad_dims_stride: u64,
     /// Adam steps taken since the optimizer was reset.
     adam_steps: i32,
@@ -120,12 +117,13 @@ impl Bptt {
                 ));
             }
         }
-        if rows.div_ceil(64) > 65_535 || (sequences * h).div_ceil(64) > 65_535 {
+        if rows.div_ceil(64) > 65_535 || sequences > 65_535 {
             return Err(format!("{sequences} sequences x {steps} steps exceed the BPTT kernels' dispatch limits"));
         }
         let dev = &ctx.device;
         use wgpu::BufferUsages as U;
-        let (dims, dims_stride) = shader::dims_blocks(ctx, shape, sequences, steps, steps);
+        // One block: the forward and backward kernels walk the steps themselves.
+        let (dims, _) = shader::dims_blocks(ctx, shape, sequences, 1, steps);
         let l = shape.layout();
         let block =
             |j_count: usize, c_count: usize, left: (usize, usize), right: (usize, usize), out, bias: Option<usize>| {
@@ -197,8 +195,7 @@ impl Bptt {
         let dims_size = std::mem::size_of::<Dims>();
         let forward_layout = layout("bptt_forward", dims_size, true, &[true, true, false, false, false]);
         let heads_layout = layout("bptt_heads", dims_size, true, &[true, true, true, true, true, false, false]);
-        let backward_layout = layout("bptt_backward", dims_size, true, &[true, true, true, true, true, false, false]);
-        let recurrent_layout = layout("bptt_recurrent", dims_size, true, &[true, true, false]);
+        let backward_layout = layout("bptt_backward", dims_size, true, &[true, true, true, true, false, false, false]);
         let grads_layout = layout("bptt_grads", std::mem::size_of::<GradDims>(), true, &[true, true, false]);
         let adam_layout = layout("adam", std::mem::size_of::<AdamDims>(), false, &[true, true, false, false, false]);
         let bind = |layout: &wgpu::BindGroupLayout, uniform: &wgpu::Buffer, size: usize, buffers: &[&wgpu::Buffer]| {
@@ -211,10 +208,9 @@ impl Bptt {
         let gd = std::mem::size_of::<GradDims>();
         let pipeline = |name, parts: &[&str], layout| shader::pipeline(ctx, name, parts, layout);
         Ok(Bptt {
-            forward: pipeline("bptt_forward", &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, FORWARD_WGSL], &forward_layout),
+            forward: pipeline("bptt_forward", &[FORWARD_DIMS, LSTM_MATH, FORWARD_WGSL], &forward_layout),
             heads: pipeline("bptt_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
             backward: pipeline("bptt_backward", &[FORWARD_DIMS, LSTM_MATH, BACKWARD_WGSL], &backward_layout),
-            recurrent: pipeline("bptt_recurrent", &[FORWARD_DIMS, RECURRENT_WGSL], &recurrent_layout),
             grads: pipeline("bptt_grads", &[GRADS_WGSL], &grads_layout),
             adam: pipeline("adam", &[ADAM_WGSL], &adam_layout),
             forward_bg: bind(&forward_layout, &dims, dims_size, &[&params, &inputs, &gates, &cells, &hs]),
@@ -230,7 +226,6 @@ impl Bptt {
                 dims_size,
                 &[&params, &gates, &cells, &dy, &dh_rec, &dc_carry, &dz],
             ),
-            recurrent_bg: bind(&recurrent_layout, &dims, dims_size, &[&params, &dz, &dh_rec]),
             grads_bg: [
                 bind(&grads_layout, &grad_dims, gd, &[&dz, &inputs, &grad]),
                 bind(&grads_layout, &grad_dims, gd, &[&dz, &hs, &grad]),
@@ -259,7 +254,6 @@ impl Bptt {
             rates,
             moments,
             adam_dims,
-            dims_stride,
             grad_dims_stride,
             adam_steps: 0,
         })
@@ -321,33 +315,26 @@ impl Bptt {
         Ok(())
     }
 
-    /// Forward, losses, backward and weight gradients, into `encoder`.
+    /// Forward, losses, backward and weight gradients, into `encoder`: seven dispatches
+    /// whatever the number of steps (the forward and the backward pass each walk every step
+    /// inside one dispatch, a workgroup per sequence), and Adam makes eight per update.
     fn encode_gradient(&self, encoder: &mut wgpu::CommandEncoder) {
-        let (h, n, rows) = (self.shape.hidden, self.sequences, self.sequences * self.steps);
+        let (n, rows) = (self.sequences, self.sequences * self.steps);
         encoder.clear_buffer(&self.dh_rec, 0, None);
         encoder.clear_buffer(&self.dc_carry, 0, None);
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        let at = |step: usize| [(step as u64 * self.dims_stride) as u32];
         pass.set_pipeline(&self.forward);
-        for step in 0..self.steps {
-            pass.set_bind_group(0, &self.forward_bg, &at(step));
-            pass.dispatch_workgroups(h.div_ceil(16) as u32, n.div_ceil(16) as u32, 1);
-        }
+        pass.set_bind_group(0, &self.forward_bg, &[0]);
+        pass.dispatch_workgroups(n as u32, 1, 1);
         pass.set_pipeline(&self.heads);
-        pass.set_bind_group(0, &self.heads_bg, &at(0));
+        pass.set_bind_group(0, &self.heads_bg, &[0]);
         pass.dispatch_workgroups(rows.div_ceil(64) as u32, 1, 1);
-        for step in (0..self.steps).rev() {
-            pass.set_pipeline(&self.backward);
-            pass.set_bind_group(0, &self.backward_bg, &at(step));
-            pass.dispatch_workgroups((n * h).div_ceil(64) as u32, 1, 1);
-            if step > 0 {
-                pass.set_pipeline(&self.recurrent);
-                pass.set_bind_group(0, &self.recurrent_bg, &at(step));
-                pass.dispatch_workgroups(h.div_ceil(16) as u32, n.div_ceil(16) as u32, 1);
-            }
-        }
+        pass.set_pipeline(&self.backward);
+        pass.set_bind_group(0, &self.backward_bg, &[0]);
+        pass.dispatch_workgroups(n as u32, 1, 1);
         pass.set_pipeline(&self.grads);
         let s = self.shape;
+        let h = s.hidden;
         let sizes = [(4 * h, s.input()), (4 * h, h), (s.actions(), h), (s.pred(), h)];
         for (k, (j_count, c_count)) in sizes.iter().enumerate() {
             pass.set_bind_group(0, &self.grads_bg[k], &[(k as u64 * self.grad_dims_stride) as u32]);
