@@ -1,5 +1,7 @@
 // A static file server for www/ (the page needs no server code; any static host works).
 // `node scripts/serve.mjs [port]` serves on 127.0.0.1; tests import `serve` and pick a free port.
+// `serve(port, base)` serves www/ under the path `base` only (a project page on a static host
+// lives at /NAME/), answers 404 elsewhere and lists those requests in `server.outside`.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -17,9 +19,16 @@ const TYPES = {
   '.wav': 'audio/wav',
 };
 
-export function serve(port = 0) {
+export function serve(port = 0, base = '/') {
+  const outside = [];
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!full.startsWith(base)) {
+      outside.push(full);
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${full} (the site is at ${base})`);
+      return;
+    }
+    const path = `/${full.slice(base.length)}`;
     const file = normalize(join(ROOT, path.endsWith('/') ? `${path}index.html` : path));
     if (!file.startsWith(ROOT + sep)) {
       res.writeHead(403).end('forbidden');
@@ -33,6 +42,7 @@ export function serve(port = 0) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
     }
   });
+  server.outside = outside;
   return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
 }
 
