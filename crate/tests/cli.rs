@@ -7,6 +7,40 @@ fn onelab(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// Every command answers --help (or -h) on stdout and succeeds, as does --version; no command
+/// at all is an error that shows the list.
+#[test]
+fn help_and_version_answer_on_stdout() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["info"],
+        &["walk"],
+        &["evolve"],
+        &["run"],
+        &["bench", "forward"],
+        &["bench", "rollout"],
+        &["bench", "bptt"],
+        &["bench", "speech"],
+        &["bench", "traces"],
+        &["speech", "features"],
+        &["traces", "stats"],
+        &["traces", "replay"],
+        &["traces", "export"],
+        &["traces", "import"],
+        &["fuzz"],
+    ];
+    for command in commands {
+        for flag in ["--help", "-h"] {
+            let (ok, out, err) = onelab(&[command, &[flag][..]].concat());
+            assert!(ok && out.contains("--") && err.is_empty(), "{command:?} {flag}: {out}{err}");
+        }
+    }
+    let (ok, out, _) = onelab(&["--version"]);
+    assert!(ok && out.starts_with("onelab 0."), "{out}");
+    let (ok, _, err) = onelab(&[]);
+    assert!(!ok && err.contains("usage"), "{err}");
+}
+
 #[test]
 fn bench_forward_prints_gpu_beside_cpu() {
     let (ok, out, err) = onelab(&["bench", "forward", "--quick"]);

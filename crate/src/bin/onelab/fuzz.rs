@@ -68,12 +68,12 @@ pub fn fuzz(words: &[&str]) -> Result<(), String> {
     if let ["seeds", dir] = words {
         return seeds(Path::new(dir));
     }
-    let (kind, rest) = words.split_first().ok_or(HELP)?;
-    let args = Args::new(rest);
-    if args.flag("--help") {
+    if words.iter().any(|w| matches!(*w, "--help" | "-h")) {
         println!("{HELP}");
         return Ok(());
     }
+    let (kind, rest) = words.split_first().ok_or(HELP)?;
+    let args = Args::new(rest);
     let executions: usize = args.value("--executions")?.unwrap_or(10_000);
     let seed: u32 = args.value("--seed")?.unwrap_or(1);
     let hang_ms: Option<f64> = args.value("--hang-ms")?;

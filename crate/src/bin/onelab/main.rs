@@ -32,6 +32,17 @@ use traces::{traces_export, traces_import, traces_replay, traces_stats};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Help and version, asked anywhere, answer on stdout and succeed; `run`, `evolve` and
+    // `fuzz` list their many options themselves.
+    if matches!(words.as_slice(), ["--version" | "-V"]) {
+        println!("onelab {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    let asks_help = words.iter().any(|w| matches!(*w, "--help" | "-h"));
+    if asks_help && !matches!(words.first(), Some(&"run" | &"evolve" | &"fuzz")) {
+        print!("{USAGE}");
+        return;
+    }
     let result = match words.as_slice() {
         ["info"] => info(),
         ["bench", "forward", rest @ ..] => bench_forward(rest),
@@ -57,6 +68,7 @@ fn main() {
 }
 
 const USAGE: &str = "usage:
+  onelab --help | --version        this list | the version
   onelab info                      show the GPU adapter
   onelab bench forward [--quick] [--cpu-only]
                                    forward-pass throughput, GPU beside CPU

@@ -46,7 +46,7 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --cpu             rollouts and consolidation on the CPU reference path";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
-    if rest.contains(&"--help") {
+    if rest.iter().any(|w| matches!(*w, "--help" | "-h")) {
         println!("{RUN_HELP}");
         return Ok(());
     }
