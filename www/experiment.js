@@ -503,7 +503,8 @@ export function experimentPanel(worker, ask, lastHeard) {
       $('experiment-verdict').className = judgement.accepted ? 'verdict ok' : 'verdict bad';
       document.body.dataset.consolidationSteps = String(Number(document.body.dataset.consolidationSteps || 0) + consolidationSteps);
       if (!last) return;
-      progress(total, `done in ${clock(seconds.total)} (${clock(seconds.evolving)} evolving, ${clock(seconds.consolidating)} consolidating and judging)`);
+      progress(total, `done in ${clock(seconds.total)} (${clock(seconds.evolving)} evolving, ${clock(seconds.storing)} of it storing ` +
+        `the trials; ${clock(seconds.consolidating)} consolidating and judging, ${clock(seconds.reading)} of it reading them back)`);
       status(`Talk to ONE: play, record or import one of the commands above, then press "Talk to ONE". ` +
         (judgement.accepted ? '' : 'ONE was not accepted, so you talk to the rejected candidate.'));
       setRunning(false);

@@ -336,7 +336,8 @@ function following(run, config, saved = null) {
   const now = performance.now();
   return {
     run, config, k: saved ? saved.k : -1, started: now - (saved ? saved.elapsed * 1000 : 0), since: now, savedAt: now,
-    seconds: saved ? { ...saved.seconds } : { evolving: 0, consolidating: 0 },
+    // Storing and reading are the parts of evolving and consolidating spent in IndexedDB.
+    seconds: { evolving: 0, consolidating: 0, storing: 0, reading: 0, ...saved?.seconds },
     // A consolidation in progress goes on once its traces are read back (the run restores it).
     phase: !saved ? 'next-copy' : saved.phase === 'consolidate' ? 'read' : saved.phase,
     heldOutBefore: saved?.heldOutBefore, stepsBefore: saved?.stepsBefore,
@@ -379,7 +380,8 @@ async function resumeCheckpoint() {
 /** The experiment, one step per call: a generation of the evolving copy (stored before the
  * next), its demonstration, reading the experiment's stored traces, one consolidation update,
  * the judgement. ONE consolidates after the last copy, or after each (`consolidate_each`); the
- * worker keeps the seconds spent evolving and consolidating. */
+ * worker keeps the seconds spent evolving and consolidating, and of them storing the trials and
+ * reading them back. */
 async function experimentStep() {
   const x = experiment;
   const began = performance.now();
@@ -387,8 +389,10 @@ async function experimentStep() {
   const tasks = x.run.tasks();
   // Stores the trials since the last call, with the checkpoint to resume at `phase`.
   const store = async (phase) => {
+    const t0 = performance.now();
     const { trials, policies } = x.run.drain();
     await addGeneration(trials, policies, checkpoint(x, phase));
+    x.seconds.storing += (performance.now() - t0) / 1000;
   };
   const clock = (kind) => {
     const now = performance.now();
@@ -417,9 +421,11 @@ async function experimentStep() {
     post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${x.k + 1} cop${x.k ? 'ies' : 'y'} from IndexedDB` });
     // Every trace stored so far: the copies finished up to now.
     const records = [];
+    const t0 = performance.now();
     for (let k = 0; k <= x.k; k++) {
       await trialBatches({ task: x.run.copyTask(k) }, 4096, (batch) => { records.push(...batch); });
     }
+    x.seconds.reading += (performance.now() - t0) / 1000;
     x.consolidator = x.run.consolidator(records);
     const done = x.consolidator.update(); // more than 0 when a checkpoint's consolidation goes on
     if (done === 0) {

@@ -65,6 +65,9 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
     console.log(`browser experiment (2 commands, 3 generations, 20 updates): ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
+    // The wall time, split: IndexedDB's part of evolving (storing) and of consolidating (reading).
+    assert.match(await page.textContent('#experiment-text'),
+      /done in \d+:\d\d \(\d+:\d\d evolving, \d+:\d\d of it storing the trials; \d+:\d\d consolidating and judging, \d+:\d\d of it reading them back\)/);
     const rows = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     assert.deepEqual(rows.map((r) => r[0]), ['north east', 'south west']);
     for (const r of rows) for (const cell of r.slice(2, 8)) assert.match(cell, /^\d+(\.\d)?%$/);
