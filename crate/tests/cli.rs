@@ -41,6 +41,31 @@ fn help_and_version_answer_on_stdout() {
     assert!(!ok && err.contains("usage"), "{err}");
 }
 
+/// `run --json` writes the settings and results as data (a tiny run), and a file that cannot be
+/// written is refused by name before anything runs.
+#[test]
+fn run_writes_its_results_as_json() {
+    let path = std::env::temp_dir().join(format!("onelab-run-{}.json", std::process::id()));
+    let tiny = ["run", "--cpu", "--tasks", "ne,sw", "--hidden", "8", "--generations", "2", "--updates", "3"];
+    let (ok, out, err) =
+        onelab(&[&tiny[..], &["--population", "8", "--no-baseline", "--json", path.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(doc["config"]["tasks"], serde_json::json!(["ne", "sw"]));
+    let rows = doc["report"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert!(r["one"].as_f64().unwrap() >= 0.0 && r["one_cross"].as_f64().unwrap() <= 1.0, "{r}");
+    }
+    assert_eq!(doc["report"]["losses"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["report"]["retention"].as_array().unwrap().len(), 1);
+    assert!(doc["baseline"].is_null() && out.contains("results written to"));
+    let (ok, out, err) = onelab(&[&tiny[..], &["--json", "/nonexistent-dir/results.json"]].concat());
+    assert!(!ok && err.contains("cannot write /nonexistent-dir/results.json"), "{err}");
+    assert!(!out.contains("trace store"), "it ran: {out}");
+}
+
 #[test]
 fn bench_forward_prints_gpu_beside_cpu() {
     let (ok, out, err) = onelab(&["bench", "forward", "--quick"]);

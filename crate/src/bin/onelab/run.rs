@@ -43,7 +43,9 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --eval-wav C=F,F;C=F...  also judge ONE on your recordings F of command C (WAV files)
   --no-baseline     skip the comparison: evolution alone on all commands at once, with as
                     many environment steps as the copies took
-  --cpu             rollouts and consolidation on the CPU reference path";
+  --cpu             rollouts and consolidation on the CPU reference path
+  --json FILE       also write the settings and results as JSON: the result table, the
+                    retention matrix, every update's losses, the voices, the baseline";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
     if rest.iter().any(|w| matches!(*w, "--help" | "-h")) {
@@ -94,14 +96,20 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let eval_wav: Option<String> = args.value("--eval-wav")?;
     let on_cpu = args.flag("--cpu");
     let baseline = !args.flag("--no-baseline");
+    let json: Option<String> = args.value("--json")?;
     args.finish()?;
     c.validate()?;
+    // A results file that cannot be written is refused now, not after the run.
+    if let Some(file) = &json {
+        std::fs::write(file, "").map_err(|e| format!("cannot write {file}: {e}"))?;
+    }
 
     let device = device(on_cpu)?;
-    match device.context() {
-        Some(ctx) => println!("GPU: {}", ctx.describe()),
-        None => println!("CPU reference path"),
-    }
+    let device_name = match device.context() {
+        Some(ctx) => format!("GPU: {}", ctx.describe()),
+        None => format!("CPU reference path ({})", crate::cpu_model()),
+    };
+    println!("{device_name}");
     let (mut store, recovery) = FileStore::open(&dir)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
@@ -221,6 +229,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         "wall time: {evolving:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
         total - evolving
     );
+    let mut baseline_report = None;
     if baseline {
         println!();
         let b = pollster::block_on(exp.evolution_alone(copy_steps, &mut log))?;
@@ -240,6 +249,21 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             );
         }
         println!("baseline wall time: {:.1} s", start.elapsed().as_secs_f64() - total);
+        baseline_report = Some(b);
+    }
+    if let Some(file) = json {
+        let doc = serde_json::json!({
+            "onelab": env!("CARGO_PKG_VERSION"),
+            "device": device_name,
+            "config": c,
+            "report": report,
+            "env_steps": { "evolution": copy_steps, "consolidation": consolidation_steps },
+            "seconds": { "evolving": evolving, "total": total },
+            "baseline": baseline_report,
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {file}: {e}"))?;
+        println!("results written to {file}");
     }
     Ok(())
 }
