@@ -105,8 +105,9 @@ fn replayed(t: &Trial) -> Result<String, String> {
     Ok(format!("a trial of {} steps in a {}x{} maze", t.actions.len(), r.maze.width, r.maze.height))
 }
 
-/// Settings as the page reads them: JSON, then every bound checked.
-fn settings_of(json: &[u8]) -> Result<ExperimentConfig, String> {
+/// Settings as the page reads them: JSON, then every bound checked. (`onelab run --config`
+/// reads them so too.)
+pub fn settings_of(json: &[u8]) -> Result<ExperimentConfig, String> {
     let c: ExperimentConfig = serde_json::from_slice(json).map_err(|e| format!("the settings cannot be read: {e}"))?;
     c.validate()?;
     Ok(c)

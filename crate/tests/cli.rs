@@ -66,6 +66,36 @@ fn run_writes_its_results_as_json() {
     assert!(!out.contains("trace store"), "it ran: {out}");
 }
 
+/// `run --print-config` writes the settings as the page's share links carry them; `--config`
+/// reads them back (options still change them), and refuses an unknown or invalid setting by
+/// name.
+#[test]
+fn run_settings_go_through_a_json_file() {
+    let dir = std::env::temp_dir().join(format!("onelab-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ok, printed, err) = onelab(&["run", "--print-config"]);
+    assert!(ok, "{err}");
+    let file = dir.join("settings.json");
+    std::fs::write(&file, &printed).unwrap();
+    let path = file.to_str().unwrap();
+    let (ok, again, _) = onelab(&["run", "--config", path, "--print-config"]);
+    assert!(ok && again == printed);
+    let (_, changed, _) = onelab(&["run", "--config", path, "--generations", "7", "--print-config"]);
+    let changed: serde_json::Value = serde_json::from_str(&changed).unwrap();
+    assert_eq!(changed["generations"], 7);
+    let mut doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    doc["copy"]["hiden"] = serde_json::json!(3);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let (ok, _, err) = onelab(&["run", "--config", path]);
+    assert!(!ok && err.contains("no setting \"copy.hiden\""), "{err}");
+    doc["copy"].as_object_mut().unwrap().remove("hiden");
+    doc["generations"] = serde_json::json!(0);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let (ok, _, err) = onelab(&["run", "--config", path]);
+    assert!(!ok && err.contains("generations must be from 1"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn bench_forward_prints_gpu_beside_cpu() {
     let (ok, out, err) = onelab(&["bench", "forward", "--quick"]);

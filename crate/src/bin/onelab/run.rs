@@ -45,7 +45,10 @@ every command (paper 3.8). Defaults are the lab's default experiment.
                     many environment steps as the copies took
   --cpu             rollouts and consolidation on the CPU reference path
   --json FILE       also write the settings and results as JSON: the result table, the
-                    retention matrix, every update's losses, the voices, the baseline";
+                    retention matrix, every update's losses, the voices, the baseline
+  --config FILE     start from these settings (JSON, as the page's share links carry them)
+                    instead of the defaults; the options above still change them
+  --print-config    print the settings as JSON and stop (a file for --config)";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
     if rest.iter().any(|w| matches!(*w, "--help" | "-h")) {
@@ -53,7 +56,10 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         return Ok(());
     }
     let args = Args::new(rest);
-    let mut c = ExperimentConfig::default_experiment();
+    let mut c = match args.value::<String>("--config")? {
+        Some(file) => config_file(&file)?,
+        None => ExperimentConfig::default_experiment(),
+    };
     if let Some(tasks) = args.value::<String>("--tasks")? {
         c.tasks = tasks.split(',').map(String::from).collect();
     }
@@ -97,8 +103,13 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let on_cpu = args.flag("--cpu");
     let baseline = !args.flag("--no-baseline");
     let json: Option<String> = args.value("--json")?;
+    let print_config = args.flag("--print-config");
     args.finish()?;
     c.validate()?;
+    if print_config {
+        println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
     // A results file that cannot be written is refused now, not after the run.
     if let Some(file) = &json {
         std::fs::write(file, "").map_err(|e| format!("cannot write {file}: {e}"))?;
@@ -266,6 +277,31 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         println!("results written to {file}");
     }
     Ok(())
+}
+
+/// `--config FILE`: settings read as the page reads a share link's, and refused by name when the
+/// file names a setting the lab does not have (serde would pass over it in silence).
+fn config_file(file: &str) -> Result<ExperimentConfig, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("--config: cannot read {file}: {e}"))?;
+    let c = onelab::inputs::settings_of(&bytes).map_err(|e| format!("--config {file}: {e}"))?;
+    let given: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let known = serde_json::to_value(&c).map_err(|e| e.to_string())?;
+    match unknown_key(&given, &known, "") {
+        Some(key) => Err(format!("--config {file}: there is no setting {key:?}")),
+        None => Ok(c),
+    }
+}
+
+/// The first key of `given`, as a dotted path, that `known` lacks.
+fn unknown_key(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
+    let (given, known) = (given.as_object()?, known.as_object()?);
+    given.iter().find_map(|(k, v)| {
+        let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+        match known.get(k) {
+            None => Some(path),
+            Some(inner) => unknown_key(v, inner, &path),
+        }
+    })
 }
 
 /// `--augment`: "none", "standard", or the standard augmentation with `NAME=V,...` changed.
