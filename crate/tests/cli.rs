@@ -120,6 +120,15 @@ fn bench_bptt_runs_on_the_cpu_path_alone() {
     let cols: Vec<&str> = row.split_whitespace().collect();
     assert_eq!((cols[2], cols[4], cols[6]), ("n/a", "n/a", "n/a"), "{row}");
     assert!(cols[3].parse::<f64>().unwrap() > 0.0 && cols[5].parse::<f64>().unwrap() > 0.0, "{row}");
+    let path = std::env::temp_dir().join(format!("onelab-bptt-{}.json", std::process::id()));
+    let (ok, _, err) = onelab(&["bench", "bptt", "--quick", "--cpu-only", "--json", path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!((doc["bench"].as_str(), doc["gpu"].is_null()), (Some("bptt"), true));
+    let row = &doc["rows"][0];
+    assert_eq!((row["case"]["size"].as_u64(), row["unit"].as_str()), (Some(16), Some("trace-steps")));
+    assert!(row["cpu"].as_f64().unwrap() > 0.0 && row["gpu"].is_null(), "{row}");
     let (ok, _, err) = onelab(&["bench", "forward", "--fast"]);
     assert!(!ok && err.contains("--fast"), "{err}");
 }

@@ -33,6 +33,7 @@ fn measure(device: &Device, case: BenchCase, min: Duration) -> Result<BenchRow, 
 pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
     let args = Args::new(rest);
     let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
+    let json: Option<String> = args.value("--json")?;
     args.finish()?;
     let (agents, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[1, 64], &[64], 8, Duration::from_millis(50))
@@ -44,13 +45,15 @@ pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
     describe_gpu(&device);
     println!("CPU: {} (nalgebra reference, one thread)", cpu_model());
     println!("{:>7} {:>6} {:>16} {:>16} {:>9}", "agents", "hidden", "GPU steps/s", "CPU steps/s", "GPU/CPU");
+    let mut rows = Vec::new();
     for &hidden in hiddens {
         for &size in agents {
             let row = measure(&device, BenchCase { workload: Workload::Forward, size, hidden, steps }, min)?;
             println!("{:>7} {:>6} {:>16} {:>16.0} {:>9}", size, hidden, rate(row.gpu), row.cpu, ratio_or_na(row.ratio));
+            rows.push(row);
         }
     }
-    Ok(())
+    write_json(json, "forward", "agent-steps per second", device.context(), &rows)
 }
 
 /// Trace-steps per second of one consolidation step (forward keeping states, losses, BPTT,
@@ -60,6 +63,7 @@ pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
 pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
     let args = Args::new(rest);
     let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
+    let json: Option<String> = args.value("--json")?;
     args.finish()?;
     let (batches, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[16], &[32], 16, Duration::from_millis(50))
@@ -74,6 +78,7 @@ pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
         "{:>5} {:>6} {:>14} {:>14} {:>10} {:>10} {:>9}",
         "batch", "hidden", "GPU steps/s", "CPU steps/s", "GPU GF/s", "CPU GF/s", "GPU/CPU"
     );
+    let mut rows = Vec::new();
     for &hidden in hiddens {
         for &size in batches {
             let row = measure(&device, BenchCase { workload: Workload::Bptt, size, hidden, steps }, min)?;
@@ -88,9 +93,10 @@ pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
                 flops * row.cpu / 1e9,
                 ratio_or_na(row.ratio)
             );
+            rows.push(row);
         }
     }
-    Ok(())
+    write_json(json, "bptt", "trace-steps per second", device.context(), &rows)
 }
 
 /// The GPU's name, or that it is not used.
@@ -226,15 +232,23 @@ pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
             }));
         }
     }
-    if let Some(file) = json {
-        let doc = serde_json::json!({
-            "bench": "rollout", "unit": "env-steps per second", "cpu": cpu_model(),
-            "gpu": ctx.as_ref().map(|c| c.describe()), "rows": rows,
-        });
-        std::fs::write(&file, serde_json::to_string_pretty(&doc).expect("JSON of numbers"))
-            .map_err(|e| format!("cannot write {file}: {e}"))?;
-    }
-    Ok(())
+    write_json(json, "rollout", "env-steps per second", ctx.as_ref(), &rows)
+}
+
+/// With `--json FILE`, a benchmark's rows and the machine they ran on, as JSON.
+fn write_json<T: serde::Serialize>(
+    file: Option<String>,
+    bench: &str,
+    unit: &str,
+    gpu: Option<&gpu::Context>,
+    rows: &[T],
+) -> Result<(), String> {
+    let Some(file) = file else { return Ok(()) };
+    let doc = serde_json::json!({
+        "bench": bench, "unit": unit, "cpu": cpu_model(), "gpu": gpu.map(|c| c.describe()), "rows": rows,
+    });
+    std::fs::write(&file, serde_json::to_string_pretty(&doc).expect("JSON of numbers"))
+        .map_err(|e| format!("cannot write {file}: {e}"))
 }
 
 /// A comma-separated list of whole numbers, each at least 1.

@@ -70,13 +70,13 @@ fn main() {
 const USAGE: &str = "usage:
   onelab --help | --version        this list | the version
   onelab info                      show the GPU adapter
-  onelab bench forward [--quick] [--cpu-only]
+  onelab bench forward [--quick] [--cpu-only] [--json FILE]
                                    forward-pass throughput, GPU beside CPU
   onelab bench rollout [--quick] [--cpu-only] [--members N,..] [--hidden N,..] [--steps T]
         [--episodes E] [--threads N] [--peer jax_rollout.py] [--json FILE]
                                    population-rollout throughput: GPU beside the CPU path on
                                    one thread and on N (default: every core), and the JAX peer
-  onelab bench bptt [--quick] [--cpu-only]
+  onelab bench bptt [--quick] [--cpu-only] [--json FILE]
                                    consolidation (BPTT + Adam) throughput, GPU beside CPU
   onelab walk [--steps N]          ONE walking the default maze
   onelab evolve [options]          a copy of ONE evolves on one task (--help lists options)
