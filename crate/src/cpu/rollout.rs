@@ -77,9 +77,7 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
     let (i, o) = (shape.input(), shape.outputs());
     let mut x = vec![0.0; episodes * i];
     let mut out = vec![0.0; episodes * o];
-    let mut params = Vec::new();
-    materialise(pop, m, &mut params);
-    let mut forward = Forward::new(&One { shape, params }, episodes);
+    let mut forward = Forward::new(&One { shape, params: materialise(pop, m) }, episodes);
     let mut runs: Vec<Episode> = spec
         .starts
         .iter()
@@ -126,10 +124,10 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
 }
 
 wide_fn! {
-/// Member `m`'s parameters into `params`: its noise, three integer hashes per parameter, was a
-/// tenth of a rollout's time in baseline registers.
-fn materialise(pop: &Population, m: usize, params: &mut Vec<f32>) {
-    *params = pop.member(m);
+/// Member `m`'s parameters: its noise, three integer hashes per parameter, was a tenth of a
+/// rollout's time in baseline registers.
+fn materialise(pop: &Population, m: usize) -> Vec<f32> {
+    pop.member(m)
 }
 }
 

@@ -155,7 +155,7 @@ impl Work {
 
 /// Seconds per call of `case` on `device`: one untimed call (pipelines compiled, buffers made),
 /// then calls until `min_seconds` have passed, at least one.
-pub async fn seconds_per_call(
+async fn seconds_per_call(
     device: &Device,
     case: &BenchCase,
     min_seconds: f64,

@@ -12,6 +12,11 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+/// The clock the page's measurements read, in seconds.
+fn seconds_now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
 /// A running lab: ONE walking the default maze, on WebGPU when the browser has it.
 #[wasm_bindgen]
 pub struct Lab {
@@ -98,8 +103,7 @@ impl Lab {
         let corpus = &speech.corpus;
         let audio: Vec<Vec<f32>> = corpus.utterances.iter().take(8).map(|u| corpus.audio(u)).collect();
         future_to_promise(async move {
-            let now = || js_sys::Date::now() / 1000.0;
-            let rates = crate::lifecycle::calibrate(&device, &audio, &now).await.map_err(js_error)?;
+            let rates = crate::lifecycle::calibrate(&device, &audio, &seconds_now).await.map_err(js_error)?;
             serde_wasm_bindgen::to_value(&rates).map_err(Into::into)
         })
     }
@@ -125,8 +129,8 @@ impl Lab {
         future_to_promise(async move {
             let case: BenchCase = serde_wasm_bindgen::from_value(case)
                 .map_err(|e| js_error(format!("not a benchmark case ({{workload, size, hidden, steps}}): {e}")))?;
-            let now = || js_sys::Date::now() / 1000.0;
-            let row = crate::lifecycle::bench::bench(&device, &case, min_seconds, &now).await.map_err(js_error)?;
+            let row =
+                crate::lifecycle::bench::bench(&device, &case, min_seconds, &seconds_now).await.map_err(js_error)?;
             // JSON-compatible: a rate the CPU path alone lacks is null, as in the copied JSON.
             row.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
         })

@@ -1,5 +1,10 @@
 //! The command line's option parsing.
 
+/// Whether `--help` or `-h` is among the words: every command answers it on stdout.
+pub fn asks_help(words: &[&str]) -> bool {
+    words.iter().any(|w| matches!(*w, "--help" | "-h"))
+}
+
 /// `--name value` (or `--name=value`) pairs and bare flags, in order.
 pub struct Args<'a> {
     words: &'a [&'a str],

@@ -247,8 +247,7 @@ fn write_json<T: serde::Serialize>(
     let doc = serde_json::json!({
         "bench": bench, "unit": unit, "cpu": cpu_model(), "gpu": gpu.map(|c| c.describe()), "rows": rows,
     });
-    std::fs::write(&file, serde_json::to_string_pretty(&doc).expect("JSON of numbers"))
-        .map_err(|e| format!("cannot write {file}: {e}"))
+    crate::write_json_file(&file, &doc)
 }
 
 /// A comma-separated list of whole numbers, each at least 1.

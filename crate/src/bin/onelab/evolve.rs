@@ -37,7 +37,7 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
 pub fn evolve(rest: &[&str]) -> Result<(), String> {
     use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, StrategyKind};
     use onelab::gpu::Perturbation;
-    if rest.iter().any(|w| matches!(*w, "--help" | "-h")) {
+    if crate::args::asks_help(rest) {
         println!("{EVOLVE_HELP}");
         return Ok(());
     }

@@ -68,7 +68,7 @@ pub fn fuzz(words: &[&str]) -> Result<(), String> {
     if let ["seeds", dir] = words {
         return seeds(Path::new(dir));
     }
-    if words.iter().any(|w| matches!(*w, "--help" | "-h")) {
+    if crate::args::asks_help(words) {
         println!("{HELP}");
         return Ok(());
     }

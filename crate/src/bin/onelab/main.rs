@@ -38,8 +38,7 @@ fn main() {
         println!("onelab {}", env!("CARGO_PKG_VERSION"));
         return;
     }
-    let asks_help = words.iter().any(|w| matches!(*w, "--help" | "-h"));
-    if asks_help && !matches!(words.first(), Some(&"run" | &"evolve" | &"fuzz")) {
+    if args::asks_help(&words) && !matches!(words.first(), Some(&"run" | &"evolve" | &"fuzz")) {
         print!("{USAGE}");
         return;
     }
@@ -95,6 +94,12 @@ const USAGE: &str = "usage:
                                    mutated and taken as the lab takes them (--help lists options)";
 
 /// The GPU context the kernel benchmarks and `info` measure.
+/// Writes `doc` to `file` as indented JSON: what every `--json FILE` gives.
+fn write_json_file(file: &str, doc: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(doc).map_err(|e| e.to_string())?;
+    std::fs::write(file, text).map_err(|e| format!("cannot write {file}: {e}"))
+}
+
 fn gpu_context() -> Result<gpu::Context, String> {
     pollster::block_on(gpu::Context::new())
 }

@@ -51,7 +51,7 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --print-config    print the settings as JSON and stop (a file for --config)";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
-    if rest.iter().any(|w| matches!(*w, "--help" | "-h")) {
+    if crate::args::asks_help(rest) {
         println!("{RUN_HELP}");
         return Ok(());
     }
@@ -110,9 +110,11 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    // A results file that cannot be written is refused now, not after the run.
+    // A results file that cannot be written is refused now, not after the run; one that
+    // exists keeps its contents until the new results replace them.
     if let Some(file) = &json {
-        std::fs::write(file, "").map_err(|e| format!("cannot write {file}: {e}"))?;
+        let open = std::fs::OpenOptions::new().append(true).create(true).open(file);
+        open.map_err(|e| format!("cannot write {file}: {e}"))?;
     }
 
     let device = device(on_cpu)?;
@@ -272,8 +274,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             "seconds": { "evolving": evolving, "total": total },
             "baseline": baseline_report,
         });
-        let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-        std::fs::write(&file, text).map_err(|e| format!("cannot write {file}: {e}"))?;
+        crate::write_json_file(&file, &doc)?;
         println!("results written to {file}");
     }
     Ok(())
