@@ -128,6 +128,10 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('experiment-updates').value = String(config.consolidation.updates);
     $('experiment-each').checked = config.consolidate_each;
     showSettings($('experiment-settings'), config);
+    // A form filled by code fires no input event: its estimate is redone here (a share link's
+    // settings can arrive after the device's rates, whose estimate was of the defaults).
+    const shown = rates ? formConfig() : null;
+    if (shown) showEstimate(shown).catch(() => {});
   }
   // Settings are checked as they are typed, by the same Rust code that runs the experiment; the
   // answer to an older keystroke is ignored.
