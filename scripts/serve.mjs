@@ -1,7 +1,8 @@
 // A static file server for www/ (the page needs no server code; any static host works).
 // `node scripts/serve.mjs [port]` serves on 127.0.0.1; tests import `serve` and pick a free port.
 // `serve(port, base)` serves www/ under the path `base` only (a project page on a static host
-// lives at /NAME/), answers 404 elsewhere and lists those requests in `server.outside`.
+// lives at /NAME/), answers 404 elsewhere and lists those requests in `server.outside`;
+// `files` maps a path under www/ to bytes served in its place (a test's own pretrained ONE).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -19,7 +20,7 @@ const TYPES = {
   '.wav': 'audio/wav',
 };
 
-export function serve(port = 0, base = '/') {
+export function serve(port = 0, base = '/', files = {}) {
   const outside = [];
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -35,7 +36,7 @@ export function serve(port = 0, base = '/') {
       return;
     }
     try {
-      const body = await readFile(file);
+      const body = files[path.slice(1)] ?? await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(body);
     } catch {

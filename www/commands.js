@@ -114,17 +114,16 @@ export function commandPanel(ask) {
     status(`Stored your "${label}" (${(heard.audio.length / 16000).toFixed(2)} s spoken) as your own speaker.`);
   }
 
-  $('play').addEventListener('click', async () => {
-    try {
-      const heard = await ask({ type: 'utterance', speaker: $('speaker').value, command: $('command').value });
-      draw(heard);
-      play(heard.audio);
-      last = { audio: heard.audio, command: $('command').value };
-      status(`"${$('command').value}" by ${$('speaker').value}: ${(heard.audio.length / 16000).toFixed(2)} s.`);
-    } catch (e) {
-      status(e.message, true);
-    }
-  });
+  /** Plays the chosen command by the chosen speaker: from now on what "Talk to ONE" says. */
+  async function say() {
+    const heard = await ask({ type: 'utterance', speaker: $('speaker').value, command: $('command').value });
+    draw(heard);
+    play(heard.audio);
+    last = { audio: heard.audio, command: $('command').value };
+    status(`"${$('command').value}" by ${$('speaker').value}: ${(heard.audio.length / 16000).toFixed(2)} s.`);
+    return last;
+  }
+  $('play').addEventListener('click', () => say().catch((e) => status(e.message, true)));
 
   let recorder = null;
   $('record').addEventListener('click', async () => {
@@ -190,6 +189,8 @@ export function commandPanel(ask) {
       };
       $('speaker').replaceChildren(group('train', 'training speakers (espeak-ng)'), group('validation', 'validation speakers (espeak-ng)'),
         group('cross', 'other synthesiser (festival, never trained on)'));
+      // A voice ONE never trained on is the honest first thing to hear.
+      $('speaker').value = speakers.find((s) => s.split === 'validation')?.id ?? $('speaker').value;
       for (const id of ['play', 'record', 'import-wav']) $(id).disabled = false;
       const ctx = $('spectrogram').getContext('2d');
       ctx.fillStyle = '#868e96';
@@ -200,6 +201,8 @@ export function commandPanel(ask) {
     },
     refreshCount,
     lastHeard: () => last,
+    /** What "Talk to ONE" says: the last utterance heard, else the chosen one, played now. */
+    heardOrSay: async () => last ?? say(),
     error(message) {
       status(message, true);
     },

@@ -311,7 +311,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     if (!heard) return status('Play, record or import a command in the command panel first: that is what ONE will hear.', true);
     const k = commands.indexOf(heard.command);
     if (k < 0) return status(`"${heard.command}" is not one of this experiment's commands (${commands.join(', ')}).`, true);
-    worker.postMessage({ type: 'talk', k, audio: Float32Array.from(heard.audio) });
+    worker.postMessage({ type: 'talk', k, audio: Float32Array.from(heard.audio), one: 'experiment' });
   });
 
   const row = (cells, tag = 'td') => {

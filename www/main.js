@@ -4,6 +4,7 @@ import { evolvePanel, showStorage } from './evolve.js';
 import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
 import { experimentPanel } from './experiment.js';
+import { onePanel } from './one.js';
 import { asker } from './ask.js';
 import { persist } from './store.js';
 
@@ -149,6 +150,7 @@ const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
 const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard());
+const one = worker && onePanel(worker, requests.ask, () => commands.heardOrSay());
 
 // What the page does with each message of the worker (protocol.js lists them).
 const fromWorkerHandlers = {
@@ -224,7 +226,17 @@ const fromWorkerHandlers = {
     $('walk-stats').hidden = false;
     $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
     $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;
-    experiment.talking(data);
+    if (data.one === 'experiment') experiment.talking(data);
+    else one.talking(data);
+  },
+  one(data) {
+    one.one(data);
+  },
+  'one-missing'(data) {
+    one.missing(data);
+  },
+  'talk-error'(data) {
+    one.error(data);
   },
   evolving(data) {
     panel.evolving(data.scene);

@@ -29,7 +29,9 @@ export const toWorker = {
   'experiment-step': [],
   'resume-checkpoint': [],
   'discard-checkpoint': [],
-  talk: ['k', 'audio'], // ONE, consolidated, hears `audio` as command k and walks
+  talk: ['k', 'audio', 'one'], // ONE ('experiment': the experiment's; 'current': the box's) hears `audio` as command k and walks
+  'load-one': ['id', 'bytes'], // a ONE file, checked whole, becomes the ONE to talk to
+  'download-one': ['id'], // the ONE to talk to, as a ONE file's bytes
 };
 
 /** Worker to page. */
@@ -66,7 +68,11 @@ export const fromWorker = {
   'experiment-judged': ['judgement', 'heldOutBefore', 'heldOutAfter', 'consolidationSteps', 'seconds', 'last', 'trials'],
   'experiment-paused': [],
   'experiment-error': ['message'],
-  talking: ['scene', 'command'],
+  talking: ['scene', 'command', 'one'],
+  // The ONE to talk to: the pretrained one, a loaded file's, or the finished experiment's.
+  one: ['source', 'size', 'config', 'judgement', 'retention'],
+  'one-missing': ['message'], // the site ships no pretrained ONE, or it was refused
+  'talk-error': ['message'],
 };
 
 /** A message of `table`, its fields checked: a type or field missing from the table throws. */

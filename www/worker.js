@@ -12,8 +12,6 @@ const text = (e) => (e && e.message) || String(e);
 
 let lab = null;
 let speech = null;
-// The corpus files, for the experiment's own copy of the corpus.
-let corpusFiles = null;
 // The experiment of paper 3.8: its run (wasm), where it stands, and its timings.
 let experiment = null;
 let stepping = false;
@@ -27,23 +25,51 @@ let consolidation = null;
 let updatesLeft = 0;
 let evolver = null;
 let generationsLeft = 0;
+// The ONE the page's "Talk to ONE" box talks to and downloads: the pretrained one at first,
+// then a loaded file's or the finished experiment's, whichever came last.
+let current = null;
 
 // The command corpus, checked against its manifest's checksums.
 async function loadCorpus() {
+  // Fetched beside the corpus, so that ONE can talk as soon as the corpus is read.
+  const pretrained = fetch('pretrained/one.onelab').catch((e) => e);
   try {
     const [manifest, blob] = await Promise.all([
       fetch('corpus/manifest.json').then((r) => (r.ok ? r.text() : Promise.reject(new Error(`manifest.json: HTTP ${r.status}`)))),
       fetch('corpus/corpus.bin').then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`corpus.bin: HTTP ${r.status}`)))),
     ]);
-    corpusFiles = { manifest, blob: new Uint8Array(blob) };
-    speech = new Speech(manifest, corpusFiles.blob);
+    speech = new Speech(manifest, new Uint8Array(blob));
     post('corpus', { catalogue: speech.catalogue() });
+    await loadPretrained(await pretrained);
     // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
     post('rates', { rates: await lab.calibrate(speech) });
     await offerCheckpoint();
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
   }
+}
+
+/** The pretrained ONE the site ships (www/pretrained/one.onelab), from its fetch's `response`. */
+async function loadPretrained(response) {
+  let bytes;
+  try {
+    if (response instanceof Error) throw response;
+    if (!response.ok) return post('one-missing', { message: `pretrained/one.onelab: HTTP ${response.status}` });
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (e) {
+    return post('one-missing', { message: text(e) });
+  }
+  try {
+    post('one', setCurrent(lab.loadOne(bytes, speech), 'pretrained', bytes.length));
+  } catch (e) {
+    post('one-missing', { message: `the pretrained ONE was refused: ${text(e)}` });
+  }
+}
+
+/** Makes `run` (a finished or loaded experiment) the ONE to talk to; what the page shows of it. */
+function setCurrent(run, source, size) {
+  current = { run, source, commands: run.commands() };
+  return { source, size, ...run.judged() };
 }
 
 async function answer(id, work) {
@@ -88,6 +114,15 @@ const requests = {
   'check-experiment': async (data) => checkExperimentConfig(data.config),
   'experiment-cost': async (data) => experimentCost(data.config, speech),
   import: (data) => importFile(data.bytes),
+  // A ONE file, checked whole; the ONE talked to changes only when it is accepted.
+  'load-one': async (data) => {
+    if (!speech) throw new Error('the command corpus has not loaded yet, and ONE needs it to hear');
+    return setCurrent(lab.loadOne(data.bytes, speech), 'file', data.bytes.length);
+  },
+  'download-one': async () => {
+    if (!current) throw new Error('there is no ONE to download yet');
+    return current.run.oneFile();
+  },
   clear: clearAll,
   replay: async (data) => {
     if (!Number.isInteger(data.index) || data.index < 0) throw new Error(`${data.index} is not a trial number (0, 1, 2, ...)`);
@@ -128,9 +163,9 @@ const commands = {
   },
   experiment(data) {
     if (busy()) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
-    if (!corpusFiles) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
+    if (!speech) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
     try {
-      experiment = following(lab.experiment(data.config, corpusFiles.manifest, corpusFiles.blob), data.config);
+      experiment = following(lab.experiment(data.config, speech), data.config);
     } catch (e) {
       post('experiment-error', { message: text(e) });
       return;
@@ -138,7 +173,7 @@ const commands = {
     mode = 'experiment';
   },
   'resume-checkpoint'() {
-    if (busy() || !corpusFiles) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
+    if (busy() || !speech) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
     resumeCheckpoint().catch((e) => post('experiment-error', { message: `The saved experiment could not be resumed: ${text(e)}` }));
   },
   'discard-checkpoint'() {
@@ -158,13 +193,17 @@ const commands = {
     if (mode === 'experiment-paused' && !stepping) runExperimentStep();
   },
   talk(data) {
-    if (mode === 'experiment' || !experiment) return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
+    // The experiment panel talks to its experiment's ONE; the "Talk to ONE" box to `current`.
+    const listener = data.one === 'experiment' ? experiment : current;
+    if (data.one === 'experiment' && (mode === 'experiment' || !experiment)) return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
+    if (!listener) return post('talk-error', { message: 'There is no ONE to talk to yet.' });
+    if (mode === 'experiment') return post('talk-error', { message: 'The experiment is running: talk to ONE once it is paused or done.' });
     try {
-      const scene = lab.talk(experiment.run, data.k, data.audio);
+      const scene = lab.talk(listener.run, data.k, data.audio);
       mode = 'walk';
-      post('talking', { scene, command: experiment.commands[data.k] });
+      post('talking', { scene, command: listener.commands[data.k], one: data.one });
     } catch (e) {
-      post('experiment-error', { message: text(e) });
+      post(data.one === 'experiment' ? 'experiment-error' : 'talk-error', { message: text(e) });
     }
   },
 };
@@ -370,7 +409,7 @@ async function offerCheckpoint() {
 async function resumeCheckpoint() {
   const saved = await readCheckpoint();
   if (!saved) throw new Error('no experiment is saved in this browser');
-  const run = lab.resumeExperiment(saved.bytes, corpusFiles.manifest, corpusFiles.blob);
+  const run = lab.resumeExperiment(saved.bytes, speech);
   experiment = following(run, saved.config, saved);
   mode = 'experiment';
   const { phase, k, trials, generation, update } = saved;
@@ -466,6 +505,7 @@ async function experimentStep() {
     if (last) {
       mode = 'done';
       await clearCheckpoint();
+      post('one', setCurrent(x.run, 'experiment', 0));
     } else {
       x.phase = 'next-copy';
       await store('next-copy');

@@ -6,7 +6,7 @@
 //! here is a bug in the lab.
 
 use crate::device::Device;
-use crate::lifecycle::{Checkpoint, Experiment, ExperimentConfig};
+use crate::lifecycle::{Checkpoint, Experiment, ExperimentConfig, OneFile};
 use crate::speech::{listening_frames, parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
 use crate::traces::{decode, replay, Archive, PolicySnapshot, Trial};
 
@@ -25,11 +25,13 @@ pub enum Input {
     Settings,
     /// A saved experiment (the page's IndexedDB checkpoint, JSON), resumed.
     Checkpoint,
+    /// A ONE file (the page's Download ONE, `onelab run --out`), loaded to talk to.
+    One,
 }
 
 impl Input {
-    pub const ALL: [Input; 6] =
-        [Input::Record, Input::Policy, Input::Archive, Input::Wav, Input::Settings, Input::Checkpoint];
+    pub const ALL: [Input; 7] =
+        [Input::Record, Input::Policy, Input::Archive, Input::Wav, Input::Settings, Input::Checkpoint, Input::One];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +41,7 @@ impl Input {
             Input::Wav => "wav",
             Input::Settings => "settings",
             Input::Checkpoint => "checkpoint",
+            Input::One => "one",
         }
     }
 
@@ -95,6 +98,12 @@ impl Input {
                     if evolving.is_some() { ", a copy evolving" } else { "" },
                     if consolidating.is_some() { ", consolidating" } else { "" }
                 ))
+            }
+            Input::One => {
+                let file = OneFile::from_bytes(bytes)?;
+                let (params, tasks) = (file.one.params.len(), file.config.tasks.len());
+                Experiment::from_file(file, Device::Cpu, corpus.clone())?;
+                Ok(format!("a ONE of {params} parameters for {tasks} commands"))
             }
         }
     }

@@ -42,16 +42,42 @@ fn help_and_version_answer_on_stdout() {
 }
 
 /// `run --json` writes the settings and results as data (a tiny run), and a file that cannot be
-/// written is refused by name before anything runs.
+/// written is refused by name before anything runs. `run --out` saves the judged ONE; `run --one`
+/// judges it again to the same numbers and writes the same bytes back; a cut file, or a setting
+/// given beside `--one`, is refused by name.
 #[test]
-fn run_writes_its_results_as_json() {
-    let path = std::env::temp_dir().join(format!("onelab-run-{}.json", std::process::id()));
+fn run_writes_its_results_as_json_and_its_one_as_a_file() {
+    let tmp = |name: &str| std::env::temp_dir().join(format!("onelab-run-{}-{name}", std::process::id()));
+    let (path, one, again) = (tmp("results.json"), tmp("one.onelab"), tmp("again.onelab"));
     let tiny = ["run", "--cpu", "--tasks", "ne,sw", "--hidden", "8", "--generations", "2", "--updates", "3"];
-    let (ok, out, err) =
-        onelab(&[&tiny[..], &["--population", "8", "--no-baseline", "--json", path.to_str().unwrap()]].concat());
+    let files = ["--json", path.to_str().unwrap(), "--out", one.to_str().unwrap()];
+    let (ok, out, err) = onelab(&[&tiny[..], &["--population", "8", "--no-baseline"], &files].concat());
     assert!(ok, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    std::fs::remove_file(&path).ok();
+    let (ok, judged, err) = onelab(&[
+        "run",
+        "--one",
+        one.to_str().unwrap(),
+        "--cpu",
+        "--json",
+        path.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(judged.contains("judged again here"), "{judged}");
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&again).unwrap(), "a ONE file read and written back");
+    let redone: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(redone["judgement"]["rows"], doc["report"]["rows"], "ONE judged again gives the same table");
+    let (ok, _, err) = onelab(&["run", "--one", one.to_str().unwrap(), "--hidden", "4"]);
+    assert!(!ok && err.contains("\"--hidden\" cannot be given with it"), "{err}");
+    let bytes = std::fs::read(&one).unwrap();
+    std::fs::write(&again, &bytes[..bytes.len() - 3]).unwrap();
+    let (ok, _, err) = onelab(&["run", "--one", again.to_str().unwrap(), "--cpu"]);
+    assert!(!ok && err.contains("not a ONE file: the file is truncated"), "{err}");
+    for f in [&path, &one, &again] {
+        std::fs::remove_file(f).ok();
+    }
     assert_eq!(doc["config"]["tasks"], serde_json::json!(["ne", "sw"]));
     let rows = doc["report"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);

@@ -8,9 +8,10 @@ import { serve } from '../../scripts/serve.mjs';
 export const SHOTS = new URL('../../test-output/', import.meta.url).pathname;
 const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-export async function startServer() {
+/** Serves www/, with `files` (path under www/ to bytes) served in place of the real ones. */
+export async function startServer(files = {}) {
   mkdirSync(SHOTS, { recursive: true });
-  const server = await serve(0);
+  const server = await serve(0, '/', files);
   server.url = `http://127.0.0.1:${server.address().port}/`;
   return server;
 }

@@ -5,7 +5,8 @@
 // test-output/: phase-copy.png, phase-consolidation.png, experiment.png (judged), talk.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { openPage, startServer, SHOTS } from './browser.mjs';
 import { corpusUtterance, fakeMic, record, wav } from './audio.mjs';
 
@@ -158,6 +159,18 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     assert.ok(drawn > 20, `the heatmap has only ${drawn} colours`);
     await page.locator('.matrices').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}retention.png` });
+
+    // The ONE trained here is the "Talk to ONE" box's now; downloaded, the CLI judges it (same
+    // CPU path, same bits) to the numbers the page shows.
+    await page.waitForFunction(() => document.body.dataset.one === 'experiment');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-one')]);
+    const [file, json] = [`${SHOTS}page-one.onelab`, `${SHOTS}page-one.json`];
+    await download.saveAs(file);
+    execFileSync(new URL('../../target/debug/onelab', import.meta.url).pathname, ['run', '--one', file, '--cpu', '--json', json], { stdio: 'ignore' });
+    const judged = JSON.parse(readFileSync(json, 'utf8')).judgement.rows;
+    const shown = JSON.parse(await page.getAttribute('body', 'data-one-rows'));
+    assert.deepEqual(judged.map((r) => [r.command, r.one, r.one_cross].map((v) => (typeof v === 'number' ? v.toFixed(6) : v))),
+      shown.map((r) => r.map((v) => (typeof v === 'number' ? v.toFixed(6) : v))));
 
     // Talk to ONE with the (fake) microphone: record "north east", ONE hears it and walks.
     await record(page);

@@ -1,3 +1,4 @@
+use super::one_file::OneFile;
 use crate::consolidate::{ConsolidateConfig, Consolidation, ConsolidationState, Registry, UpdateReport};
 use crate::data::{Population, RolloutSpec};
 use crate::device::{Device, Rollout};
@@ -108,7 +109,7 @@ impl ExperimentConfig {
 }
 
 /// One row of the result table: how a command is followed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CommandRow {
     pub task: String,
     pub command: String,
@@ -158,7 +159,7 @@ pub struct ExperimentReport {
 }
 
 /// The acceptance test's outcome.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Judgement {
     pub rows: Vec<CommandRow>,
     pub retention: RetentionRow,
@@ -199,7 +200,7 @@ pub(super) struct Tables {
 }
 
 /// ONE's success at each command on one voice of the other synthesiser.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VoiceRow {
     pub voice: String,
     /// Speakers of this voice (its speeds) per command.
@@ -237,9 +238,12 @@ pub struct Experiment {
     device: Device,
     /// Where evaluation rollouts run, made once.
     pub(super) evaluator: Rollout,
-    pub(super) corpus: Corpus,
+    pub corpus: Corpus,
     pub(super) bank: MelFilterbank,
     pub maze: Maze,
+    /// The last consolidated ONE, accepted or not, and its judgement: the ONE to talk to and to
+    /// save as a file.
+    pub judged: Option<(One, Judgement)>,
 }
 
 impl Experiment {
@@ -263,7 +267,26 @@ impl Experiment {
             bank: MelFilterbank::new(config.copy.mel()),
             maze,
             config,
+            judged: None,
         })
+    }
+
+    /// An experiment holding `file`'s ONE as judged (ONE itself if it was accepted), to talk
+    /// to, judge again and save again; its copies are not in the file, so it does not go on.
+    pub fn from_file(file: OneFile, device: Device, corpus: Corpus) -> Result<Experiment, String> {
+        let mut exp = Experiment::new(file.config, device, corpus)?;
+        if file.judgement.accepted {
+            exp.one = file.one.clone();
+        }
+        exp.retention = file.retention;
+        exp.judged = Some((file.one, file.judgement));
+        Ok(exp)
+    }
+
+    /// ONE as last judged, as a file; `None` before the first judgement.
+    pub fn one_file(&self) -> Option<OneFile> {
+        let (one, judgement) = self.judged.clone()?;
+        Some(OneFile { config: self.config.clone(), one, judgement, retention: self.retention.clone() })
     }
 
     /// Where the experiment stands, with `evolving` the copy between two generations, or
@@ -623,7 +646,6 @@ impl Experiment {
                 at_command[j][k] = self.success(&copy.params, k, &tables, Hearing::Validation).await?;
             }
         }
-        let (cross, cross_voices) = self.cross_by_voice(&candidate.params, &tables).await?;
         for (k, (copy, copy_generations)) in copies.iter().enumerate() {
             let task = self.config.tasks[k].clone();
             rows.push(CommandRow {
@@ -632,14 +654,15 @@ impl Experiment {
                 copy_generations: *copy_generations,
                 copy: at_command[k][k],
                 copy_shuffled: self.success(&copy.params, k, &tables, Hearing::Shuffled).await?,
-                one: self.success(&candidate.params, k, &tables, Hearing::Validation).await?,
-                one_shuffled: self.success(&candidate.params, k, &tables, Hearing::Shuffled).await?,
-                one_cross: cross[k],
-                one_recordings: self.on_recordings(&candidate.params, k).await?,
-                recordings: self.recordings[k].len() / (self.config.copy.listen * self.config.copy.goal),
+                one: 0.0,
+                one_shuffled: 0.0,
+                one_cross: 0.0,
+                one_recordings: None,
+                recordings: 0,
                 chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
             });
         }
+        let cross_voices = self.measure_one(&candidate.params, &mut rows, &tables).await?;
         let failing: Vec<String> = rows
             .iter()
             .enumerate()
@@ -655,7 +678,7 @@ impl Experiment {
         let retention = RetentionRow { learned: self.config.tasks[..n].to_vec(), success, accepted };
         self.retention.push(retention.clone());
         let verdict = if accepted {
-            self.one = candidate;
+            self.one = candidate.clone();
             format!("accepted: ONE reaches {:.0}% or more on every retained skill", 100.0 * self.config.accept)
         } else {
             format!(
@@ -664,6 +687,38 @@ impl Experiment {
                 failing.join(", ")
             )
         };
-        Ok(Judgement { rows, retention, cross_voices, accepted, verdict })
+        let judgement = Judgement { rows, retention, cross_voices, accepted, verdict };
+        self.judged = Some((candidate, judgement.clone()));
+        Ok(judgement)
+    }
+
+    /// ONE's columns of the result table, measured for the policy `params`: its success on the
+    /// validation speakers, on shuffled speech, on the cross-synthesiser speakers and on the
+    /// recordings added; returns its success on each cross-synthesiser voice.
+    async fn measure_one(
+        &mut self,
+        params: &[f32],
+        rows: &mut [CommandRow],
+        tables: &Tables,
+    ) -> Result<Vec<VoiceRow>, String> {
+        let (cross, cross_voices) = self.cross_by_voice(params, tables).await?;
+        for (k, row) in rows.iter_mut().enumerate() {
+            row.one = self.success(params, k, tables, Hearing::Validation).await?;
+            row.one_shuffled = self.success(params, k, tables, Hearing::Shuffled).await?;
+            row.one_cross = cross[k];
+            row.one_recordings = self.on_recordings(params, k).await?;
+            row.recordings = self.recordings[k].len() / (self.config.copy.listen * self.config.copy.goal);
+        }
+        Ok(cross_voices)
+    }
+
+    /// The last judged ONE (a loaded file's) judged again here: ONE's columns measured anew,
+    /// with the recordings added since; the copies' columns, the verdict and the retention row
+    /// are the judgement's own (the copies are not in a file).
+    pub async fn judge_again(&mut self) -> Result<Judgement, String> {
+        let (one, mut judgement) = self.judged.clone().ok_or("no ONE has been judged yet")?;
+        let tables = self.tables()?;
+        judgement.cross_voices = self.measure_one(&one.params, &mut judgement.rows, &tables).await?;
+        Ok(judgement)
     }
 }

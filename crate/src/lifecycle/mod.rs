@@ -5,6 +5,7 @@ mod baseline;
 pub mod bench;
 mod cost;
 mod experiment;
+mod one_file;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
@@ -12,4 +13,5 @@ pub use cost::{calibrate, Cost, Rates};
 pub use experiment::{
     Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow, VoiceRow,
 };
+pub use one_file::OneFile;
 pub use walk::{Frame, WalkConfig, Walker};

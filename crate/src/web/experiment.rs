@@ -2,6 +2,7 @@
 
 use super::consolidator::Consolidator;
 use super::lab::Lab;
+use super::speech::Speech;
 use super::{busy, decode_all, js_error, trial_entries, Scene};
 use crate::lifecycle::Walker;
 use serde::Serialize;
@@ -22,8 +23,6 @@ pub fn default_experiment_config() -> Result<JsValue, JsValue> {
 pub struct ExperimentRun {
     pub(super) experiment: Rc<RefCell<crate::lifecycle::Experiment>>,
     pub(super) copy: Rc<RefCell<Option<crate::evolve::Evolution>>>,
-    /// The last consolidated ONE, accepted or not, for "talk to ONE".
-    pub(super) candidate: Rc<RefCell<Option<crate::net::One>>>,
     /// A resumed checkpoint's consolidation, restored once its traces are read back.
     pub(super) consolidating: RefCell<Option<crate::consolidate::ConsolidationState>>,
 }
@@ -40,40 +39,49 @@ struct CopyView {
 #[wasm_bindgen]
 impl Lab {
     /// Starts the experiment under `config` (an ExperimentConfig) with the command corpus
-    /// (`manifest`, `blob`); bad settings are refused with a message that names them.
-    pub fn experiment(&self, config: JsValue, manifest: &str, blob: Vec<u8>) -> Result<ExperimentRun, JsValue> {
+    /// `speech` holds; bad settings are refused with a message that names them.
+    pub fn experiment(&self, config: JsValue, speech: &Speech) -> Result<ExperimentRun, JsValue> {
         let config: crate::lifecycle::ExperimentConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
-        let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
+        let corpus = speech.corpus.clone();
         let experiment = crate::lifecycle::Experiment::new(config, self.device.clone(), corpus).map_err(js_error)?;
         Ok(ExperimentRun {
             experiment: Rc::new(RefCell::new(experiment)),
             copy: Rc::new(RefCell::new(None)),
-            candidate: Rc::new(RefCell::new(None)),
             consolidating: RefCell::new(None),
         })
     }
 
     /// The experiment a checkpoint (`ExperimentRun::checkpoint`'s bytes) describes, going on
-    /// from where it was saved, with the command corpus (`manifest`, `blob`). A checkpoint that
+    /// from where it was saved, with the command corpus `speech` holds. A checkpoint that
     /// cannot be read, or does not fit its own settings, is refused by name.
     #[wasm_bindgen(js_name = resumeExperiment)]
-    pub fn resume_experiment(
-        &self,
-        checkpoint: &[u8],
-        manifest: &str,
-        blob: Vec<u8>,
-    ) -> Result<ExperimentRun, JsValue> {
+    pub fn resume_experiment(&self, checkpoint: &[u8], speech: &Speech) -> Result<ExperimentRun, JsValue> {
         let checkpoint: crate::lifecycle::Checkpoint = serde_json::from_slice(checkpoint)
             .map_err(|e| js_error(format!("the saved experiment cannot be read: {e}")))?;
-        let corpus = crate::speech::Corpus::load(manifest, blob).map_err(js_error)?;
+        let corpus = speech.corpus.clone();
         let (experiment, evolving, consolidating) =
             crate::lifecycle::Experiment::resume(checkpoint, self.device.clone(), corpus).map_err(js_error)?;
         Ok(ExperimentRun {
             experiment: Rc::new(RefCell::new(experiment)),
             copy: Rc::new(RefCell::new(evolving)),
-            candidate: Rc::new(RefCell::new(None)),
             consolidating: RefCell::new(consolidating),
+        })
+    }
+
+    /// The ONE a ONE file holds (`ExperimentRun::oneFile`'s bytes, the pretrained ONE's), as a
+    /// finished experiment to talk to, with the command corpus `speech` holds. A file that is
+    /// cut, corrupt, of another shape or from a newer lab is refused by name.
+    #[wasm_bindgen(js_name = loadOne)]
+    pub fn load_one(&self, bytes: &[u8], speech: &Speech) -> Result<ExperimentRun, JsValue> {
+        let file = crate::lifecycle::OneFile::from_bytes(bytes).map_err(js_error)?;
+        let corpus = speech.corpus.clone();
+        let experiment =
+            crate::lifecycle::Experiment::from_file(file, self.device.clone(), corpus).map_err(js_error)?;
+        Ok(ExperimentRun {
+            experiment: Rc::new(RefCell::new(experiment)),
+            copy: Rc::new(RefCell::new(None)),
+            consolidating: RefCell::new(None),
         })
     }
 
@@ -83,7 +91,8 @@ impl Lab {
     /// to the new scene.
     pub fn talk(&self, run: &ExperimentRun, k: usize, audio: Vec<f32>) -> Result<JsValue, JsValue> {
         let exp = run.experiment.try_borrow().map_err(|_| js_error("the experiment is still running".into()))?;
-        let one = run.candidate.borrow().clone().ok_or_else(|| js_error("ONE has not consolidated yet".into()))?;
+        let one = exp.judged.as_ref().map(|(one, _)| one.clone());
+        let one = one.ok_or_else(|| js_error("ONE has not consolidated yet".into()))?;
         if k >= exp.config.tasks.len() {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
@@ -203,15 +212,36 @@ impl ExperimentRun {
     /// Resolves to the acceptance test of the consolidated ONE (`Judgement`: the table per
     /// command, accepted, the verdict) and the environment steps taken so far.
     pub fn judge(&self, consolidator: &Consolidator) -> js_sys::Promise {
-        let (experiment, candidate) = (self.experiment.clone(), self.candidate.clone());
+        let experiment = self.experiment.clone();
         let consolidation = consolidator.consolidation.clone();
         future_to_promise(async move {
             let one = consolidation.borrow().one().await.map_err(js_error)?;
             let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
-            let judgement = exp.judge(one.clone()).await.map_err(js_error)?;
-            *candidate.borrow_mut() = Some(one);
+            let judgement = exp.judge(one).await.map_err(js_error)?;
             serde_wasm_bindgen::to_value(&judgement).map_err(Into::into)
         })
+    }
+
+    /// ONE as last judged, as a ONE file's bytes (for "Download ONE"); refused before the first
+    /// judgement.
+    #[wasm_bindgen(js_name = oneFile)]
+    pub fn one_file(&self) -> Result<Vec<u8>, JsValue> {
+        let file = self.now()?.one_file().ok_or_else(|| js_error("ONE has not been judged yet".into()))?;
+        Ok(file.to_bytes())
+    }
+
+    /// What the last judged ONE is: `{ config, judgement, retention }`, for the page's table.
+    pub fn judged(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Judged<'a> {
+            config: &'a crate::lifecycle::ExperimentConfig,
+            judgement: &'a crate::lifecycle::Judgement,
+            retention: &'a [crate::lifecycle::RetentionRow],
+        }
+        let exp = self.now()?;
+        let (_, judgement) = exp.judged.as_ref().ok_or_else(|| js_error("ONE has not been judged yet".into()))?;
+        let view = Judged { config: &exp.config, judgement, retention: &exp.retention };
+        view.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
     }
 
     /// Where the experiment stands (JSON bytes of `Checkpoint`), with the evolving copy if one

@@ -51,9 +51,14 @@ impl<'a> Args<'a> {
 
     /// Refuses the first word no option or flag took.
     pub fn finish(&self) -> Result<(), String> {
-        match self.taken.borrow().iter().position(|t| !t) {
-            Some(i) => Err(format!("unknown argument {:?}; see --help", self.words[i])),
+        match self.untaken() {
+            Some(word) => Err(format!("unknown argument {word:?}; see --help")),
             None => Ok(()),
         }
+    }
+
+    /// The first word no option or flag took.
+    pub fn untaken(&self) -> Option<&'a str> {
+        self.taken.borrow().iter().position(|t| !t).map(|i| self.words[i])
     }
 }

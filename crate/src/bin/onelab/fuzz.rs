@@ -53,7 +53,7 @@ static ALLOCATOR: Counting = Counting;
 const MAX_INPUT: usize = 1 << 20;
 
 pub const HELP: &str = "usage: onelab fuzz KIND|all [options]
-  KIND                one of record, policy, archive, wav, settings, checkpoint
+  KIND                one of record, policy, archive, wav, settings, checkpoint, one
   --executions N      executions per kind (default 10000)
   --seed N            the mutations' seed (default 1)
   --hang-ms MS        count an execution over MS milliseconds as a failure, the fastest of
@@ -373,6 +373,16 @@ fn seeds(dir: &Path) -> Result<(), String> {
         recordings: vec![r#"{"command":"north east","samples":[0.0,0.1,-0.1]}"#.into()],
     };
     write(Input::Archive, "three-trials.bin", &archive.to_bytes())?;
+
+    // A ONE file: the small experiment run to its end and its ONE judged.
+    let mut exp = Experiment::new(c.clone(), Device::Cpu, corpus.clone())?;
+    let mut quiet = |_: String| {};
+    for k in 0..c.tasks.len() {
+        pollster::block_on(exp.evolve_copy(k, &mut quiet))?;
+    }
+    let (trials, _) = exp.drain();
+    pollster::block_on(exp.consolidate(trials, &mut quiet))?;
+    write(Input::One, "small.onelab", &exp.one_file().expect("the experiment judged its ONE").to_bytes())?;
 
     let u = &corpus.utterances[0];
     let audio = corpus.audio(u);

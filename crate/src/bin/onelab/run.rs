@@ -2,8 +2,10 @@
 
 use crate::args::Args;
 use crate::device;
-use onelab::lifecycle::{Experiment, ExperimentConfig};
+use onelab::device::Device;
+use onelab::lifecycle::{CommandRow, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
 use onelab::speech::Augment;
+use onelab::speech::Corpus;
 use onelab::traces::{FileStore, Filter};
 use std::time::Instant;
 
@@ -48,7 +50,13 @@ every command (paper 3.8). Defaults are the lab's default experiment.
                     retention matrix, every update's losses, the voices, the baseline
   --config FILE     start from these settings (JSON, as the page's share links carry them)
                     instead of the defaults; the options above still change them
-  --print-config    print the settings as JSON and stop (a file for --config)";
+  --print-config    print the settings as JSON and stop (a file for --config)
+  --out FILE        also save the judged ONE as a ONE file (what the page's Load ONE reads;
+                    www/pretrained/one.onelab is `run --cpu --seed 1 --no-baseline --out` it)
+  --one FILE        no experiment: judge the ONE a ONE file holds (the page's Download ONE
+                    writes one) under its own settings: ONE's columns measured again, the
+                    copies' as the file has them; takes only --eval-wav, --corpus, --cpu,
+                    --json and --out (which writes the same ONE file again)";
 
 pub fn run(rest: &[&str]) -> Result<(), String> {
     if crate::args::asks_help(rest) {
@@ -56,6 +64,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         return Ok(());
     }
     let args = Args::new(rest);
+    if let Some(file) = args.value::<String>("--one")? {
+        return judge_file(&args, &file);
+    }
     let mut c = match args.value::<String>("--config")? {
         Some(file) => config_file(&file)?,
         None => ExperimentConfig::default_experiment(),
@@ -103,6 +114,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let on_cpu = args.flag("--cpu");
     let baseline = !args.flag("--no-baseline");
     let json: Option<String> = args.value("--json")?;
+    let out: Option<String> = args.value("--out")?;
     let print_config = args.flag("--print-config");
     args.finish()?;
     c.validate()?;
@@ -110,39 +122,19 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    // A results file that cannot be written is refused now, not after the run; one that
-    // exists keeps its contents until the new results replace them.
-    if let Some(file) = &json {
-        let open = std::fs::OpenOptions::new().append(true).create(true).open(file);
-        open.map_err(|e| format!("cannot write {file}: {e}"))?;
-    }
+    writable(&json)?;
+    writable(&out)?;
 
-    let device = device(on_cpu)?;
-    let device_name = match device.context() {
-        Some(ctx) => format!("GPU: {}", ctx.describe()),
-        None => format!("CPU reference path ({})", crate::cpu_model()),
-    };
-    println!("{device_name}");
+    let (device, device_name) = named_device(on_cpu)?;
     let (mut store, recovery) = FileStore::open(&dir)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
     }
     println!("trace store: {}", dir.display());
     let start = Instant::now();
-    let corpus = match corpus_dir {
-        Some(dir) => onelab::speech::Corpus::read(std::path::Path::new(&dir))?,
-        None => onelab::speech::Corpus::committed()?,
-    };
-    let mut heard = Vec::new();
-    for spec in eval_wav.iter().flat_map(|s| s.split(';')) {
-        heard.push(crate::speech::recordings(spec, &corpus)?);
-    }
+    let corpus = corpus(corpus_dir)?;
     let mut exp = Experiment::new(c.clone(), device, corpus)?;
-    for (label, audio) in &heard {
-        for a in audio {
-            exp.add_recording(label, a)?;
-        }
-    }
+    add_recordings(&mut exp, eval_wav)?;
     let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
     let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
     let mut last = None;
@@ -170,39 +162,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let total = start.elapsed().as_secs_f64();
 
     println!();
-    println!(
-        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>11} {:>20}",
-        "task",
-        "command",
-        "gens",
-        "copy",
-        "copy shuffled",
-        "ONE",
-        "ONE shuffled",
-        "chance",
-        "ONE, cross",
-        "ONE, your voice"
-    );
-    for r in &report.rows {
-        println!(
-            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}% {:>10.1}% {:>20}",
-            r.task,
-            r.command,
-            r.copy_generations,
-            100.0 * r.copy,
-            100.0 * r.copy_shuffled,
-            100.0 * r.one,
-            100.0 * r.one_shuffled,
-            100.0 * r.chance,
-            100.0 * r.one_cross,
-            r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}% of {}", 100.0 * v, r.recordings))
-        );
-    }
-    println!("(share of episodes from every cell outside the corners, hearing every validation speaker (espeak-ng");
-    println!(" voices training never hears), that leave by the commanded corner, the others being exits; shuffled:");
-    println!(" hearing a random command's utterance; chance: the mean of all copies' success at this command, i.e.");
-    println!(" following a random command; cross: hearing every cross-synthesiser speaker (festival, a synthesiser");
-    println!(" training never hears); your voice: the --eval-wav recordings of the command, and how many)");
+    print_table(&report.rows);
     println!("trials stored: {}", report.trials);
     println!("environment steps: {copy_steps} during evolution, {consolidation_steps} during consolidation");
     println!(
@@ -210,34 +170,8 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         report.held_out_before, report.held_out_after
     );
     println!("{}", report.verdict);
-    println!();
-    println!("ONE on the cross-synthesiser speakers, by festival voice (all its speeds):");
-    print!("{:<20}", "voice");
-    for t in &c.tasks {
-        print!(" {t:>6}");
-    }
-    println!();
-    for v in &report.cross_voices {
-        print!("{:<20}", v.voice);
-        for s in &v.success {
-            print!(" {:>5.1}%", 100.0 * s);
-        }
-        println!();
-    }
-    println!();
-    println!("retention: ONE's success at each command after each consolidation (validation speakers)");
-    print!("{:<16}", "after learning");
-    for t in &c.tasks {
-        print!(" {t:>6}");
-    }
-    println!();
-    for r in &report.retention {
-        print!("{:<16}", r.learned.join(","));
-        for s in &r.success {
-            print!(" {:>5.1}%", 100.0 * s);
-        }
-        println!("  {}", if r.accepted { "accepted" } else { "rejected" });
-    }
+    print_voices(&c.tasks, &report.cross_voices);
+    print_retention(&c.tasks, &report.retention);
     println!(
         "wall time: {evolving:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
         total - evolving
@@ -277,7 +211,183 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         crate::write_json_file(&file, &doc)?;
         println!("results written to {file}");
     }
+    if let Some(file) = out {
+        save_one(&exp, &file)?;
+    }
     Ok(())
+}
+
+/// `run --one FILE`: the ONE a ONE file holds, judged again under the file's settings: its
+/// columns of the result table measured here (with the --eval-wav recordings), the copies'
+/// columns, the verdict and the retention matrix as the file has them.
+fn judge_file(args: &Args, file: &str) -> Result<(), String> {
+    let eval_wav: Option<String> = args.value("--eval-wav")?;
+    let corpus_dir: Option<String> = args.value("--corpus")?;
+    let on_cpu = args.flag("--cpu");
+    let json: Option<String> = args.value("--json")?;
+    let out: Option<String> = args.value("--out")?;
+    if let Some(word) = args.untaken() {
+        return Err(format!("--one takes ONE and its settings from {file}: {word:?} cannot be given with it"));
+    }
+    writable(&json)?;
+    writable(&out)?;
+    let bytes = std::fs::read(file).map_err(|e| format!("--one: cannot read {file}: {e}"))?;
+    let one = OneFile::from_bytes(&bytes).map_err(|e| format!("--one {file}: {e}"))?;
+    let (device, device_name) = named_device(on_cpu)?;
+    let c = one.config.clone();
+    let shape = one.one.shape;
+    let mut exp = Experiment::from_file(one, device, corpus(corpus_dir)?)?;
+    add_recordings(&mut exp, eval_wav)?;
+    let judgement = pollster::block_on(exp.judge_again())?;
+    println!(
+        "ONE from {file}: hidden {}, {} parameters, {} commands; judged again here",
+        shape.hidden,
+        shape.layout().total,
+        c.tasks.len()
+    );
+    println!();
+    print_table(&judgement.rows);
+    println!("as the file says: {}", judgement.verdict);
+    print_voices(&c.tasks, &judgement.cross_voices);
+    print_retention(&c.tasks, &exp.retention);
+    if let Some(json) = json {
+        let doc = serde_json::json!({
+            "onelab": env!("CARGO_PKG_VERSION"),
+            "device": device_name,
+            "one": file,
+            "config": c,
+            "judgement": judgement,
+            "retention": exp.retention,
+        });
+        crate::write_json_file(&json, &doc)?;
+        println!("results written to {json}");
+    }
+    if let Some(out) = out {
+        save_one(&exp, &out)?;
+    }
+    Ok(())
+}
+
+/// A file that cannot be written is refused before the run, not after it; one that exists
+/// keeps its contents until the new ones replace them.
+fn writable(file: &Option<String>) -> Result<(), String> {
+    if let Some(file) = file {
+        let open = std::fs::OpenOptions::new().append(true).create(true).open(file);
+        open.map_err(|e| format!("cannot write {file}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The device to compute on, and its name, printed.
+fn named_device(on_cpu: bool) -> Result<(Device, String), String> {
+    let device = device(on_cpu)?;
+    let name = match device.context() {
+        Some(ctx) => format!("GPU: {}", ctx.describe()),
+        None => format!("CPU reference path ({})", crate::cpu_model()),
+    };
+    println!("{name}");
+    Ok((device, name))
+}
+
+/// The command corpus: the committed one unless `--corpus DIR` names another.
+fn corpus(dir: Option<String>) -> Result<Corpus, String> {
+    match dir {
+        Some(dir) => Corpus::read(std::path::Path::new(&dir)),
+        None => Corpus::committed(),
+    }
+}
+
+/// `--eval-wav C=F,F;C=F...`: the recordings ONE is also judged on.
+fn add_recordings(exp: &mut Experiment, spec: Option<String>) -> Result<(), String> {
+    for spec in spec.iter().flat_map(|s| s.split(';')) {
+        let (label, audio) = crate::speech::recordings(spec, &exp.corpus)?;
+        for a in &audio {
+            exp.add_recording(&label, a)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--out FILE`: the judged ONE as a ONE file.
+fn save_one(exp: &Experiment, file: &str) -> Result<(), String> {
+    let one = exp.one_file().ok_or("no ONE was judged, so there is none to save")?;
+    let bytes = one.to_bytes();
+    std::fs::write(file, &bytes).map_err(|e| format!("cannot write {file}: {e}"))?;
+    println!("ONE saved to {file} ({} bytes)", bytes.len());
+    Ok(())
+}
+
+/// The result table: how ONE and its copies follow each command.
+fn print_table(rows: &[CommandRow]) {
+    println!(
+        "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>11} {:>20}",
+        "task",
+        "command",
+        "gens",
+        "copy",
+        "copy shuffled",
+        "ONE",
+        "ONE shuffled",
+        "chance",
+        "ONE, cross",
+        "ONE, your voice"
+    );
+    for r in rows {
+        println!(
+            "{:>5} {:>11} {:>5} {:>6.1}% {:>13.1}% {:>6.1}% {:>13.1}% {:>6.1}% {:>10.1}% {:>20}",
+            r.task,
+            r.command,
+            r.copy_generations,
+            100.0 * r.copy,
+            100.0 * r.copy_shuffled,
+            100.0 * r.one,
+            100.0 * r.one_shuffled,
+            100.0 * r.chance,
+            100.0 * r.one_cross,
+            r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}% of {}", 100.0 * v, r.recordings))
+        );
+    }
+    println!("(share of episodes from every cell outside the corners, hearing every validation speaker (espeak-ng");
+    println!(" voices training never hears), that leave by the commanded corner, the others being exits; shuffled:");
+    println!(" hearing a random command's utterance; chance: the mean of all copies' success at this command, i.e.");
+    println!(" following a random command; cross: hearing every cross-synthesiser speaker (festival, a synthesiser");
+    println!(" training never hears); your voice: the --eval-wav recordings of the command, and how many)");
+}
+
+/// ONE's success per cross-synthesiser voice.
+fn print_voices(tasks: &[String], voices: &[VoiceRow]) {
+    println!();
+    println!("ONE on the cross-synthesiser speakers, by festival voice (all its speeds):");
+    print!("{:<20}", "voice");
+    for t in tasks {
+        print!(" {t:>6}");
+    }
+    println!();
+    for v in voices {
+        print!("{:<20}", v.voice);
+        for s in &v.success {
+            print!(" {:>5.1}%", 100.0 * s);
+        }
+        println!();
+    }
+}
+
+/// The retention matrix: a row per consolidation.
+fn print_retention(tasks: &[String], retention: &[RetentionRow]) {
+    println!();
+    println!("retention: ONE's success at each command after each consolidation (validation speakers)");
+    print!("{:<16}", "after learning");
+    for t in tasks {
+        print!(" {t:>6}");
+    }
+    println!();
+    for r in retention {
+        print!("{:<16}", r.learned.join(","));
+        for s in &r.success {
+            print!(" {:>5.1}%", 100.0 * s);
+        }
+        println!("  {}", if r.accepted { "accepted" } else { "rejected" });
+    }
 }
 
 /// `--config FILE`: settings read as the page reads a share link's, and refused by name when the
