@@ -98,6 +98,21 @@ export function experimentPanel(worker, ask, lastHeard) {
   // field cannot be read.
   let base = null;
   let defaults = null; // the lab's default experiment, as the worker gave it
+  // Each new experiment gets a fresh seed (ONE's, the copies' and the batches'), drawn by the
+  // browser, unless the seed was typed or came with a share link (which so reproduces its run);
+  // Start here keeps the lab's seed, with which it is known to succeed.
+  let seedChosen = false;
+  const freshSeed = (config) => {
+    const seed = 1 + (crypto.getRandomValues(new Uint32Array(1))[0] % 0x7fffffff);
+    config.copy.seed = seed;
+    config.consolidation.seed = seed;
+    return config;
+  };
+  /** After a run, the form's next experiment gets a new fresh seed, if the seed was not chosen. */
+  const nextSeed = () => {
+    const config = formConfig();
+    if (!seedChosen && config) showConfig(freshSeed(config));
+  };
   function formConfig() {
     const chosen = [...document.querySelectorAll('#experiment-form input[name="corner"]:checked')].map((c) => c.value);
     const generations = Number($('experiment-generations').value);
@@ -138,6 +153,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   let checking = 0;
   let running = false;
   $('experiment-form').addEventListener('input', async (event) => {
+    if (['setting-copy-seed', 'setting-consolidation-seed'].includes(event.target.id)) seedChosen = true;
     const seq = ++checking;
     const mark = (bad) => event.target.setAttribute?.('aria-invalid', String(bad));
     for (const field of document.querySelectorAll('#experiment-form [aria-invalid]')) field.removeAttribute('aria-invalid');
@@ -346,7 +362,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     setDefaults(config, choices) {
       defaults = structuredClone(config);
       settingsFields($('experiment-settings'), config, SHOWN, choices);
-      showConfig(config);
+      showConfig(freshSeed(structuredClone(config)));
     },
     /** The worker measured this device: estimates can be shown. */
     rates(measured) {
@@ -372,6 +388,7 @@ export function experimentPanel(worker, ask, lastHeard) {
         }
         try {
           const config = await ask({ type: 'check-experiment', config: link.config });
+          seedChosen = true;
           showConfig(config);
           document.body.dataset.link = 'read';
           return config;
@@ -512,6 +529,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       status(`Talk to ONE: play, record or import one of the commands above, then press "Talk to ONE". ` +
         (judgement.accepted ? '' : 'ONE was not accepted, so you talk to the rejected candidate.'));
       setRunning(false);
+      nextSeed();
       $('talk').disabled = false;
       document.body.dataset.experiment = 'done';
       document.body.dataset.experimentSeconds = String(seconds.total);

@@ -24,15 +24,21 @@ function showError(message) {
   box.hidden = false;
 }
 
-// Stored trials are ONE's memory: ask the browser to keep them, and say so when it will not.
-persist().then((kept) => {
-  document.body.dataset.persisted = String(kept);
-  if (kept) return;
-  $('storage-persist').textContent = 'This browser has not promised to keep the lab\'s storage: when its disk runs ' +
-    'low it may clear the stored trials, recordings and any saved experiment. Export what you want to keep ' +
-    '(installing the page or bookmarking it makes some browsers keep it).';
-  $('storage-persist').hidden = false;
-}, () => {});
+// Stored trials are ONE's memory: when the first is stored, ask the browser to keep them, and
+// say whether it will.
+let askedToKeep = false;
+function askToKeep() {
+  if (askedToKeep) return;
+  askedToKeep = true;
+  persist().then((kept) => {
+    document.body.dataset.persisted = String(kept);
+    $('storage-persist').textContent = kept ? 'This browser has promised to keep the lab\'s storage (persistent storage granted).'
+      : 'This browser has not promised to keep the lab\'s storage: when its disk runs low it may clear the stored ' +
+        'trials, recordings and any saved experiment. Export what you want to keep (installing the page or ' +
+        'bookmarking it makes some browsers keep it).';
+    $('storage-persist').hidden = false;
+  }, () => {});
+}
 
 function showBackend({ backend, adapter, fallbackReason }) {
   const el = $('backend');
@@ -180,6 +186,7 @@ const fromWorkerHandlers = {
     showCopyScene(data.scene);
   },
   'experiment-generation'(data) {
+    askToKeep();
     experiment.generation(data);
     animatePath(data.view.path);
   },
@@ -242,6 +249,7 @@ const fromWorkerHandlers = {
     panel.evolving(data.scene);
   },
   generation(data) {
+    askToKeep();
     panel.generation(data);
   },
   'evolve-done'(data) {

@@ -109,6 +109,13 @@ fn run_settings_go_through_a_json_file() {
     let (_, changed, _) = onelab(&["run", "--config", path, "--generations", "7", "--print-config"]);
     let changed: serde_json::Value = serde_json::from_str(&changed).unwrap();
     assert_eq!(changed["generations"], 7);
+    // A new experiment draws a fresh seed (the settings file keeps its own); --seed gives one.
+    let seed = |printed: &str| serde_json::from_str::<serde_json::Value>(printed).unwrap()["copy"]["seed"].clone();
+    let seeds: std::collections::HashSet<String> =
+        (0..3).map(|_| seed(&onelab(&["run", "--print-config"]).1).to_string()).collect();
+    assert_eq!(seeds.len(), 3, "three new experiments, three seeds: {seeds:?}");
+    assert_eq!(seed(&onelab(&["run", "--seed", "5", "--print-config"]).1), 5);
+    assert_eq!(changed["copy"]["seed"], seed(&printed));
     let mut doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
     doc["copy"]["hiden"] = serde_json::json!(3);
     std::fs::write(&file, doc.to_string()).unwrap();

@@ -25,8 +25,13 @@ test('a copied link reproduces the settings and the first generation exactly', a
   const a = await openPage(server.url, FLAGS);
   let link;
   let first;
+  let seed;
   try {
     await a.page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    // A new experiment on the page draws a fresh seed (the lab's default is 1); the link carries it.
+    seed = await a.page.inputValue('#setting-copy-seed');
+    assert.notEqual(seed, '1');
+    assert.equal(await a.page.inputValue('#setting-consolidation-seed'), seed);
     await a.page.uncheck('input[name="corner"][value="nw"]');
     await a.page.uncheck('input[name="corner"][value="se"]');
     await a.page.fill('#experiment-generations', '2');
@@ -46,6 +51,7 @@ test('a copied link reproduces the settings and the first generation exactly', a
   try {
     await b.page.waitForFunction(() => document.body.dataset.link === 'offered', null, { timeout: 60_000 });
     assert.deepEqual(await settings(b.page), { tasks: ['ne', 'sw'], generations: '2', updates: '5' });
+    assert.equal(await b.page.inputValue('#setting-copy-seed'), seed, 'the link keeps its seed');
     assert.match(await b.page.textContent('#link-text'), /^Run this shared experiment\? 2 commands \(ne, sw\), up to 2 generations per copy, 5 consolidation updates.* It takes about \d+ (s|min)/);
     await b.page.waitForTimeout(1000);
     assert.equal(await b.page.getAttribute('body', 'data-experiment'), null, 'a link runs nothing before it is asked to');

@@ -74,6 +74,10 @@ test('a ONE file the CLI makes is shown, talked to, downloaded bit for bit and l
     assert.equal(await page.getAttribute('body', 'data-one'), 'pretrained');
     await page.locator('.one-box').screenshot({ path: `${SHOTS}one-refused.png` });
 
+    // A ONE file is not traces: Import names it and stores nothing.
+    await page.setInputFiles('#import', saved);
+    await page.waitForFunction(() => /holds a ONE, not traces/.test(document.getElementById('storage-status').textContent));
+
     await page.setInputFiles('#load-one', saved);
     await page.waitForFunction(() => document.body.dataset.one === 'file');
     assert.equal(await page.textContent('#talk-one'), 'Talk to the loaded ONE');

@@ -20,6 +20,9 @@ pub fn build_archive(records: Vec<js_sys::Uint8Array>, recordings: Vec<String>) 
 #[wasm_bindgen(js_name = readArchive)]
 pub fn read_archive(bytes: &[u8]) -> Result<JsValue, JsValue> {
     let archive = crate::traces::Archive::from_bytes(bytes).map_err(js_error)?;
+    if archive.parameters.is_some() && archive.trials.is_empty() && archive.recordings.is_empty() {
+        return Err(js_error("this file holds a ONE, not traces: load it with Load ONE".into()));
+    }
     let trials = trial_entries(&archive.trials)?;
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"trials".into(), &trials)?;

@@ -30,7 +30,8 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --materialise     always materialise perturbed weights (default: when they fit)
   --regenerate      always regenerate perturbed weights inside the rollout kernel
   --cpu             run rollouts on the CPU reference path
-  --seed N          seed of ONE, the maze starts and the noise    (default 1)
+  --seed N          seed of ONE, the maze starts and the noise    (default: drawn fresh
+                    and printed)
   --out FILE        write the copy (parameters, shape, statistics) as JSON
   --traces DIR      keep every trial (evolution and evaluation) in the trace store DIR";
 
@@ -65,7 +66,7 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
     args.set("--maze-seed", &mut c.maze_seed)?;
     args.set("--steps", &mut c.step_limit)?;
     args.set("--grow", &mut c.grow)?;
-    args.set("--seed", &mut c.seed)?;
+    let seed_given = args.value::<u32>("--seed")?;
     c.variance_scaled = args.flag("--variance");
     c.all_starts = args.flag("--all-starts");
     c.sampled_actions = args.flag("--sampled");
@@ -85,7 +86,14 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
     let traces_dir: Option<String> = args.value("--traces")?;
     let on_cpu = args.flag("--cpu");
     args.finish()?;
+    c.seed = match seed_given {
+        Some(seed) => seed,
+        None => crate::fresh_seed()?,
+    };
     c.validate()?;
+    if seed_given.is_none() {
+        println!("seed {} (drawn fresh: --seed {} repeats this run)", c.seed, c.seed);
+    }
 
     let device = device(on_cpu)?;
     match device.context() {

@@ -95,6 +95,12 @@ const USAGE: &str = "usage:
 
 /// The GPU context the kernel benchmarks and `info` measure.
 /// Writes `doc` to `file` as indented JSON: what every `--json FILE` gives.
+/// A seed for a run given none, drawn from the operating system: each new run is a new
+/// experiment, and the seed is printed so that `--seed N` repeats it.
+fn fresh_seed() -> Result<u32, String> {
+    getrandom::u32().map_err(|e| format!("no fresh seed could be drawn ({e}): give --seed N"))
+}
+
 fn write_json_file(file: &str, doc: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string_pretty(doc).map_err(|e| e.to_string())?;
     std::fs::write(file, text).map_err(|e| format!("cannot write {file}: {e}"))

@@ -40,7 +40,8 @@ every command (paper 3.8). Defaults are the lab's default experiment.
   --each            ONE learns the skills one at a time: it consolidates (and is judged)
                     after each copy, and the next copy evolves from it (default: once,
                     after all copies)
-  --seed N          seed of ONE, the copies and the batches          (default 1)
+  --seed N          seed of ONE, the copies and the batches          (default: drawn fresh
+                    and printed; the lab's figures use --seed 1)
   --traces DIR      the trace store (default: a fresh folder in the temp folder)
   --eval-wav C=F,F;C=F...  also judge ONE on your recordings F of command C (WAV files)
   --no-baseline     skip the comparison: evolution alone on all commands at once, with as
@@ -67,8 +68,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     if let Some(file) = args.value::<String>("--one")? {
         return judge_file(&args, &file);
     }
-    let mut c = match args.value::<String>("--config")? {
-        Some(file) => config_file(&file)?,
+    let config: Option<String> = args.value("--config")?;
+    let mut c = match &config {
+        Some(file) => config_file(file)?,
         None => ExperimentConfig::default_experiment(),
     };
     if let Some(tasks) = args.value::<String>("--tasks")? {
@@ -102,10 +104,10 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     }
     args.set("--accept", &mut c.accept)?;
     c.consolidate_each = args.flag("--each");
-    if let Some(seed) = args.value::<u32>("--seed")? {
-        c.copy.seed = seed;
-        c.consolidation.seed = seed;
-    }
+    // A new experiment gets a fresh seed, unless given one by --seed or by --config's settings
+    // (which a share link carries, so that it reproduces its run exactly).
+    let seed_given = args.value::<u32>("--seed")?;
+    let fresh = seed_given.is_none() && config.is_none();
     let dir = match args.value::<String>("--traces")? {
         Some(d) => std::path::PathBuf::from(d),
         None => std::env::temp_dir().join(format!("onelab-run-{}", std::process::id())),
@@ -117,6 +119,10 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let out: Option<String> = args.value("--out")?;
     let print_config = args.flag("--print-config");
     args.finish()?;
+    if let Some(seed) = if fresh { Some(crate::fresh_seed()?) } else { seed_given } {
+        c.copy.seed = seed;
+        c.consolidation.seed = seed;
+    }
     c.validate()?;
     if print_config {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
@@ -126,6 +132,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     writable(&out)?;
 
     let (device, device_name) = named_device(on_cpu)?;
+    if fresh {
+        println!("seed {} (drawn fresh: --seed {} repeats this run)", c.copy.seed, c.copy.seed);
+    }
     let (mut store, recovery) = FileStore::open(&dir)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
