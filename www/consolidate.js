@@ -2,6 +2,7 @@
 // imitating the copies' demonstrations and predicting its next observation and reward on all
 // traces, failures included (paper 3.2). Live loss curves (uPlot) and the held-out check.
 import { lossPlot } from './plots.js';
+import { exportButtons, plotTable } from './exports.js';
 import { clock } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +11,7 @@ export function consolidatePanel(worker) {
   let defaults = null;
   let total = 0;
   const plot = lossPlot($('loss-plot'));
+  exportButtons($('loss-plot-exports'), 'consolidation-losses', () => plotTable(plot.plot), () => plot.plot.ctx.canvas);
 
   const status = (text, bad = false) => {
     $('consolidate-status').textContent = text;

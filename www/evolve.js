@@ -1,6 +1,7 @@
 // The Phase A panel: settings, start and pause, progress with ETA, the live fitness plot (uPlot),
 // and the best member's episode replayed in the maze after each generation.
 import uPlot from './vendor/uPlot.esm.js';
+import { exportButtons, plotTable } from './exports.js';
 import { clock } from './clock.js';
 import { traceCounts } from './store.js';
 
@@ -108,6 +109,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
     ],
   }, data, $('plot'));
   addEventListener('resize', () => plot.setSize({ width: width(), height: 240 }));
+  exportButtons($('plot-exports'), 'copy-fitness', () => plotTable(plot), () => plot.ctx.canvas);
 
   const setState = (next) => {
     state = next;

@@ -10,6 +10,7 @@ import { settingsFields, showSettings, readSettings, settingName } from './setti
 import { drawHeatmap } from './heatmap.js';
 import { timeline } from './timeline.js';
 import { copiesPlot, lossPlot } from './plots.js';
+import { exportButtons, plotTable } from './exports.js';
 import { duration, remaining, roughly } from './estimate.js';
 
 const $ = (id) => document.getElementById(id);
@@ -28,6 +29,17 @@ export function experimentPanel(worker, ask, lastHeard) {
   const life = timeline($('experiment-timeline'));
   const copiesCurve = copiesPlot($('copies-plot'));
   const losses = lossPlot($('experiment-loss-plot'), 200);
+  // The last judgement's table and every retention row, as computed, for the exports.
+  let judged = [];
+  let retained = [];
+  const ROW = ['command', 'task', 'copy_generations', 'copy', 'copy_shuffled', 'one', 'one_shuffled', 'chance', 'one_cross', 'one_recordings', 'recordings'];
+  exportButtons($('experiment-rows-exports'), 'experiment-results', () => ({ columns: ROW, rows: judged.map((r) => ROW.map((c) => r[c])) }));
+  exportButtons($('retention-exports'), 'retention-matrix', () => ({
+    columns: ['learned', ...tasks, 'accepted'],
+    rows: retained.map((r) => [r.learned.join(' '), ...r.success, r.accepted]),
+  }));
+  exportButtons($('copies-plot-exports'), 'copies-success', () => plotTable(copiesCurve.plot()), () => copiesCurve.plot().ctx.canvas);
+  exportButtons($('experiment-loss-exports'), 'experiment-losses', () => plotTable(losses.plot), () => losses.plot.ctx.canvas);
   // Shown in the form's first row; the copies' task is set per command by the experiment.
   const SHOWN = ['tasks', 'generations', 'consolidation.updates', 'consolidate_each', 'copy.task'];
 
@@ -192,6 +204,8 @@ export function experimentPanel(worker, ask, lastHeard) {
     $('experiment-rows').replaceChildren();
     $('retention-head').replaceChildren(row(['after learning', ...tasks, ''], 'th'));
     $('retention-rows').replaceChildren();
+    judged = [];
+    retained = [];
     $('experiment-verdict').textContent = '';
     setRunning(true);
     $('talk').disabled = true;
@@ -441,6 +455,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       run.judgementsLeft -= retention.length;
       run.updatesLeft -= retention.length * config.consolidation.updates + (phase === 'consolidate' ? update : 0);
       $('retention-rows').replaceChildren(...retention.map(retentionRow));
+      retained = [...retention];
       if (phase === 'copy') life.begin('copy', `copy ${k + 1}: ${tasks[k]}, resumed`);
       progress(units, `resumed with ${trials} trials stored`);
       const lost = document.body.dataset.deviceLost;
@@ -514,6 +529,8 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.experimentTrials = String(trials);
       life.mark(judgement.accepted, `${judgement.retention.learned.join(', ')}: ${judgement.verdict}`);
       $('retention-rows').append(retentionRow(judgement.retention));
+      retained.push(judgement.retention);
+      judged = judgement.rows;
       document.body.dataset.retentionRows = String($('retention-rows').children.length);
       commands = judgement.rows.map((r) => r.command);
       $('experiment-rows').replaceChildren(...judgement.rows.map((r) =>

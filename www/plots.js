@@ -12,6 +12,7 @@ function live(el, height, options) {
   addEventListener('resize', resize);
   return {
     data,
+    plot,
     redraw: () => plot.setData(data),
     destroy() {
       removeEventListener('resize', resize);
@@ -38,6 +39,7 @@ export function lossPlot(el, height = 220) {
   });
   return {
     clear: p.clear,
+    plot: p.plot,
     add(update, imitation, prediction) {
       p.data[0].push(update);
       p.data[1].push(imitation);
@@ -54,6 +56,7 @@ const COLOURS = ['#d9480f', '#4c6ef5', '#2b8a3e', '#ae3ec9'];
 export function copiesPlot(el, height = 200) {
   let p = null;
   return {
+    plot: () => p?.plot,
     reset(commands) {
       p?.destroy();
       p = live(el, height, {

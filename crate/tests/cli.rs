@@ -85,6 +85,11 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
         assert!(r["one"].as_f64().unwrap() >= 0.0 && r["one_cross"].as_f64().unwrap() <= 1.0, "{r}");
     }
     assert_eq!(doc["report"]["losses"].as_array().unwrap().len(), 3);
+    let copies = doc["copies"].as_array().unwrap();
+    assert_eq!(copies.iter().map(|c| c["task"].as_str().unwrap()).collect::<Vec<_>>(), ["ne", "sw"]);
+    for (c, row) in copies.iter().zip(rows) {
+        assert_eq!(c["generations"].as_array().unwrap().len(), row["copy_generations"].as_u64().unwrap() as usize);
+    }
     assert_eq!(doc["report"]["retention"].as_array().unwrap().len(), 1);
     assert!(doc["baseline"].is_null() && out.contains("results written to"));
     let (ok, out, err) = onelab(&[&tiny[..], &["--json", "/nonexistent-dir/results.json"]].concat());
@@ -221,6 +226,7 @@ fn bench_rollout_takes_sizes_and_writes_json() {
 #[test]
 fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
     let path = std::env::temp_dir().join(format!("onelab-copy-{}.json", std::process::id()));
+    let curve = std::env::temp_dir().join(format!("onelab-curve-{}.json", std::process::id()));
     let (ok, out, err) = onelab(&[
         "evolve",
         "--task",
@@ -239,11 +245,25 @@ fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
         "3",
         "--out",
         path.to_str().unwrap(),
+        "--json",
+        curve.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().filter(|l| l.starts_with("gen ")).count(), 3, "{out}");
     let saved = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).ok();
+    // --json: the curve, a point per generation printed.
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&curve).unwrap()).unwrap();
+    std::fs::remove_file(&curve).ok();
+    let points = doc["generations"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    for (g, p) in points.iter().enumerate() {
+        assert_eq!(p["generation"], g);
+        let line = out.lines().filter(|l| l.starts_with("gen ")).nth(g).unwrap();
+        assert!(line.contains(&format!("best {:>7.3}", p["best"].as_f64().unwrap())), "{line} vs {p}");
+        assert!((0.0..=1.0).contains(&p["mean_policy"].as_f64().unwrap()));
+    }
+    assert_eq!(doc["config"]["task"], "sw");
     assert!(saved.contains("\"format\":\"onelab-copy\"") && saved.contains("\"stats\""));
 }
 

@@ -160,6 +160,33 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     await page.locator('.matrices').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}retention.png` });
 
+    // Results as data: the table, the retention matrix and the curves as JSON and CSV, the
+    // plots as PNG, with the numbers the page shows (rounded there).
+    const saved = async (name, kind) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click(`button[aria-label="${name} as ${kind}"]`)]);
+      assert.equal(d.suggestedFilename(), `${name}.${kind.toLowerCase()}`);
+      return readFileSync(await d.path());
+    };
+    const pct = (v) => `${(100 * v).toFixed(1)}%`;
+    const results = JSON.parse(await saved('experiment-results', 'JSON'));
+    const table = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.deepEqual(results.map((r) => [r.command, pct(r.copy), pct(r.one), pct(r.one_cross)]), table.map((r) => [r[0], r[2], r[4], r[7]]));
+    const csv = (await saved('experiment-results', 'CSV')).toString().trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(csv[0].slice(0, 6), ['command', 'task', 'copy_generations', 'copy', 'copy_shuffled', 'one']);
+    assert.deepEqual(csv.slice(1).map((r) => Number(r[5])), results.map((r) => r.one));
+    const matrix = JSON.parse(await saved('retention-matrix', 'JSON'));
+    assert.deepEqual(matrix.map((r) => [r.learned, pct(r.ne), pct(r.sw), r.accepted ? 'accepted' : 'rejected']),
+      retention.map((r) => [r[0].replace(', ', ' '), r[1], r[2], r[3]]));
+    assert.equal((await saved('retention-matrix', 'CSV')).toString().split('\n')[0], 'learned,ne,sw,accepted');
+    const curve = (await saved('copies-success', 'CSV')).toString().trim().split('\n');
+    assert.equal(curve[0], 'generation,ne,sw');
+    assert.ok(curve.length >= 3, `${curve.length - 1} generations in the copies' curve`);
+    const losses = JSON.parse(await saved('experiment-losses', 'JSON'));
+    assert.equal(losses.length, 5, 'the last consolidation\'s 5 updates');
+    assert.ok(losses.every((l) => l.update > 0 && Number.isFinite(l['imitation (cross-entropy)']) && Number.isFinite(l['prediction (MSE)'])));
+    const png = await saved('experiment-losses', 'PNG');
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+
     // The ONE trained here is the "Talk to ONE" box's now; downloaded, the CLI judges it (same
     // CPU path, same bits) to the numbers the page shows.
     await page.waitForFunction(() => document.body.dataset.one === 'experiment');

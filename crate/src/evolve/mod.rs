@@ -8,6 +8,6 @@ mod strategy;
 
 pub use copy::CopyOfOne;
 pub use optim::Adam;
-pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationReport};
+pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationPoint, GenerationReport};
 pub use stats::WeightStats;
 pub use strategy::{centred_ranks, MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};

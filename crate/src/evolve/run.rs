@@ -205,6 +205,23 @@ pub struct GenerationReport {
     pub best_actions: Vec<u32>,
 }
 
+/// A point of a copy's learning curve, as `--json` files record it: the generation's fitness
+/// and success, and its mean policy's success from every start cell.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenerationPoint {
+    pub generation: usize,
+    pub best: f32,
+    pub mean: f32,
+    pub success: f32,
+    pub mean_policy: f32,
+}
+
+impl GenerationPoint {
+    pub fn new(r: &GenerationReport, mean_policy: f32) -> GenerationPoint {
+        GenerationPoint { generation: r.generation, best: r.best, mean: r.mean, success: r.success, mean_policy }
+    }
+}
+
 /// An evolution between two generations: all it needs to go on exactly as if it had not
 /// stopped (the maze, the task and the speech tables follow from the settings). Its trials are
 /// not in it: they are in the trace store. The page keeps one as its checkpoint.

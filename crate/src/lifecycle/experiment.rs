@@ -2,7 +2,7 @@ use super::one_file::OneFile;
 use crate::consolidate::{ConsolidateConfig, Consolidation, ConsolidationState, Registry, UpdateReport};
 use crate::data::{Population, RolloutSpec};
 use crate::device::{Device, Rollout};
-use crate::evolve::{Evolution, EvolutionState, EvolveConfig, GenerationReport, WeightStats};
+use crate::evolve::{Evolution, EvolutionState, EvolveConfig, GenerationPoint, GenerationReport, WeightStats};
 use crate::gpu::Perturbation;
 use crate::net::One;
 use crate::rng::{hash2, Rng};
@@ -356,11 +356,14 @@ impl Experiment {
     }
 
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;
-    /// every trial and policy is kept. `log` receives one line per generation.
-    pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<(), String> {
+    /// every trial and policy is kept. `log` receives one line per generation. Returns the
+    /// copy's learning curve.
+    pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<Vec<GenerationPoint>, String> {
         let mut evo = self.copy(k)?;
+        let mut curve = Vec::new();
         loop {
             let (r, success, done) = self.copy_generation(&mut evo).await?;
+            curve.push(GenerationPoint::new(&r, success));
             log(format!(
                 "copy {k} ({}) gen {:>3}: population success {:>5.1}%, mean policy {:>5.1}%",
                 evo.task.name,
@@ -374,7 +377,7 @@ impl Experiment {
         }
         let shown = self.finish_copy(evo).await?;
         log(format!("copy {k} demonstrates its skill to the training speakers: {:.1}% success", 100.0 * shown));
-        Ok(())
+        Ok(curve)
     }
 
     /// A copy of ONE (as last accepted) to learn task `k`, its corner with the other corners as exits.

@@ -3,6 +3,7 @@
 use crate::args::Args;
 use crate::device;
 use crate::speech::external_recordings;
+use onelab::evolve::GenerationPoint;
 use onelab::net::One;
 use std::time::Instant;
 
@@ -33,6 +34,8 @@ const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by 
   --seed N          seed of ONE, the maze starts and the noise    (default: drawn fresh
                     and printed)
   --out FILE        write the copy (parameters, shape, statistics) as JSON
+  --json FILE       write the settings and the curve (each generation's best and mean
+                    fitness, success, and mean policy's success) as JSON
   --traces DIR      keep every trial (evolution and evaluation) in the trace store DIR";
 
 pub fn evolve(rest: &[&str]) -> Result<(), String> {
@@ -82,6 +85,7 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
     }
     let target: Option<f32> = args.value("--target")?;
     let out: Option<String> = args.value("--out")?;
+    let json: Option<String> = args.value("--json")?;
     let eval_wav: Option<String> = args.value("--eval-wav")?;
     let traces_dir: Option<String> = args.value("--traces")?;
     let on_cpu = args.flag("--cpu");
@@ -95,11 +99,13 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
         println!("seed {} (drawn fresh: --seed {} repeats this run)", c.seed, c.seed);
     }
 
+    crate::writable(&json)?;
     let device = device(on_cpu)?;
-    match device.context() {
-        Some(ctx) => println!("rollouts: GPU, {}", ctx.describe()),
-        None => println!("rollouts: CPU reference path"),
-    }
+    let device_name = match device.context() {
+        Some(ctx) => format!("GPU, {}", ctx.describe()),
+        None => format!("CPU reference path ({})", crate::cpu_model()),
+    };
+    println!("rollouts: {device_name}");
     let one = One::new(c.shape(), c.seed);
     let corpus = if c.listen > 0 { Some(onelab::speech::Corpus::committed()?) } else { None };
     let recordings = match eval_wav {
@@ -130,9 +136,11 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
         evo.copy.mutation_mask().iter().filter(|&&m| m > 0.0).count()
     );
     let start = Instant::now();
+    let mut curve = Vec::new();
     for _ in 0..generations {
         let r = pollster::block_on(evo.generation())?;
         let eval = pollster::block_on(evo.evaluate())?;
+        curve.push(GenerationPoint::new(&r, eval));
         if let Some(store) = traces.as_mut() {
             store.append(&evo.drain_trials())?;
             store.append_policies(&evo.drain_policies())?;
@@ -155,9 +163,24 @@ pub fn evolve(rest: &[&str]) -> Result<(), String> {
             break;
         }
     }
+    let seconds = start.elapsed().as_secs_f64();
+    let mut heard = None;
     if let Some((table, rows)) = recordings {
         let success = pollster::block_on(evo.evaluate_heard(std::sync::Arc::new(table), rows))?;
         println!("mean policy with your {rows} recording(s), from every start cell: {:.1}%", 100.0 * success);
+        heard = Some(success);
+    }
+    if let Some(file) = json {
+        let doc = serde_json::json!({
+            "onelab": env!("CARGO_PKG_VERSION"),
+            "device": device_name,
+            "config": c,
+            "generations": curve,
+            "recordings_success": heard,
+            "seconds": seconds,
+        });
+        crate::write_json_file(&file, &doc)?;
+        println!("results written to {file}");
     }
     if let Some(path) = out {
         let saved = serde_json::json!({

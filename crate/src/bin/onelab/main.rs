@@ -101,6 +101,16 @@ fn fresh_seed() -> Result<u32, String> {
     getrandom::u32().map_err(|e| format!("no fresh seed could be drawn ({e}): give --seed N"))
 }
 
+/// A file that cannot be written is refused before the run, not after it; one that exists
+/// keeps its contents until the new ones replace them.
+fn writable(file: &Option<String>) -> Result<(), String> {
+    if let Some(file) = file {
+        let open = std::fs::OpenOptions::new().append(true).create(true).open(file);
+        open.map_err(|e| format!("cannot write {file}: {e}"))?;
+    }
+    Ok(())
+}
+
 fn write_json_file(file: &str, doc: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string_pretty(doc).map_err(|e| e.to_string())?;
     std::fs::write(file, text).map_err(|e| format!("cannot write {file}: {e}"))

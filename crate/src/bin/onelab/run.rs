@@ -48,7 +48,8 @@ every command (paper 3.8). Defaults are the lab's default experiment.
                     many environment steps as the copies took
   --cpu             rollouts and consolidation on the CPU reference path
   --json FILE       also write the settings and results as JSON: the result table, the
-                    retention matrix, every update's losses, the voices, the baseline
+                    retention matrix, each copy's curve per generation, every update's
+                    losses, the voices, the baseline
   --config FILE     start from these settings (JSON, as the page's share links carry them)
                     instead of the defaults; the options above still change them
   --print-config    print the settings as JSON and stop (a file for --config)
@@ -128,8 +129,8 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    writable(&json)?;
-    writable(&out)?;
+    crate::writable(&json)?;
+    crate::writable(&out)?;
 
     let (device, device_name) = named_device(on_cpu)?;
     if fresh {
@@ -147,9 +148,11 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
     let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
     let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
     let mut last = None;
+    let mut curves = Vec::new();
     for k in 0..c.tasks.len() {
         let (t0, s0) = (Instant::now(), exp.env_steps);
-        pollster::block_on(exp.evolve_copy(k, &mut log))?;
+        let curve = pollster::block_on(exp.evolve_copy(k, &mut log))?;
+        curves.push(serde_json::json!({ "task": c.tasks[k], "generations": curve }));
         let (trials, policies) = exp.drain();
         store.append(&trials)?;
         store.append_policies(&policies)?;
@@ -213,6 +216,7 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
             "device": device_name,
             "config": c,
             "report": report,
+            "copies": curves,
             "env_steps": { "evolution": copy_steps, "consolidation": consolidation_steps },
             "seconds": { "evolving": evolving, "total": total },
             "baseline": baseline_report,
@@ -238,8 +242,8 @@ fn judge_file(args: &Args, file: &str) -> Result<(), String> {
     if let Some(word) = args.untaken() {
         return Err(format!("--one takes ONE and its settings from {file}: {word:?} cannot be given with it"));
     }
-    writable(&json)?;
-    writable(&out)?;
+    crate::writable(&json)?;
+    crate::writable(&out)?;
     let bytes = std::fs::read(file).map_err(|e| format!("--one: cannot read {file}: {e}"))?;
     let one = OneFile::from_bytes(&bytes).map_err(|e| format!("--one {file}: {e}"))?;
     let (device, device_name) = named_device(on_cpu)?;
@@ -273,16 +277,6 @@ fn judge_file(args: &Args, file: &str) -> Result<(), String> {
     }
     if let Some(out) = out {
         save_one(&exp, &out)?;
-    }
-    Ok(())
-}
-
-/// A file that cannot be written is refused before the run, not after it; one that exists
-/// keeps its contents until the new ones replace them.
-fn writable(file: &Option<String>) -> Result<(), String> {
-    if let Some(file) = file {
-        let open = std::fs::OpenOptions::new().append(true).create(true).open(file);
-        open.map_err(|e| format!("cannot write {file}: {e}"))?;
     }
     Ok(())
 }
