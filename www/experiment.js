@@ -10,7 +10,7 @@ import { settingsFields, showSettings, readSettings, settingName } from './setti
 import { drawHeatmap } from './heatmap.js';
 import { timeline } from './timeline.js';
 import { copiesPlot, lossPlot } from './plots.js';
-import { exportButtons, plotTable } from './exports.js';
+import { exportButtons, plotTable, save } from './exports.js';
 import { duration, remaining, roughly } from './estimate.js';
 
 const $ = (id) => document.getElementById(id);
@@ -321,6 +321,12 @@ export function experimentPanel(worker, ask, lastHeard) {
     }
   }
 
+  // The form's settings as the JSON a share link carries: `onelab run --config FILE` runs them
+  // headless, to the same results on the CPU path.
+  $('settings-json').addEventListener('click', () => {
+    const config = formConfig();
+    if (config) save('experiment-settings.json', new Blob([JSON.stringify(config, null, 1)], { type: 'application/json' }));
+  });
   $('copy-link').addEventListener('click', async () => {
     const config = formConfig();
     if (!config) return;

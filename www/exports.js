@@ -21,7 +21,7 @@ export const plotTable = (u) => ({
 });
 
 /** Saves `blob` as the file `name`. */
-function save(name, blob) {
+export function save(name, blob) {
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = name;

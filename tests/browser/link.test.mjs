@@ -6,6 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openPage, startServer } from './browser.mjs';
 
 let server;
@@ -113,5 +117,36 @@ test('bad links are named and the defaults are shown', async () => {
     } finally {
       await close();
     }
+  }
+});
+
+test('the settings as JSON run headless (onelab run --config) to the page\'s first generation', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onelab-config-'));
+  const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.uncheck('input[name="corner"][value="nw"]');
+    await page.uncheck('input[name="corner"][value="se"]');
+    await page.fill('#experiment-generations', '1');
+    await page.fill('#experiment-updates', '2');
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy-strategy-population', '8');
+    await page.fill('#setting-copy-hidden', '8');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#settings-json')]);
+    const file = join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
+    const [best, mean] = (await page.getAttribute('body', 'data-first-fitness')).split(' ').map(Number);
+    const native = new URL('../../target/debug/onelab', import.meta.url).pathname;
+    const json = join(dir, 'results.json');
+    execFileSync(native, ['run', '--config', file, '--cpu', '--no-baseline', '--json', json], { stdio: 'ignore' });
+    const first = JSON.parse(readFileSync(json, 'utf8')).copies[0].generations[0];
+    assert.deepEqual([first.best, first.mean].map(Math.fround), [best, mean].map(Math.fround), 'the same first generation, bit for bit');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
