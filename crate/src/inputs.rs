@@ -69,7 +69,7 @@ impl Input {
                     replay(t)?;
                 }
                 if let Some(settings) = &a.settings {
-                    settings_of(settings.as_bytes())?;
+                    ExperimentConfig::from_json(settings.as_bytes())?;
                 }
                 Ok(format!("an export of {} trials and {} recordings", a.trials.len(), a.recordings.len()))
             }
@@ -83,7 +83,7 @@ impl Input {
                 Ok(format!("a recording of {} samples", audio.samples.len()))
             }
             Input::Settings => {
-                let c = settings_of(bytes)?;
+                let c = ExperimentConfig::from_json(bytes)?;
                 Ok(format!("settings of {} commands, {} generations", c.tasks.len(), c.generations))
             }
             Input::Checkpoint => {
@@ -112,12 +112,4 @@ impl Input {
 fn replayed(t: &Trial) -> Result<String, String> {
     let r = replay(t)?;
     Ok(format!("a trial of {} steps in a {}x{} maze", t.actions.len(), r.maze.width, r.maze.height))
-}
-
-/// Settings as the page reads them: JSON, then every bound checked. (`onelab run --config`
-/// reads them so too.)
-pub fn settings_of(json: &[u8]) -> Result<ExperimentConfig, String> {
-    let c: ExperimentConfig = serde_json::from_slice(json).map_err(|e| format!("the settings cannot be read: {e}"))?;
-    c.validate()?;
-    Ok(c)
 }

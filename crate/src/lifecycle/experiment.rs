@@ -60,6 +60,15 @@ impl ExperimentConfig {
         }
     }
 
+    /// Settings as the page reads them (a share link's, the form's, `onelab run --config`'s, a
+    /// ONE file's): JSON, then every bound checked.
+    pub fn from_json(json: &[u8]) -> Result<ExperimentConfig, String> {
+        let c: ExperimentConfig =
+            serde_json::from_slice(json).map_err(|e| format!("the settings cannot be read: {e}"))?;
+        c.validate()?;
+        Ok(c)
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.tasks.len() < 2 {
             return Err("the experiment needs at least two commands, so that behaviour can depend on them".into());

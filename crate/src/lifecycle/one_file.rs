@@ -65,7 +65,7 @@ impl OneFile {
             );
         };
         let config =
-            crate::inputs::settings_of(settings.as_bytes()).map_err(|e| format!("the ONE file's settings: {e}"))?;
+            ExperimentConfig::from_json(settings.as_bytes()).map_err(|e| format!("the ONE file's settings: {e}"))?;
         #[derive(Deserialize)]
         struct Format {
             format: Option<u32>,

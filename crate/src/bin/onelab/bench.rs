@@ -1,6 +1,5 @@
 //! `onelab bench ...`: every figure printed with the GPU path beside the CPU path, as ratios.
 
-use crate::args::Args;
 use crate::{cpu_model, gpu_context};
 use onelab::device::Device;
 use onelab::lifecycle::bench::{bench, rollout_workload, BenchCase, BenchRow, Workload, GOAL};
@@ -8,6 +7,68 @@ use onelab::net::NetShape;
 use onelab::rng::Rng;
 use onelab::{cpu, gpu};
 use std::time::{Duration, Instant};
+
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// Forward-pass agent-steps/s, GPU beside CPU.
+    Forward(KernelArgs),
+    /// Population-rollout env-steps/s: the GPU beside the CPU path on one thread and on every
+    /// core, and the JAX peer.
+    Rollout(RolloutArgs),
+    /// Consolidation (BPTT + Adam) trace-steps/s and GFLOP/s, GPU beside CPU.
+    Bptt(KernelArgs),
+    /// Log-mel extraction time per second of audio.
+    Speech,
+    /// The trace store: bytes per trial, append and stream rates.
+    Traces,
+}
+
+#[derive(clap::Args)]
+pub struct KernelArgs {
+    /// Small sizes and short timings (a smoke test, not a figure).
+    #[arg(long)]
+    quick: bool,
+    /// The CPU path alone (no GPU needed).
+    #[arg(long)]
+    cpu_only: bool,
+    /// Also write the rows as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct RolloutArgs {
+    #[command(flatten)]
+    kernel: KernelArgs,
+    /// Population sizes [default: 64,256,1024,4096; --quick: 64].
+    #[arg(long, value_delimiter = ',', value_name = "N,..", value_parser = crate::at_least_one)]
+    members: Option<Vec<usize>>,
+    /// Hidden sizes [default: 32,64,128; --quick: 32].
+    #[arg(long, value_delimiter = ',', value_name = "N,..", value_parser = crate::at_least_one)]
+    hidden: Option<Vec<usize>>,
+    /// Steps per episode [default: 64; --quick: 16].
+    #[arg(long, value_parser = crate::at_least_one)]
+    steps: Option<usize>,
+    /// Episodes per member.
+    #[arg(long, default_value_t = 16, value_parser = crate::at_least_one)]
+    episodes: usize,
+    /// Threads of the multi-core CPU column [default: every core].
+    #[arg(long, value_parser = crate::at_least_one)]
+    threads: Option<usize>,
+    /// The JAX peer (../shared/peers/jax_rollout.py), run at the same sizes in the same run.
+    #[arg(long, value_name = "jax_rollout.py")]
+    peer: Option<String>,
+}
+
+pub fn command(what: BenchCommand) -> Result<(), String> {
+    match what {
+        BenchCommand::Forward(args) => bench_forward(args),
+        BenchCommand::Rollout(args) => bench_rollout(args),
+        BenchCommand::Bptt(args) => bench_bptt(args),
+        BenchCommand::Speech => bench_speech(),
+        BenchCommand::Traces => bench_traces(),
+    }
+}
 
 /// Repeats `f` until `min` has passed (at least once) and returns the mean seconds per call.
 fn time_per_call(min: Duration, mut f: impl FnMut()) -> f64 {
@@ -30,11 +91,8 @@ fn measure(device: &Device, case: BenchCase, min: Duration) -> Result<BenchRow, 
 
 /// Agent-steps per second of ONE's forward pass: N agents x T steps per call, inputs uploaded
 /// and all outputs read back in each timed GPU call, after one untimed warm-up call.
-pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
-    let args = Args::new(rest);
-    let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
-    let json: Option<String> = args.value("--json")?;
-    args.finish()?;
+fn bench_forward(args: KernelArgs) -> Result<(), String> {
+    let KernelArgs { quick, cpu_only, json } = args;
     let (agents, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[1, 64], &[64], 8, Duration::from_millis(50))
     } else {
@@ -60,11 +118,8 @@ pub fn bench_forward(rest: &[&str]) -> Result<(), String> {
 /// weight gradients, Adam) on a batch of B sequences x T steps, and the GFLOP/s that implies,
 /// for the GPU kernels (loss sums read back each step, after one untimed warm-up step) and the
 /// CPU reference in f32 with the same Adam.
-pub fn bench_bptt(rest: &[&str]) -> Result<(), String> {
-    let args = Args::new(rest);
-    let (quick, cpu_only) = (args.flag("--quick"), args.flag("--cpu-only"));
-    let json: Option<String> = args.value("--json")?;
-    args.finish()?;
+fn bench_bptt(args: KernelArgs) -> Result<(), String> {
+    let KernelArgs { quick, cpu_only, json } = args;
     let (batches, hiddens, steps, min): (&[usize], &[usize], usize, Duration) = if quick {
         (&[16], &[32], 16, Duration::from_millis(50))
     } else {
@@ -130,33 +185,20 @@ fn ratio(r: f64) -> String {
 /// results each), beside the CPU path on all members, on one thread and on every core; with
 /// `--peer FILE`, the JAX peer (`../shared/peers/jax_rollout.py`) at the same sizes in the same
 /// run. Episodes hear a 12-frame utterance, as the experiment's do.
-pub fn bench_rollout(rest: &[&str]) -> Result<(), String> {
+fn bench_rollout(args: RolloutArgs) -> Result<(), String> {
     use onelab::gpu::Perturbation;
-    let args = Args::new(rest);
-    let quick = args.flag("--quick");
-    let cpu_only = args.flag("--cpu-only");
-    let (mut members, mut hiddens, mut steps, min) = if quick {
+    let KernelArgs { quick, cpu_only, json } = args.kernel;
+    let (members, hiddens, steps, min) = if quick {
         (vec![64], vec![32], 16, Duration::from_millis(50))
     } else {
         (vec![64, 256, 1024, 4096], vec![32, 64, 128], 64, Duration::from_millis(1500))
     };
-    if let Some(list) = args.value::<String>("--members")? {
-        members = whole_numbers("--members", &list)?;
-    }
-    if let Some(list) = args.value::<String>("--hidden")? {
-        hiddens = whole_numbers("--hidden", &list)?;
-    }
-    args.set("--steps", &mut steps)?;
-    let mut episodes = 16;
-    args.set("--episodes", &mut episodes)?;
-    let mut threads = cpu::cores();
-    args.set("--threads", &mut threads)?;
-    let peer: Option<String> = args.value("--peer")?;
-    let json: Option<String> = args.value("--json")?;
-    args.finish()?;
-    if steps == 0 || episodes == 0 || threads == 0 {
-        return Err("--steps, --episodes and --threads must be at least 1".into());
-    }
+    let members = args.members.unwrap_or(members);
+    let hiddens = args.hidden.unwrap_or(hiddens);
+    let steps = args.steps.unwrap_or(steps);
+    let episodes = args.episodes;
+    let threads = args.threads.unwrap_or_else(cpu::cores);
+    let peer = args.peer;
     let ctx = if cpu_only { None } else { Some(gpu_context()?) };
     let mut rollout = ctx.as_ref().map(gpu::Rollout::new);
     let listen = 12.min(steps);
@@ -250,16 +292,6 @@ fn write_json<T: serde::Serialize>(
     crate::write_json_file(&file, &doc)
 }
 
-/// A comma-separated list of whole numbers, each at least 1.
-fn whole_numbers(name: &str, list: &str) -> Result<Vec<usize>, String> {
-    list.split(',')
-        .map(|w| match w.trim().parse() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("{name} takes whole numbers of at least 1 separated by commas, got {w:?}")),
-        })
-        .collect()
-}
-
 /// Runs the JAX peer at the same sizes and returns its env-steps per second.
 fn run_peer(
     file: &str,
@@ -284,7 +316,7 @@ fn run_peer(
 }
 
 /// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
-pub fn bench_speech() -> Result<(), String> {
+fn bench_speech() -> Result<(), String> {
     use onelab::speech::{Corpus, MelConfig, MelFilterbank};
     let corpus = Corpus::committed()?;
     let bank = MelFilterbank::new(MelConfig::default());
@@ -307,7 +339,7 @@ pub fn bench_speech() -> Result<(), String> {
 
 /// One million evolution trials of up to 64 steps into a fresh store in the system's temp folder, in
 /// generation-sized batches (4096 trials, one write and one sync each), then streamed back.
-pub fn bench_traces() -> Result<(), String> {
+fn bench_traces() -> Result<(), String> {
     use onelab::traces::{replay, FileStore, Filter, MazeSpec, Phase, PolicyRef, Trial};
     let dir = std::env::temp_dir().join(format!("onelab-bench-traces-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

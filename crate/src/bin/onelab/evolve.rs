@@ -1,95 +1,132 @@
 //! `onelab evolve`: one copy of ONE learning one task by evolution strategies.
 
-use crate::args::Args;
 use crate::device;
 use crate::speech::external_recordings;
 use onelab::evolve::GenerationPoint;
 use onelab::net::One;
 use std::time::Instant;
 
-const EVOLVE_HELP: &str = "onelab evolve: a copy of ONE learns one maze task by evolution strategies
-  --task T          ne, nw, se, sw, or a goal cell x,y            (default ne)
-  --generations G   generations to run                            (default 100)
-  --target S        stop once the mean policy succeeds from a share S of all start cells
-  --population P    members per generation (even for pgpe, openai-es)   (default 256)
-  --episodes E      episodes per member per generation            (default 16)
-  --all-starts      instead, one episode from every cell outside the goal
-  --strategy S      pgpe, openai-es or snes                       (default pgpe)
-  --optimizer O     clipup or adam, for pgpe's mean               (default clipup)
-  --sigma S         initial mutation size per parameter           (default 0.1)
-  --lr L            learning rate (clipup: step size)             (default 0.5)
-  --hidden H        hidden units of ONE                           (default 64)
-  --maze N          maze of N x N cells                           (default 9)
-  --openings F      share of extra openings in the maze           (default 0.1)
-  --maze-seed N     seed of the maze layout                       (default 1)
-  --steps T         episode step limit                            (default 64)
-  --grow K          freeze the copy, add K units, evolve only those
-  --variance        scale mutation sizes by weight variance (3.12)
-  --sampled         sample actions from the softmax (default argmax)
-  --listen L        the first L steps of each episode feed the spoken command (default 0)
-  --eval-wav C=F,F  at the end, evaluate with your recordings F of command C (needs --listen)
-  --materialise     always materialise perturbed weights (default: when they fit)
-  --regenerate      always regenerate perturbed weights inside the rollout kernel
-  --cpu             run rollouts on the CPU reference path
-  --seed N          seed of ONE, the maze starts and the noise    (default: drawn fresh
-                    and printed)
-  --out FILE        write the copy (parameters, shape, statistics) as JSON
-  --json FILE       write the settings and the curve (each generation's best and mean
-                    fitness, success, and mean policy's success) as JSON
-  --traces DIR      keep every trial (evolution and evaluation) in the trace store DIR";
+/// Defaults are `EvolveConfig::default()`'s: the world's default maze (9x9).
+#[derive(clap::Args)]
+pub struct EvolveArgs {
+    /// ne, nw, se, sw, or a goal cell x,y [default: ne].
+    #[arg(long)]
+    task: Option<String>,
+    /// Generations to run.
+    #[arg(long, default_value_t = 100, value_parser = crate::at_least_one)]
+    generations: usize,
+    /// Stop once the mean policy succeeds from a share S of all start cells.
+    #[arg(long, value_name = "S")]
+    target: Option<f32>,
+    /// Members per generation (even for pgpe, openai-es) [default: 256].
+    #[arg(long)]
+    population: Option<usize>,
+    /// Episodes per member per generation [default: 16].
+    #[arg(long, conflicts_with = "all_starts")]
+    episodes: Option<usize>,
+    /// Instead, one episode from every cell outside the goal.
+    #[arg(long)]
+    all_starts: bool,
+    /// The evolution strategy [default: pgpe].
+    #[arg(long, value_parser = ["pgpe", "openai-es", "snes"])]
+    strategy: Option<String>,
+    /// The optimiser of pgpe's mean [default: clipup].
+    #[arg(long, value_parser = ["clipup", "adam"])]
+    optimizer: Option<String>,
+    /// Initial mutation size per parameter [default: 0.1].
+    #[arg(long)]
+    sigma: Option<f32>,
+    /// Learning rate (clipup: step size) [default: 0.5].
+    #[arg(long)]
+    lr: Option<f32>,
+    /// Hidden units of ONE [default: 64].
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Maze of N x N cells [default: 9].
+    #[arg(long, value_name = "N")]
+    maze: Option<usize>,
+    /// Share of extra openings in the maze [default: 0.1].
+    #[arg(long)]
+    openings: Option<f32>,
+    /// Seed of the maze layout [default: 1].
+    #[arg(long)]
+    maze_seed: Option<u32>,
+    /// Episode step limit [default: 64].
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Freeze the copy, add K units, evolve only those.
+    #[arg(long, value_name = "K")]
+    grow: Option<usize>,
+    /// Scale mutation sizes by weight variance (paper 3.12).
+    #[arg(long)]
+    variance: bool,
+    /// Sample actions from the softmax [default: argmax].
+    #[arg(long)]
+    sampled: bool,
+    /// The first L steps of each episode feed the spoken command [default: 0].
+    #[arg(long, value_name = "L")]
+    listen: Option<usize>,
+    /// At the end, evaluate with your recordings F of command C (needs --listen).
+    #[arg(long, value_name = "C=F,F")]
+    eval_wav: Option<String>,
+    /// Always materialise perturbed weights [default: when they fit].
+    #[arg(long, conflicts_with = "regenerate")]
+    materialise: bool,
+    /// Always regenerate perturbed weights inside the rollout kernel.
+    #[arg(long)]
+    regenerate: bool,
+    /// Run rollouts on the CPU reference path.
+    #[arg(long)]
+    cpu: bool,
+    /// Seed of ONE, the maze starts and the noise [default: drawn fresh and printed].
+    #[arg(long)]
+    seed: Option<u32>,
+    /// Write the copy (parameters, shape, statistics) as JSON.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Write the settings and the curve (each generation's best and mean fitness, success, and
+    /// mean policy's success) as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+    /// Keep every trial (evolution and evaluation) in the trace store DIR.
+    #[arg(long, value_name = "DIR")]
+    traces: Option<String>,
+}
 
-pub fn evolve(rest: &[&str]) -> Result<(), String> {
+pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     use onelab::evolve::{Evolution, EvolveConfig, MeanOptimizer, StrategyKind};
     use onelab::gpu::Perturbation;
-    if crate::args::asks_help(rest) {
-        println!("{EVOLVE_HELP}");
-        return Ok(());
-    }
-    let args = Args::new(rest);
     let mut c = EvolveConfig::default();
-    args.set("--task", &mut c.task)?;
-    if let Some(v) = args.value::<String>("--strategy")? {
-        c.strategy.kind = StrategyKind::parse(&v)?;
+    use crate::given as set;
+    set(&mut c.task, args.task);
+    if let Some(v) = &args.strategy {
+        c.strategy.kind = StrategyKind::parse(v)?;
     }
-    if let Some(v) = args.value::<String>("--optimizer")? {
-        c.strategy.optimizer = match v.as_str() {
-            "clipup" => MeanOptimizer::ClipUp,
-            "adam" => MeanOptimizer::Adam,
-            _ => return Err(format!("--optimizer got {v:?}: expected clipup or adam")),
-        };
+    if let Some(v) = args.optimizer.as_deref() {
+        c.strategy.optimizer = if v == "adam" { MeanOptimizer::Adam } else { MeanOptimizer::ClipUp };
     }
-    args.set("--population", &mut c.strategy.population)?;
-    args.set("--sigma", &mut c.strategy.sigma)?;
-    args.set("--lr", &mut c.strategy.learning_rate)?;
-    args.set("--episodes", &mut c.episodes)?;
-    args.set("--hidden", &mut c.hidden)?;
-    args.set("--maze", &mut c.maze_size)?;
-    args.set("--openings", &mut c.extra_openings)?;
-    args.set("--listen", &mut c.listen)?;
-    args.set("--maze-seed", &mut c.maze_seed)?;
-    args.set("--steps", &mut c.step_limit)?;
-    args.set("--grow", &mut c.grow)?;
-    let seed_given = args.value::<u32>("--seed")?;
-    c.variance_scaled = args.flag("--variance");
-    c.all_starts = args.flag("--all-starts");
-    c.sampled_actions = args.flag("--sampled");
-    if args.flag("--materialise") {
+    set(&mut c.strategy.population, args.population);
+    set(&mut c.strategy.sigma, args.sigma);
+    set(&mut c.strategy.learning_rate, args.lr);
+    set(&mut c.episodes, args.episodes);
+    set(&mut c.hidden, args.hidden);
+    set(&mut c.maze_size, args.maze);
+    set(&mut c.extra_openings, args.openings);
+    set(&mut c.listen, args.listen);
+    set(&mut c.maze_seed, args.maze_seed);
+    set(&mut c.step_limit, args.steps);
+    set(&mut c.grow, args.grow);
+    c.variance_scaled = args.variance;
+    c.all_starts = args.all_starts;
+    c.sampled_actions = args.sampled;
+    if args.materialise {
         c.perturbation = Perturbation::Materialised;
     }
-    if args.flag("--regenerate") {
+    if args.regenerate {
         c.perturbation = Perturbation::Regenerated;
     }
-    let generations: usize = args.value("--generations")?.unwrap_or(100);
-    if generations == 0 {
-        return Err("--generations must be at least 1".into());
-    }
-    let target: Option<f32> = args.value("--target")?;
-    let out: Option<String> = args.value("--out")?;
-    let json: Option<String> = args.value("--json")?;
-    let eval_wav: Option<String> = args.value("--eval-wav")?;
-    let traces_dir: Option<String> = args.value("--traces")?;
-    let on_cpu = args.flag("--cpu");
-    args.finish()?;
+    let EvolveArgs { generations, target, out, json, eval_wav, traces: traces_dir, cpu: on_cpu, .. } = args;
+    let seed_given = args.seed;
     c.seed = match seed_given {
         Some(seed) => seed,
         None => crate::fresh_seed()?,

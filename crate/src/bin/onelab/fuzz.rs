@@ -7,7 +7,6 @@
 //! cuts, splices of two seeds, and repeated or deleted ranges. An input that fails is written
 //! to target/fuzz/KIND-N.bin, to be replayed with `onelab fuzz KIND --replay FILE`.
 
-use super::args::Args;
 use onelab::device::Device;
 use onelab::inputs::Input;
 use onelab::rng::Rng;
@@ -52,35 +51,44 @@ static ALLOCATOR: Counting = Counting;
 /// Inputs are at most this long: the targets promise bounded work for any input under 1 MB.
 const MAX_INPUT: usize = 1 << 20;
 
-pub const HELP: &str = "usage: onelab fuzz KIND|all [options]
-  KIND                one of record, policy, archive, wav, settings, checkpoint, one
-  --executions N      executions per kind (default 10000)
-  --seed N            the mutations' seed (default 1)
-  --hang-ms MS        count an execution over MS milliseconds as a failure, the fastest of
-                      three timings when the first is over (default: none; the slowest is
-                      always reported)
-  --alloc-mb MB       count an execution whose live memory grows over MB MiB as a failure
-                      (default 256)
-  --replay FILE       take one input from FILE and print what the lab says of it
-  onelab fuzz seeds DIR   write the seed inputs from a short real run (after a format changes)";
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct FuzzArgs {
+    #[command(subcommand)]
+    seeds: Option<Seeds>,
+    /// One of record, policy, archive, wav, settings, checkpoint, one; or all.
+    kind: Option<String>,
+    /// Executions per kind.
+    #[arg(long, default_value_t = 10_000)]
+    executions: usize,
+    /// The mutations' seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u32,
+    /// Count an execution over MS milliseconds as a failure, the fastest of three timings when
+    /// the first is over [default: none; the slowest is always reported].
+    #[arg(long, value_name = "MS")]
+    hang_ms: Option<f64>,
+    /// Count an execution whose live memory grows over MB MiB as a failure.
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    alloc_mb: usize,
+    /// Take one input from FILE and print what the lab says of it.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<String>,
+}
 
-pub fn fuzz(words: &[&str]) -> Result<(), String> {
-    if let ["seeds", dir] = words {
-        return seeds(Path::new(dir));
+#[derive(clap::Subcommand)]
+enum Seeds {
+    /// Write the seed inputs from a short real run into DIR (after a format changes).
+    Seeds { dir: String },
+}
+
+pub fn fuzz(args: FuzzArgs) -> Result<(), String> {
+    if let Some(Seeds::Seeds { dir }) = args.seeds {
+        return seeds(Path::new(&dir));
     }
-    if crate::args::asks_help(words) {
-        println!("{HELP}");
-        return Ok(());
-    }
-    let (kind, rest) = words.split_first().ok_or(HELP)?;
-    let args = Args::new(rest);
-    let executions: usize = args.value("--executions")?.unwrap_or(10_000);
-    let seed: u32 = args.value("--seed")?.unwrap_or(1);
-    let hang_ms: Option<f64> = args.value("--hang-ms")?;
-    let alloc_mb: usize = args.value("--alloc-mb")?.unwrap_or(256);
-    let replay: Option<String> = args.value("--replay")?;
-    args.finish()?;
-    let kinds = if *kind == "all" { Input::ALL.to_vec() } else { vec![Input::parse(kind)?] };
+    let FuzzArgs { kind, executions, seed, hang_ms, alloc_mb, replay, .. } = args;
+    let kind = kind.ok_or("name a KIND of input, or all (see onelab fuzz --help)")?;
+    let kinds = if kind == "all" { Input::ALL.to_vec() } else { vec![Input::parse(&kind)?] };
     // Two speakers per split: resuming a checkpoint hears the corpus, which costs by its size.
     let corpus = Corpus::committed()?.first_speakers(2);
     if let Some(file) = replay {

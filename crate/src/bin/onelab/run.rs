@@ -1,6 +1,5 @@
 //! `onelab run`: the experiment of paper 3.8, headless, with its result table.
 
-use crate::args::Args;
 use crate::device;
 use onelab::device::Device;
 use onelab::lifecycle::{CommandRow, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
@@ -9,121 +8,173 @@ use onelab::speech::Corpus;
 use onelab::traces::{FileStore, Filter};
 use std::time::Instant;
 
-const RUN_HELP: &str = "onelab run: copies of ONE learn the corners by evolution while hearing the commands,
-every trial is stored, ONE consolidates on the traces alone and is accepted only if it follows
-every command (paper 3.8). Defaults are the lab's default experiment.
-  --tasks T,T,...   corner tasks, one spoken command each            (default ne,nw,se,sw)
-  --generations G   generations per copy, at most                    (default 150)
-  --copy-target S   a copy stops once its mean policy reaches S      (default 1)
-  --population P    members per generation                           (default 128)
-  --hidden H        hidden units of ONE (and so of its copies)       (default 32)
-  --maze N          maze of N x N cells                              (default 5)
-  --maze-seed N     seed of the maze layout                          (default 3)
-  --openings F      share of extra openings in the maze              (default 0.5)
-  --listen L        listening steps per episode                      (default 12)
-  --no-normalise    the goal input is not normalised per utterance   (default: normalised)
-  --augment A       augmentation of the training speakers: none, standard, or standard
-                    changed by NAME=V,NAME=V... (copies, speed, warp, reverb, gain_db,
-                    snr_db, shift_ms, time_mask, band_mask; see the page's settings)
-                                                                     (default standard)
-  --corpus DIR      the command corpus (default: the committed www/corpus); make other
-                    ones with scripts/make-corpus.py --out DIR
-  --moves M         steps after listening, at most                   (default 32)
-  --updates U       consolidation steps (Adam)                       (default 4000)
-  --batch B         traces per consolidation batch                   (default 128)
-  --clr L           consolidation learning rate                      (default 0.01)
-  --imitation W     weight of the imitation loss                     (default 1)
-  --prediction W    weight of the prediction loss                    (default 1)
-  --rates R         per-weight learning rates: uniform, or variance  (default uniform)
-                    (scaled by each weight's spread over the copies' trials, paper 3.12)
-  --accept S        acceptance: success on every command at least S (default 0.9)
-  --each            ONE learns the skills one at a time: it consolidates (and is judged)
-                    after each copy, and the next copy evolves from it (default: once,
-                    after all copies)
-  --seed N          seed of ONE, the copies and the batches          (default: drawn fresh
-                    and printed; the lab's figures use --seed 1)
-  --traces DIR      the trace store (default: a fresh folder in the temp folder)
-  --eval-wav C=F,F;C=F...  also judge ONE on your recordings F of command C (WAV files)
-  --no-baseline     skip the comparison: evolution alone on all commands at once, with as
-                    many environment steps as the copies took
-  --cpu             rollouts and consolidation on the CPU reference path
-  --json FILE       also write the settings and results as JSON: the result table, the
-                    retention matrix, each copy's curve per generation, every update's
-                    losses, the voices, the baseline
-  --config FILE     start from these settings (JSON, as the page's share links carry them)
-                    instead of the defaults; the options above still change them
-  --print-config    print the settings as JSON and stop (a file for --config)
-  --out FILE        also save the judged ONE as a ONE file (what the page's Load ONE reads;
-                    www/pretrained/one.onelab is `run --cpu --seed 1 --no-baseline --out` it)
-  --one FILE        no experiment: judge the ONE a ONE file holds (the page's Download ONE
-                    writes one) under its own settings: ONE's columns measured again, the
-                    copies' as the file has them; takes only --eval-wav, --corpus, --cpu,
-                    --json and --out (which writes the same ONE file again)";
+/// The experiment's settings: each applies over the defaults (the lab's default experiment)
+/// or over --config's file; the defaults shown are the default experiment's.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("settings").multiple(true)))]
+pub struct RunArgs {
+    /// Corner tasks, one spoken command each [default: ne,nw,se,sw].
+    #[arg(long, value_delimiter = ',', value_name = "T,T,..", group = "settings")]
+    tasks: Option<Vec<String>>,
+    /// Generations per copy, at most [default: 150].
+    #[arg(long, group = "settings")]
+    generations: Option<usize>,
+    /// A copy stops once its mean policy reaches S [default: 1].
+    #[arg(long, value_name = "S", group = "settings")]
+    copy_target: Option<f32>,
+    /// Members per generation [default: 128].
+    #[arg(long, group = "settings")]
+    population: Option<usize>,
+    /// Hidden units of ONE (and so of its copies) [default: 32].
+    #[arg(long, group = "settings")]
+    hidden: Option<usize>,
+    /// Maze of N x N cells [default: 5].
+    #[arg(long, value_name = "N", group = "settings")]
+    maze: Option<usize>,
+    /// Seed of the maze layout [default: 3].
+    #[arg(long, group = "settings")]
+    maze_seed: Option<u32>,
+    /// Share of extra openings in the maze [default: 0.5].
+    #[arg(long, group = "settings")]
+    openings: Option<f32>,
+    /// Listening steps per episode [default: 12].
+    #[arg(long, value_name = "L", group = "settings")]
+    listen: Option<usize>,
+    /// Steps after listening, at most [default: 32].
+    #[arg(long, value_name = "M", group = "settings")]
+    moves: Option<usize>,
+    /// The goal input is not normalised per utterance [default: normalised].
+    #[arg(long, group = "settings")]
+    no_normalise: bool,
+    /// Augmentation of the training speakers: none, standard, or standard changed by
+    /// NAME=V,NAME=V... (copies, speed, warp, reverb, gain_db, snr_db, shift_ms, time_mask,
+    /// band_mask) [default: standard].
+    #[arg(long, value_name = "A", group = "settings")]
+    augment: Option<String>,
+    /// Consolidation steps (Adam) [default: 4000].
+    #[arg(long, group = "settings")]
+    updates: Option<usize>,
+    /// Traces per consolidation batch [default: 128].
+    #[arg(long, group = "settings")]
+    batch: Option<usize>,
+    /// Consolidation learning rate [default: 0.01].
+    #[arg(long, value_name = "L", group = "settings")]
+    clr: Option<f32>,
+    /// Weight of the imitation loss [default: 1].
+    #[arg(long, value_name = "W", group = "settings")]
+    imitation: Option<f32>,
+    /// Weight of the prediction loss [default: 1].
+    #[arg(long, value_name = "W", group = "settings")]
+    prediction: Option<f32>,
+    /// Per-weight learning rates: uniform, or scaled by each weight's spread over the copies'
+    /// trials (variance, paper 3.12) [default: uniform].
+    #[arg(long, value_parser = ["uniform", "variance"], group = "settings")]
+    rates: Option<String>,
+    /// Acceptance: success on every command at least S [default: 0.9].
+    #[arg(long, value_name = "S", group = "settings")]
+    accept: Option<f32>,
+    /// ONE learns the skills one at a time: it consolidates (and is judged) after each copy,
+    /// and the next copy evolves from it [default: once, after all copies].
+    #[arg(long, group = "settings")]
+    each: bool,
+    /// Any setting by its dotted name, as the page's "All settings" and share links name it
+    /// (copy.strategy.sigma=0.05, consolidation.batch=64, ...); VALUE is JSON or a word.
+    #[arg(long = "set", value_name = "NAME=VALUE", group = "settings")]
+    set: Vec<String>,
+    /// Seed of ONE, the copies and the batches [default: drawn fresh and printed; the lab's
+    /// figures use --seed 1].
+    #[arg(long, group = "settings")]
+    seed: Option<u32>,
+    /// Start from these settings (JSON, as the page's "Settings as JSON" and share links carry
+    /// them) instead of the defaults; the options above still change them.
+    #[arg(long, value_name = "FILE", group = "settings")]
+    config: Option<String>,
+    /// Print the settings as JSON and stop (a file for --config).
+    #[arg(long, group = "settings")]
+    print_config: bool,
+    /// No experiment: judge the ONE a ONE file holds (the page's Download ONE writes one) under
+    /// its own settings: ONE's columns measured again, the copies' as the file has them.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["settings", "traces", "no_baseline"])]
+    one: Option<String>,
+    /// The command corpus [default: the committed www/corpus]; make others with
+    /// scripts/make-corpus.py --out DIR.
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<String>,
+    /// The trace store [default: a fresh folder in the temp folder].
+    #[arg(long, value_name = "DIR")]
+    traces: Option<String>,
+    /// Also judge ONE on your recordings F of command C (WAV files).
+    #[arg(long, value_name = "C=F,F;C=F..")]
+    eval_wav: Option<String>,
+    /// Skip the comparison: evolution alone on all commands at once, with as many environment
+    /// steps as the copies took.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Rollouts and consolidation on the CPU reference path.
+    #[arg(long)]
+    cpu: bool,
+    /// Also write the settings and results as JSON: the result table, the retention matrix,
+    /// each copy's curve per generation, every update's losses, the voices, the baseline.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+    /// Also save the judged ONE as a ONE file (what the page's Load ONE reads); with --one, the
+    /// same file again.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+}
 
-pub fn run(rest: &[&str]) -> Result<(), String> {
-    if crate::args::asks_help(rest) {
-        println!("{RUN_HELP}");
-        return Ok(());
+pub fn run(args: RunArgs) -> Result<(), String> {
+    if let Some(file) = &args.one {
+        return judge_file(&args, file);
     }
-    let args = Args::new(rest);
-    if let Some(file) = args.value::<String>("--one")? {
-        return judge_file(&args, &file);
-    }
-    let config: Option<String> = args.value("--config")?;
-    let mut c = match &config {
+    let mut c = match &args.config {
         Some(file) => config_file(file)?,
         None => ExperimentConfig::default_experiment(),
     };
-    if let Some(tasks) = args.value::<String>("--tasks")? {
-        c.tasks = tasks.split(',').map(String::from).collect();
-    }
-    args.set("--generations", &mut c.generations)?;
-    args.set("--copy-target", &mut c.copy_target)?;
-    args.set("--population", &mut c.copy.strategy.population)?;
-    args.set("--hidden", &mut c.copy.hidden)?;
-    args.set("--maze", &mut c.copy.maze_size)?;
-    args.set("--maze-seed", &mut c.copy.maze_seed)?;
-    args.set("--openings", &mut c.copy.extra_openings)?;
-    let default_moves = c.copy.step_limit - c.copy.listen;
-    args.set("--listen", &mut c.copy.listen)?;
-    c.copy.normalise = !args.flag("--no-normalise");
-    if let Some(spec) = args.value::<String>("--augment")? {
-        c.copy.augment = augment(&spec)?;
-    }
-    let corpus_dir: Option<String> = args.value("--corpus")?;
-    let moves: usize = args.value("--moves")?.unwrap_or(default_moves);
+    use crate::given as set;
+    set(&mut c.tasks, args.tasks.clone());
+    set(&mut c.generations, args.generations);
+    set(&mut c.copy_target, args.copy_target);
+    set(&mut c.copy.strategy.population, args.population);
+    set(&mut c.copy.hidden, args.hidden);
+    set(&mut c.copy.maze_size, args.maze);
+    set(&mut c.copy.maze_seed, args.maze_seed);
+    set(&mut c.copy.extra_openings, args.openings);
+    let moves = args.moves.unwrap_or(c.copy.step_limit - c.copy.listen);
+    set(&mut c.copy.listen, args.listen);
     c.copy.step_limit = c.copy.listen + moves;
-    args.set("--updates", &mut c.consolidation.updates)?;
-    args.set("--batch", &mut c.consolidation.batch)?;
-    args.set("--clr", &mut c.consolidation.learning_rate)?;
-    args.set("--imitation", &mut c.consolidation.imitation_weight)?;
-    args.set("--prediction", &mut c.consolidation.prediction_weight)?;
-    match args.value::<String>("--rates")?.as_deref() {
-        None | Some("uniform") => c.consolidation.variance_rates = false,
-        Some("variance") => c.consolidation.variance_rates = true,
-        Some(other) => return Err(format!("--rates takes uniform or variance, got {other:?}")),
+    if args.no_normalise {
+        c.copy.normalise = false;
     }
-    args.set("--accept", &mut c.accept)?;
-    c.consolidate_each = args.flag("--each");
+    if let Some(spec) = &args.augment {
+        c.copy.augment = augment(spec)?;
+    }
+    set(&mut c.consolidation.updates, args.updates);
+    set(&mut c.consolidation.batch, args.batch);
+    set(&mut c.consolidation.learning_rate, args.clr);
+    set(&mut c.consolidation.imitation_weight, args.imitation);
+    set(&mut c.consolidation.prediction_weight, args.prediction);
+    set(&mut c.consolidation.variance_rates, args.rates.as_deref().map(|r| r == "variance"));
+    set(&mut c.accept, args.accept);
+    if args.each {
+        c.consolidate_each = true;
+    }
+    for pair in &args.set {
+        c = set_by_name(&c, pair)?;
+    }
     // A new experiment gets a fresh seed, unless given one by --seed or by --config's settings
     // (which a share link carries, so that it reproduces its run exactly).
-    let seed_given = args.value::<u32>("--seed")?;
-    let fresh = seed_given.is_none() && config.is_none();
-    let dir = match args.value::<String>("--traces")? {
-        Some(d) => std::path::PathBuf::from(d),
-        None => std::env::temp_dir().join(format!("onelab-run-{}", std::process::id())),
-    };
-    let eval_wav: Option<String> = args.value("--eval-wav")?;
-    let on_cpu = args.flag("--cpu");
-    let baseline = !args.flag("--no-baseline");
-    let json: Option<String> = args.value("--json")?;
-    let out: Option<String> = args.value("--out")?;
-    let print_config = args.flag("--print-config");
-    args.finish()?;
-    if let Some(seed) = if fresh { Some(crate::fresh_seed()?) } else { seed_given } {
+    let fresh = args.seed.is_none() && args.config.is_none();
+    if let Some(seed) = if fresh { Some(crate::fresh_seed()?) } else { args.seed } {
         c.copy.seed = seed;
         c.consolidation.seed = seed;
     }
+    let dir = match &args.traces {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::env::temp_dir().join(format!("onelab-run-{}-{:08x}", std::process::id(), crate::fresh_seed()?)),
+    };
+    let RunArgs { eval_wav, cpu: on_cpu, json, out, print_config, corpus: corpus_dir, .. } = args;
+    let baseline = !args.no_baseline;
     c.validate()?;
     if print_config {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
@@ -233,15 +284,9 @@ pub fn run(rest: &[&str]) -> Result<(), String> {
 /// `run --one FILE`: the ONE a ONE file holds, judged again under the file's settings: its
 /// columns of the result table measured here (with the --eval-wav recordings), the copies'
 /// columns, the verdict and the retention matrix as the file has them.
-fn judge_file(args: &Args, file: &str) -> Result<(), String> {
-    let eval_wav: Option<String> = args.value("--eval-wav")?;
-    let corpus_dir: Option<String> = args.value("--corpus")?;
-    let on_cpu = args.flag("--cpu");
-    let json: Option<String> = args.value("--json")?;
-    let out: Option<String> = args.value("--out")?;
-    if let Some(word) = args.untaken() {
-        return Err(format!("--one takes ONE and its settings from {file}: {word:?} cannot be given with it"));
-    }
+fn judge_file(args: &RunArgs, file: &str) -> Result<(), String> {
+    let (eval_wav, corpus_dir, on_cpu) = (args.eval_wav.clone(), args.corpus.clone(), args.cpu);
+    let (json, out) = (args.json.clone(), args.out.clone());
     crate::writable(&json)?;
     crate::writable(&out)?;
     let bytes = std::fs::read(file).map_err(|e| format!("--one: cannot read {file}: {e}"))?;
@@ -393,11 +438,29 @@ fn print_retention(tasks: &[String], retention: &[RetentionRow]) {
     }
 }
 
+/// `--set NAME=VALUE`: the setting of dotted name NAME (as the settings JSON and the page name
+/// it) changed to VALUE, read as JSON or else as a word; a name the lab lacks is refused by name,
+/// and the whole is checked as the page checks it.
+fn set_by_name(c: &ExperimentConfig, pair: &str) -> Result<ExperimentConfig, String> {
+    let (name, value) = pair.split_once('=').ok_or_else(|| format!("--set takes NAME=VALUE, got {pair:?}"))?;
+    let mut doc = serde_json::to_value(c).map_err(|e| e.to_string())?;
+    let mut slot = &mut doc;
+    for key in name.split('.') {
+        slot = slot
+            .as_object_mut()
+            .and_then(|o| o.get_mut(key))
+            .ok_or_else(|| format!("--set: there is no setting {name:?}"))?;
+    }
+    *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.into()));
+    let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
+    ExperimentConfig::from_json(&bytes).map_err(|e| format!("--set {pair}: {e}"))
+}
+
 /// `--config FILE`: settings read as the page reads a share link's, and refused by name when the
 /// file names a setting the lab does not have (serde would pass over it in silence).
 fn config_file(file: &str) -> Result<ExperimentConfig, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("--config: cannot read {file}: {e}"))?;
-    let c = onelab::inputs::settings_of(&bytes).map_err(|e| format!("--config {file}: {e}"))?;
+    let c = ExperimentConfig::from_json(&bytes).map_err(|e| format!("--config {file}: {e}"))?;
     let given: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
     let known = serde_json::to_value(&c).map_err(|e| e.to_string())?;
     match unknown_key(&given, &known, "") {

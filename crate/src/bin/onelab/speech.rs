@@ -1,19 +1,31 @@
 //! `onelab speech features`, and reading a user's recordings for evaluation.
 
-use crate::USAGE;
+#[derive(clap::Subcommand)]
+pub enum SpeechCommand {
+    /// Checks a recording as the lab checks yours (resampled, trimmed to its voiced part) and
+    /// prints its log-mel frames, or with --listen ONE's goal input (normalised, pooled).
+    Features {
+        /// A WAV file.
+        file: String,
+        /// The command it says (checked against the corpus's commands).
+        #[arg(long)]
+        label: Option<String>,
+        /// Print ONE's goal input for this many listening steps instead of the frames.
+        #[arg(long)]
+        listen: Option<usize>,
+    },
+}
+
+pub fn speech(what: SpeechCommand) -> Result<(), String> {
+    let SpeechCommand::Features { file, label, listen } = what;
+    speech_features(&file, label, listen)
+}
 
 /// Reads a WAV file as a user's recording would be read: resampled to the corpus rate, trimmed
 /// to its voiced part and checked; then prints one line per log-mel frame, or with `--listen L`
 /// one line per step of ONE's goal input (normalised and pooled).
-pub fn speech_features(rest: &[&str]) -> Result<(), String> {
+fn speech_features(path: &str, label: Option<String>, listen: Option<usize>) -> Result<(), String> {
     use onelab::speech::{listening_frames, parse_wav, prepare_recording, Corpus, MelConfig, MelFilterbank};
-    let Some((path, rest)) = rest.split_first() else {
-        return Err(USAGE.to_string());
-    };
-    let args = crate::args::Args::new(rest);
-    let label: Option<String> = args.value("--label")?;
-    let listen: Option<usize> = args.value("--listen")?;
-    args.finish()?;
     if let Some(label) = label {
         let corpus = Corpus::committed()?;
         if !corpus.commands.contains(&label) {

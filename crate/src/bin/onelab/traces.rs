@@ -1,6 +1,27 @@
 //! `onelab traces stats|replay|export|import`: the trace store of `onelab evolve --traces DIR`.
 
-pub fn traces_stats(dir: &str) -> Result<(), String> {
+#[derive(clap::Subcommand)]
+pub enum TracesCommand {
+    /// Trials per task and phase in a trace store, each replayed.
+    Stats { dir: String },
+    /// Trial N of a trace store, step by step.
+    Replay { dir: String, index: usize },
+    /// The store's trials as one checked export file.
+    Export { dir: String, file: String },
+    /// Adds an export file's trials to a store, all or nothing.
+    Import { file: String, dir: String },
+}
+
+pub fn traces(what: TracesCommand) -> Result<(), String> {
+    match what {
+        TracesCommand::Stats { dir } => traces_stats(&dir),
+        TracesCommand::Replay { dir, index } => traces_replay(&dir, index),
+        TracesCommand::Export { dir, file } => traces_export(&dir, &file),
+        TracesCommand::Import { file, dir } => traces_import(&file, &dir),
+    }
+}
+
+fn traces_stats(dir: &str) -> Result<(), String> {
     use onelab::traces::{replay, FileStore};
     let (store, recovery) = FileStore::open(std::path::Path::new(dir))?;
     if let Some(torn) = recovery.torn {
@@ -27,9 +48,8 @@ pub fn traces_stats(dir: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn traces_replay(dir: &str, index: &str) -> Result<(), String> {
+fn traces_replay(dir: &str, i: usize) -> Result<(), String> {
     use onelab::traces::{replay, FileStore};
-    let i: usize = index.parse().map_err(|_| format!("trial index must be a whole number, got {index:?}"))?;
     let (store, _) = FileStore::open(std::path::Path::new(dir))?;
     let t = store.get(i)?;
     let r = replay(&t)?;
@@ -49,7 +69,7 @@ pub fn traces_replay(dir: &str, index: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn traces_export(dir: &str, file: &str) -> Result<(), String> {
+fn traces_export(dir: &str, file: &str) -> Result<(), String> {
     use onelab::traces::{Archive, FileStore};
     let (store, _) = FileStore::open(std::path::Path::new(dir))?;
     let archive = Archive { trials: store.read_all()?, ..Archive::default() };
@@ -59,7 +79,7 @@ pub fn traces_export(dir: &str, file: &str) -> Result<(), String> {
 }
 
 /// Checks the whole file first; only a file that passes every check touches the store.
-pub fn traces_import(file: &str, dir: &str) -> Result<(), String> {
+fn traces_import(file: &str, dir: &str) -> Result<(), String> {
     use onelab::traces::{Archive, FileStore};
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let archive = Archive::from_bytes(&bytes).map_err(|e| format!("{file} refused: {e}; nothing was imported"))?;
