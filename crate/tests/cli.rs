@@ -54,6 +54,9 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
     let (ok, out, err) = onelab(&[&tiny[..], &["--population", "8", "--no-baseline"], &files].concat());
     assert!(ok, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // Not on a terminal, each generation and update line ends with the run's totals and ETA.
+    assert!(out.contains("  [copy 1/2 gen 1/2 · consolidation 0/1 update 0/3 · "), "{out}");
+    assert!(out.contains("· consolidation 1/1 update 3/3 · at most 0:00 left]"), "{out}");
     let (ok, judged, err) = onelab(&[
         "run",
         "--one",
@@ -280,6 +283,7 @@ fn evolve_refuses_bad_settings_by_name() {
         (vec!["--colour", "red"], "unexpected argument '--colour'"),
         (vec!["--strategy", "cma"], "[possible values: pgpe, openai-es, snes]"),
         (vec!["--materialise", "--regenerate"], "'--materialise' cannot be used with '--regenerate'"),
+        (vec!["--steps", "20", "--moves", "8"], "'--steps <STEPS>' cannot be used with '--moves <M>'"),
     ] {
         let mut all = vec!["evolve", "--cpu"];
         all.extend(args);

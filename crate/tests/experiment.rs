@@ -38,7 +38,7 @@ fn run(mut exp: Experiment, name: &str) -> (Experiment, ExperimentReport) {
     let dir = std::env::temp_dir().join(format!("onelab-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (mut store, _) = FileStore::open(&dir).unwrap();
-    let mut log = |line: String| eprintln!("{line}");
+    let mut log = |line: onelab::lifecycle::LogLine| eprintln!("{}", line.text());
     let mut last = None;
     for k in 0..exp.config.tasks.len() {
         pollster::block_on(exp.evolve_copy(k, &mut log)).unwrap();

@@ -1,4 +1,4 @@
-use super::experiment::{Experiment, Hearing, Tables};
+use super::experiment::{Experiment, Hearing, LogLine, Tables};
 use crate::data::{RolloutResult, RolloutSpec};
 use crate::evolve::Strategy;
 use crate::net::One;
@@ -37,7 +37,7 @@ impl Experiment {
     pub async fn evolution_alone(
         &mut self,
         budget: u64,
-        log: &mut dyn FnMut(String),
+        log: &mut dyn FnMut(LogLine),
     ) -> Result<BaselineReport, String> {
         let c = self.config.copy.clone();
         let one = One::new(c.shape(), c.seed);
@@ -85,10 +85,10 @@ impl Experiment {
             }
             strategy.tell(&fitness)?;
             if generation % 10 == 0 || steps >= budget {
-                log(format!(
+                log(LogLine::Note(format!(
                     "evolution alone gen {generation:>3}: population leaves by the commanded corner {:>5.1}%, {steps} steps",
                     100.0 * reached as f32 / episodes as f32
-                ));
+                )));
             }
             generation += 1;
         }

@@ -197,6 +197,23 @@ pub struct Checkpoint {
     pub consolidating: Option<ConsolidationState>,
 }
 
+/// A line of a long run's log and what it marks, so that a progress line can count the work
+/// done: a copy's generation (each), a consolidation update (every 50th), or anything else.
+#[derive(Clone, Debug)]
+pub enum LogLine {
+    Generation(String),
+    Update(usize, String),
+    Note(String),
+}
+
+impl LogLine {
+    pub fn text(&self) -> &str {
+        match self {
+            LogLine::Generation(t) | LogLine::Update(_, t) | LogLine::Note(t) => t,
+        }
+    }
+}
+
 /// Goal-input frames of the validation speakers saying each task's command, one table per
 /// task, and all of them together (for shuffled speech); the same of the cross-synthesiser
 /// speakers.
@@ -367,25 +384,32 @@ impl Experiment {
     /// Phase A for task `k`: a copy of ONE evolves until its mean policy reaches the target;
     /// every trial and policy is kept. `log` receives one line per generation. Returns the
     /// copy's learning curve.
-    pub async fn evolve_copy(&mut self, k: usize, log: &mut dyn FnMut(String)) -> Result<Vec<GenerationPoint>, String> {
+    pub async fn evolve_copy(
+        &mut self,
+        k: usize,
+        log: &mut dyn FnMut(LogLine),
+    ) -> Result<Vec<GenerationPoint>, String> {
         let mut evo = self.copy(k)?;
         let mut curve = Vec::new();
         loop {
             let (r, success, done) = self.copy_generation(&mut evo).await?;
             curve.push(GenerationPoint::new(&r, success));
-            log(format!(
+            log(LogLine::Generation(format!(
                 "copy {k} ({}) gen {:>3}: population success {:>5.1}%, mean policy {:>5.1}%",
                 evo.task.name,
                 r.generation,
                 100.0 * r.success,
                 100.0 * success
-            ));
+            )));
             if done {
                 break;
             }
         }
         let shown = self.finish_copy(evo).await?;
-        log(format!("copy {k} demonstrates its skill to the training speakers: {:.1}% success", 100.0 * shown));
+        log(LogLine::Note(format!(
+            "copy {k} demonstrates its skill to the training speakers: {:.1}% success",
+            100.0 * shown
+        )));
         Ok(curve)
     }
 
@@ -587,18 +611,22 @@ impl Experiment {
     pub async fn consolidate(
         &mut self,
         traces: Vec<Trial>,
-        log: &mut dyn FnMut(String),
+        log: &mut dyn FnMut(LogLine),
     ) -> Result<ExperimentReport, String> {
         let before_steps = self.env_steps;
         let mut cons = self.consolidation(traces)?;
         let (imitate, all, held) = cons.pools();
-        log(format!("consolidation: {imitate} traces to imitate, {all} to predict, {held} failed traces held out"));
+        log(LogLine::Note(format!(
+            "consolidation: {imitate} traces to imitate, {all} to predict, {held} failed traces held out"
+        )));
         let held_out_before = cons.held_out_prediction().await?;
         let mut losses = Vec::new();
         for _ in 0..self.config.consolidation.updates {
             let r = cons.step().await?;
             if r.update % 50 == 0 || r.update + 1 == self.config.consolidation.updates {
-                log(format!("update {:>4}: imitation {:.4}  prediction {:.5}", r.update, r.imitation, r.prediction));
+                let line =
+                    format!("update {:>4}: imitation {:.4}  prediction {:.5}", r.update, r.imitation, r.prediction);
+                log(LogLine::Update(r.update, line));
             }
             losses.push(r);
         }

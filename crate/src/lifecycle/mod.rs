@@ -11,7 +11,7 @@ mod walk;
 pub use baseline::{BaselineReport, BaselineRow};
 pub use cost::{calibrate, Cost, Rates};
 pub use experiment::{
-    Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, RetentionRow, VoiceRow,
+    Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, LogLine, RetentionRow, VoiceRow,
 };
 pub use one_file::OneFile;
 pub use walk::{Frame, WalkConfig, Walker};

@@ -52,8 +52,12 @@ pub struct EvolveArgs {
     #[arg(long)]
     maze_seed: Option<u32>,
     /// Episode step limit [default: 64].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "moves")]
     steps: Option<usize>,
+    /// Instead, steps after listening, at most (as `onelab run` sets them): the step limit is
+    /// --listen + M.
+    #[arg(long, value_name = "M")]
+    moves: Option<usize>,
     /// Freeze the copy, add K units, evolve only those.
     #[arg(long, value_name = "K")]
     grow: Option<usize>,
@@ -115,6 +119,7 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     set(&mut c.listen, args.listen);
     set(&mut c.maze_seed, args.maze_seed);
     set(&mut c.step_limit, args.steps);
+    set(&mut c.step_limit, args.moves.map(|m| c.listen + m));
     set(&mut c.grow, args.grow);
     c.variance_scaled = args.variance;
     c.all_starts = args.all_starts;

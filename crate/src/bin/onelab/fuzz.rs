@@ -384,7 +384,7 @@ fn seeds(dir: &Path) -> Result<(), String> {
 
     // A ONE file: the small experiment run to its end and its ONE judged.
     let mut exp = Experiment::new(c.clone(), Device::Cpu, corpus.clone())?;
-    let mut quiet = |_: String| {};
+    let mut quiet = |_| {};
     for k in 0..c.tasks.len() {
         pollster::block_on(exp.evolve_copy(k, &mut quiet))?;
     }

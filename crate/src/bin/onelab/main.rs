@@ -4,6 +4,7 @@
 mod bench;
 mod evolve;
 mod fuzz;
+mod progress;
 mod run;
 mod speech;
 mod traces;

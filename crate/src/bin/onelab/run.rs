@@ -1,8 +1,9 @@
 //! `onelab run`: the experiment of paper 3.8, headless, with its result table.
 
 use crate::device;
+use crate::progress::Progress;
 use onelab::device::Device;
-use onelab::lifecycle::{CommandRow, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
+use onelab::lifecycle::{CommandRow, Experiment, ExperimentConfig, LogLine, OneFile, RetentionRow, VoiceRow};
 use onelab::speech::Augment;
 use onelab::speech::Corpus;
 use onelab::traces::{FileStore, Filter};
@@ -196,13 +197,15 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let corpus = corpus(corpus_dir)?;
     let mut exp = Experiment::new(c.clone(), device, corpus)?;
     add_recordings(&mut exp, eval_wav)?;
-    let mut log = |line: String| println!("{:>8.1} s  {line}", start.elapsed().as_secs_f64());
+    let consolidations = if c.consolidate_each { c.tasks.len() } else { 1 };
+    let mut progress = Progress::new(c.tasks.len(), c.generations, consolidations, c.consolidation.updates);
     let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
     let mut last = None;
     let mut curves = Vec::new();
     for k in 0..c.tasks.len() {
         let (t0, s0) = (Instant::now(), exp.env_steps);
-        let curve = pollster::block_on(exp.evolve_copy(k, &mut log))?;
+        progress.copy_starts();
+        let curve = pollster::block_on(exp.evolve_copy(k, &mut |line| progress.log(line)))?;
         curves.push(serde_json::json!({ "task": c.tasks[k], "generations": curve }));
         let (trials, policies) = exp.drain();
         store.append(&trials)?;
@@ -215,12 +218,14 @@ pub fn run(args: RunArgs) -> Result<(), String> {
                 traces.extend(batch);
                 Ok(())
             })?;
-            let report = pollster::block_on(exp.consolidate(traces, &mut log))?;
-            log(report.verdict.clone());
+            progress.consolidation_starts();
+            let report = pollster::block_on(exp.consolidate(traces, &mut |line| progress.log(line)))?;
+            progress.log(LogLine::Note(report.verdict.clone()));
             consolidation_steps += report.env_steps_consolidation;
             last = Some(report);
         }
     }
+    progress.finish();
     let report = last.expect("the last copy is always followed by a consolidation");
     let total = start.elapsed().as_secs_f64();
 
@@ -242,7 +247,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let mut baseline_report = None;
     if baseline {
         println!();
-        let b = pollster::block_on(exp.evolution_alone(copy_steps, &mut log))?;
+        let b = pollster::block_on(exp.evolution_alone(copy_steps, &mut |line| progress.log(line)))?;
         println!(
             "evolution alone on the speech-conditioned task ({} generations, {} environment steps):",
             b.generations, b.env_steps
@@ -258,6 +263,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
                 100.0 * r.cross
             );
         }
+        progress.finish();
         println!("baseline wall time: {:.1} s", start.elapsed().as_secs_f64() - total);
         baseline_report = Some(b);
     }
