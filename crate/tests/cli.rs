@@ -252,7 +252,7 @@ fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
         curve.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    assert_eq!(out.lines().filter(|l| l.starts_with("gen ")).count(), 3, "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains(" s  gen ")).count(), 3, "{out}");
     let saved = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).ok();
     // --json: the curve, a point per generation printed.
@@ -262,7 +262,7 @@ fn evolve_prints_a_line_per_generation_and_writes_the_copy() {
     assert_eq!(points.len(), 3);
     for (g, p) in points.iter().enumerate() {
         assert_eq!(p["generation"], g);
-        let line = out.lines().filter(|l| l.starts_with("gen ")).nth(g).unwrap();
+        let line = out.lines().filter(|l| l.contains(" s  gen ")).nth(g).unwrap();
         assert!(line.contains(&format!("best {:>7.3}", p["best"].as_f64().unwrap())), "{line} vs {p}");
         assert!((0.0..=1.0).contains(&p["mean_policy"].as_f64().unwrap()));
     }

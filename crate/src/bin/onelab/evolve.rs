@@ -1,8 +1,10 @@
 //! `onelab evolve`: one copy of ONE learning one task by evolution strategies.
 
 use crate::device;
+use crate::progress::Progress;
 use crate::speech::external_recordings;
 use onelab::evolve::GenerationPoint;
+use onelab::lifecycle::LogLine;
 use onelab::net::One;
 use std::time::Instant;
 
@@ -178,6 +180,8 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
         evo.copy.mutation_mask().iter().filter(|&&m| m > 0.0).count()
     );
     let start = Instant::now();
+    let mut progress = Progress::new(1, generations, 0, 0);
+    progress.copy_starts();
     let mut curve = Vec::new();
     for _ in 0..generations {
         let r = pollster::block_on(evo.generation())?;
@@ -187,15 +191,14 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
             store.append(&evo.drain_trials())?;
             store.append_policies(&evo.drain_policies())?;
         }
-        println!(
-            "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%  {:>7.2} s",
+        progress.log(LogLine::Generation(format!(
+            "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%",
             r.generation,
             r.best,
             r.mean,
             100.0 * r.success,
             100.0 * eval,
-            start.elapsed().as_secs_f64()
-        );
+        )));
         if target.is_some_and(|t| eval >= t) {
             println!(
                 "reached {:.0}% success from all start cells after {} generations",
@@ -205,6 +208,7 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
             break;
         }
     }
+    progress.finish();
     let seconds = start.elapsed().as_secs_f64();
     let mut heard = None;
     if let Some((table, rows)) = recordings {

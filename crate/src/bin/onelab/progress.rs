@@ -1,4 +1,4 @@
-//! `onelab run`'s progress: each log line with the time so far, and on each generation and
+//! The progress of `onelab run` and `onelab evolve`: each log line with the time so far, and on each generation and
 //! update line the run's totals and an ETA; on a terminal, a bar under the lines, redrawn in
 //! place, instead.
 
@@ -121,7 +121,11 @@ impl Progress {
     /// generation is left).
     fn eta(&self) -> Option<f64> {
         let (generations, updates) = self.left();
-        let per_update = (self.updates_done > 0).then(|| self.consolidating / self.updates_done as f64)?;
+        let per_update = if updates == 0 {
+            0.0
+        } else {
+            (self.updates_done > 0).then(|| self.consolidating / self.updates_done as f64)?
+        };
         let per_generation = if generations == 0 {
             0.0
         } else {
@@ -137,17 +141,12 @@ impl Progress {
             Some(eta) => format!("at most {} left", clock(eta)),
             None => format!("{} updates to time after evolving", self.left().1),
         };
-        format!(
-            "copy {}/{} gen {}/{} · consolidation {}/{} update {}/{} · {eta}",
-            self.copy,
-            self.copies,
-            self.generation,
-            self.generations,
-            self.consolidation,
-            self.consolidations,
-            self.update,
-            self.updates
-        )
+        let copies = format!("copy {}/{} gen {}/{}", self.copy, self.copies, self.generation, self.generations);
+        if self.consolidations == 0 {
+            return format!("{copies} · {eta}");
+        }
+        let (c, u) = (self.consolidation, self.update);
+        format!("{copies} · consolidation {c}/{} update {u}/{} · {eta}", self.consolidations, self.updates)
     }
 
     /// A bar of the time spent against the time at most left, then the totals.
