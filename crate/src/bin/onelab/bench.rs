@@ -18,9 +18,16 @@ pub enum BenchCommand {
     /// Consolidation (BPTT + Adam) trace-steps/s and GFLOP/s, GPU beside CPU.
     Bptt(KernelArgs),
     /// Log-mel extraction time per second of audio.
-    Speech,
+    Speech(JsonArg),
     /// The trace store: bytes per trial, append and stream rates.
-    Traces,
+    Traces(JsonArg),
+}
+
+#[derive(clap::Args)]
+pub struct JsonArg {
+    /// Also write the figures as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -65,8 +72,8 @@ pub fn command(what: BenchCommand) -> Result<(), String> {
         BenchCommand::Forward(args) => bench_forward(args),
         BenchCommand::Rollout(args) => bench_rollout(args),
         BenchCommand::Bptt(args) => bench_bptt(args),
-        BenchCommand::Speech => bench_speech(),
-        BenchCommand::Traces => bench_traces(),
+        BenchCommand::Speech(args) => bench_speech(args.json),
+        BenchCommand::Traces(args) => bench_traces(args.json),
     }
 }
 
@@ -316,7 +323,8 @@ fn run_peer(
 }
 
 /// Log-mel extraction over the whole committed corpus: milliseconds per second of audio.
-fn bench_speech() -> Result<(), String> {
+fn bench_speech(json: Option<String>) -> Result<(), String> {
+    crate::writable(&json)?;
     use onelab::speech::{Corpus, MelConfig, MelFilterbank};
     let corpus = Corpus::committed()?;
     let bank = MelFilterbank::new(MelConfig::default());
@@ -334,12 +342,16 @@ fn bench_speech() -> Result<(), String> {
         1000.0 * per_pass / seconds,
         seconds / per_pass
     );
-    Ok(())
+    let row = serde_json::json!({
+        "utterances": audio.len(), "audio_seconds": seconds, "ms_per_audio_second": 1000.0 * per_pass / seconds,
+    });
+    write_json(json, "speech", "log-mel extraction", None, &[row])
 }
 
 /// One million evolution trials of up to 64 steps into a fresh store in the system's temp folder, in
 /// generation-sized batches (4096 trials, one write and one sync each), then streamed back.
-fn bench_traces() -> Result<(), String> {
+fn bench_traces(json: Option<String>) -> Result<(), String> {
+    crate::writable(&json)?;
     use onelab::traces::{replay, FileStore, Filter, MazeSpec, Phase, PolicyRef, Trial};
     let dir = std::env::temp_dir().join(format!("onelab-bench-traces-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -414,5 +426,10 @@ fn bench_traces() -> Result<(), String> {
         streamed as f64 / stream_s
     );
     std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
-    Ok(())
+    let row = serde_json::json!({
+        "trials": trials.len(), "bytes_per_trial": store.bytes() as f64 / trials.len() as f64,
+        "append_trials_per_s": total as f64 / append_s, "read_all_trials_per_s": total as f64 / read_s,
+        "stream_trials_per_s": streamed as f64 / stream_s,
+    });
+    write_json(json, "traces", "trace store", None, &[row])
 }
