@@ -4,7 +4,8 @@
 // (it takes long on a software adapter); a figure for BENCHMARKS.md. Usage:
 // node scripts/browser-experiment.mjs [--cpu] [--start-here] [--each] (after `make web`); --cpu
 // turns WebGPU off, so the page runs the CPU reference path in wasm; --start-here presses
-// "Start here" instead; --each ticks "one command at a time"; --commands ne,sw ticks only those.
+// "Start here" instead; --each ticks "one command at a time"; --commands ne,sw ticks only those;
+// --seed N runs seed N (default 1, the lab's figures' seed).
 import { openPage, startServer } from '../tests/browser/browser.mjs';
 
 const server = await startServer();
@@ -23,6 +24,13 @@ try {
       if (commands.split(',').includes(await box.getAttribute('value'))) await box.check();
       else await box.uncheck();
     }
+  }
+  // The lab's seed, as its figures use (a new experiment on the page draws a fresh one).
+  const seed = process.argv.includes('--seed') ? process.argv[process.argv.indexOf('--seed') + 1] : '1';
+  if (!here) {
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy-seed', seed);
+    await page.fill('#setting-consolidation-seed', seed);
   }
   // The estimate (a warning instead, where the settings could take hours on this device).
   await page.waitForFunction(() => document.body.dataset.estimate, null, { timeout: 60_000 });

@@ -11,7 +11,7 @@ const CHECKPOINT_KEY = 'experiment';
 
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 4);
+    const request = indexedDB.open(DB, 5);
     request.onupgradeneeded = () => {
       const db = request.result;
       if (!db.objectStoreNames.contains(RECORDINGS)) db.createObjectStore(RECORDINGS, { autoIncrement: true });
@@ -25,6 +25,10 @@ function open() {
       if (!db.objectStoreNames.contains(POLICIES)) db.createObjectStore(POLICIES, { autoIncrement: true });
       // Version 4: the running experiment's checkpoint, one record.
       if (!db.objectStoreNames.contains(CHECKPOINTS)) db.createObjectStore(CHECKPOINTS);
+      // Version 5: trials stored in groups (see `groups`), counted from this index's keys
+      // alone; trials stored one per record before stay in 'task_success'.
+      const traces = request.transaction.objectStore(TRACES);
+      if (!traces.indexNames.contains('tally')) traces.createIndex('tally', ['task', 'count', 'wins']);
     };
     // An older version of the lab open in another tab holds the database: say so instead of
     // waiting silently (the open goes on once that tab closes).
@@ -80,14 +84,35 @@ export function recordingList() {
   }).then(() => out);
 }
 
-const traceEntry = (t) => ({ task: t.task, phase: t.phase, success: t.success ? 1 : 0, record: t.record });
+/** Trials ({task, phase, success, record}) as the trace store keeps them: each run of
+ * consecutive trials of one task and phase is one record, `{task, phase, records, successes,
+ * count, wins}`
+ * (IndexedDB's cost is per record: a generation's few thousand trials in a handful of records
+ * store about 20 times faster than one record each), so that the order is kept exactly. */
+function groups(trials) {
+  const out = [];
+  for (const t of trials) {
+    let g = out[out.length - 1];
+    if (!g || g.task !== t.task || g.phase !== t.phase) {
+      g = { task: t.task, phase: t.phase, records: [], successes: [] };
+      out.push(g);
+    }
+    g.records.push(t.record);
+    g.successes.push(t.success ? 1 : 0);
+  }
+  return out.map((g) => ({ ...g, count: g.records.length, wins: g.successes.reduce((a, b) => a + b, 0), successes: Uint8Array.from(g.successes) }));
+}
+
+/** The trials a stored record holds, oldest first: a group, or one trial as versions before
+ * groups stored them (`{task, phase, success, record}`), which are read as they were. */
+const unpack = (v) => (v.records ? v.records.map((record, i) => ({ task: v.task, phase: v.phase, success: v.successes[i], record })) : [v]);
 
 /** Stores a generation's trials ({task, phase, success, record}), the encoded policy snapshots
  * they acted with and, if given, the experiment's checkpoint after them, in one transaction:
  * all of them or none. */
 export const addGeneration = (trials, policies, checkpoint = null) => open().then((db) => new Promise((resolve, reject) => {
   const tx = db.transaction([TRACES, POLICIES, CHECKPOINTS], 'readwrite');
-  for (const t of trials) tx.objectStore(TRACES).add(traceEntry(t));
+  for (const g of groups(trials)) tx.objectStore(TRACES).add(g);
   for (const p of policies) tx.objectStore(POLICIES).add(p);
   if (checkpoint) tx.objectStore(CHECKPOINTS).put(checkpoint, CHECKPOINT_KEY);
   tx.oncomplete = () => { db.close(); resolve(); };
@@ -96,40 +121,47 @@ export const addGeneration = (trials, policies, checkpoint = null) => open().the
 }));
 
 /** Streams the trials matching `filter` ({task, success: 0 or 1}, either may be left out) to
- * `each` in batches of `size` records, oldest first, one read transaction per batch, through
- * the index that fits the filter: how consolidation reads the store. Resolves to the count. */
+ * `each` in batches of `size` records (the last may be smaller), oldest first, reading the
+ * store's records through its task index when a task is given, one read transaction per few
+ * thousand trials: how consolidation reads the store. Resolves to the count. */
 export async function trialBatches(filter, size, each) {
-  const range = filter.task !== undefined && filter.success !== undefined ? ['task_success', IDBKeyRange.only([filter.task, filter.success])]
-    : filter.task !== undefined ? ['task', IDBKeyRange.only(filter.task)] : [null, null];
-  let after = null; // the primary key of the last record passed on
+  const range = filter.task !== undefined ? IDBKeyRange.only(filter.task) : null;
+  let after = null; // the primary key of the last record read
+  let pending = [];
   let passed = 0;
   for (;;) {
-    const batch = [];
+    let read = 0;
     let last = null;
     await run(TRACES, 'readonly', (store) => {
-      const source = range[0] ? store.index(range[0]) : store;
-      const cursor = source.openCursor(range[1]);
+      const cursor = (range ? store.index('task') : store).openCursor(range);
       let skipping = after !== null;
       cursor.onsuccess = () => {
         const c = cursor.result;
         if (!c) return;
         if (skipping && c.primaryKey <= after) {
-          // Index cursors visit equal keys in primary-key order: skip to where the last batch ended.
-          if (range[0]) c.continuePrimaryKey(c.key, after + 1); else c.continue(after + 1);
+          // Index cursors visit equal keys in primary-key order: skip to where the last read ended.
+          if (range) c.continuePrimaryKey(c.key, after + 1); else c.continue(after + 1);
           skipping = false;
           return;
         }
-        batch.push(c.value.record);
+        for (const t of unpack(c.value)) {
+          if (filter.success === undefined || t.success === filter.success) pending.push(t.record);
+        }
+        read += 1;
         last = c.primaryKey;
-        if (batch.length < size) c.continue();
+        if (pending.length < size) c.continue();
       };
       return cursor;
     });
-    if (batch.length === 0) return passed;
-    passed += batch.length;
+    const end = read === 0 || pending.length < size;
+    while (pending.length >= size || (end && pending.length > 0)) {
+      const batch = pending.slice(0, size);
+      pending = pending.slice(size);
+      passed += batch.length;
+      await each(batch);
+    }
+    if (end) return passed;
     after = last;
-    await each(batch);
-    if (batch.length < size) return passed;
   }
 }
 
@@ -147,22 +179,25 @@ function all(name) {
   }).then(() => out);
 }
 
-export const allTrials = () => all(TRACES);
+/** Every stored trial, {task, phase, success, record}, oldest first. */
+export const allTrials = async () => (await all(TRACES)).flatMap(unpack);
 
 /** The `index`-th stored trial (0 is the oldest), or undefined. */
 export function trialAt(index) {
   let found;
+  let before = 0; // trials in the records passed
   return run(TRACES, 'readonly', (store) => {
     const cursor = store.openCursor();
-    let skipped = false;
     cursor.onsuccess = () => {
-      if (!cursor.result) return;
-      if (index > 0 && !skipped) {
-        skipped = true;
-        cursor.result.advance(index);
+      const c = cursor.result;
+      if (!c) return;
+      const trials = unpack(c.value);
+      if (index < before + trials.length) {
+        found = trials[index - before];
         return;
       }
-      found = cursor.result.value;
+      before += trials.length;
+      c.continue();
     };
     return cursor;
   }).then(() => found);
@@ -172,7 +207,7 @@ export const allRecordings = () => all(RECORDINGS);
 /** Adds an imported file's trials and recordings in one transaction: all of them or none. */
 export const importAll = (trials, recordings) => open().then((db) => new Promise((resolve, reject) => {
   const tx = db.transaction([TRACES, RECORDINGS], 'readwrite');
-  for (const t of trials) tx.objectStore(TRACES).add(traceEntry(t));
+  for (const g of groups(trials)) tx.objectStore(TRACES).add(g);
   for (const r of recordings) tx.objectStore(RECORDINGS).add(r);
   tx.oncomplete = () => { db.close(); resolve(); };
   tx.onerror = () => reject(tx.error);
@@ -194,27 +229,27 @@ export const clearAll = () => open().then((db) => new Promise((resolve, reject) 
 }));
 
 /** Trials and successes per command (the goal of each stored task: an experiment's copy of
- * "ne|nw|se|sw" counts for "ne"), and the total: every distinct task in the store is counted. */
+ * "ne|nw|se|sw" counts for "ne"), and the total: from index keys alone, the groups' tallies
+ * and the single trials of versions before groups. */
 export async function traceCounts() {
   const counts = {};
   let total = 0;
+  const add = (task, trials, wins) => {
+    const goal = task.split('|')[0];
+    counts[goal] ??= { trials: 0, successes: 0 };
+    counts[goal].trials += trials;
+    counts[goal].successes += wins;
+    total += trials;
+  };
   await run(TRACES, 'readonly', (store) => {
-    const req = store.count();
-    req.onsuccess = () => { total = req.result; };
-    const tasks = store.index('task').openKeyCursor(null, 'nextunique');
-    tasks.onsuccess = () => {
-      const cursor = tasks.result;
-      if (!cursor) return;
-      const task = cursor.key;
-      const goal = task.split('|')[0];
-      const all = store.index('task').count(IDBKeyRange.only(task));
-      const wins = store.index('task_success').count(IDBKeyRange.only([task, 1]));
-      counts[goal] ??= { trials: 0, successes: 0 };
-      all.onsuccess = () => { counts[goal].trials += all.result; };
-      wins.onsuccess = () => { counts[goal].successes += wins.result; };
-      cursor.continue();
-    };
-    return req;
+    for (const [index, tally] of [['tally', ([task, n, wins]) => add(task, n, wins)], ['task_success', ([task, win]) => add(task, 1, win)]]) {
+      const cursor = store.index(index).openKeyCursor();
+      cursor.onsuccess = () => {
+        if (!cursor.result) return;
+        tally(cursor.result.key);
+        cursor.result.continue();
+      };
+    }
   });
   return { total, counts };
 }
