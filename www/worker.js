@@ -197,7 +197,10 @@ const commands = {
     const listener = data.one === 'experiment' ? experiment : current;
     if (data.one === 'experiment' && (mode === 'experiment' || !experiment)) return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
     if (!listener) return post('talk-error', { message: 'There is no ONE to talk to yet.' });
-    if (mode === 'experiment') return post('talk-error', { message: 'The experiment is running: talk to ONE once it is paused or done.' });
+    // Talking takes the maze: a phase running or paused is left alone, and says so.
+    if (busy() || mode === 'paused' || mode === 'experiment-paused') {
+      return post('talk-error', { message: 'A phase of the lab is running or paused: talk to ONE once it is done.' });
+    }
     try {
       const scene = lab.talk(listener.run, data.k, data.audio);
       mode = 'walk';

@@ -34,6 +34,14 @@ test('the pretrained ONE talks at once and follows a validation speaker', async 
     const [reached, ended] = await page.evaluate(() => [document.body.dataset.reached, document.body.dataset.ended].map(Number));
     assert.ok(reached >= ended - 1, `ONE reached the south-west corner in only ${reached} of ${ended} episodes`);
     await page.screenshot({ path: `${SHOTS}pretrained.png` });
+    // A copy evolving in Phase A keeps the maze: talking waits until it is done.
+    await page.fill('#population', '8');
+    await page.fill('#generations', '30');
+    await page.click('#start');
+    await page.waitForFunction(() => document.body.dataset.evolve === 'running');
+    await page.click('#talk-one');
+    await page.waitForFunction(() => /running or paused: talk to ONE once it is done/.test(document.getElementById('one-status').textContent));
+    assert.equal(await page.getAttribute('body', 'data-evolve'), 'running');
     assert.deepEqual(errors, []);
   } finally {
     await close();
