@@ -1,7 +1,7 @@
 // Every experiment setting as a form field, made from the settings object itself, so that a
 // setting added on the Rust side appears here with no page change: numbers as number fields
 // (shown as typed: an f32's 0.009999999776 reads 0.01), switches as checkboxes, names with a
-// fixed set of values (`choices`, from the Rust side: strategy, optimiser, perturbation) as
+// fixed set of values (`choices`, from the Rust side: strategy, optimiser) as
 // lists, other names as text; nested settings as fieldsets.
 // The Rust side validates them (checkExperimentConfig, as the experiment would) while the user
 // types; this module only turns fields into values and names the field it could not read.

@@ -56,8 +56,8 @@ impl Device {
     /// Population rollouts.
     pub fn rollout(&self) -> Rollout {
         match self {
-            Device::Gpu(ctx) => Rollout::Gpu(gpu::Rollout::new(ctx)),
-            Device::Cpu => Rollout::Cpu,
+            Device::Gpu(ctx) => Rollout::gpu(gpu::Rollout::new(ctx)),
+            Device::Cpu => Rollout::cpu(),
         }
     }
 }

@@ -35,7 +35,6 @@ pub struct EvolveConfig {
     pub grow: usize,
     /// Scale each parameter's mutation size by its weight-variance statistics (3.12).
     pub variance_scaled: bool,
-    pub perturbation: Perturbation,
     /// Listening steps: each episode's first `listen` steps feed the task's spoken command to the
     /// goal input, one log-mel frame per step (training speakers while evolving, validation
     /// speakers in `evaluate`). The agent is held in place while it listens (its action is
@@ -77,7 +76,6 @@ impl Default for EvolveConfig {
             sampled_actions: false,
             grow: 0,
             variance_scaled: false,
-            perturbation: Perturbation::Auto,
             listen: 0,
             normalise: true,
             augment: Augment::default(),
@@ -380,7 +378,7 @@ impl Evolution {
         };
         let episodes = starts.len();
         let spec = self.spec(starts, Split::Train)?;
-        let result = self.backend.run(&pop, &spec, c.perturbation, true).await?;
+        let result = self.backend.run(&pop, &spec, true).await?;
         let limit = c.step_limit;
         let (copy, generation, population_seed) = (self.copy_id, self.generation as u32, pop.seed);
         self.policies.push(PolicySnapshot::population(copy, generation, &pop));
@@ -462,7 +460,7 @@ impl Evolution {
         let pop =
             Population { seed: 0, size: 1, antithetic: false, mean: self.copy.one.params.clone(), sigma: vec![0.0; n] };
         spec.action = ActionChoice::Argmax;
-        let result = self.backend.run(&pop, &spec, Perturbation::Regenerated, true).await?;
+        let result = self.backend.run_as(&pop, &spec, Perturbation::Regenerated, true).await?;
         let (copy, generation) = (self.copy_id, self.generation as u32);
         self.policies.push(PolicySnapshot::mean_policy(copy, generation, &pop.mean));
         self.record(&spec, &result, phase, rows.as_deref(), |_| PolicyRef::Copy {

@@ -75,7 +75,7 @@ impl Experiment {
                 spec.listen = c.listen;
                 spec.utterances = train.clone();
                 spec.heard = cells.iter().map(|_| (offset + rng.below(rows)) as u32).collect();
-                let r: RolloutResult = self.evaluator.run(&pop, &spec, c.perturbation, true).await?;
+                let r: RolloutResult = self.evaluator.run(&pop, &spec, true).await?;
                 steps += r.steps.iter().map(|&s| s as u64).sum::<u64>();
                 for (f, m) in fitness.iter_mut().zip(r.member_fitness()) {
                     *f += m / tasks.len() as f32;

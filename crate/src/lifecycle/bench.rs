@@ -6,7 +6,6 @@
 use crate::consolidate::Trainer;
 use crate::data::{Batch, Population, RolloutSpec};
 use crate::device::{Device, Forward, Rollout};
-use crate::gpu::Perturbation;
 use crate::net::{NetShape, One};
 use crate::rng::Rng;
 use crate::world::{Corner, Maze, Task};
@@ -147,7 +146,7 @@ impl Work {
     async fn once(&mut self) -> Result<(), String> {
         match self {
             Work::Forward { forward, inputs, steps } => forward.run(inputs, *steps).await.map(drop),
-            Work::Rollout { rollout, pop, spec } => rollout.run(pop, spec, Perturbation::Auto, false).await.map(drop),
+            Work::Rollout { rollout, pop, spec } => rollout.run(pop, spec, false).await.map(drop),
             Work::Bptt { trainer, batch } => trainer.step(batch, 1e-3).await.map(drop),
         }
     }

@@ -538,7 +538,7 @@ impl Experiment {
         }
         let n = params.len();
         let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
-        let result = self.evaluator.run(&pop, &spec, Perturbation::Regenerated, true).await?;
+        let result = self.evaluator.run_as(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
         let share = |round: &[bool]| round.iter().filter(|&&r| r).count() as f32 / round.len() as f32;
         Ok(result.reached.chunks(cells.len()).map(share).collect())

@@ -2,7 +2,6 @@
 
 use super::js_error;
 use super::speech::Speech;
-use crate::gpu;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -61,7 +60,6 @@ pub fn setting_choices() -> Result<JsValue, JsValue> {
     let choices: std::collections::BTreeMap<&str, Vec<String>> = [
         ("copy.strategy.kind", names(&crate::evolve::StrategyKind::ALL)),
         ("copy.strategy.optimizer", names(&crate::evolve::MeanOptimizer::ALL)),
-        ("copy.perturbation", names(&gpu::Perturbation::ALL)),
     ]
     .into_iter()
     .collect();

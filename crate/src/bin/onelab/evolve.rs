@@ -126,12 +126,14 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     c.variance_scaled = args.variance;
     c.all_starts = args.all_starts;
     c.sampled_actions = args.sampled;
-    if args.materialise {
-        c.perturbation = Perturbation::Materialised;
-    }
-    if args.regenerate {
-        c.perturbation = Perturbation::Regenerated;
-    }
+    // A knob of the device, not a setting: it changes memory and speed, never results.
+    let perturbation = if args.materialise {
+        Perturbation::Materialised
+    } else if args.regenerate {
+        Perturbation::Regenerated
+    } else {
+        Perturbation::Auto
+    };
     let EvolveArgs { generations, target, out, json, eval_wav, traces: traces_dir, cpu: on_cpu, .. } = args;
     let seed_given = args.seed;
     c.seed = match seed_given {
@@ -156,7 +158,7 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
         None => None,
         Some(spec) => Some(external_recordings(&spec, &c, corpus.as_ref())?),
     };
-    let mut evo = Evolution::new(c.clone(), &one, device.rollout(), corpus.as_ref())?;
+    let mut evo = Evolution::new(c.clone(), &one, device.rollout().perturbing(perturbation), corpus.as_ref())?;
     let mut traces = match traces_dir {
         None => None,
         Some(dir) => {
