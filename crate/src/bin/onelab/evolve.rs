@@ -219,16 +219,16 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
         heard = Some(success);
     }
     if let Some(file) = json {
-        let doc = serde_json::json!({
-            "onelab": env!("CARGO_PKG_VERSION"),
-            "device": device_name,
+        crate::write_results(
+            &file,
+            &device_name,
+            serde_json::json!({
             "config": c,
             "generations": curve,
             "recordings_success": heard,
             "seconds": seconds,
-        });
-        crate::write_json_file(&file, &doc)?;
-        println!("results written to {file}");
+            }),
+        )?;
     }
     if let Some(path) = out {
         let saved = serde_json::json!({

@@ -101,6 +101,18 @@ fn writable(file: &Option<String>) -> Result<(), String> {
     Ok(())
 }
 
+/// `run` and `evolve`'s `--json FILE`: `body`'s fields after the lab's version and the device
+/// it ran on, written and said.
+fn write_results(file: &str, device: &str, body: serde_json::Value) -> Result<(), String> {
+    let mut doc = serde_json::json!({ "onelab": env!("CARGO_PKG_VERSION"), "device": device });
+    if let (Some(doc), serde_json::Value::Object(body)) = (doc.as_object_mut(), body) {
+        doc.extend(body);
+    }
+    write_json_file(file, &doc)?;
+    println!("results written to {file}");
+    Ok(())
+}
+
 /// Writes `doc` to `file` as indented JSON: what every `--json FILE` gives.
 fn write_json_file(file: &str, doc: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string_pretty(doc).map_err(|e| e.to_string())?;

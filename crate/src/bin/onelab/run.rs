@@ -268,18 +268,18 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         baseline_report = Some(b);
     }
     if let Some(file) = json {
-        let doc = serde_json::json!({
-            "onelab": env!("CARGO_PKG_VERSION"),
-            "device": device_name,
+        crate::write_results(
+            &file,
+            &device_name,
+            serde_json::json!({
             "config": c,
             "report": report,
             "copies": curves,
             "env_steps": { "evolution": copy_steps, "consolidation": consolidation_steps },
             "seconds": { "evolving": evolving, "total": total },
             "baseline": baseline_report,
-        });
-        crate::write_json_file(&file, &doc)?;
-        println!("results written to {file}");
+            }),
+        )?;
     }
     if let Some(file) = out {
         save_one(&exp, &file)?;
@@ -315,16 +315,16 @@ fn judge_file(args: &RunArgs, file: &str) -> Result<(), String> {
     print_voices(&c.tasks, &judgement.cross_voices);
     print_retention(&c.tasks, &exp.retention);
     if let Some(json) = json {
-        let doc = serde_json::json!({
-            "onelab": env!("CARGO_PKG_VERSION"),
-            "device": device_name,
+        crate::write_results(
+            &json,
+            &device_name,
+            serde_json::json!({
             "one": file,
             "config": c,
             "judgement": judgement,
             "retention": exp.retention,
-        });
-        crate::write_json_file(&json, &doc)?;
-        println!("results written to {json}");
+            }),
+        )?;
     }
     if let Some(out) = out {
         save_one(&exp, &out)?;
