@@ -4,10 +4,11 @@ import uPlot from './vendor/uPlot.esm.js';
 import { exportButtons, plotTable } from './exports.js';
 import { clock } from './clock.js';
 import { traceCounts } from './store.js';
+import { GOALS } from './goals.js';
 
 const $ = (id) => document.getElementById(id);
 
-const COMMANDS = { ne: 'north east', nw: 'north west', se: 'south east', sw: 'south west' };
+const COMMANDS = Object.fromEntries(GOALS.map((g) => [g.code, g.command]));
 
 /** The storage table: trials and successes per command, the browser's storage estimate, and
  * how long the last generation's transaction took (`stored`: {trials, seconds}). Refreshed

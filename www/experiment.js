@@ -1,4 +1,4 @@
-// The experiment of paper 3.8 on the page: a copy per corner command evolves while hearing it,
+// The experiment of paper 3.8 on the page: a copy per command evolves while hearing it,
 // every trial is stored, ONE consolidates on the stored traces alone, and is judged on the
 // validation speakers (the success table). Then "talk to ONE": the utterance last played,
 // recorded or imported in the command panel is what ONE hears, and it walks the maze. "Copy link"
@@ -126,7 +126,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     if (!seedChosen && config) showConfig(freshSeed(config));
   };
   function formConfig() {
-    const chosen = [...document.querySelectorAll('#experiment-form input[name="corner"]:checked')].map((c) => c.value);
+    const chosen = [...document.querySelectorAll('#experiment-form input[name="goal"]:checked')].map((c) => c.value);
     const generations = Number($('experiment-generations').value);
     const updates = Number($('experiment-updates').value);
     if (chosen.length < 2) return invalid('Pick at least two commands: ONE must hear which one is meant.');
@@ -150,7 +150,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   }
   function showConfig(config) {
     base = structuredClone(config);
-    for (const box of document.querySelectorAll('#experiment-form input[name="corner"]')) box.checked = config.tasks.includes(box.value);
+    for (const box of document.querySelectorAll('#experiment-form input[name="goal"]')) box.checked = config.tasks.includes(box.value);
     $('experiment-generations').value = String(config.generations);
     $('experiment-updates').value = String(config.consolidation.updates);
     $('experiment-each').checked = config.consolidate_each;
@@ -498,7 +498,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       units += 1;
       run.finished.push(run.current);
       run.current = null;
-      status(`Copy ${k + 1} (${tasks[k]}) demonstrated its corner to the training speakers: ${pct(shown)} success.`);
+      status(`Copy ${k + 1} (${tasks[k]}) demonstrated its goal to the training speakers: ${pct(shown)} success.`);
       $('weights').hidden = false;
       const { lo, hi } = drawHeatmap($('weights'), spread);
       $('weights-caption').textContent = 'What to look for: dark cells are weights the copies never moved (shared by all ' +
@@ -523,6 +523,7 @@ export function experimentPanel(worker, ask, lastHeard) {
       run.updatesLeft -= 1;
       run.updateSeconds += took;
       run.updates += 1;
+      document.body.dataset.experimentUpdates = String(Number(document.body.dataset.experimentUpdates || 0) + 1);
       if (document.body.dataset.resumed && !document.body.dataset.firstUpdateAfterResume) document.body.dataset.firstUpdateAfterResume = String(report.update);
       life.tick();
       losses.add(done, report.imitation, report.prediction);
@@ -561,9 +562,11 @@ export function experimentPanel(worker, ask, lastHeard) {
       status(`ONE hears "${command}" at the start of each episode (held in place while it listens), then walks: see the maze.`);
       document.body.dataset.talking = command;
     },
-    paused() {
+    paused({ stepped }) {
       setPaused(true);
-      status('Paused after the running step. Step runs one generation (or one consolidation update); Resume goes on.');
+      if (stepped) document.body.dataset.experimentSteps = String(Number(document.body.dataset.experimentSteps || 0) + 1);
+      status(`${stepped ? 'Paused again after one step.' : 'Paused after the running step.'} Step runs one step (a generation, ` +
+        'a consolidation update, a demonstration or a judgement); Resume goes on.');
     },
     /** The worker lost the GPU and runs on the CPU path now; a running experiment resumes. */
     deviceLost({ reason, resumes }) {

@@ -7,6 +7,7 @@ import { experimentPanel } from './experiment.js';
 import { onePanel } from './one.js';
 import { asker } from './ask.js';
 import { persist } from './store.js';
+import { goal as goalNamed } from './goals.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -134,9 +135,8 @@ worker?.addEventListener('error', (e) => showError(`The simulator failed to load
  * note says what is replayed. */
 function showReplayScene(next, note) {
   scene = next;
-  const names = { ne: 'north-east corner', nw: 'north-west corner', se: 'south-east corner', sw: 'south-west corner' };
   const [goal, ...exits] = next.task.name.split('|');
-  $('goal-label').textContent = `goal (${names[goal] ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
+  $('goal-label').textContent = `goal (${goalNamed(goal)?.place ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
   $('walk-stats').hidden = true;
   $('walk-note').textContent = note;
   document.body.dataset.goal = goal;
@@ -215,8 +215,8 @@ const fromWorkerHandlers = {
     showStorage();
     if (data.scene) showCopyScene(data.scene);
   },
-  'experiment-paused'() {
-    experiment.paused();
+  'experiment-paused'(data) {
+    experiment.paused(data);
   },
   'experiment-error'(data) {
     experiment.error(data);
@@ -231,7 +231,7 @@ const fromWorkerHandlers = {
     reached = 0;
     ended = 0;
     $('walk-stats').hidden = false;
-    $('goal-label').textContent = `goal: where "${data.command}" says; the other corners are exits`;
+    $('goal-label').textContent = `goal: where "${data.command}" says${(data.scene.task.exits ?? []).length ? '; grey: the other corners, exits' : ''}`;
     $('walk-note').textContent = `ONE, consolidated, hears "${data.command}" for the first steps of each episode, held in place, then takes its most likely action.`;
     if (data.one === 'experiment') experiment.talking(data);
     else one.talking(data);

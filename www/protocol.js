@@ -66,7 +66,7 @@ export const fromWorker = {
   'experiment-consolidating': ['imitated', 'predicted', 'heldOut', 'updates', 'learned', 'done'],
   'experiment-update': ['report', 'updates', 'took'],
   'experiment-judged': ['judgement', 'heldOutBefore', 'heldOutAfter', 'consolidationSteps', 'seconds', 'last', 'trials'],
-  'experiment-paused': [],
+  'experiment-paused': ['stepped'], // stepped: a Step the user asked for has ended
   'experiment-error': ['message'],
   talking: ['scene', 'command', 'one'],
   // The ONE to talk to: the pretrained one, a loaded file's, or the finished experiment's.

@@ -190,7 +190,9 @@ const commands = {
   },
   'experiment-step'() {
     // One step while paused: a generation of the evolving copy, or one consolidation update.
-    if (mode === 'experiment-paused' && !stepping) runExperimentStep();
+    if (mode === 'experiment-paused' && !stepping) {
+      runExperimentStep().then(() => mode === 'experiment-paused' && post('experiment-paused', { stepped: true }));
+    }
   },
   talk(data) {
     // The experiment panel talks to its experiment's ONE; the "Talk to ONE" box to `current`.
@@ -274,7 +276,7 @@ async function loop() {
       await sleep(0);
     } else if (mode === 'experiment' && !stepping) {
       await runExperimentStep();
-      if (mode === 'experiment-paused') post('experiment-paused');
+      if (mode === 'experiment-paused') post('experiment-paused', { stepped: false });
       await sleep(0);
     } else if (mode === 'consolidate') {
       try {
@@ -365,7 +367,7 @@ async function pauseNow() {
       stepping = false;
     }
   }
-  post('experiment-paused');
+  post('experiment-paused', { stepped: false });
 }
 
 async function saveConsolidation(x) {

@@ -102,6 +102,8 @@ pub mod salt {
     pub const SHUFFLED: u32 = 0x5b0f;
     /// The page's first walk.
     pub const WALK: u32 = 0xac71;
+    /// Where a maze's landmarks stand.
+    pub const LANDMARKS: u32 = 0x1a4d;
     /// The GPU parity check's random net and inputs.
     pub const PARITY: u32 = 0x5eed;
 }

@@ -6,7 +6,7 @@ use onelab::data::{ActionChoice, Population, RolloutResult, RolloutSpec};
 use onelab::gpu::{self, Perturbation, Rollout};
 use onelab::net::{NetShape, One};
 use onelab::rng::Rng;
-use onelab::world::{Corner, Maze, Task};
+use onelab::world::{Goal, Maze, Task};
 
 fn context() -> gpu::Context {
     pollster::block_on(gpu::Context::new())
@@ -22,7 +22,7 @@ fn population(shape: NetShape, size: usize, antithetic: bool, seed: u32) -> Popu
 
 fn spec(shape: NetShape, episodes: usize, step_limit: usize, seed: u32) -> RolloutSpec {
     let maze = Maze::generate(7, 5, 0.2, seed);
-    let task = Task::corner(Corner::NorthEast, &maze);
+    let task = Task::goal(Goal::NorthEast, &maze).unwrap();
     RolloutSpec::random_starts(shape, maze, task, episodes, step_limit, seed)
 }
 
@@ -95,6 +95,32 @@ fn maze_dynamics_match_world_on_random_action_sequences() {
     assert_eq!(gpu, cpu, "scripted episodes must agree exactly: positions, rewards, ends");
     let exited = (0..cpu.reached.len()).filter(|&a| !cpu.reached[a] && (cpu.steps[a] as usize) < s.step_limit);
     assert!(cpu.reached.iter().any(|&r| r) && exited.count() > 0, "cover goals, exits and time-outs");
+}
+
+#[test]
+fn every_goal_kind_matches_the_cpu() {
+    let ctx = context();
+    let mut rollout = Rollout::new(&ctx);
+    let shape = NetShape::for_maze(4, 16);
+    // An even side: the centre is two cells wide there.
+    let maze = Maze::generate(6, 5, 0.4, 9);
+    for goal in Goal::ALL {
+        let exits: Vec<&str> = ["ne", "sw"].into_iter().filter(|&c| c != goal.code()).collect();
+        let task = Task::parse(&[vec![goal.code()], exits].concat().join("|"), &maze).unwrap();
+        let mut s = RolloutSpec::random_starts(shape, maze.clone(), task, 40, 60, 2);
+        let pop = population(shape, 3, false, 2);
+        let mut rng = Rng::new(goal as u32);
+        s.action =
+            ActionChoice::Scripted((0..pop.size * s.episodes() * s.step_limit).map(|_| rng.below(5) as u32).collect());
+        let gpu = pollster::block_on(rollout.run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
+        let cpu = cpu::rollout(&pop, &s);
+        assert_eq!(gpu, cpu, "{goal:?}: scripted episodes must agree exactly");
+        assert!(cpu.reached.iter().any(|&r| r), "{goal:?}: no episode reached the goal");
+        // And the policy's own (argmax) episodes, which read the goal-cell flags the same way.
+        s.action = ActionChoice::Argmax;
+        let gpu = pollster::block_on(rollout.run(&pop, &s, Perturbation::Regenerated, true)).unwrap();
+        assert!(agreement(&gpu, &cpu::rollout(&pop, &s), s.step_limit) >= 0.95, "{goal:?}");
+    }
 }
 
 #[test]

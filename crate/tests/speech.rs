@@ -214,10 +214,10 @@ fn utterance_tables_hold_every_utterance_of_the_command_from_the_split() {
 fn the_listening_phase_feeds_exactly_listen_frames_then_silence() {
     use onelab::data::RolloutSpec;
     use onelab::net::NetShape;
-    use onelab::world::{Corner, Maze, Task};
+    use onelab::world::{Goal, Maze, Task};
     let shape = NetShape::for_maze(16, 8);
     let maze = Maze::generate(5, 5, 0.5, 3);
-    let task = Task::corner(Corner::NorthEast, &maze);
+    let task = Task::goal(Goal::NorthEast, &maze).unwrap();
     let mut spec = RolloutSpec::random_starts(shape, maze, task, 2, 20, 1);
     spec.listen = 7;
     spec.utterances = std::sync::Arc::new((0..3 * 7 * 16).map(|i| 1.0 + i as f32).collect());

@@ -44,8 +44,8 @@ export async function openPage(url, extraFlags, setup = async () => {}, keep = n
 /** Starts a small experiment: north east and south west, copies of 16 members, at most
  * `generations` each (copy target 1), `updates` consolidation updates. */
 export async function startSmallExperiment(page, generations, updates) {
-  await page.uncheck('input[name="corner"][value="nw"]');
-  await page.uncheck('input[name="corner"][value="se"]');
+  await page.uncheck('input[name="goal"][value="nw"]');
+  await page.uncheck('input[name="goal"][value="se"]');
   await page.fill('#experiment-generations', String(generations));
   await page.fill('#experiment-updates', String(updates));
   await page.click('.all-settings summary');

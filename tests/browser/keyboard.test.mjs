@@ -41,7 +41,7 @@ test('every control is named, and the experiment runs by keyboard alone', async 
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => /south west/.test(document.getElementById('speech-status').textContent));
     for (const corner of ['nw', 'se']) {
-      await tabTo(page, `input[name="corner"][value="${corner}"]`);
+      await tabTo(page, `input[name="goal"][value="${corner}"]`);
       await page.keyboard.press('Space');
     }
     await tabTo(page, '#experiment-generations');

@@ -20,7 +20,7 @@ after(() => server.close());
 
 const FLAGS = ['--enable-unsafe-webgpu'];
 const settings = (page) => page.evaluate(() => ({
-  tasks: [...document.querySelectorAll('input[name="corner"]:checked')].map((c) => c.value),
+  tasks: [...document.querySelectorAll('input[name="goal"]:checked')].map((c) => c.value),
   generations: document.getElementById('experiment-generations').value,
   updates: document.getElementById('experiment-updates').value,
 }));
@@ -36,8 +36,8 @@ test('a copied link reproduces the settings and the first generation exactly', a
     seed = await a.page.inputValue('#setting-copy-seed');
     assert.notEqual(seed, '1');
     assert.equal(await a.page.inputValue('#setting-consolidation-seed'), seed);
-    await a.page.uncheck('input[name="corner"][value="nw"]');
-    await a.page.uncheck('input[name="corner"][value="se"]');
+    await a.page.uncheck('input[name="goal"][value="nw"]');
+    await a.page.uncheck('input[name="goal"][value="se"]');
     await a.page.fill('#experiment-generations', '2');
     await a.page.fill('#experiment-updates', '5');
     await a.page.click('#copy-link');
@@ -125,8 +125,8 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
-    await page.uncheck('input[name="corner"][value="nw"]');
-    await page.uncheck('input[name="corner"][value="se"]');
+    await page.uncheck('input[name="goal"][value="nw"]');
+    await page.uncheck('input[name="goal"][value="se"]');
     await page.fill('#experiment-generations', '1');
     await page.fill('#experiment-updates', '2');
     await page.click('.all-settings summary');

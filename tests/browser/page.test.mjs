@@ -53,6 +53,23 @@ test('without WebGPU: the CPU fallback is named in one sentence and the agent st
     await page.waitForFunction(() => Number(document.body.dataset.steps) >= 3, null, { timeout: 30_000 });
     assert.ok(await canvasChanges(page, 'cpu'), 'the canvas should change as the agent moves');
     await page.screenshot({ path: `${SHOTS}page-cpu.png` });
+    // The four landmarks stand at the maze's seeded cells, each drawn in its own colour.
+    const drawn = await page.evaluate(() => {
+      const canvas = document.getElementById('maze');
+      const [width, height] = document.body.dataset.mazeSize.split('x').map(Number);
+      const cell = Math.min((canvas.width - 20) / width, (canvas.height - 20) / height);
+      const colours = [[47, 158, 68], [194, 65, 12], [28, 126, 214], [192, 133, 82]]; // tree, house, bird, dog
+      return document.body.dataset.landmarks.split(',').map(Number).map((c, i) => {
+        const [x, y] = [10 + (c % width) * cell, 10 + Math.floor(c / width) * cell];
+        const { data } = canvas.getContext('2d').getImageData(x, y, cell, cell);
+        let n = 0;
+        for (let p = 0; p < data.length; p += 4) if (colours[i].every((v, j) => data[p + j] === v)) n += 1;
+        return n;
+      });
+    });
+    assert.equal(drawn.length, 4, 'four landmarks');
+    for (const n of drawn) assert.ok(n > 20, `a landmark's icon is missing from its cell: ${drawn}`);
+    await page.locator('#maze').screenshot({ path: `${SHOTS}maze-landmarks.png` });
     assert.deepEqual(errors, []);
   } finally {
     await close();

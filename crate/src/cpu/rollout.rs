@@ -135,7 +135,7 @@ fn materialise(pop: &Population, m: usize) -> Vec<f32> {
 mod tests {
     use super::*;
     use crate::rng::Rng;
-    use crate::world::{Corner, Maze, Task};
+    use crate::world::{Goal, Maze, Task};
 
     /// Members split over threads play exactly the games they play on one: every fitness,
     /// action, step count and arrival, bit for bit, whether the split is even or not.
@@ -146,7 +146,7 @@ mod tests {
         let mut rng = Rng::new(3);
         let sigma = (0..one.params.len()).map(|_| 0.05 + 0.2 * rng.uniform()).collect();
         let maze = Maze::generate(9, 9, 0.1, 4);
-        let task = Task::corner(Corner::SouthWest, &maze);
+        let task = Task::goal(Goal::SouthWest, &maze).unwrap();
         let mut spec = RolloutSpec::random_starts(shape, maze, task, 7, 30, 5);
         for (size, action) in [(13, ActionChoice::Argmax), (10, ActionChoice::Sampled { seed: 6 })] {
             spec.action = action;

@@ -173,8 +173,8 @@ impl EvolveConfig {
             ));
         }
         if self.listen > 0 {
-            if task.goal_corner().is_none() {
-                return Err(format!("task {:?} has no spoken command: listening needs a corner task", task.name));
+            if task.spoken_goal().is_none() {
+                return Err(format!("task {:?} has no spoken command: listening needs a goal a command names (a corner, center or a landmark)", task.name));
             }
             if self.goal != MelConfig::default().bands {
                 return Err(format!(
@@ -298,7 +298,7 @@ impl Evolution {
             (0, _) => None,
             (_, Some(corpus)) => {
                 let bank = MelFilterbank::new(config.mel());
-                let command = task.goal_corner().expect("validated: a corner task").command();
+                let command = task.spoken_goal().expect("validated: a spoken goal").command();
                 let table = |split, seed| -> Result<(Arc<Vec<f32>>, Vec<(String, u32)>), String> {
                     let t = config.command_table(corpus, &bank, command, split, seed)?;
                     Ok((Arc::new(t.frames), t.rows))
@@ -484,7 +484,7 @@ impl Evolution {
     ) {
         let c = &self.config;
         let (episodes, limit) = (spec.episodes(), spec.step_limit);
-        let command = self.task.goal_corner().map(|corner| corner.command().to_string());
+        let command = self.task.spoken_goal().map(|goal| goal.command().to_string());
         for agent in 0..result.fitness.len() {
             let (member, e) = (agent / episodes, agent % episodes);
             let actions: Vec<u8> = result.actions[agent * limit..(agent + 1) * limit]

@@ -8,7 +8,7 @@ use crate::data::{Batch, Population, RolloutSpec};
 use crate::device::{Device, Forward, Rollout};
 use crate::net::{NetShape, One};
 use crate::rng::Rng;
-use crate::world::{Corner, Maze, Task};
+use crate::world::{Goal, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -105,7 +105,7 @@ pub fn rollout_workload(members: usize, hidden: usize, steps: usize, episodes: u
         sigma: vec![0.1; one.params.len()],
     };
     let maze = Maze::generate(9, 9, 0.1, 1);
-    let task = Task::corner(Corner::NorthEast, &maze);
+    let task = Task::goal(Goal::NorthEast, &maze).expect("a corner fits every maze");
     let mut spec = RolloutSpec::random_starts(shape, maze, task, episodes, steps, 4);
     let listen = 12.min(steps);
     let mut rng = Rng::new(5);

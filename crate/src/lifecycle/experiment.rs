@@ -8,7 +8,7 @@ use crate::net::One;
 use crate::rng::{hash2, Rng};
 use crate::speech::{heard_frames, listening_frames, utterance_table, Augment, Corpus, MelFilterbank, Split};
 use crate::traces::{PolicySnapshot, Trial};
-use crate::world::{Corner, Maze, Task};
+use crate::world::{Goal, Maze, Task};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -19,7 +19,8 @@ use std::sync::Arc;
 pub struct ExperimentConfig {
     /// Each copy's settings; its `task` is replaced by each of `tasks` in turn.
     pub copy: EvolveConfig,
-    /// Corner tasks ("ne", "nw", "se", "sw"), at least two: one command per task.
+    /// Goals ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog"), at least
+    /// two: one command per task.
     pub tasks: Vec<String>,
     /// Generations per copy, at most.
     pub generations: usize,
@@ -73,8 +74,9 @@ impl ExperimentConfig {
         if self.tasks.len() < 2 {
             return Err("the experiment needs at least two commands, so that behaviour can depend on them".into());
         }
+        let maze = self.copy.maze();
         for (k, t) in self.tasks.iter().enumerate() {
-            Corner::parse(t)?;
+            Goal::parse(t)?.region(&maze)?;
             if self.tasks[..k].contains(t) {
                 return Err(format!("task {t} is listed twice"));
             }
@@ -98,16 +100,24 @@ impl ExperimentConfig {
         self.consolidation.fits(c.shape(), c.step_limit)
     }
 
-    /// The spoken command of task `k` ("north east" for "ne"); tasks are validated corners.
+    /// The spoken command of task `k` ("north east" for "ne"); tasks are validated goals.
     pub fn command(&self, k: usize) -> &'static str {
-        Corner::parse(&self.tasks[k]).expect("validated: corner tasks").command()
+        self.goal(k).command()
     }
 
-    /// The task of the copy that learns command `k`: its corner, with the experiment's other
-    /// corners as exits (e.g. "ne|nw|se|sw"), so that leaving by the wrong corner fails.
+    fn goal(&self, k: usize) -> Goal {
+        Goal::parse(&self.tasks[k]).expect("validated: goals")
+    }
+
+    /// The task of the copy that learns command `k`: its goal, with the experiment's other
+    /// corners as exits (e.g. "ne|nw|se|sw", "tree|ne|sw"), so that leaving the maze by the
+    /// wrong corner fails. The centre and the landmarks are places inside the maze, not exits:
+    /// a way to the house may pass the tree.
     pub fn copy_task(&self, k: usize) -> String {
         let mut parts = vec![self.tasks[k].as_str()];
-        parts.extend(self.tasks.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, t)| t.as_str()));
+        parts.extend(
+            (0..self.tasks.len()).filter(|&j| j != k && self.goal(j).is_corner()).map(|j| self.tasks[j].as_str()),
+        );
         parts.join("|")
     }
 
@@ -413,7 +423,7 @@ impl Experiment {
         Ok(curve)
     }
 
-    /// A copy of ONE (as last accepted) to learn task `k`, its corner with the other corners as exits.
+    /// A copy of ONE (as last accepted) to learn task `k`: its goal, with the other corners as exits.
     pub fn copy(&self, k: usize) -> Result<Evolution, String> {
         let mut c = self.config.copy.clone();
         c.task = self.config.copy_task(k);
@@ -478,9 +488,9 @@ impl Experiment {
         Ok(t)
     }
 
-    /// Success of the policy `params` at following command `k`: the share of episodes that leave
-    /// the maze by task `k`'s corner (the others are exits that fail it). Episodes start from
-    /// every cell outside the experiment's corners, each start hearing every validation (or
+    /// Success of the policy `params` at following command `k`: the share of episodes that reach
+    /// task `k`'s goal (the experiment's other corners are exits that fail it). Episodes start
+    /// from every cell outside the goal and those exits, each start hearing every validation (or
     /// cross-synthesiser) speaker's command, or, shuffled, a random validation utterance of any
     /// of the experiment's commands. Argmax actions, held while listening.
     pub(super) async fn success(

@@ -1,7 +1,7 @@
 use crate::device::Forward;
 use crate::net::{action, NetShape, One};
 use crate::rng::Rng;
-use crate::world::{Corner, Episode, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN, STAY};
+use crate::world::{Episode, Goal, Maze, StepOutcome, Task, N_ACTIONS, REWARD_LEN, STAY};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the walk the page starts with: one agent, moved by ONE, episode after episode.
@@ -89,7 +89,7 @@ impl Walker {
     /// The page's first walk; `forward` must hold ONE (`config.one()`) for exactly one agent.
     pub fn new(config: WalkConfig, forward: Forward) -> Result<Walker, String> {
         let maze = Maze::generate(config.width, config.height, config.extra_openings, config.seed);
-        let task = Task::corner(Corner::parse(&config.task)?, &maze);
+        let task = Task::goal(Goal::parse(&config.task)?, &maze)?;
         Ok(Walker::start(maze, task, config.shape(), config.step_limit, config.seed, forward))
     }
 

@@ -87,7 +87,7 @@ impl Lab {
 
     /// "Talk to ONE": from now on the lab's agent is the experiment's consolidated ONE (the
     /// accepted one, else the last candidate), hearing `audio` (16 kHz samples) at the start of
-    /// every episode, in the experiment's maze with command `k`'s corner as the goal. Resolves
+    /// every episode, in the experiment's maze with command `k`'s goal. Resolves
     /// to the new scene.
     pub fn talk(&self, run: &ExperimentRun, k: usize, audio: Vec<f32>) -> Result<JsValue, JsValue> {
         let exp = run.experiment.try_borrow().map_err(|_| js_error("the experiment is still running".into()))?;
@@ -109,7 +109,7 @@ impl Lab {
 
 #[wasm_bindgen]
 impl ExperimentRun {
-    /// The commands' corner tasks, in order.
+    /// The commands' goals, in order.
     pub fn tasks(&self) -> Result<Vec<String>, JsValue> {
         Ok(self.now()?.config.tasks.clone())
     }

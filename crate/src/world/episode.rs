@@ -119,13 +119,13 @@ pub fn replay_path(maze: &Maze, task: &Task, start: usize, actions: &[u32], step
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::Corner;
+    use crate::world::Goal;
 
     #[test]
     fn bump_moves_and_goal_rewards_as_documented() {
         // An open room: only the border has walls.
         let maze = Maze::generate(3, 3, 1.0, 0);
-        let task = Task::corner(Corner::NorthEast, &maze);
+        let task = Task::goal(Goal::NorthEast, &maze).unwrap();
         let mut ep = Episode::at(0, 0, 10);
         assert_eq!(ep.observe(&maze), [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
         let bump = ep.step(&maze, &task, 0);
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn episode_times_out_at_the_step_limit() {
         let maze = Maze::generate(5, 5, 0.0, 1);
-        let task = Task::corner(Corner::SouthWest, &maze);
+        let task = Task::goal(Goal::SouthWest, &maze).unwrap();
         let mut ep = Episode::at(4, 0, 3);
         for t in 1..=3 {
             let step = ep.step(&maze, &task, 4);
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn random_start_is_deterministic_and_outside_the_goal() {
         let maze = Maze::generate(5, 5, 0.0, 1);
-        let task = Task::corner(Corner::NorthWest, &maze);
+        let task = Task::goal(Goal::NorthWest, &maze).unwrap();
         for seed in 0..200 {
             let a = Episode::random_start(&maze, &task, 10, seed);
             let b = Episode::random_start(&maze, &task, 10, seed);
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn moves_follow_the_maze_on_random_actions() {
         let maze = Maze::generate(9, 9, 0.1, 11);
-        let task = Task::corner(Corner::SouthEast, &maze);
+        let task = Task::goal(Goal::SouthEast, &maze).unwrap();
         let mut rng = Rng::new(3);
         let mut ep = Episode::at(0, 0, 1000);
         for _ in 0..500 {

@@ -1,4 +1,4 @@
-use crate::rng::Rng;
+use crate::rng::{hash2, salt, Rng};
 use serde::Serialize;
 
 /// Wall bits of a cell, in action order: north, east, south, west.
@@ -15,6 +15,9 @@ pub struct Maze {
     pub width: usize,
     pub height: usize,
     pub walls: Vec<u8>,
+    /// The cells of the tree, the house, the bird and the dog (`Goal::LANDMARKS`), placed by the
+    /// maze's seed; empty in a maze narrower than 3 cells, which has no room for them.
+    pub landmarks: Vec<usize>,
 }
 
 impl Maze {
@@ -23,7 +26,8 @@ impl Maze {
     /// `extra_openings`, so that 0 keeps the maze perfect and 1 gives an open room.
     pub fn generate(width: usize, height: usize, extra_openings: f32, seed: u32) -> Maze {
         assert!(width >= 2 && height >= 2, "a maze needs at least 2x2 cells");
-        let mut maze = Maze { width, height, walls: vec![0xF; width * height] };
+        let mut maze =
+            Maze { width, height, walls: vec![0xF; width * height], landmarks: landmarks(width, height, seed) };
         let mut rng = Rng::new(seed);
         let mut visited = vec![false; width * height];
         let start = rng.below(width * height);
@@ -108,6 +112,24 @@ impl Maze {
     }
 }
 
+/// Four distinct cells, none a corner or the centre, drawn from their own stream of `seed` (so
+/// the walls of every maze stay what they were before landmarks existed).
+fn landmarks(width: usize, height: usize, seed: u32) -> Vec<usize> {
+    if width < 3 || height < 3 {
+        return Vec::new();
+    }
+    let middle = super::goal::center(width, height);
+    let mut free: Vec<usize> = (0..width * height)
+        .filter(|&c| {
+            let (x, y) = (c % width, c / width);
+            let corner = (x == 0 || x == width - 1) && (y == 0 || y == height - 1);
+            !corner && !middle.contains(x, y)
+        })
+        .collect();
+    let mut rng = Rng::new(hash2(seed, salt::LANDMARKS));
+    (0..4).map(|_| free.swap_remove(rng.below(free.len()))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +163,28 @@ mod tests {
     fn generation_is_deterministic_per_seed() {
         assert_eq!(Maze::generate(9, 9, 0.1, 42), Maze::generate(9, 9, 0.1, 42));
         assert_ne!(Maze::generate(9, 9, 0.1, 42), Maze::generate(9, 9, 0.1, 43));
+    }
+
+    #[test]
+    fn landmarks_are_seeded_distinct_and_off_the_corners_and_centre() {
+        for (w, h) in [(3, 3), (5, 5), (9, 9), (4, 6)] {
+            for seed in 0..10 {
+                let maze = Maze::generate(w, h, 0.5, seed);
+                assert_eq!(maze.landmarks, Maze::generate(w, h, 0.5, seed).landmarks);
+                let mut cells = maze.landmarks.clone();
+                cells.sort();
+                cells.dedup();
+                assert_eq!(cells.len(), 4, "{w}x{h} seed {seed}: {:?}", maze.landmarks);
+                for &c in &cells {
+                    let (x, y) = maze.xy(c);
+                    assert!(!((x == 0 || x == w - 1) && (y == 0 || y == h - 1)), "a landmark on a corner");
+                    assert!(!super::super::goal::center(w, h).contains(x, y), "a landmark on the centre");
+                }
+            }
+        }
+        let places: Vec<Vec<usize>> = (0..10).map(|s| Maze::generate(9, 9, 0.5, s).landmarks).collect();
+        assert!(places.windows(2).any(|p| p[0] != p[1]), "the seed places the landmarks");
+        assert!(Maze::generate(2, 5, 0.5, 1).landmarks.is_empty());
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The maze world: layout, tasks, and the step function. Deterministic from seeds.
 
 mod episode;
+mod goal;
 mod maze;
 mod task;
 
 pub use episode::{
     replay_path, Episode, Step, StepOutcome, BUMP_REWARD, GOAL_REWARD, OBS_LEN, REWARD_LEN, STEP_REWARD,
 };
+pub use goal::Goal;
 pub use maze::Maze;
-pub use task::{Corner, GoalRegion, Task};
+pub use task::{GoalRegion, Task};
 
 /// Actions, in this order: north, east, south, west, stay.
 pub const N_ACTIONS: usize = 5;

@@ -1,4 +1,4 @@
-use super::Maze;
+use super::{Goal, Maze};
 use serde::Serialize;
 
 /// A rectangle of cells, inclusive on both ends. Reaching any of its cells solves the task.
@@ -16,47 +16,8 @@ impl GoalRegion {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Corner {
-    NorthEast,
-    NorthWest,
-    SouthEast,
-    SouthWest,
-}
-
-impl Corner {
-    pub const ALL: [Corner; 4] = [Corner::NorthEast, Corner::NorthWest, Corner::SouthEast, Corner::SouthWest];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Corner::NorthEast => "ne",
-            Corner::NorthWest => "nw",
-            Corner::SouthEast => "se",
-            Corner::SouthWest => "sw",
-        }
-    }
-
-    /// The spoken command for this corner, as the corpus says it.
-    pub fn command(self) -> &'static str {
-        match self {
-            Corner::NorthEast => "north east",
-            Corner::NorthWest => "north west",
-            Corner::SouthEast => "south east",
-            Corner::SouthWest => "south west",
-        }
-    }
-
-    /// Parses "ne", "nw", "se" or "sw"; the error names what was given and what is allowed.
-    pub fn parse(code: &str) -> Result<Corner, String> {
-        Corner::ALL
-            .into_iter()
-            .find(|c| c.code() == code)
-            .ok_or_else(|| format!("unknown corner task {code:?}: expected one of ne, nw, se, sw"))
-    }
-}
-
-/// A task is a named goal region in a given maze. The four corners are the first tasks of the
-/// lab (paper 3.8); landmark tasks will be further regions.
+/// A task is a named goal region in a given maze: one of the nine goals a command names (the
+/// four corners of paper 3.8, the centre, the landmarks), or any cell.
 ///
 /// A task may also have exits: regions that end the episode unrewarded. In the experiment of 3.8
 /// the maze has an exit at each commanded corner and the command says which one to leave by, so
@@ -80,18 +41,19 @@ impl Task {
             .collect()
     }
 
-    /// The corner of the goal, when the goal is a corner: what the task's spoken command names.
-    pub fn goal_corner(&self) -> Option<Corner> {
-        Corner::parse(self.name.split('|').next().unwrap_or_default()).ok()
+    /// The goal a spoken command names, when the task's goal is one (not a bare cell).
+    pub fn spoken_goal(&self) -> Option<Goal> {
+        Goal::parse(self.name.split('|').next().unwrap_or_default()).ok()
     }
 
     pub fn is_exit(&self, x: usize, y: usize) -> bool {
         self.exits.iter().any(|e| e.contains(x, y))
     }
 
-    /// A goal, then optionally exits after `|`: each a corner ("ne", "nw", "se", "sw") or a cell
-    /// "x,y" inside `maze`, e.g. "ne", "2,3" or "ne|sw". Anything else, a cell outside the maze,
-    /// or an exit that overlaps the goal, is refused with what was given.
+    /// A goal, then optionally exits after `|`: each a goal's code ("ne", "nw", "se", "sw",
+    /// "center", "tree", "house", "bird", "dog") or a cell "x,y" inside `maze`, e.g. "ne", "tree",
+    /// "2,3" or "ne|sw". Anything else, a cell outside the maze, a landmark the maze has no room
+    /// for, or an exit that overlaps the goal, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
         let mut regions = name.split('|').map(|part| Task::region(name, part, maze));
         let goal = regions.next().expect("split yields at least one part")?;
@@ -104,7 +66,7 @@ impl Task {
 
     fn region(name: &str, part: &str, maze: &Maze) -> Result<GoalRegion, String> {
         let Some((x, y)) = part.split_once(',') else {
-            return Ok(Task::corner(Corner::parse(part)?, maze).goal);
+            return Goal::parse(part)?.region(maze).map_err(|e| format!("task {name:?}: {e}"));
         };
         let parse = |v: &str| {
             v.trim().parse::<usize>().map_err(|_| format!("task {name:?}: a cell must be two whole numbers \"x,y\""))
@@ -116,15 +78,9 @@ impl Task {
         Ok(GoalRegion { x0: x, y0: y, x1: x, y1: y })
     }
 
-    /// The single corner cell of the maze, e.g. north-east is (width - 1, 0).
-    pub fn corner(corner: Corner, maze: &Maze) -> Task {
-        let (x, y) = match corner {
-            Corner::NorthEast => (maze.width - 1, 0),
-            Corner::NorthWest => (0, 0),
-            Corner::SouthEast => (maze.width - 1, maze.height - 1),
-            Corner::SouthWest => (0, maze.height - 1),
-        };
-        Task { name: corner.code().to_string(), goal: GoalRegion { x0: x, y0: y, x1: x, y1: y }, exits: Vec::new() }
+    /// The task of reaching `goal`, with no exits.
+    pub fn goal(goal: Goal, maze: &Maze) -> Result<Task, String> {
+        Ok(Task { name: goal.code().to_string(), goal: goal.region(maze)?, exits: Vec::new() })
     }
 }
 
@@ -142,6 +98,29 @@ mod tests {
         assert_eq!(t.free_cells(&maze).len(), 20 - 3);
         assert!(Task::parse("ne|ne", &maze).unwrap_err().contains("exit is the goal"));
         assert!(Task::parse("ne|5,0", &maze).unwrap_err().contains("outside the 5x4 maze"));
-        assert!(Task::parse("ne|up", &maze).unwrap_err().contains("unknown corner task \"up\""));
+        assert!(Task::parse("ne|up", &maze)
+            .unwrap_err()
+            .contains("unknown goal \"up\": expected one of ne, nw, se, sw, center"));
+    }
+
+    #[test]
+    fn every_goal_is_a_region_of_the_maze() {
+        let maze = Maze::generate(5, 5, 0.5, 3);
+        let regions: Vec<GoalRegion> = Goal::ALL.iter().map(|g| Task::goal(*g, &maze).unwrap().goal).collect();
+        assert_eq!(regions[4], GoalRegion { x0: 2, y0: 2, x1: 2, y1: 2 }, "the centre of a 5x5 maze");
+        for (i, &cell) in maze.landmarks.iter().enumerate() {
+            let (x, y) = maze.xy(cell);
+            assert_eq!(regions[5 + i], GoalRegion { x0: x, y0: y, x1: x, y1: y });
+        }
+        for (i, a) in regions.iter().enumerate() {
+            assert!(!regions[..i].contains(a), "two goals share a cell: {a:?}");
+        }
+        // An even side has two middle cells; a landmark has no room in a 2-wide maze.
+        let even = Maze::generate(4, 6, 0.5, 3);
+        assert_eq!(Goal::Center.region(&even).unwrap(), GoalRegion { x0: 1, y0: 2, x1: 2, y1: 3 });
+        let narrow = Maze::generate(2, 6, 0.5, 3);
+        assert!(Task::parse("dog|ne", &narrow).unwrap_err().contains("the 2x6 maze is too small for the dog"));
+        assert_eq!(Task::parse("tree|ne|sw", &maze).unwrap().spoken_goal(), Some(Goal::Tree));
+        assert_eq!(Task::parse("2,3|ne", &maze).unwrap().spoken_goal(), None);
     }
 }

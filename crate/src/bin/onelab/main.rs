@@ -38,7 +38,7 @@ enum Command {
     },
     /// A copy of ONE learns one maze task by evolution strategies.
     Evolve(evolve::EvolveArgs),
-    /// The experiment of paper 3.8: copies learn the commanded corners by evolution while
+    /// The experiment of paper 3.8: copies learn the commanded goals by evolution while
     /// hearing the commands, every trial is stored, ONE consolidates on the traces alone and is
     /// accepted only if it follows every command.
     Run(run::RunArgs),

@@ -14,7 +14,8 @@ use std::time::Instant;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("settings").multiple(true)))]
 pub struct RunArgs {
-    /// Corner tasks, one spoken command each [default: ne,nw,se,sw].
+    /// Goals, one spoken command each: ne, nw, se, sw, center, tree, house, bird, dog
+    /// [default: ne,nw,se,sw].
     #[arg(long, value_delimiter = ',', value_name = "T,T,..", group = "settings")]
     tasks: Option<Vec<String>>,
     /// Generations per copy, at most [default: 150].
@@ -401,8 +402,9 @@ fn print_table(rows: &[CommandRow]) {
             r.one_recordings.map_or("-".to_string(), |v| format!("{:.1}% of {}", 100.0 * v, r.recordings))
         );
     }
-    println!("(share of episodes from every cell outside the corners, hearing every validation speaker (espeak-ng");
-    println!(" voices training never hears), that leave by the commanded corner, the others being exits; shuffled:");
+    println!("(share of episodes from every cell outside the goal and the exits, hearing every validation speaker");
+    println!(" (espeak-ng voices training never hears), that reach the commanded goal, the other commands' corners");
+    println!(" being exits; shuffled:");
     println!(" hearing a random command's utterance; chance: the mean of all copies' success at this command, i.e.");
     println!(" following a random command; cross: hearing every cross-synthesiser speaker (festival, a synthesiser");
     println!(" training never hears); your voice: the --eval-wav recordings of the command, and how many)");

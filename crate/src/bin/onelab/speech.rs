@@ -80,7 +80,7 @@ pub fn external_recordings(
     let corpus = corpus.ok_or("--eval-wav needs --listen: recordings are heard during the listening steps")?;
     let (label, audio) = recordings(spec, corpus)?;
     let task = c.task(&c.maze())?;
-    let want = task.goal_corner().ok_or_else(|| format!("task {} has no spoken command", c.task))?.command();
+    let want = task.spoken_goal().ok_or_else(|| format!("task {} has no spoken command", c.task))?.command();
     if label != want {
         return Err(format!("the recordings say {label:?}, but task {} is commanded by {want:?}", c.task));
     }
