@@ -153,9 +153,17 @@ fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
 
 #[test]
 fn bad_settings_are_refused_by_name() {
-    let cases: [(&str, fn(&mut ExperimentConfig)); 5] = [
+    let cases: [(&str, fn(&mut ExperimentConfig)); 8] = [
         ("at least two commands", |c| c.tasks.truncate(1)),
         ("listed twice", |c| c.tasks = vec!["ne".into(), "ne".into()]),
+        ("task tree is listed twice", |c| c.tasks = vec!["tree".into(), "ne".into(), "tree".into()]),
+        ("unknown goal \"cat\": expected one of ne, nw, se, sw, center, tree, house, bird, dog", |c| {
+            c.tasks[1] = "cat".into()
+        }),
+        ("the 2x2 maze is too small for the bird", |c| {
+            c.copy.maze_size = 2;
+            c.tasks = vec!["ne".into(), "bird".into()];
+        }),
         ("listening steps", |c| c.copy.listen = 0),
         ("acceptance threshold", |c| c.accept = 1.5),
         ("learning rate", |c| c.consolidation.learning_rate = 0.0),

@@ -1,7 +1,7 @@
-// The experiment of paper 3.8 on the page, reduced (two commands, three generations per copy, 20
-// consolidation updates): copies evolve while hearing, their trials are stored, ONE consolidates
-// in the worker without a step in the maze, the success table appears, and "talk to ONE" makes
-// the consolidated ONE hear a played command and walk. Screenshots of each phase go to
+// The experiment of paper 3.8 on the page, reduced (two commands, north east and the tree, three
+// generations per copy, 20 consolidation updates): copies evolve while hearing, their trials are
+// stored, ONE consolidates in the worker without a step in the maze, the success table appears,
+// and "talk to ONE" makes the consolidated ONE hear a played command and walk. Screenshots of each phase go to
 // test-output/: phase-copy.png, phase-consolidation.png, experiment.png (judged), talk.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +37,8 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await page.uncheck('input[name="goal"][value="sw"]');
     await page.waitForFunction(() => /at least two commands/.test(document.getElementById('experiment-status').textContent));
     assert.equal(await page.isDisabled('#experiment-start'), true, 'Run waits for settings that can run');
-    await page.check('input[name="goal"][value="sw"]');
+    // A corner and a landmark: the tree's copy has the north-east corner as its exit.
+    await page.check('input[name="goal"][value="tree"]');
     await page.fill('#experiment-generations', '3');
     await page.fill('#experiment-updates', '20');
     await page.waitForFunction(() => document.body.dataset.settings === 'valid');
@@ -82,7 +83,7 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     assert.match(await page.textContent('#experiment-text'),
       /done in \d+:\d\d \(\d+:\d\d evolving, \d+:\d\d of it storing the trials; \d+:\d\d consolidating and judging, \d+:\d\d of it reading them back\)/);
     const rows = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-    assert.deepEqual(rows.map((r) => r[0]), ['north east', 'south west']);
+    assert.deepEqual(rows.map((r) => r[0]), ['north east', 'tree']);
     for (const r of rows) for (const cell of r.slice(2, 8)) assert.match(cell, /^\d+(\.\d)?%$/);
     assert.deepEqual(rows.map((r) => r[8]), ['–', '–'], 'no recordings were made');
     assert.match(await page.textContent('#experiment-verdict'), /^(accepted|rejected)/);
@@ -125,6 +126,13 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     await page.fill('#setting-accept', '1.5');
     await page.waitForFunction(() => /acceptance threshold is a success share/.test(document.getElementById('experiment-status').textContent));
     await page.fill('#setting-accept', '0.9');
+    // A landmark needs a maze of 3x3 cells or more.
+    await page.check('input[name="goal"][value="bird"]');
+    await page.fill('#setting-copy-maze_size', '2');
+    await page.waitForFunction(() => /the 2x2 maze is too small for the bird/.test(document.getElementById('experiment-status').textContent));
+    assert.equal(await page.isDisabled('#experiment-start'), true);
+    await page.fill('#setting-copy-maze_size', '5');
+    await page.uncheck('input[name="goal"][value="bird"]');
     await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     assert.equal(await page.isEnabled('#experiment-start'), true);
 

@@ -106,6 +106,8 @@ test('bad links are named and the defaults are shown', async () => {
     [`#x1.${payload('{"tasks": ["ne", "sw"')}`, /damaged or cut short/],
     [`#x1.${good}`, /settings were refused: the setting \w+ is missing/],
     [`#x1.${oneCommand}`, /settings were refused: .*at least two commands/],
+    [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['ne', 'cat'] }))}`, /settings were refused: unknown goal "cat": expected one of ne, nw, se, sw, center, tree, house, bird, dog/],
+    [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['dog', 'ne', 'dog'] }))}`, /settings were refused: task dog is listed twice/],
   ];
   for (const [hash, want] of cases) {
     const { page, close } = await openPage(server.url + hash, FLAGS);

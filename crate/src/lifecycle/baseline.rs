@@ -30,8 +30,8 @@ pub struct BaselineReport {
 impl Experiment {
     /// Evolves one net from ONE's first parameters on all the commands at once: every member
     /// is rolled out from every start cell once per command, each episode hearing a random
-    /// training speaker say it, and its fitness is the mean return of leaving by the commanded
-    /// corner (the others are exits). Runs until it has taken `budget` environment steps (the
+    /// training speaker say it, and its fitness is the mean return of reaching the commanded
+    /// goal (the other commands' corners are exits). Runs until it has taken `budget` environment steps (the
     /// copies' count, for a fair comparison), then is judged as ONE is, on validation speakers.
     /// Its trials are not stored: it is a control, not part of ONE's life.
     pub async fn evolution_alone(
@@ -86,7 +86,7 @@ impl Experiment {
             strategy.tell(&fitness)?;
             if generation % 10 == 0 || steps >= budget {
                 log(LogLine::Note(format!(
-                    "evolution alone gen {generation:>3}: population leaves by the commanded corner {:>5.1}%, {steps} steps",
+                    "evolution alone gen {generation:>3}: population reaches the commanded goal {:>5.1}%, {steps} steps",
                     100.0 * reached as f32 / episodes as f32
                 )));
             }

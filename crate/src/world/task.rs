@@ -123,4 +123,39 @@ mod tests {
         assert_eq!(Task::parse("tree|ne|sw", &maze).unwrap().spoken_goal(), Some(Goal::Tree));
         assert_eq!(Task::parse("2,3|ne", &maze).unwrap().spoken_goal(), None);
     }
+
+    #[test]
+    fn every_goal_is_reachable_from_every_start_in_the_lab_mazes() {
+        // The small maze of the experiment and the default maze (EvolveConfig), a few more seeds.
+        for (n, seed) in [(5, 3), (9, 1), (9, 3), (7, 3), (9, 7)] {
+            let maze = Maze::generate(n, n, 0.5, seed);
+            for g in Goal::ALL {
+                let exits: Vec<&str> = Goal::ALL[..4].iter().map(|c| c.code()).filter(|&c| c != g.code()).collect();
+                let t = Task::parse(&[vec![g.code()], exits].concat().join("|"), &maze).unwrap();
+                assert_eq!(cut_off(&t, &maze), Vec::<usize>::new(), "{n}x{n} maze {seed}, {g:?}");
+            }
+        }
+    }
+
+    /// Start cells of `task` from which no path reaches the goal without entering an exit.
+    fn cut_off(task: &Task, maze: &Maze) -> Vec<usize> {
+        let mut reached = vec![false; maze.walls.len()];
+        let mut queue: std::collections::VecDeque<usize> =
+            (0..maze.walls.len()).filter(|&c| task.goal.contains(maze.xy(c).0, maze.xy(c).1)).collect();
+        queue.iter().for_each(|&c| reached[c] = true);
+        while let Some(cell) = queue.pop_front() {
+            for dir in 0..4 {
+                if maze.has_wall(cell, dir) {
+                    continue;
+                }
+                let next = maze.neighbour(cell, dir).expect("open wall on the border");
+                let (x, y) = maze.xy(next);
+                if !reached[next] && !task.is_exit(x, y) {
+                    reached[next] = true;
+                    queue.push_back(next);
+                }
+            }
+        }
+        task.free_cells(maze).into_iter().filter(|&c| !reached[c]).collect()
+    }
 }

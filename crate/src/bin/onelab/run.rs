@@ -432,13 +432,14 @@ fn print_voices(tasks: &[String], voices: &[VoiceRow]) {
 fn print_retention(tasks: &[String], retention: &[RetentionRow]) {
     println!();
     println!("retention: ONE's success at each command after each consolidation (validation speakers)");
-    print!("{:<16}", "after learning");
+    let width = retention.iter().map(|r| r.learned.join(",").len()).max().unwrap_or(0).max(16);
+    print!("{:<width$}", "after learning");
     for t in tasks {
         print!(" {t:>6}");
     }
     println!();
     for r in retention {
-        print!("{:<16}", r.learned.join(","));
+        print!("{:<width$}", r.learned.join(","));
         for s in &r.success {
             print!(" {:>5.1}%", 100.0 * s);
         }
