@@ -1,5 +1,6 @@
+use super::kernel::{Bound, Kernel};
 use super::readback::read;
-use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, LSTM_MATH};
+use super::shader::{self, buffer, Dims, FORWARD_DIMS, LSTM_MATH};
 use super::Context;
 use crate::data::{adam_corrections, Batch, Gradients, ADAM_BETAS_EPS};
 use crate::net::NetShape;
@@ -53,11 +54,11 @@ pub struct Bptt {
     shape: NetShape,
     sequences: usize,
     steps: usize,
-    forward: wgpu::ComputePipeline,
-    heads: wgpu::ComputePipeline,
-    backward: wgpu::ComputePipeline,
-    grads: wgpu::ComputePipeline,
-    adam: wgpu::ComputePipeline,
+    forward: Kernel,
+    heads: Kernel,
+    backward: Kernel,
+    grads: Kernel,
+    adam: Kernel,
     params: wgpu::Buffer,
     inputs: wgpu::Buffer,
     actions: wgpu::Buffer,
@@ -79,17 +80,6 @@ pub struct Bptt {
     grad_dims_stride: u64,
     /// Adam steps taken since the optimizer was reset.
     adam_steps: i32,
-}
-
-fn uniform_entry<'a>(buffer: &'a wgpu::Buffer, size: usize) -> wgpu::BindGroupEntry<'a> {
-    wgpu::BindGroupEntry {
-        binding: 0,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer,
-            offset: 0,
-            size: wgpu::BufferSize::new(size as u64),
-        }),
-    }
 }
 
 impl Bptt {
@@ -181,63 +171,77 @@ impl Bptt {
         ctx.queue.write_buffer(&rates, 0, bytemuck::cast_slice(&vec![1.0f32; n]));
         let moments = [buffer(ctx, "adam m", n, rw), buffer(ctx, "adam v", n, rw)];
 
-        // Binding 0: the per-step `Dims` (storage, see `shader::dims_binding`) or a uniform block.
-        let layout = |name: &str, dims_size: usize, dynamic: bool, read_only: &[bool]| {
-            let first = if dims_size == std::mem::size_of::<Dims>() {
-                shader::dims_binding(dims_size)
-            } else {
-                shader::uniform(dims_size, dynamic)
-            };
-            let mut entries = vec![first];
-            entries.extend(read_only.iter().enumerate().map(|(k, &r)| storage(k as u32 + 1, r)));
-            dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(name), entries: &entries })
-        };
-        let dims_size = std::mem::size_of::<Dims>();
-        let forward_layout = layout("bptt_forward", dims_size, true, &[true, true, false, false, false]);
-        let heads_layout = layout("bptt_heads", dims_size, true, &[true, true, true, true, true, false, false]);
-        let backward_layout = layout("bptt_backward", dims_size, true, &[true, true, true, true, false, false, false]);
-        let grads_layout = layout("bptt_grads", std::mem::size_of::<GradDims>(), true, &[true, true, false]);
-        let adam_layout = layout("adam", std::mem::size_of::<AdamDims>(), false, &[true, true, false, false, false]);
-        let bind = |layout: &wgpu::BindGroupLayout, uniform: &wgpu::Buffer, size: usize, buffers: &[&wgpu::Buffer]| {
-            let mut entries = vec![uniform_entry(uniform, size)];
-            for (k, b) in buffers.iter().enumerate() {
-                entries.push(wgpu::BindGroupEntry { binding: k as u32 + 1, resource: b.as_entire_binding() });
-            }
-            dev.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout, entries: &entries })
-        };
-        let gd = std::mem::size_of::<GradDims>();
-        let pipeline = |name, parts: &[&str], layout| shader::pipeline(ctx, name, parts, layout);
+        // `dims` is bound at a dynamic offset (a storage block: see `shader::Dims`), and so is
+        // `g`, the uniform block of the gradient kernel's four dispatches.
+        let dims_block = || Bound::Block(&dims, std::mem::size_of::<Dims>());
+        let grad_block = || Bound::Block(&grad_dims, std::mem::size_of::<GradDims>());
+        let forward = Kernel::new(ctx, "bptt_forward", &[FORWARD_DIMS, LSTM_MATH, FORWARD_WGSL], &["dims"]);
+        let heads = Kernel::new(ctx, "bptt_heads", &[FORWARD_DIMS, HEADS_WGSL], &["dims"]);
+        let backward = Kernel::new(ctx, "bptt_backward", &[FORWARD_DIMS, LSTM_MATH, BACKWARD_WGSL], &["dims"]);
+        let grads = Kernel::new(ctx, "bptt_grads", &[GRADS_WGSL], &["g"]);
+        let adam = Kernel::new(ctx, "adam", &[ADAM_WGSL], &[]);
+        let w = Bound::Whole;
+        // The gradient blocks: Wx and b from the gate gradients and the inputs, Wh from the gate
+        // gradients and the previous hidden states, Wa and ba, Wp and bp from the output
+        // gradients and the hidden states.
+        let grads_bg = [(&dz, &inputs), (&dz, &hs), (&dy, &hs), (&dy, &hs)].map(|(left, right)| {
+            grads.bind(ctx, &[("g", grad_block()), ("left", w(left)), ("right", w(right)), ("grad", w(&grad))])
+        });
         Ok(Bptt {
-            forward: pipeline("bptt_forward", &[FORWARD_DIMS, LSTM_MATH, FORWARD_WGSL], &forward_layout),
-            heads: pipeline("bptt_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
-            backward: pipeline("bptt_backward", &[FORWARD_DIMS, LSTM_MATH, BACKWARD_WGSL], &backward_layout),
-            grads: pipeline("bptt_grads", &[GRADS_WGSL], &grads_layout),
-            adam: pipeline("adam", &[ADAM_WGSL], &adam_layout),
-            forward_bg: bind(&forward_layout, &dims, dims_size, &[&params, &inputs, &gates, &cells, &hs]),
-            heads_bg: bind(
-                &heads_layout,
-                &dims,
-                dims_size,
-                &[&params, &hs, &actions, &targets, &weights, &dy, &losses],
+            forward_bg: forward.bind(
+                ctx,
+                &[
+                    ("dims", dims_block()),
+                    ("params", w(&params)),
+                    ("inputs", w(&inputs)),
+                    ("gates", w(&gates)),
+                    ("cells", w(&cells)),
+                    ("hs", w(&hs)),
+                ],
             ),
-            backward_bg: bind(
-                &backward_layout,
-                &dims,
-                dims_size,
-                &[&params, &gates, &cells, &dy, &dh_rec, &dc_carry, &dz],
+            heads_bg: heads.bind(
+                ctx,
+                &[
+                    ("dims", dims_block()),
+                    ("params", w(&params)),
+                    ("hs", w(&hs)),
+                    ("actions", w(&actions)),
+                    ("targets", w(&targets)),
+                    ("weights", w(&weights)),
+                    ("dy", w(&dy)),
+                    ("losses", w(&losses)),
+                ],
             ),
-            grads_bg: [
-                bind(&grads_layout, &grad_dims, gd, &[&dz, &inputs, &grad]),
-                bind(&grads_layout, &grad_dims, gd, &[&dz, &hs, &grad]),
-                bind(&grads_layout, &grad_dims, gd, &[&dy, &hs, &grad]),
-                bind(&grads_layout, &grad_dims, gd, &[&dy, &hs, &grad]),
-            ],
-            adam_bg: bind(
-                &adam_layout,
-                &adam_dims,
-                std::mem::size_of::<AdamDims>(),
-                &[&grad, &rates, &params, &moments[0], &moments[1]],
+            backward_bg: backward.bind(
+                ctx,
+                &[
+                    ("dims", dims_block()),
+                    ("params", w(&params)),
+                    ("gates", w(&gates)),
+                    ("cells", w(&cells)),
+                    ("dy", w(&dy)),
+                    ("dh_rec", w(&dh_rec)),
+                    ("dc_carry", w(&dc_carry)),
+                    ("dz", w(&dz)),
+                ],
             ),
+            grads_bg,
+            adam_bg: adam.bind(
+                ctx,
+                &[
+                    ("a", w(&adam_dims)),
+                    ("grad", w(&grad)),
+                    ("rates", w(&rates)),
+                    ("params", w(&params)),
+                    ("m", w(&moments[0])),
+                    ("v", w(&moments[1])),
+                ],
+            ),
+            forward,
+            heads,
+            backward,
+            grads,
+            adam,
             ctx: ctx.clone(),
             shape,
             sequences,
@@ -323,16 +327,16 @@ impl Bptt {
         encoder.clear_buffer(&self.dh_rec, 0, None);
         encoder.clear_buffer(&self.dc_carry, 0, None);
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.forward);
+        pass.set_pipeline(&self.forward.pipeline);
         pass.set_bind_group(0, &self.forward_bg, &[0]);
         pass.dispatch_workgroups(n as u32, 1, 1);
-        pass.set_pipeline(&self.heads);
+        pass.set_pipeline(&self.heads.pipeline);
         pass.set_bind_group(0, &self.heads_bg, &[0]);
         pass.dispatch_workgroups(rows.div_ceil(64) as u32, 1, 1);
-        pass.set_pipeline(&self.backward);
+        pass.set_pipeline(&self.backward.pipeline);
         pass.set_bind_group(0, &self.backward_bg, &[0]);
         pass.dispatch_workgroups(n as u32, 1, 1);
-        pass.set_pipeline(&self.grads);
+        pass.set_pipeline(&self.grads.pipeline);
         let s = self.shape;
         let h = s.hidden;
         let sizes = [(4 * h, s.input()), (4 * h, h), (s.actions(), h), (s.pred(), h)];
@@ -375,7 +379,7 @@ impl Bptt {
         self.encode_gradient(&mut encoder);
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.adam);
+            pass.set_pipeline(&self.adam.pipeline);
             pass.set_bind_group(0, &self.adam_bg, &[]);
             let groups = n.div_ceil(64);
             pass.dispatch_workgroups(groups.min(65_535) as u32, groups.div_ceil(65_535) as u32, 1);

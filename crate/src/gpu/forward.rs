@@ -4,7 +4,8 @@ use crate::data::Trace;
 use crate::net::One;
 use wgpu::util::DeviceExt;
 
-use super::shader::{self, buffer, storage, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_MATH};
+use super::kernel::{Bound, Kernel};
+use super::shader::{self, buffer, Dims, FORWARD_DIMS, GATE_SUMS, LSTM_MATH};
 
 const GATES_WGSL: &str = include_str!("../../../shaders/lstm_gates.wgsl");
 const HEADS_WGSL: &str = include_str!("../../../shaders/lstm_heads.wgsl");
@@ -19,8 +20,8 @@ pub struct Forward {
     input: usize,
     outputs: usize,
     max_steps: usize,
-    gates: wgpu::ComputePipeline,
-    heads: wgpu::ComputePipeline,
+    gates: Kernel,
+    heads: Kernel,
     inputs: wgpu::Buffer,
     out: wgpu::Buffer,
     /// Hidden state, double-buffered: the gates kernel reads one while writing the other.
@@ -79,52 +80,33 @@ impl Forward {
         let h = [buffer(ctx, "h0", n * hidden, state), buffer(ctx, "h1", n * hidden, state)];
         let c = buffer(ctx, "c", n * hidden, state);
 
-        let gates_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("lstm_gates"),
-            entries: &[
-                shader::dims_binding(std::mem::size_of::<Dims>()),
-                storage(1, true),
-                storage(2, true),
-                storage(3, true),
-                storage(4, false),
-                storage(5, false),
-            ],
+        let gates = Kernel::new(ctx, "lstm_gates", &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, GATES_WGSL], &["dims"]);
+        let heads = Kernel::new(ctx, "lstm_heads", &[FORWARD_DIMS, HEADS_WGSL], &["dims"]);
+        let (w, dims_block) = (Bound::Whole, || Bound::Block(&dims, std::mem::size_of::<Dims>()));
+        // The gates kernel reads h[k] and writes h[1 - k]; the heads kernel reads h[k].
+        let gates_bg = [0, 1].map(|k| {
+            gates.bind(
+                ctx,
+                &[
+                    ("dims", dims_block()),
+                    ("params", w(&params)),
+                    ("inputs", w(&inputs)),
+                    ("h_prev", w(&h[k])),
+                    ("h_next", w(&h[1 - k])),
+                    ("cell", w(&c)),
+                ],
+            )
         });
-        let heads_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("lstm_heads"),
-            entries: &[
-                shader::dims_binding(std::mem::size_of::<Dims>()),
-                storage(1, true),
-                storage(2, true),
-                storage(3, false),
-            ],
+        let heads_bg = [0, 1].map(|k| {
+            heads.bind(
+                ctx,
+                &[("dims", dims_block()), ("params", w(&params)), ("hidden", w(&h[k])), ("outputs", w(&out))],
+            )
         });
-        let dims_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer: &dims,
-            offset: 0,
-            size: wgpu::BufferSize::new(std::mem::size_of::<Dims>() as u64),
-        });
-        let bind = |layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]| {
-            let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: dims_binding.clone() }];
-            for (i, b) in buffers.iter().enumerate() {
-                entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.as_entire_binding() });
-            }
-            dev.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout, entries: &entries })
-        };
-        let gates_bg = [
-            bind(&gates_layout, &[&params, &inputs, &h[0], &h[1], &c]),
-            bind(&gates_layout, &[&params, &inputs, &h[1], &h[0], &c]),
-        ];
-        let heads_bg = [bind(&heads_layout, &[&params, &h[0], &out]), bind(&heads_layout, &[&params, &h[1], &out])];
 
         Ok(Forward {
-            gates: shader::pipeline(
-                ctx,
-                "lstm_gates",
-                &[FORWARD_DIMS, LSTM_MATH, GATE_SUMS, GATES_WGSL],
-                &gates_layout,
-            ),
-            heads: shader::pipeline(ctx, "lstm_heads", &[FORWARD_DIMS, HEADS_WGSL], &heads_layout),
+            gates,
+            heads,
             ctx: ctx.clone(),
             n,
             hidden,
@@ -188,10 +170,10 @@ impl Forward {
             let offset = [(step as u64 * self.dims_stride) as u32];
             {
                 let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(&self.gates);
+                pass.set_pipeline(&self.gates.pipeline);
                 pass.set_bind_group(0, &self.gates_bg[self.cur], &offset);
                 pass.dispatch_workgroups(gates_groups.0, gates_groups.1, 1);
-                pass.set_pipeline(&self.heads);
+                pass.set_pipeline(&self.heads.pipeline);
                 pass.set_bind_group(0, &self.heads_bg[1 - self.cur], &offset);
                 pass.dispatch_workgroups(heads_groups, 1, 1);
             }

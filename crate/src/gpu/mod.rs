@@ -4,6 +4,7 @@
 mod bptt;
 mod context;
 mod forward;
+mod kernel;
 mod readback;
 mod rollout;
 mod shader;

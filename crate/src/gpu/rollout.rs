@@ -1,5 +1,6 @@
+use super::kernel::{Bound, Kernel};
 use super::readback::read;
-use super::shader::{self, buffer, storage, LSTM_MATH, NOISE};
+use super::shader::{buffer, LSTM_MATH, NOISE};
 use super::Context;
 use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec};
 use crate::world::{Episode, BUMP_REWARD, GOAL_REWARD, OBS_LEN, STEP_REWARD};
@@ -132,10 +133,8 @@ struct Buffers {
 /// `cpu::rollout`. One readback per generation: the results, and the actions when asked for.
 pub struct Rollout {
     ctx: Context,
-    rollout: wgpu::ComputePipeline,
-    perturb: wgpu::ComputePipeline,
-    rollout_layout: wgpu::BindGroupLayout,
-    perturb_layout: wgpu::BindGroupLayout,
+    rollout: Kernel,
+    perturb: Kernel,
     buffers: Option<Buffers>,
     /// The goal-input frames last uploaded, kept until a spec brings another table.
     utterances: Option<(Arc<Vec<f32>>, wgpu::Buffer)>,
@@ -143,33 +142,10 @@ pub struct Rollout {
 
 impl Rollout {
     pub fn new(ctx: &Context) -> Rollout {
-        let dev = &ctx.device;
-        let rollout_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("rollout"),
-            entries: &[
-                shader::uniform(std::mem::size_of::<RolloutUniform>(), false),
-                storage(1, true),
-                storage(2, true),
-                storage(3, true),
-                storage(4, false),
-                storage(5, false),
-                storage(6, true),
-            ],
-        });
-        let perturb_layout = dev.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("perturb"),
-            entries: &[
-                shader::uniform(std::mem::size_of::<PerturbUniform>(), false),
-                storage(1, true),
-                storage(2, false),
-            ],
-        });
         Rollout {
-            rollout: shader::pipeline(ctx, "rollout", &[NOISE, LSTM_MATH, ROLLOUT_WGSL], &rollout_layout),
-            perturb: shader::pipeline(ctx, "perturb", &[NOISE, PERTURB_WGSL], &perturb_layout),
+            rollout: Kernel::new(ctx, "rollout", &[NOISE, LSTM_MATH, ROLLOUT_WGSL], &[]),
+            perturb: Kernel::new(ctx, "perturb", &[NOISE, PERTURB_WGSL], &[]),
             ctx: ctx.clone(),
-            rollout_layout,
-            perturb_layout,
             buffers: None,
             utterances: None,
         }
@@ -255,9 +231,11 @@ impl Rollout {
             antithetic: pop.antithetic as u32,
         };
         self.ctx.queue.write_buffer(uniform, 0, bytemuck::bytes_of(&u));
-        let group = shader::bind(&self.ctx, &self.perturb_layout, &[uniform, params, perturbed]);
+        let w = Bound::Whole;
+        let group =
+            self.perturb.bind(&self.ctx, &[("p", w(uniform)), ("params", w(params)), ("perturbed", w(perturbed))]);
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.perturb);
+        pass.set_pipeline(&self.perturb.pipeline);
         pass.set_bind_group(0, &group, &[]);
         pass.dispatch_workgroups(n.div_ceil(256) as u32, pop.size as u32, 1);
     }
@@ -361,14 +339,22 @@ impl Rollout {
             }
         };
         let utterances = &self.utterances.as_ref().expect("uploaded above").1;
-        let group = shader::bind(
+        let w = Bound::Whole;
+        let group = self.rollout.bind(
             &self.ctx,
-            &self.rollout_layout,
-            &[&b.uniform, &b.params, perturbed, &b.world, &b.out, &b.state, utterances],
+            &[
+                ("r", w(&b.uniform)),
+                ("params", w(&b.params)),
+                ("perturbed", w(perturbed)),
+                ("world", w(&b.world)),
+                ("out", w(&b.out)),
+                ("state", w(&b.state)),
+                ("utterances", w(utterances)),
+            ],
         );
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.rollout);
+            pass.set_pipeline(&self.rollout.pipeline);
             pass.set_bind_group(0, &group, &[]);
             pass.dispatch_workgroups(p as u32, e.div_ceil(16) as u32, 1);
         }

@@ -1,4 +1,4 @@
-//! Small helpers shared by the kernel families: WGSL sources, bind-group entries, pipelines.
+//! Small helpers shared by the kernel families: WGSL sources, the per-step `Dims` blocks, buffers.
 
 use super::Context;
 use crate::net::NetShape;
@@ -11,7 +11,10 @@ pub const LSTM_MATH: &str = include_str!("../../../shaders/lstm_math.wgsl");
 pub const GATE_SUMS: &str = include_str!("../../../shaders/gate_sums.wgsl");
 pub const NOISE: &str = include_str!("../../../shaders/noise.wgsl");
 
-/// Mirrors `Dims` in shaders/forward_dims.wgsl.
+/// Mirrors `Dims` in shaders/forward_dims.wgsl. Bound as a read-only storage block at a dynamic
+/// offset, not as a uniform, because Mesa's lavapipe specialises and JIT-compiles a shader
+/// variant per distinct uniform value that steers control flow, and leaks each one's code: with
+/// the step in a uniform, a few hundred training steps exhausted 24 GiB.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 pub struct Dims {
@@ -30,23 +33,6 @@ pub struct Dims {
     off_bp: u32,
     steps: u32,
     _pad: [u32; 2],
-}
-
-/// The binding of a per-step `Dims` block: a read-only storage buffer at a dynamic offset. Not a
-/// uniform buffer, because Mesa's lavapipe specialises and JIT-compiles a shader variant per
-/// distinct uniform value that steers control flow, and leaks each one's code: with the step in
-/// a uniform, a few hundred training steps exhausted 24 GiB.
-pub fn dims_binding(size: usize) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: true,
-            min_binding_size: wgpu::BufferSize::new(size as u64),
-        },
-        count: None,
-    }
 }
 
 /// A buffer of `blocks` `Dims` blocks for ONE of `shape` stepping `n` agents, block k
@@ -85,54 +71,6 @@ pub fn dims_blocks(ctx: &Context, shape: NetShape, n: usize, blocks: usize, step
     (buffer, stride)
 }
 
-pub fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-/// A uniform block of `size` bytes at binding 0; `dynamic` when bound at per-dispatch offsets.
-pub fn uniform(size: usize, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: dynamic,
-            min_binding_size: wgpu::BufferSize::new(size as u64),
-        },
-        count: None,
-    }
-}
-
-/// A compute pipeline from WGSL `parts` concatenated, entry point `main`.
-pub fn pipeline(ctx: &Context, name: &str, parts: &[&str], layout: &wgpu::BindGroupLayout) -> wgpu::ComputePipeline {
-    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(parts.join("\n").into()),
-    });
-    let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(name),
-        bind_group_layouts: &[Some(layout)],
-        immediate_size: 0,
-    });
-    ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(name),
-        layout: Some(&layout),
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    })
-}
-
 /// A buffer of `words` 4-byte values (at least one, as zero-sized bindings are invalid).
 pub fn buffer(ctx: &Context, name: &str, words: usize, usage: wgpu::BufferUsages) -> wgpu::Buffer {
     ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -141,14 +79,4 @@ pub fn buffer(ctx: &Context, name: &str, words: usize, usage: wgpu::BufferUsages
         usage,
         mapped_at_creation: false,
     })
-}
-
-/// A bind group whose entry i is `buffers[i]`, whole.
-pub fn bind(ctx: &Context, layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> = buffers
-        .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-        .collect();
-    ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout, entries: &entries })
 }

@@ -1,5 +1,6 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// Who a speaker is heard by: training speakers by the copies (and so by consolidation),
 /// validation speakers (espeak-ng voice variants training never hears) and cross-synthesiser
@@ -64,7 +65,9 @@ pub struct Corpus {
     pub commands: Vec<String>,
     pub speakers: Vec<Speaker>,
     pub utterances: Vec<Utterance>,
-    blob: Vec<u8>,
+    /// Shared, so that a clone (one per experiment, and per ONE file loaded on the page) does
+    /// not copy the 17.5 MB of audio.
+    blob: Arc<[u8]>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -101,7 +104,7 @@ impl Corpus {
             commands: m.commands,
             speakers: m.speakers,
             utterances: m.utterances,
-            blob,
+            blob: blob.into(),
         })
     }
 
@@ -121,7 +124,13 @@ impl Corpus {
             utterances.push(Utterance { offset: blob.len(), ..u.clone() });
             blob.extend_from_slice(&self.blob[u.offset..u.offset + u.samples]);
         }
-        Corpus { sample_rate: self.sample_rate, commands: self.commands.clone(), speakers: kept, utterances, blob }
+        Corpus {
+            sample_rate: self.sample_rate,
+            commands: self.commands.clone(),
+            speakers: kept,
+            utterances,
+            blob: blob.into(),
+        }
     }
 
     /// Reads the corpus committed in www/corpus (native code and tests).
