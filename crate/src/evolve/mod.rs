@@ -1,12 +1,14 @@
 //! Phase A (paper 3.1, 3.12): copies of ONE learn tasks by evolution strategies on reward alone.
 
 mod copy;
+mod fitness;
 mod optim;
 mod run;
 mod stats;
 mod strategy;
 
 pub use copy::CopyOfOne;
+pub use fitness::Fitness;
 pub use optim::Adam;
 pub use run::{Evolution, EvolutionState, EvolveConfig, GenerationPoint, GenerationReport};
 pub use stats::WeightStats;

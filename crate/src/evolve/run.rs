@@ -1,5 +1,5 @@
 use super::strategy::{MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};
-use super::{CopyOfOne, WeightStats};
+use super::{CopyOfOne, Fitness, WeightStats};
 use crate::data::{random_cells, ActionChoice, Population, RolloutResult, RolloutSpec, MEAN_MEMBER, NO_ACTION};
 use crate::device::Rollout;
 use crate::gpu::Perturbation;
@@ -47,6 +47,9 @@ pub struct EvolveConfig {
     pub normalise: bool,
     /// How the training speakers' utterances are augmented (validation speakers never are).
     pub augment: Augment,
+    /// What the search ranks members by (`Fitness`); settings from before it read as reward.
+    #[serde(default)]
+    pub fitness: Fitness,
     pub seed: u32,
 }
 
@@ -79,6 +82,7 @@ impl Default for EvolveConfig {
             listen: 0,
             normalise: true,
             augment: Augment::default(),
+            fitness: Fitness::Reward,
             seed: 1,
         }
     }
@@ -389,7 +393,7 @@ impl Evolution {
             member,
             population_seed,
         });
-        let fitness = result.member_fitness();
+        let fitness = self.config.fitness.of_members(&result, &spec);
         self.strategy.tell(&fitness)?;
         for m in 0..pop.size {
             self.stats.add(&pop.member(m), episodes as f64);

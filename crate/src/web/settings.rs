@@ -65,6 +65,7 @@ pub fn setting_choices() -> Result<JsValue, JsValue> {
     let choices: std::collections::BTreeMap<&str, Vec<String>> = [
         ("copy.strategy.kind", names(&crate::evolve::StrategyKind::ALL)),
         ("copy.strategy.optimizer", names(&crate::evolve::MeanOptimizer::ALL)),
+        ("copy.fitness", names(&crate::evolve::Fitness::ALL)),
     ]
     .into_iter()
     .collect();

@@ -69,6 +69,10 @@ pub struct EvolveArgs {
     /// Sample actions from the softmax [default: argmax].
     #[arg(long)]
     sampled: bool,
+    /// What members are ranked by: reward (cumulative), or progress (success first, then
+    /// nearness to the goal by maze distance) [default: reward].
+    #[arg(long, value_parser = ["reward", "progress"])]
+    fitness: Option<String>,
     /// The first L steps of each episode feed the spoken command [default: 0].
     #[arg(long, value_name = "L")]
     listen: Option<usize>,
@@ -126,6 +130,9 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     c.variance_scaled = args.variance;
     c.all_starts = args.all_starts;
     c.sampled_actions = args.sampled;
+    if args.fitness.as_deref() == Some("progress") {
+        c.fitness = onelab::evolve::Fitness::Progress;
+    }
     // A knob of the device, not a setting: it changes memory and speed, never results.
     let perturbation = if args.materialise {
         Perturbation::Materialised

@@ -1,0 +1,123 @@
+use crate::data::{RolloutResult, RolloutSpec};
+use crate::world::{replay_path, Maze, Task};
+use serde::{Deserialize, Serialize};
+
+/// What a copy's search maximises. The reward vector ONE sees and the traces keep are the same
+/// either way; this is only the number each member is ranked by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fitness {
+    /// The cumulative reward of its episodes (goal, bumps, steps), averaged: the lab's default.
+    #[default]
+    Reward,
+    /// Success first, then progress through the maze: an episode that reaches the goal scores
+    /// above 1 (more the fewer steps it took), one that enters an exit -1.1, and one that runs
+    /// out of steps minus its maze distance from the goal (shortest path avoiding exits) over
+    /// the largest such distance, in [-1, 0). Reward alone is deceptive in a maze whose way to
+    /// the goal first leads away from it: standing still beats bumping about; this is not.
+    Progress,
+}
+
+impl Fitness {
+    pub const ALL: [Fitness; 2] = [Fitness::Reward, Fitness::Progress];
+
+    /// Each member's fitness: the mean over its episodes of `spec`.
+    pub fn of_members(self, result: &RolloutResult, spec: &RolloutSpec) -> Vec<f32> {
+        match self {
+            Fitness::Reward => result.member_fitness(),
+            Fitness::Progress => {
+                let distance = distances_to_goal(&spec.maze, &spec.task);
+                let far = distance.iter().filter(|&&d| d != usize::MAX).max().copied().unwrap_or(1).max(1) as f32;
+                let (limit, episodes) = (spec.step_limit, result.episodes);
+                let episode = |agent: usize| -> f32 {
+                    let steps = result.steps[agent] as usize;
+                    if result.reached[agent] {
+                        return 1.0 + 0.1 * (1.0 - steps as f32 / limit as f32);
+                    }
+                    if steps < limit {
+                        return -1.1; // left by an exit
+                    }
+                    let actions = &result.actions[agent * limit..(agent + 1) * limit];
+                    let (x, y) = *replay_path(&spec.maze, &spec.task, spec.starts[agent % episodes], actions, limit)
+                        .last()
+                        .expect("a path holds its start");
+                    match distance[spec.maze.index(x, y)] {
+                        usize::MAX => -1.0,
+                        d => -(d as f32) / far,
+                    }
+                };
+                (0..result.fitness.len() / episodes)
+                    .map(|m| (0..episodes).map(|e| episode(m * episodes + e)).sum::<f32>() / episodes as f32)
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Each cell's number of moves to the task's goal region on a path that enters no exit
+/// (`usize::MAX` where there is none, and on the exits themselves).
+pub fn distances_to_goal(maze: &Maze, task: &Task) -> Vec<usize> {
+    let mut distance = vec![usize::MAX; maze.walls.len()];
+    let mut queue = std::collections::VecDeque::new();
+    for c in 0..maze.walls.len() {
+        let (x, y) = maze.xy(c);
+        if task.goal.contains(x, y) {
+            distance[c] = 0;
+            queue.push_back(c);
+        }
+    }
+    while let Some(cell) = queue.pop_front() {
+        for dir in 0..4 {
+            if maze.has_wall(cell, dir) {
+                continue;
+            }
+            let next = maze.neighbour(cell, dir).expect("open wall on the border");
+            let (x, y) = maze.xy(next);
+            if distance[next] == usize::MAX && !task.is_exit(x, y) {
+                distance[next] = distance[cell] + 1;
+                queue.push_back(next);
+            }
+        }
+    }
+    distance
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::NO_ACTION;
+    use crate::net::NetShape;
+
+    #[test]
+    fn progress_ranks_success_then_nearness_and_exits_last() {
+        // An open 3x3 room: the goal north east (2, 0), an exit south west (0, 2).
+        let maze = Maze::generate(3, 3, 1.0, 0);
+        let task = Task::parse("ne|sw", &maze).unwrap();
+        let d = distances_to_goal(&maze, &task);
+        assert_eq!(d, vec![2, 1, 0, 3, 2, 1, usize::MAX, 3, 2]);
+        // Four members, one episode of 4 steps each from the south-east cell (8): reaches the
+        // goal in 2 moves; stays; walks west to (0, 2), the exit; walks west once and stays.
+        let (n, w, stay) = (0, 3, 4);
+        let plays = [
+            vec![n, n, NO_ACTION, NO_ACTION],
+            vec![stay; 4],
+            vec![w, w, NO_ACTION, NO_ACTION],
+            vec![w, stay, stay, stay],
+        ];
+        let spec = RolloutSpec::new(NetShape::for_maze(1, 4), maze.clone(), task, vec![8], 4);
+        let result = RolloutResult {
+            episodes: 1,
+            fitness: vec![0.0; 4],
+            reached: vec![true, false, false, false],
+            steps: vec![2, 4, 2, 4],
+            actions: plays.concat(),
+        };
+        let f = Fitness::Progress.of_members(&result, &spec);
+        assert_eq!(f.len(), 4);
+        assert!((f[0] - 1.05).abs() < 1e-6, "{f:?}");
+        assert!((f[1] + 2.0 / 3.0).abs() < 1e-6, "stayed two moves away: {f:?}");
+        assert!((f[2] + 1.1).abs() < 1e-6, "left by the exit: {f:?}");
+        assert!((f[3] + 1.0).abs() < 1e-6, "ended three moves away: {f:?}");
+        assert_eq!(Fitness::Reward.of_members(&result, &spec), result.member_fitness());
+    }
+}
