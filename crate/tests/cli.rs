@@ -284,6 +284,9 @@ fn evolve_refuses_bad_settings_by_name() {
         (vec!["--strategy", "cma"], "[possible values: pgpe, openai-es, snes]"),
         (vec!["--materialise", "--regenerate"], "'--materialise' cannot be used with '--regenerate'"),
         (vec!["--steps", "20", "--moves", "8"], "'--steps <STEPS>' cannot be used with '--moves <M>'"),
+        (vec!["--task", "cat"], "unknown goal \"cat\": expected one of ne, nw, se, sw, center, tree, house, bird, dog"),
+        (vec!["--task", "dog", "--maze", "2"], "the 2x2 maze is too small for the dog"),
+        (vec!["--fitness", "speed"], "[possible values: reward, progress]"),
     ] {
         let mut all = vec!["evolve", "--cpu"];
         all.extend(args);
@@ -310,6 +313,10 @@ fn bad_arguments_are_named() {
     assert!(ok && doc["copy"]["strategy"]["sigma"] == 0.05);
     let (ok, _, err) = onelab(&["run", "--set", "copy.hiden=3"]);
     assert!(!ok && err.contains("there is no setting \"copy.hiden\""), "{err}");
+    let (ok, _, err) = onelab(&["run", "--cpu", "--tasks", "ne,tree,ne"]);
+    assert!(!ok && err.contains("task ne is listed twice"), "{err}");
+    let (ok, out, _) = onelab(&["run", "--set", "copy.fitness=progress", "--seed", "1", "--print-config"]);
+    assert!(ok && serde_json::from_str::<serde_json::Value>(&out).unwrap()["copy"]["fitness"] == "progress");
     let (ok, _, err) = onelab(&["run", "--set", "copy.strategy.kind=Cma"]);
     assert!(!ok && err.contains("--set copy.strategy.kind=Cma"), "{err}");
 }

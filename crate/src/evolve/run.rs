@@ -18,7 +18,8 @@ pub struct EvolveConfig {
     pub maze_size: usize,
     pub extra_openings: f32,
     pub maze_seed: u32,
-    /// "ne", "nw", "se", "sw", or a goal cell "x,y"; exits may follow after "|" (`Task::parse`).
+    /// A goal ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog") or a cell
+    /// "x,y"; exits may follow after "|" (`Task::parse`).
     pub task: String,
     pub hidden: usize,
     pub goal: usize,

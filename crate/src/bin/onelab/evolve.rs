@@ -11,7 +11,8 @@ use std::time::Instant;
 /// Defaults are `EvolveConfig::default()`'s: the world's default maze (9x9).
 #[derive(clap::Args)]
 pub struct EvolveArgs {
-    /// ne, nw, se, sw, or a goal cell x,y [default: ne].
+    /// A goal (ne, nw, se, sw, center, tree, house, bird, dog) or a cell x,y; exits may follow
+    /// after | ("tree|ne|sw") [default: ne].
     #[arg(long)]
     task: Option<String>,
     /// Generations to run.
