@@ -74,9 +74,8 @@ impl ExperimentConfig {
         if self.tasks.len() < 2 {
             return Err("the experiment needs at least two commands, so that behaviour can depend on them".into());
         }
-        let maze = self.copy.maze();
         for (k, t) in self.tasks.iter().enumerate() {
-            Goal::parse(t)?.region(&maze)?;
+            Goal::parse(t)?;
             if self.tasks[..k].contains(t) {
                 return Err(format!("task {t} is listed twice"));
             }
@@ -96,6 +95,11 @@ impl ExperimentConfig {
         let mut c = self.copy.clone();
         c.task = self.copy_task(0);
         c.validate()?;
+        // Only now is the maze's size known to be one a maze can have.
+        let maze = self.copy.maze();
+        for t in &self.tasks {
+            Goal::parse(t)?.region(&maze)?;
+        }
         self.consolidation.validate()?;
         self.consolidation.fits(c.shape(), c.step_limit)
     }
