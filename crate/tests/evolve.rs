@@ -94,7 +94,7 @@ fn invalid_settings_are_refused_by_name() {
     refuse(&|c| c.episodes = 0, &["episodes"]);
     refuse(&|c| c.hidden = 0, &["hidden size"]);
     refuse(&|c| c.task = "9,2".into(), &["outside the 5x5 maze"]);
-    refuse(&|c| c.task = "up".into(), &["unknown corner task \"up\""]);
+    refuse(&|c| c.task = "up".into(), &["unknown goal \"up\": expected one of ne, nw, se, sw, center"]);
 }
 
 #[test]
