@@ -9,6 +9,8 @@ import { GOALS } from './goals.js';
 const $ = (id) => document.getElementById(id);
 
 const COMMANDS = Object.fromEntries(GOALS.map((g) => [g.code, g.command]));
+/** Rows the storage table always shows: the default experiment's commands, the corners. */
+const CORNERS = ['ne', 'nw', 'se', 'sw'];
 
 /** The storage table: trials and successes per command, the browser's storage estimate, and
  * how long the last generation's transaction took (`stored`: {trials, seconds}). Refreshed
@@ -17,7 +19,7 @@ let lastStored = null;
 export async function showStorage(stored = lastStored) {
   lastStored = stored;
   const { total, counts } = await traceCounts();
-  const goals = [...new Set([...Object.keys(COMMANDS), ...Object.keys(counts)])];
+  const goals = [...new Set([...CORNERS, ...Object.keys(counts)])];
   $('storage-rows').replaceChildren(...goals.map((goal) => {
     const row = document.createElement('tr');
     for (const v of [COMMANDS[goal] ?? goal, counts[goal]?.trials ?? 0, counts[goal]?.successes ?? 0]) {

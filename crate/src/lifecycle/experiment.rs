@@ -92,14 +92,16 @@ impl ExperimentConfig {
                 return Err(format!("the {name} is a success share in [0, 1], got {v}"));
             }
         }
-        let mut c = self.copy.clone();
-        c.task = self.copy_task(0);
-        c.validate()?;
-        // Only now is the maze's size known to be one a maze can have.
+        // Every goal has a place in the maze (a landmark needs 3x3 cells), said before what that
+        // maze would lack besides; the size is checked first, as a maze cannot be made without.
+        crate::limits::check("maze size", self.copy.maze_size, crate::limits::MAZE_SIZE)?;
         let maze = self.copy.maze();
         for t in &self.tasks {
             Goal::parse(t)?.region(&maze)?;
         }
+        let mut c = self.copy.clone();
+        c.task = self.copy_task(0);
+        c.validate()?;
         self.consolidation.validate()?;
         self.consolidation.fits(c.shape(), c.step_limit)
     }
