@@ -1,5 +1,5 @@
 use crate::data::{RolloutResult, RolloutSpec};
-use crate::world::{replay_path, Maze, Task};
+use crate::world::replay_path;
 use serde::{Deserialize, Serialize};
 
 /// What a copy's search maximises. The reward vector ONE sees and the traces keep are the same
@@ -26,7 +26,7 @@ impl Fitness {
         match self {
             Fitness::Reward => result.member_fitness(),
             Fitness::Progress => {
-                let distance = distances_to_goal(&spec.maze, &spec.task);
+                let distance = spec.task.distances(&spec.maze);
                 let far = distance.iter().filter(|&&d| d != usize::MAX).max().copied().unwrap_or(1).max(1) as f32;
                 let (limit, episodes) = (spec.step_limit, result.episodes);
                 let episode = |agent: usize| -> f32 {
@@ -54,46 +54,19 @@ impl Fitness {
     }
 }
 
-/// Each cell's number of moves to the task's goal region on a path that enters no exit
-/// (`usize::MAX` where there is none, and on the exits themselves).
-pub fn distances_to_goal(maze: &Maze, task: &Task) -> Vec<usize> {
-    let mut distance = vec![usize::MAX; maze.walls.len()];
-    let mut queue = std::collections::VecDeque::new();
-    for c in 0..maze.walls.len() {
-        let (x, y) = maze.xy(c);
-        if task.goal.contains(x, y) {
-            distance[c] = 0;
-            queue.push_back(c);
-        }
-    }
-    while let Some(cell) = queue.pop_front() {
-        for dir in 0..4 {
-            if maze.has_wall(cell, dir) {
-                continue;
-            }
-            let next = maze.neighbour(cell, dir).expect("open wall on the border");
-            let (x, y) = maze.xy(next);
-            if distance[next] == usize::MAX && !task.is_exit(x, y) {
-                distance[next] = distance[cell] + 1;
-                queue.push_back(next);
-            }
-        }
-    }
-    distance
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::NO_ACTION;
     use crate::net::NetShape;
+    use crate::world::{Maze, Task};
 
     #[test]
     fn progress_ranks_success_then_nearness_and_exits_last() {
         // An open 3x3 room: the goal north east (2, 0), an exit south west (0, 2).
         let maze = Maze::generate(3, 3, 1.0, 0);
         let task = Task::parse("ne|sw", &maze).unwrap();
-        let d = distances_to_goal(&maze, &task);
+        let d = task.distances(&maze);
         assert_eq!(d, vec![2, 1, 0, 3, 2, 1, usize::MAX, 3, 2]);
         // Four members, one episode of 4 steps each from the south-east cell (8): reaches the
         // goal in 2 moves; stays; walks west to (0, 2), the exit; walks west once and stays.

@@ -91,18 +91,19 @@ impl Maze {
         self.walls[next] &= !WALL_BITS[(dir + 2) % 4];
     }
 
-    /// Number of moves on a shortest path from `from` to every cell (usize::MAX if unreachable).
-    pub fn distances(&self, from: usize) -> Vec<usize> {
+    /// Number of moves on a shortest path from the nearest of `sources` to every cell, entering
+    /// no cell that is `blocked` (usize::MAX where there is none, and on blocked cells).
+    pub fn distances(&self, sources: &[usize], blocked: impl Fn(usize) -> bool) -> Vec<usize> {
         let mut dist = vec![usize::MAX; self.walls.len()];
-        let mut queue = std::collections::VecDeque::from([from]);
-        dist[from] = 0;
+        let mut queue: std::collections::VecDeque<usize> = sources.iter().copied().collect();
+        sources.iter().for_each(|&c| dist[c] = 0);
         while let Some(cell) = queue.pop_front() {
             for dir in 0..4 {
                 if self.has_wall(cell, dir) {
                     continue;
                 }
                 let next = self.neighbour(cell, dir).expect("open wall on the border");
-                if dist[next] == usize::MAX {
+                if dist[next] == usize::MAX && !blocked(next) {
                     dist[next] = dist[cell] + 1;
                     queue.push_back(next);
                 }
@@ -138,7 +139,7 @@ mod tests {
     fn perfect_maze_is_connected_and_a_tree() {
         for seed in 0..20 {
             let maze = Maze::generate(9, 9, 0.0, seed);
-            assert!(maze.distances(0).iter().all(|&d| d != usize::MAX), "seed {seed}");
+            assert!(maze.distances(&[0], |_| false).iter().all(|&d| d != usize::MAX), "seed {seed}");
             let open_walls: usize = maze.walls.iter().map(|w| 4 - w.count_ones() as usize).sum::<usize>() / 2;
             assert_eq!(open_walls, 9 * 9 - 1, "a spanning tree has cells - 1 passages");
         }

@@ -46,6 +46,14 @@ impl Task {
         Goal::parse(self.name.split('|').next().unwrap_or_default()).ok()
     }
 
+    /// Each cell's number of moves to the goal region on a path that enters no exit
+    /// (`usize::MAX` where there is none, and on the exits themselves).
+    pub fn distances(&self, maze: &Maze) -> Vec<usize> {
+        let cells = 0..maze.walls.len();
+        let goal: Vec<usize> = cells.filter(|&c| self.goal.contains(maze.xy(c).0, maze.xy(c).1)).collect();
+        maze.distances(&goal, |c| self.is_exit(maze.xy(c).0, maze.xy(c).1))
+    }
+
     pub fn is_exit(&self, x: usize, y: usize) -> bool {
         self.exits.iter().any(|e| e.contains(x, y))
     }
@@ -139,23 +147,7 @@ mod tests {
 
     /// Start cells of `task` from which no path reaches the goal without entering an exit.
     fn cut_off(task: &Task, maze: &Maze) -> Vec<usize> {
-        let mut reached = vec![false; maze.walls.len()];
-        let mut queue: std::collections::VecDeque<usize> =
-            (0..maze.walls.len()).filter(|&c| task.goal.contains(maze.xy(c).0, maze.xy(c).1)).collect();
-        queue.iter().for_each(|&c| reached[c] = true);
-        while let Some(cell) = queue.pop_front() {
-            for dir in 0..4 {
-                if maze.has_wall(cell, dir) {
-                    continue;
-                }
-                let next = maze.neighbour(cell, dir).expect("open wall on the border");
-                let (x, y) = maze.xy(next);
-                if !reached[next] && !task.is_exit(x, y) {
-                    reached[next] = true;
-                    queue.push_back(next);
-                }
-            }
-        }
-        task.free_cells(maze).into_iter().filter(|&c| !reached[c]).collect()
+        let distance = task.distances(maze);
+        task.free_cells(maze).into_iter().filter(|&c| distance[c] == usize::MAX).collect()
     }
 }
