@@ -13,7 +13,8 @@
 //   3 world      storage, read        u32 words: [obs table: cell x obs (f32 bits) | walls per
 //                                     cell (bits N1 E2 S4 W8; 16 goal cell, 32 exit cell) |
 //                                     start cell per episode | utterance heard per episode]
-//   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, 0;
+//   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, end
+//                                     cell (y * width + x);
 //                                     then [agent][step] actions taken (when scripted, read
 //                                     first), 255 after the episode's end. agent = m * E + e
 //   5 state      storage, read_write  [agent][3][hidden]: two hidden-state slots and the cell
@@ -270,7 +271,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         out[agent * 4u] = bitcast<u32>(fitness);
         out[agent * 4u + 1u] = reached;
         out[agent * 4u + 2u] = steps_taken;
-        out[agent * 4u + 3u] = 0u;
+        out[agent * 4u + 3u] = pos;
     }
 }
 

@@ -35,7 +35,11 @@ fn agreement(gpu: &RolloutResult, cpu: &RolloutResult, step_limit: usize) -> f64
         if gpu.actions[r.clone()] == cpu.actions[r] {
             same += 1;
             assert_eq!(gpu.fitness[a], cpu.fitness[a], "agent {a}: same actions, different fitness");
-            assert_eq!((gpu.reached[a], gpu.steps[a]), (cpu.reached[a], cpu.steps[a]), "agent {a}");
+            assert_eq!(
+                (gpu.reached[a], gpu.steps[a], gpu.end[a]),
+                (cpu.reached[a], cpu.steps[a], cpu.end[a]),
+                "agent {a}"
+            );
         }
     }
     same as f64 / agents as f64

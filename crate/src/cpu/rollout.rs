@@ -32,6 +32,7 @@ pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) 
         fitness: vec![0.0; members * episodes],
         reached: vec![false; members * episodes],
         steps: vec![0; members * episodes],
+        end: spec.starts.iter().map(|&c| c as u32).cycle().take(members * episodes).collect(),
         actions: vec![NO_ACTION; members * episodes * limit],
     };
     let rows = result
@@ -39,9 +40,17 @@ pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) 
         .chunks_mut(episodes)
         .zip(result.reached.chunks_mut(episodes))
         .zip(result.steps.chunks_mut(episodes))
+        .zip(result.end.chunks_mut(episodes))
         .zip(result.actions.chunks_mut(episodes * limit))
         .enumerate()
-        .map(|(m, (((fitness, reached), steps), actions))| MemberRows { m, fitness, reached, steps, actions });
+        .map(|(m, ((((fitness, reached), steps), end), actions))| MemberRows {
+            m,
+            fitness,
+            reached,
+            steps,
+            end,
+            actions,
+        });
     let threads = threads.clamp(1, members.max(1));
     if threads == 1 {
         rows.for_each(|r| play(pop, spec, r));
@@ -66,12 +75,13 @@ struct MemberRows<'a> {
     fitness: &'a mut [f32],
     reached: &'a mut [bool],
     steps: &'a mut [u32],
+    end: &'a mut [u32],
     actions: &'a mut [u32],
 }
 
 /// Member `rows.m` plays all its episodes together, one batched forward step per time step.
 fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
-    let MemberRows { m, fitness, reached, steps, actions } = rows;
+    let MemberRows { m, fitness, reached, steps, end, actions } = rows;
     let (episodes, limit) = (spec.episodes(), spec.step_limit);
     let shape = spec.shape;
     let (i, o) = (shape.input(), shape.outputs());
@@ -116,6 +126,7 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
             fitness[e] += (step.reward[0] + step.reward[1]) + step.reward[2];
             actions[e * limit + t] = a as u32;
             steps[e] = run.t as u32;
+            end[e] = spec.maze.index(run.x, run.y) as u32;
             reached[e] = step.outcome == StepOutcome::Reached;
             prev_reward[e] = step.reward;
             prev_action[e] = Some(a);
@@ -138,7 +149,8 @@ mod tests {
     use crate::world::{Goal, Maze, Task};
 
     /// Members split over threads play exactly the games they play on one: every fitness,
-    /// action, step count and arrival, bit for bit, whether the split is even or not.
+    /// action, step count, arrival and end cell, bit for bit, whether the split is even or not.
+    /// Each end cell is where the episode's actions, replayed, lead.
     #[test]
     fn threads_give_the_single_thread_result() {
         let shape = crate::net::NetShape::for_maze(4, 16);
@@ -154,6 +166,12 @@ mod tests {
                 Population { seed: 11, size, antithetic: true, mean: one.params.clone(), sigma: Vec::clone(&sigma) };
             let one_thread = rollout_on_threads(&pop, &spec, 1);
             assert!(one_thread.reached.iter().any(|&r| r) || one_thread.steps.iter().any(|&s| s > 0));
+            for (agent, &end) in one_thread.end.iter().enumerate() {
+                let actions = &one_thread.actions[agent * 30..(agent + 1) * 30];
+                let path = crate::world::replay_path(&spec.maze, &spec.task, spec.starts[agent % 7], actions, 30);
+                let (x, y) = *path.last().unwrap();
+                assert_eq!(end as usize, spec.maze.index(x, y), "agent {agent}");
+            }
             for threads in [2, 3, 4, 64] {
                 let split = rollout_on_threads(&pop, &spec, threads);
                 let bits = |r: &RolloutResult| r.fitness.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
@@ -161,6 +179,7 @@ mod tests {
                 assert_eq!(split.actions, one_thread.actions, "actions on {threads} threads");
                 assert_eq!(split.steps, one_thread.steps);
                 assert_eq!(split.reached, one_thread.reached);
+                assert_eq!(split.end, one_thread.end);
             }
         }
     }

@@ -45,13 +45,17 @@ pub fn random_cells(cells: &[usize], n: usize, seed: u32) -> Vec<usize> {
 pub const NO_ACTION: u32 = 255;
 
 /// Per member and episode (`[member][episode]`): cumulative reward (the fitness), whether the
-/// goal was reached, steps taken; and every action taken (`[member][episode][step]`).
+/// goal was reached, steps taken, the cell it ended in; and every action taken
+/// (`[member][episode][step]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RolloutResult {
     pub episodes: usize,
     pub fitness: Vec<f32>,
     pub reached: Vec<bool>,
     pub steps: Vec<u32>,
+    /// The cell (`Maze::index`) each episode ended in: the goal, an exit, or where it stood
+    /// when its steps ran out.
+    pub end: Vec<u32>,
     pub actions: Vec<u32>,
 }
 

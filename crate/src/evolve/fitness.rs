@@ -1,5 +1,4 @@
 use crate::data::{RolloutResult, RolloutSpec};
-use crate::world::replay_path;
 use serde::{Deserialize, Serialize};
 
 /// What a copy's search maximises. The reward vector ONE sees and the traces keep are the same
@@ -37,11 +36,7 @@ impl Fitness {
                     if steps < limit {
                         return -1.1; // left by an exit
                     }
-                    let actions = &result.actions[agent * limit..(agent + 1) * limit];
-                    let (x, y) = *replay_path(&spec.maze, &spec.task, spec.starts[agent % episodes], actions, limit)
-                        .last()
-                        .expect("a path holds its start");
-                    match distance[spec.maze.index(x, y)] {
+                    match distance[result.end[agent] as usize] {
                         usize::MAX => -1.0,
                         d => -(d as f32) / far,
                     }
@@ -83,6 +78,7 @@ mod tests {
             fitness: vec![0.0; 4],
             reached: vec![true, false, false, false],
             steps: vec![2, 4, 2, 4],
+            end: vec![2, 8, 6, 7],
             actions: plays.concat(),
         };
         let f = Fitness::Progress.of_members(&result, &spec);

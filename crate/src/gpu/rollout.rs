@@ -368,6 +368,7 @@ impl Rollout {
             fitness: results.chunks(4).map(|r| f32::from_bits(r[0])).collect(),
             reached: results.chunks(4).map(|r| r[1] == 1).collect(),
             steps: results.chunks(4).map(|r| r[2]).collect(),
+            end: results.chunks(4).map(|r| r[3]).collect(),
             actions: if with_actions { out[p * e * 4..].to_vec() } else { Vec::new() },
         })
     }
