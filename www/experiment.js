@@ -249,6 +249,18 @@ export function experimentPanel(worker, ask, lastHeard) {
   // The settings a share link carries, once read and checked (null without a usable link).
   let linked = Promise.resolve(null);
   /** One sentence of what an experiment does, for the offers. */
+  /** Whether two experiments' settings are the same, each read as the lab reads it (so that a
+   * number the form holds as 0.1 and a checked setting holds as f32 compare equal). */
+  const sameSettings = async (a, b) => {
+    const sorted = (v) => (v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((key) => [key, sorted(v[key])])) : v);
+    const read = async (config) => JSON.stringify(sorted(await ask({ type: 'check-experiment', config })));
+    try {
+      return await read(a) === await read(b);
+    } catch {
+      return false;
+    }
+  };
   const describe = (config) => `${config.tasks.length} commands (${config.tasks.join(', ')}), up to ` +
     `${config.generations} generations per copy, ${config.consolidation.updates} consolidation updates, ONE of ` +
     `${config.copy.hidden} hidden units in a ${config.copy.maze_size}x${config.copy.maze_size} maze` +
@@ -431,7 +443,7 @@ export function experimentPanel(worker, ask, lastHeard) {
     },
     /** A checkpoint of an interrupted experiment was found: offer to resume it. A stored run wins
      * over a share link: the link's experiment is offered beside Resume, not run. */
-    async offer({ phase, k, tasks: saved, trials, generation, update, at, size }) {
+    async offer({ phase, k, tasks: saved, trials, generation, update, at, size, config: interrupted }) {
       const where = phase === 'copy' ? `copy ${k + 1} of ${saved.length} (${saved[k]}) after generation ${generation}`
         : phase === 'read' ? `before ONE's consolidation on ${saved.slice(0, k + 1).join(', ')}`
         : phase === 'consolidate' ? `in ONE's consolidation on ${saved.slice(0, k + 1).join(', ')} after update ${update}`
@@ -440,11 +452,14 @@ export function experimentPanel(worker, ask, lastHeard) {
       if (await otherTabRuns()) return refuse();
       const minutes = Math.round((Date.now() - at) / 60000);
       const config = await linked;
+      // A link to the interrupted run's own settings (its Copy link) is no other experiment.
+      const own = config && await sameSettings(config, interrupted);
       $('resume-text').textContent = `An experiment was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
         `${where}, with ${trials} trials stored. Resume goes on from there (the step in flight is run again); ` +
         'Discard forgets the run and keeps its trials.' +
-        (config ? ` This page was also opened with a link to another experiment: ${describe(config)}` : '');
-      $('resume-link').hidden = !config;
+        (own ? ' The link this page was opened with is this experiment\'s own.'
+          : config ? ` This page was also opened with a link to another experiment: ${describe(config)}` : '');
+      $('resume-link').hidden = !config || own;
       $('resume-offer').hidden = false;
       document.body.dataset.checkpointBytes = String(size);
       document.body.dataset.checkpointTrials = String(trials);
@@ -452,9 +467,10 @@ export function experimentPanel(worker, ask, lastHeard) {
       document.body.dataset.checkpointUpdate = String(update);
     },
     /** The worker resumed the checkpoint: the page shows the run where it was. */
-    resumed({ config, phase, k, trials, generation, update, retention, elapsed }) {
+    resumed({ config, phase, k, trials, generation, update, retention, elapsed, curve }) {
       showConfig(config);
       prepare(config, elapsed);
+      for (const [copy, g, success] of curve) copiesCurve.add(copy, g, success);
       units = (phase === 'copy' ? k : k + 1) + retention.length;
       run.copiesLeft = tasks.length - (k + 1);
       run.current = phase === 'copy' ? generation : null;

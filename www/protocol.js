@@ -56,9 +56,9 @@ export const fromWorker = {
   'consolidation-done': ['heldOutBefore', 'heldOutAfter'],
   'consolidation-error': ['message'],
   // The experiment of paper 3.8.
-  'checkpoint-found': ['phase', 'k', 'tasks', 'trials', 'generation', 'update', 'at', 'size'],
+  'checkpoint-found': ['phase', 'k', 'tasks', 'trials', 'generation', 'update', 'at', 'size', 'config'],
   'checkpoint-none': [],
-  'experiment-resumed': ['config', 'phase', 'k', 'trials', 'generation', 'update', 'retention', 'elapsed', 'scene'],
+  'experiment-resumed': ['config', 'phase', 'k', 'trials', 'generation', 'update', 'retention', 'elapsed', 'scene', 'curve'],
   'experiment-copy': ['k', 'task', 'scene'],
   'experiment-generation': ['k', 'view', 'took'],
   'experiment-demonstrated': ['k', 'shown', 'spread'],

@@ -385,6 +385,9 @@ function following(run, config, saved = null) {
     // A consolidation in progress goes on once its traces are read back (the run restores it).
     phase: !saved ? 'next-copy' : saved.phase === 'consolidate' ? 'read' : saved.phase,
     heldOutBefore: saved?.heldOutBefore, stepsBefore: saved?.stepsBefore,
+    // The copies' curves so far, [copy, generation, mean policy's success] per generation, so
+    // that a resumed run plots the generations before the reload too.
+    curve: saved?.curve ?? [],
   };
 }
 
@@ -396,7 +399,7 @@ function checkpoint(x, phase, bytes = x.run.checkpoint()) {
     phase, k: x.k, config: x.config, seconds: x.seconds, elapsed: (performance.now() - x.started) / 1000,
     tasks: x.run.tasks(), trials: x.run.trials(), generation: x.run.copyGeneration(), saved: Date.now(),
     update: phase === 'consolidate' ? x.consolidator.update() : 0, heldOutBefore: x.heldOutBefore, stepsBefore: x.stepsBefore,
-    bytes,
+    curve: x.curve, bytes,
   };
 }
 
@@ -404,8 +407,8 @@ function checkpoint(x, phase, bytes = x.run.checkpoint()) {
 async function offerCheckpoint() {
   const saved = await readCheckpoint();
   if (saved) {
-    const { phase, k, tasks, trials, generation, update, saved: at, bytes } = saved;
-    post('checkpoint-found', { phase, k, tasks, trials, generation, update, at, size: bytes.length });
+    const { phase, k, tasks, trials, generation, update, saved: at, bytes, config } = saved;
+    post('checkpoint-found', { phase, k, tasks, trials, generation, update, at, size: bytes.length, config });
   } else {
     post('checkpoint-none');
   }
@@ -418,7 +421,7 @@ async function resumeCheckpoint() {
   experiment = following(run, saved.config, saved);
   mode = 'experiment';
   const { phase, k, trials, generation, update } = saved;
-  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene() });
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: experiment.curve });
 }
 
 /** The experiment, one step per call: a generation of the evolving copy (stored before the
@@ -451,6 +454,7 @@ async function experimentStep() {
   } else if (x.phase === 'copy') {
     const view = await x.run.generation();
     clock('evolving');
+    x.curve.push([x.k, view.report.generation, view.evaluation]);
     // A finished copy's last generation is stored with its demonstration, below.
     if (!view.done) await store('copy');
     post('experiment-generation', { k: x.k, view, took: took() });

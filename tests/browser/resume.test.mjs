@@ -1,10 +1,12 @@
 // Resume: an experiment paused a few generations into its first copy and then reloaded is offered
 // from its IndexedDB checkpoint, whose trial count is what the store holds, even though "Copy
-// link" put a share link in the address bar (the stored run wins; the link is offered beside
-// it); resuming goes on at the next generation and finishes with every trial stored once. Paused
+// link" put a share link in the address bar (the stored run wins; the run's own link is not
+// offered as another experiment); resuming goes on at the next generation, plots the generations
+// before the reload too, and finishes with every trial stored once. Paused
 // in consolidation and reloaded, it goes on at the next update (CPU path, fresh profiles).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { openPage, startServer, startSmallExperiment as start, SHOTS } from './browser.mjs';
 
 let server;
@@ -52,8 +54,9 @@ test('reload mid-experiment after Copy link, resume from the checkpoint, every t
     await page.reload();
     await page.waitForSelector('#resume-offer:not([hidden])', { timeout: 60_000 });
     assert.match(await page.textContent('#resume-text'), /interrupted .*copy 1 of 2 \(ne\) after generation \d+, with \d+ trials stored/);
-    assert.match(await page.textContent('#resume-text'), /also opened with a link/);
-    assert.equal(await page.isVisible('#resume-link'), true, "the link's experiment is offered beside Resume");
+    // The page was opened with the run's own Copy link: not offered as another experiment.
+    assert.match(await page.textContent('#resume-text'), /The link this page was opened with is this experiment's own/);
+    assert.equal(await page.isVisible('#resume-link'), false, "the run's own link is not offered beside Resume");
     assert.equal(await page.getAttribute('body', 'data-experiment'), null, 'nothing runs before the user chooses');
     const saved = Number(await page.getAttribute('body', 'data-checkpoint-trials'));
     console.log(`checkpoint of ONE with 32 hidden units, a copy two generations in: ${await page.getAttribute('body', 'data-checkpoint-bytes')} bytes`);
@@ -69,6 +72,11 @@ test('reload mid-experiment after Copy link, resume from the checkpoint, every t
     assert.equal(await page.getAttribute('body', 'data-first-after-resume'), `0:${generations}`, 'the resumed copy goes on at its next generation');
     const trials = Number(await page.getAttribute('body', 'data-experiment-trials'));
     assert.ok(trials > saved);
+    // The copies' curve holds the generations before the reload as well as those after it.
+    const [curve] = await Promise.all([page.waitForEvent('download'), page.click('button[aria-label="copies-success as JSON"]')]);
+    const points = JSON.parse(readFileSync(await curve.path())).filter((row) => row.ne !== null);
+    assert.deepEqual(points.slice(0, generations + 1).map((row) => row.generation), [...Array(generations + 1).keys()].map((g) => g + 1),
+      'copy 1 is plotted from its first generation');
     assert.equal(await storedTrials(page), trials, 'every trial of the run is stored, none twice');
     // The storage table counts them, by command, after the resumed run.
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, trials);
