@@ -132,3 +132,64 @@ fn copies_can_hear_the_command_while_they_evolve() {
     let err = Evolution::new(config, &one, Device::Cpu.rollout(), Some(&corpus)).err().unwrap();
     assert!(err.contains("no spoken command"), "{err}");
 }
+
+#[test]
+fn a_curriculum_starts_near_the_goal_widens_on_success_and_resumes_where_it_stood() {
+    use onelab::evolve::{EvolutionState, StartCurriculum, PATIENCE};
+    let mut config = small("sw");
+    config.curriculum = true;
+    let one = One::new(config.shape(), config.seed);
+    let mut evo = Evolution::new(config.clone(), &one, Device::Cpu.rollout(), None).unwrap();
+    let mut unbroken = Evolution::new(config, &one, Device::Cpu.rollout(), None).unwrap();
+    let curriculum = StartCurriculum::new(&evo.task, &evo.maze);
+    let distance = evo.task.distances(&evo.maze);
+    let mut reaches = Vec::new();
+    for g in 0..40 {
+        if g == 20 {
+            // Stopped and resumed from its saved state: it goes on as if it had not stopped.
+            let json = serde_json::to_string(&evo.state()).unwrap();
+            let state: EvolutionState = serde_json::from_str(&json).unwrap();
+            evo = Evolution::resume(state, Device::Cpu.rollout(), None).unwrap();
+        }
+        let r = pollster::block_on(evo.generation()).unwrap();
+        let same = pollster::block_on(unbroken.generation()).unwrap();
+        assert_eq!((r.reach, r.mean.to_bits()), (same.reach, same.mean.to_bits()), "generation {g}");
+        let (reach, far) = r.reach.expect("a curriculum reports its reach");
+        assert_eq!(far, curriculum.far());
+        let starts: Vec<usize> = evo.drain_trials().iter().map(|t| t.start as usize).collect();
+        assert!(starts.iter().all(|&c| reach >= far || distance[c] <= reach), "gen {g}: a start beyond reach {reach}");
+        reaches.push(reach);
+    }
+    eprintln!("reach per generation (the farthest start is {} moves away): {reaches:?}", curriculum.far());
+    assert_eq!(reaches[0], 1, "the first generation starts next to the goal");
+    assert!(reaches.windows(2).all(|w| w[0] <= w[1]), "the reach never narrows: {reaches:?}");
+    let held = reaches.chunk_by(|a, b| a == b).map(<[usize]>::len).collect::<Vec<_>>();
+    assert!(held[..held.len() - 1].iter().all(|&n| n <= PATIENCE), "held longer than the patience: {reaches:?}");
+    assert_eq!(reaches[39], curriculum.far(), "every cell is a start within 40 generations: {reaches:?}");
+}
+
+/// The reduced 9x9 learning test: one goal of the default maze, on the CPU path, with the
+/// settings that master it (BENCHMARKS.md: north east in 5 of 5 seeds, median 64 generations).
+#[test]
+fn a_copy_learns_a_corner_of_the_default_9x9_maze_with_progress_and_a_curriculum() {
+    use onelab::evolve::Fitness;
+    let mut config = EvolveConfig {
+        task: "ne".into(),
+        all_starts: true,
+        fitness: Fitness::Progress,
+        curriculum: true,
+        ..EvolveConfig::default()
+    };
+    config.strategy.sigma = 0.05;
+    config.strategy.learning_rate = 1.0;
+    let one = One::new(config.shape(), config.seed);
+    let mut evo = Evolution::new(config, &one, Device::Cpu.rollout(), None).unwrap();
+    let (budget, mut success, mut generations) = (100, 0.0, 0);
+    while generations < budget && success < 0.95 {
+        pollster::block_on(evo.generation()).unwrap();
+        success = pollster::block_on(evo.evaluate()).unwrap();
+        generations += 1;
+    }
+    eprintln!("ne, 9x9: {:.1}% of start cells after {generations} generations", success * 100.0);
+    assert!(success >= 0.95, "only {success} after {budget} generations");
+}

@@ -1,3 +1,4 @@
+use super::curriculum::{StartCurriculum, FIRST_REACH};
 use super::strategy::{MeanOptimizer, Search, Strategy, StrategyConfig, StrategyKind};
 use super::{CopyOfOne, Fitness, WeightStats};
 use crate::data::{random_cells, ActionChoice, Population, RolloutResult, RolloutSpec, MEAN_MEMBER, NO_ACTION};
@@ -51,6 +52,10 @@ pub struct EvolveConfig {
     /// What the search ranks members by (`Fitness`); settings from before it read as reward.
     #[serde(default)]
     pub fitness: Fitness,
+    /// Start episodes near the goal first and farther as the copy succeeds there
+    /// (`StartCurriculum`); the copy is judged from every start cell all along.
+    #[serde(default)]
+    pub curriculum: bool,
     pub seed: u32,
 }
 
@@ -84,6 +89,7 @@ impl Default for EvolveConfig {
             normalise: true,
             augment: Augment::default(),
             fitness: Fitness::Reward,
+            curriculum: false,
             seed: 1,
         }
     }
@@ -206,6 +212,9 @@ pub struct GenerationReport {
     /// The best member's first episode: start cell and actions (for drawing).
     pub best_start: usize,
     pub best_actions: Vec<u32>,
+    /// With a start-cell curriculum: the reach this generation's episodes started within, and
+    /// the reach at which every cell is a start.
+    pub reach: Option<(usize, usize)>,
 }
 
 /// A point of a copy's learning curve, as `--json` files record it: the generation's fitness
@@ -217,11 +226,21 @@ pub struct GenerationPoint {
     pub mean: f32,
     pub success: f32,
     pub mean_policy: f32,
+    /// The start-cell curriculum's reach, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<usize>,
 }
 
 impl GenerationPoint {
     pub fn new(r: &GenerationReport, mean_policy: f32) -> GenerationPoint {
-        GenerationPoint { generation: r.generation, best: r.best, mean: r.mean, success: r.success, mean_policy }
+        GenerationPoint {
+            generation: r.generation,
+            best: r.best,
+            mean: r.mean,
+            success: r.success,
+            mean_policy,
+            reach: r.reach.map(|(reach, _)| reach),
+        }
     }
 }
 
@@ -236,6 +255,16 @@ pub struct EvolutionState {
     pub stats: WeightStats,
     pub strategy: Search,
     pub generation: usize,
+    /// The start-cell curriculum's reach (unused without one) and the generations spent at it;
+    /// older states start at the first.
+    #[serde(default = "first_reach")]
+    pub reach: usize,
+    #[serde(default)]
+    pub held: usize,
+}
+
+fn first_reach() -> usize {
+    FIRST_REACH
 }
 
 /// A copy of ONE evolving on one task. ONE itself is only read, when the copy is made.
@@ -257,6 +286,9 @@ pub struct Evolution {
     strategy: Search,
     backend: Rollout,
     pub generation: usize,
+    curriculum: Option<StartCurriculum>,
+    reach: usize,
+    held: usize,
 }
 
 impl Evolution {
@@ -277,12 +309,14 @@ impl Evolution {
         }
         let strategy = config.strategy.build(copy.one.params.clone(), config.seed);
         let stats = WeightStats::new(copy.one.params.len());
-        Evolution::resume(EvolutionState { config, copy_id: 0, copy, stats, strategy, generation: 0 }, backend, corpus)
+        let state =
+            EvolutionState { config, copy_id: 0, copy, stats, strategy, generation: 0, reach: FIRST_REACH, held: 0 };
+        Evolution::resume(state, backend, corpus)
     }
 
     /// The evolution `state` describes, going on from its next generation.
     pub fn resume(state: EvolutionState, backend: Rollout, corpus: Option<&Corpus>) -> Result<Evolution, String> {
-        let EvolutionState { config, copy_id, copy, stats, strategy, generation } = state;
+        let EvolutionState { config, copy_id, copy, stats, strategy, generation, reach, held } = state;
         config.validate()?;
         // Checked whole, so that nothing below can fail on it: a grown copy has `grow` more
         // hidden units than ONE.
@@ -315,6 +349,7 @@ impl Evolution {
             }
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
+        let curriculum = config.curriculum.then(|| StartCurriculum::new(&task, &maze));
         Ok(Evolution {
             config,
             speech,
@@ -328,6 +363,9 @@ impl Evolution {
             strategy,
             backend,
             generation,
+            curriculum,
+            reach,
+            held,
         })
     }
 
@@ -341,6 +379,8 @@ impl Evolution {
             stats: self.stats.clone(),
             strategy: self.strategy.clone(),
             generation: self.generation,
+            reach: self.reach,
+            held: self.held,
         }
     }
 
@@ -375,7 +415,10 @@ impl Evolution {
             }
         }
         let pop = self.strategy.ask(&scale);
-        let free = self.task.free_cells(&self.maze);
+        let mut free = self.task.free_cells(&self.maze);
+        if let Some(curriculum) = &self.curriculum {
+            free = curriculum.starts(&free, self.reach);
+        }
         let starts = if c.all_starts {
             free
         } else {
@@ -409,7 +452,13 @@ impl Evolution {
             best_member,
             best_start: spec.starts[0],
             best_actions: result.actions[first * limit..(first + 1) * limit].to_vec(),
+            reach: self.curriculum.as_ref().map(|c| (self.reach, c.far())),
         };
+        if let Some(curriculum) = &self.curriculum {
+            let next = curriculum.next_reach(self.reach, report.success, self.held + 1);
+            self.held = if next == self.reach { self.held + 1 } else { 0 };
+            self.reach = next;
+        }
         self.copy.one.params.copy_from_slice(self.strategy.mean());
         self.generation += 1;
         Ok(report)

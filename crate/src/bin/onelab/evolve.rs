@@ -74,6 +74,10 @@ pub struct EvolveArgs {
     /// nearness to the goal by maze distance) [default: reward].
     #[arg(long, value_parser = ["reward", "progress"])]
     fitness: Option<String>,
+    /// Start episodes near the goal first, farther as the copy succeeds there (a start-cell
+    /// curriculum); the mean policy is judged from every start cell all along.
+    #[arg(long)]
+    curriculum: bool,
     /// The first L steps of each episode feed the spoken command [default: 0].
     #[arg(long, value_name = "L")]
     listen: Option<usize>,
@@ -131,6 +135,7 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     c.variance_scaled = args.variance;
     c.all_starts = args.all_starts;
     c.sampled_actions = args.sampled;
+    c.curriculum = args.curriculum;
     if args.fitness.as_deref() == Some("progress") {
         c.fitness = onelab::evolve::Fitness::Progress;
     }
@@ -201,8 +206,9 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
             store.append(&evo.drain_trials())?;
             store.append_policies(&evo.drain_policies())?;
         }
+        let reach = r.reach.map_or(String::new(), |(reach, far)| format!("  reach {reach}/{far}"));
         progress.log(LogLine::Generation(format!(
-            "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%",
+            "gen {:>4}  best {:>7.3}  mean {:>7.3}  success {:>5.1}%  mean policy {:>5.1}%{reach}",
             r.generation,
             r.best,
             r.mean,
