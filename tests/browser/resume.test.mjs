@@ -77,6 +77,8 @@ test('reload mid-experiment after Copy link, resume from the checkpoint, every t
     const points = JSON.parse(readFileSync(await curve.path())).filter((row) => row.ne !== null);
     assert.deepEqual(points.slice(0, generations + 1).map((row) => row.generation), [...Array(generations + 1).keys()].map((g) => g + 1),
       'copy 1 is plotted from its first generation');
+    await page.locator('#copies-plot').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}resumed-curve.png` });
     assert.equal(await storedTrials(page), trials, 'every trial of the run is stored, none twice');
     // The storage table counts them, by command, after the resumed run.
     await page.waitForFunction((n) => Number(document.body.dataset.trials) === n, trials);
