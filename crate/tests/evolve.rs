@@ -19,6 +19,18 @@ fn small(task: &str) -> EvolveConfig {
     EvolveConfig { task: task.into(), ..EvolveConfig::small_maze() }
 }
 
+/// Generations until the mean policy succeeds from a share `target` of all start cells, or
+/// `budget` of them: the success reached and the generations it took.
+fn evolve_until(evo: &mut Evolution, target: f32, budget: usize) -> (f32, usize) {
+    let (mut success, mut generations) = (0.0, 0);
+    while generations < budget && success < target {
+        pollster::block_on(evo.generation()).unwrap();
+        success = pollster::block_on(evo.evaluate()).unwrap();
+        generations += 1;
+    }
+    (success, generations)
+}
+
 fn hash(params: &[f32]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -33,13 +45,7 @@ fn a_copy_learns_each_corner_of_a_small_maze_on_the_gpu() {
         let config = small(task);
         let one = One::new(config.shape(), config.seed);
         let mut evo = Evolution::new(config, &one, gpu_backend(), None).unwrap();
-        let mut success = 0.0;
-        let mut generations = 0;
-        while generations < budget && success < 0.9 {
-            pollster::block_on(evo.generation()).unwrap();
-            success = pollster::block_on(evo.evaluate()).unwrap();
-            generations += 1;
-        }
+        let (success, generations) = evolve_until(&mut evo, 0.9, budget);
         eprintln!("{task}: {:.0}% from all start cells after {generations} generations", success * 100.0);
         assert!(success >= 0.9, "{task}: only {success} after {budget} generations");
     }
@@ -184,12 +190,8 @@ fn a_copy_learns_a_corner_of_the_default_9x9_maze_with_progress_and_a_curriculum
     config.strategy.learning_rate = 1.0;
     let one = One::new(config.shape(), config.seed);
     let mut evo = Evolution::new(config, &one, Device::Cpu.rollout(), None).unwrap();
-    let (budget, mut success, mut generations) = (100, 0.0, 0);
-    while generations < budget && success < 0.95 {
-        pollster::block_on(evo.generation()).unwrap();
-        success = pollster::block_on(evo.evaluate()).unwrap();
-        generations += 1;
-    }
+    let budget = 100;
+    let (success, generations) = evolve_until(&mut evo, 0.95, budget);
     eprintln!("ne, 9x9: {:.1}% of start cells after {generations} generations", success * 100.0);
     assert!(success >= 0.95, "only {success} after {budget} generations");
 }

@@ -20,12 +20,12 @@ pub enum Fitness {
 impl Fitness {
     pub const ALL: [Fitness; 2] = [Fitness::Reward, Fitness::Progress];
 
-    /// Each member's fitness: the mean over its episodes of `spec`.
-    pub fn of_members(self, result: &RolloutResult, spec: &RolloutSpec) -> Vec<f32> {
+    /// Each member's fitness: the mean over its episodes of `spec`. `distance` is the task's
+    /// `Task::distances`, constant for a copy, so it is computed once, not every generation.
+    pub fn of_members(self, result: &RolloutResult, spec: &RolloutSpec, distance: &[usize]) -> Vec<f32> {
         match self {
             Fitness::Reward => result.member_fitness(),
             Fitness::Progress => {
-                let distance = spec.task.distances(&spec.maze);
                 let far = distance.iter().filter(|&&d| d != usize::MAX).max().copied().unwrap_or(1).max(1) as f32;
                 let (limit, episodes) = (spec.step_limit, result.episodes);
                 let episode = |agent: usize| -> f32 {
@@ -81,12 +81,12 @@ mod tests {
             end: vec![2, 8, 6, 7],
             actions: plays.concat(),
         };
-        let f = Fitness::Progress.of_members(&result, &spec);
+        let f = Fitness::Progress.of_members(&result, &spec, &d);
         assert_eq!(f.len(), 4);
         assert!((f[0] - 1.05).abs() < 1e-6, "{f:?}");
         assert!((f[1] + 2.0 / 3.0).abs() < 1e-6, "stayed two moves away: {f:?}");
         assert!((f[2] + 1.1).abs() < 1e-6, "left by the exit: {f:?}");
         assert!((f[3] + 1.0).abs() < 1e-6, "ended three moves away: {f:?}");
-        assert_eq!(Fitness::Reward.of_members(&result, &spec), result.member_fitness());
+        assert_eq!(Fitness::Reward.of_members(&result, &spec, &d), result.member_fitness());
     }
 }

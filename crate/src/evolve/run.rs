@@ -286,6 +286,8 @@ pub struct Evolution {
     strategy: Search,
     backend: Rollout,
     pub generation: usize,
+    /// Each cell's moves to the goal (`Task::distances`), for progress fitness.
+    distance: Vec<usize>,
     curriculum: Option<StartCurriculum>,
     reach: usize,
     held: usize,
@@ -350,6 +352,7 @@ impl Evolution {
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
         let curriculum = config.curriculum.then(|| StartCurriculum::new(&task, &maze));
+        let distance = task.distances(&maze);
         Ok(Evolution {
             config,
             speech,
@@ -363,6 +366,7 @@ impl Evolution {
             strategy,
             backend,
             generation,
+            distance,
             curriculum,
             reach,
             held,
@@ -437,7 +441,7 @@ impl Evolution {
             member,
             population_seed,
         });
-        let fitness = self.config.fitness.of_members(&result, &spec);
+        let fitness = self.config.fitness.of_members(&result, &spec, &self.distance);
         self.strategy.tell(&fitness)?;
         for m in 0..pop.size {
             self.stats.add(&pop.member(m), episodes as f64);
