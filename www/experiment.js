@@ -578,9 +578,14 @@ export function experimentPanel(worker, ask, lastHeard) {
       status(`ONE hears "${command}" at the start of each episode (held in place while it listens), then walks: see the maze.`);
       document.body.dataset.talking = command;
     },
-    paused({ stepped }) {
+    /** Paused: as asked, or because storing the last step failed (`message`: why, and what to do). */
+    paused({ stepped, message }) {
       setPaused(true);
       if (stepped) document.body.dataset.experimentSteps = String(Number(document.body.dataset.experimentSteps || 0) + 1);
+      if (message) {
+        document.body.dataset.experimentStorage = 'failed';
+        return status(message, true);
+      }
       status(`${stepped ? 'Paused again after one step.' : 'Paused after the running step.'} Step runs one step (a generation, ` +
         'a consolidation update, a demonstration or a judgement); Resume goes on.');
     },

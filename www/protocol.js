@@ -56,7 +56,7 @@ export const fromWorker = {
   'consolidation-done': ['heldOutBefore', 'heldOutAfter'],
   'consolidation-error': ['message'],
   // The experiment of paper 3.8.
-  'checkpoint-found': ['phase', 'k', 'tasks', 'trials', 'generation', 'update', 'at', 'size', 'config'],
+  'checkpoint-found': ['phase', 'k', 'tasks', 'trials', 'generation', 'update', 'at', 'size', 'config'], // where it stands: life.rs's Standing
   'checkpoint-none': [],
   'experiment-resumed': ['config', 'phase', 'k', 'trials', 'generation', 'update', 'retention', 'elapsed', 'scene', 'curve'],
   'experiment-copy': ['k', 'task', 'scene'],
@@ -66,7 +66,7 @@ export const fromWorker = {
   'experiment-consolidating': ['imitated', 'predicted', 'heldOut', 'updates', 'learned', 'done'],
   'experiment-update': ['report', 'updates', 'took'],
   'experiment-judged': ['judgement', 'heldOutBefore', 'heldOutAfter', 'consolidationSteps', 'seconds', 'last', 'trials'],
-  'experiment-paused': ['stepped'], // stepped: a Step the user asked for has ended
+  'experiment-paused': ['stepped', 'full', 'message'], // stepped: a Step the user asked for has ended; message: storing failed (full: the quota)
   'experiment-error': ['message'],
   talking: ['scene', 'command', 'one'],
   // The ONE to talk to: the pretrained one, a loaded file's, or the finished experiment's.

@@ -12,11 +12,11 @@ const text = (e) => (e && e.message) || String(e);
 
 let lab = null;
 let speech = null;
-// The experiment of paper 3.8: its run (wasm), where it stands, and its timings.
+// The experiment of paper 3.8: its run (wasm, crate/src/lifecycle/life.rs) and its timings.
 let experiment = null;
 let stepping = false;
-let mode = 'walk'; // walk | evolve | paused | done
-// A generation's trials and policy snapshots whose storing failed: stored first on resume.
+let mode = 'walk'; // walk | evolve | paused | consolidate | experiment | experiment-paused | done
+// Phase A's generation whose storing failed: stored first on resume.
 let unstored = null;
 // Phase B: the copies' settings (ONE's shape and seed), the running consolidation and its state.
 let settings = null;
@@ -68,7 +68,7 @@ async function loadPretrained(response) {
 
 /** Makes `run` (a finished or loaded experiment) the ONE to talk to; what the page shows of it. */
 function setCurrent(run, source, size) {
-  current = { run, source, commands: run.commands() };
+  current = { run, source };
   return { source, size, ...run.judged() };
 }
 
@@ -191,7 +191,7 @@ const commands = {
   'experiment-step'() {
     // One step while paused: a generation of the evolving copy, or one consolidation update.
     if (mode === 'experiment-paused' && !stepping) {
-      runExperimentStep().then(() => mode === 'experiment-paused' && post('experiment-paused', { stepped: true }));
+      runExperimentStep().then(() => mode === 'experiment-paused' && sayPaused(true));
     }
   },
   talk(data) {
@@ -206,7 +206,7 @@ const commands = {
     try {
       const scene = lab.talk(listener.run, data.k, data.audio);
       mode = 'walk';
-      post('talking', { scene, command: listener.commands[data.k], one: data.one });
+      post('talking', { scene, command: listener.run.commands()[data.k], one: data.one });
     } catch (e) {
       post(data.one === 'experiment' ? 'experiment-error' : 'talk-error', { message: text(e) });
     }
@@ -249,12 +249,7 @@ async function loop() {
         await addGeneration(unstored.trials, unstored.policies);
       } catch (e) {
         mode = 'paused';
-        const full = e && e.name === 'QuotaExceededError';
-        post('evolve-paused', {
-          full,
-          message: full ? 'Browser storage is full, so evolution is paused; this generation\'s trials wait, unstored, and nothing is dropped. Export the traces, make room (clear them, or free other sites\' data), then resume.'
-            : `Storing this generation's trials failed, so evolution is paused; they wait, unstored, for resume: ${text(e)}`,
-        });
+        post('evolve-paused', storageFailed(e, 'evolution'));
         continue;
       }
       const { view, started, trials } = unstored;
@@ -276,7 +271,7 @@ async function loop() {
       await sleep(0);
     } else if (mode === 'experiment' && !stepping) {
       await runExperimentStep();
-      if (mode === 'experiment-paused') post('experiment-paused', { stepped: false });
+      if (mode === 'experiment-paused') sayPaused(false);
       await sleep(0);
     } else if (mode === 'consolidate') {
       try {
@@ -311,6 +306,17 @@ async function consolidateStep() {
     mode = 'done';
     post('consolidation-done', { heldOutBefore: consolidation.heldOutBefore, heldOutAfter: await consolidator.heldOut() });
   }
+}
+
+/** Why storing failed, for a pause: a full quota (`full`: the page offers export) or another
+ * error; what was not stored waits in the worker, and nothing is dropped. */
+function storageFailed(e, what) {
+  const full = e && e.name === 'QuotaExceededError';
+  return {
+    full,
+    message: full ? `Browser storage is full, so ${what} is paused; the last step's trials wait, unstored, and nothing is dropped. Export the traces, make room (clear them, or free other sites' data), then resume.`
+      : `Storing the last step's trials failed, so ${what} is paused; they wait, unstored, for resume: ${text(e)}`,
+  };
 }
 
 /** One experiment step, never two at once. */
@@ -353,53 +359,31 @@ async function recoverOnCpu() {
   else if (mode !== 'done') mode = 'walk';
 }
 
-/** Pauses between two steps: a consolidation in progress is saved first (a step in flight
- * saves it at its end), so a reload while paused loses nothing. */
+/** Pauses between two steps; where the run stands is saved first if the last step left it
+ * unsaved (a consolidation saves every 10 s), so a reload while paused loses nothing. */
 async function pauseNow() {
   const x = experiment;
-  if (x.phase === 'consolidate') {
+  if (x.unsaved) {
     stepping = true;
     try {
-      await saveConsolidation(x);
+      await save(x);
     } catch (e) {
-      post('experiment-error', { message: `The checkpoint could not be saved: ${text(e)}` });
+      x.failed = storageFailed(e, 'the experiment');
     } finally {
       stepping = false;
     }
   }
-  post('experiment-paused', { stepped: false });
+  sayPaused(false);
 }
 
-async function saveConsolidation(x) {
-  await addGeneration([], [], checkpoint(x, 'consolidate', await x.run.checkpointConsolidating(x.consolidator)));
-}
-
-/** The worker's record of an experiment `run` under `config`, about to start its first copy,
- * or, from a checkpoint's `saved` record, where that left off. */
+/** The worker's record of an experiment `run` under `config`, or, from a checkpoint's `saved`
+ * record, going on where that left off: the seconds spent evolving and consolidating, and of
+ * them storing the trials and reading them back. */
 function following(run, config, saved = null) {
   const now = performance.now();
   return {
-    run, config, k: saved ? saved.k : -1, started: now - (saved ? saved.elapsed * 1000 : 0), since: now, savedAt: now,
-    // Storing and reading are the parts of evolving and consolidating spent in IndexedDB.
+    run, config, started: now - (saved ? saved.elapsed * 1000 : 0), savedAt: now, unsaved: false, unstored: null,
     seconds: { evolving: 0, consolidating: 0, storing: 0, reading: 0, ...saved?.seconds },
-    // A consolidation in progress goes on once its traces are read back (the run restores it).
-    phase: !saved ? 'next-copy' : saved.phase === 'consolidate' ? 'read' : saved.phase,
-    heldOutBefore: saved?.heldOutBefore, stepsBefore: saved?.stepsBefore,
-    // The copies' curves so far, [copy, generation, mean policy's success] per generation, so
-    // that a resumed run plots the generations before the reload too.
-    curve: saved?.curve ?? [],
-  };
-}
-
-/** The checkpoint of where the experiment now stands, to resume at `phase` (the run's own
- * bytes unless given): stored in the transaction that stores the trials drained with it. */
-function checkpoint(x, phase, bytes = x.run.checkpoint()) {
-  x.savedAt = performance.now();
-  return {
-    phase, k: x.k, config: x.config, seconds: x.seconds, elapsed: (performance.now() - x.started) / 1000,
-    tasks: x.run.tasks(), trials: x.run.trials(), generation: x.run.copyGeneration(), saved: Date.now(),
-    update: phase === 'consolidate' ? x.consolidator.update() : 0, heldOutBefore: x.heldOutBefore, stepsBefore: x.stepsBefore,
-    curve: x.curve, bytes,
   };
 }
 
@@ -407,8 +391,8 @@ function checkpoint(x, phase, bytes = x.run.checkpoint()) {
 async function offerCheckpoint() {
   const saved = await readCheckpoint();
   if (saved) {
-    const { phase, k, tasks, trials, generation, update, saved: at, bytes, config } = saved;
-    post('checkpoint-found', { phase, k, tasks, trials, generation, update, at, size: bytes.length, config });
+    const { standing, saved: at, bytes, config } = saved;
+    post('checkpoint-found', { ...standing, at, size: bytes.length, config });
   } else {
     post('checkpoint-none');
   }
@@ -420,107 +404,94 @@ async function resumeCheckpoint() {
   const run = lab.resumeExperiment(saved.bytes, speech);
   experiment = following(run, saved.config, saved);
   mode = 'experiment';
-  const { phase, k, trials, generation, update } = saved;
-  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: experiment.curve });
+  const { phase, k, trials, generation, update } = saved.standing;
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: run.curve() });
 }
 
-/** The experiment, one step per call: a generation of the evolving copy (stored before the
- * next), its demonstration, reading the experiment's stored traces, one consolidation update,
- * the judgement. ONE consolidates after the last copy, or after each (`consolidate_each`); the
- * worker keeps the seconds spent evolving and consolidating, and of them storing the trials and
- * reading them back. */
+// What each of the experiment's steps shows on the page (the event kinds of life.rs's `Event`).
+const EVOLVING = ['copy', 'generation', 'demonstrated'];
+const shows = {
+  copy: (x, e) => post('experiment-copy', { k: e.k, task: e.task, scene: x.run.copyScene() }),
+  generation: (x, e, took) => post('experiment-generation', { k: e.k, view: { report: e.report, evaluation: e.success, done: e.done, path: e.path }, took }),
+  demonstrated: (x, e) => post('experiment-demonstrated', { k: e.k, shown: e.shown, spread: x.run.weightSpread() }),
+  consolidating: (x, e) => post('experiment-consolidating', { imitated: e.imitated, predicted: e.predicted, heldOut: e.held_out, updates: e.updates, learned: e.learned, done: e.done }),
+  update(x, e, took) {
+    post('experiment-update', { report: e.report, updates: e.updates, took });
+    if (e.report.update + 1 === e.updates) post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
+  },
+  judged(x, e) {
+    const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
+    if (e.last) post('one', setCurrent(x.run, 'experiment', 0));
+    post('experiment-judged', { judgement: e.judgement, heldOutBefore: e.held_out_before, heldOutAfter: e.held_out_after, consolidationSteps: e.env_steps_consolidation, seconds, last: e.last, trials: e.trials });
+  },
+};
+
+/** The experiment, one step per call (crate/src/lifecycle/life.rs): the run steps, the page is
+ * shown what happened, and the step's trials are stored with the checkpoint of where the run
+ * now stands, in one transaction (during consolidation, which makes no trials, the checkpoint
+ * is saved every 10 s and on pause). Storing that fails pauses the run, the step's trials kept
+ * to be stored first on resume. */
 async function experimentStep() {
   const x = experiment;
-  const began = performance.now();
-  const took = () => (performance.now() - began) / 1000;
-  const tasks = x.run.tasks();
-  // Stores the trials since the last call, with the checkpoint to resume at `phase`.
-  const store = async (phase) => {
-    const t0 = performance.now();
-    const { trials, policies } = x.run.drain();
-    await addGeneration(trials, policies, checkpoint(x, phase));
-    x.seconds.storing += (performance.now() - t0) / 1000;
-  };
-  const clock = (kind) => {
-    const now = performance.now();
-    x.seconds[kind] += (now - x.since) / 1000;
-    x.since = now;
-  };
-  if (x.phase === 'next-copy') {
-    x.k += 1;
-    const scene = x.run.startCopy(x.k);
-    x.phase = 'copy';
-    post('experiment-copy', { k: x.k, task: tasks[x.k], scene });
-  } else if (x.phase === 'copy') {
-    const view = await x.run.generation();
-    clock('evolving');
-    x.curve.push([x.k, view.report.generation, view.evaluation]);
-    // A finished copy's last generation is stored with its demonstration, below.
-    if (!view.done) await store('copy');
-    post('experiment-generation', { k: x.k, view, took: took() });
-    if (view.done) {
-      const shown = await x.run.finishCopy();
-      clock('evolving');
-      x.phase = x.run.consolidatesAfter(x.k) ? 'read' : 'next-copy';
-      await store(x.phase);
-      post('experiment-demonstrated', { k: x.k, shown, spread: x.run.weightSpread() });
-    }
-  } else if (x.phase === 'read') {
-    post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${x.k + 1} cop${x.k ? 'ies' : 'y'} from IndexedDB` });
-    // Every trace stored so far: the copies finished up to now.
-    const records = [];
-    const t0 = performance.now();
-    for (let k = 0; k <= x.k; k++) {
-      await trialBatches({ task: x.run.copyTask(k) }, 4096, (batch) => { records.push(...batch); });
-    }
-    x.seconds.reading += (performance.now() - t0) / 1000;
-    x.consolidator = x.run.consolidator(records);
-    const done = x.consolidator.update(); // more than 0 when a checkpoint's consolidation goes on
-    if (done === 0) {
-      x.stepsBefore = x.run.envSteps();
-      x.heldOutBefore = await x.consolidator.heldOut();
-    }
-    x.updatesLeft = x.config.consolidation.updates - done;
-    const [imitated, predicted, heldOut] = x.consolidator.pools();
-    post('experiment-consolidating', { imitated, predicted, heldOut, updates: x.config.consolidation.updates, learned: tasks.slice(0, x.k + 1), done });
-    x.phase = 'consolidate';
-    clock('consolidating');
-  } else if (x.phase === 'consolidate') {
-    const report = await x.consolidator.step();
-    x.updatesLeft -= 1;
-    post('experiment-update', { report, updates: x.config.consolidation.updates, took: took() });
-    if (x.updatesLeft <= 0) x.phase = 'judge';
-    clock('consolidating');
-    // Saved every 10 s, and when the user pauses, so a reload loses at most those updates.
-    if (x.phase === 'consolidate' && (mode === 'experiment-paused' || performance.now() - x.savedAt > 10_000)) {
-      await saveConsolidation(x);
-    }
-  } else if (x.phase === 'judge') {
-    post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
-    // The user's own recordings of the experiment's commands: the table's last column.
-    x.commands = x.run.commands();
-    if (!x.recordingsAdded) {
-      for (const r of await allRecordings()) {
-        if (x.commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
-      }
-      x.recordingsAdded = true;
-    }
-    const heldOutAfter = await x.consolidator.heldOut();
-    const consolidationSteps = x.run.envSteps() - x.stepsBefore;
-    const judgement = await x.run.judge(x.consolidator);
-    clock('consolidating');
-    const last = x.k + 1 === tasks.length;
-    const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
-    if (last) {
+  if (!x.unstored) {
+    const began = performance.now();
+    const event = await x.run.step();
+    const took = (performance.now() - began) / 1000;
+    x.seconds[EVOLVING.includes(event.kind) ? 'evolving' : 'consolidating'] += took;
+    if (event.kind === 'read-traces') return readTraces(x, event.tasks);
+    shows[event.kind](x, event, took);
+    x.unsaved = true;
+    if (event.last) {
       mode = 'done';
-      await clearCheckpoint();
-      post('one', setCurrent(x.run, 'experiment', 0));
-    } else {
-      x.phase = 'next-copy';
-      await store('next-copy');
+      return clearCheckpoint();
     }
-    post('experiment-judged', { judgement, heldOutBefore: x.heldOutBefore, heldOutAfter, consolidationSteps, seconds, last, trials: x.run.trials() });
+    if (event.kind === 'update' && mode !== 'experiment-paused' && performance.now() - x.savedAt < 10_000) return;
   }
+  try {
+    await save(x);
+  } catch (e) {
+    mode = 'experiment-paused';
+    x.failed = storageFailed(e, 'the experiment');
+  }
+}
+
+/** Says the experiment is paused: after a step the user asked for (`stepped`), or because
+ * storing failed (with why). */
+function sayPaused(stepped) {
+  post('experiment-paused', { stepped, ...experiment.failed });
+  experiment.failed = null;
+}
+
+/** Stores the trials since the last call with the checkpoint, or what waits unstored. */
+async function save(x) {
+  const t0 = performance.now();
+  if (!x.unstored) {
+    const { trials, policies } = x.run.drain();
+    const { bytes, standing } = await x.run.checkpoint();
+    const checkpoint = { standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
+    x.unstored = { trials, policies, checkpoint };
+  }
+  await addGeneration(x.unstored.trials, x.unstored.policies, x.unstored.checkpoint);
+  x.unstored = null;
+  x.unsaved = false;
+  x.savedAt = performance.now();
+  x.seconds.storing += (x.savedAt - t0) / 1000;
+}
+
+/** Consolidation asked for the stored trials of `tasks`: read back from IndexedDB, with the
+ * user's own recordings of the experiment's commands (the judgement's last column). */
+async function readTraces(x, tasks) {
+  post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${tasks.length} cop${tasks.length > 1 ? 'ies' : 'y'} from IndexedDB` });
+  const t0 = performance.now();
+  const records = [];
+  for (const task of tasks) await trialBatches({ task }, 4096, (batch) => { records.push(...batch); });
+  const commands = x.run.commands();
+  x.run.clearRecordings();
+  for (const r of await allRecordings()) {
+    if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+  }
+  x.seconds.reading += (performance.now() - t0) / 1000;
+  x.run.read(records);
 }
 
 async function main() {

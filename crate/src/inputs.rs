@@ -91,13 +91,9 @@ impl Input {
                     serde_json::from_slice(bytes).map_err(|e| format!("the saved experiment cannot be read: {e}"))?;
                 // Settings first, so that refused ones cost no copy of the corpus.
                 checkpoint.config.validate()?;
-                let (exp, evolving, consolidating) = Experiment::resume(checkpoint, Device::Cpu, corpus.clone())?;
-                Ok(format!(
-                    "an experiment after {} copies{}{}",
-                    exp.copies.len(),
-                    if evolving.is_some() { ", a copy evolving" } else { "" },
-                    if consolidating.is_some() { ", consolidating" } else { "" }
-                ))
+                let phase = checkpoint.standing().phase;
+                let exp = Experiment::resume(checkpoint, Device::Cpu, corpus.clone())?;
+                Ok(format!("an experiment after {} copies, at its {phase} stage", exp.copies.len()))
             }
             Input::One => {
                 let file = OneFile::from_bytes(bytes)?;

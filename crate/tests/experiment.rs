@@ -4,7 +4,7 @@
 
 use onelab::device::Device;
 use onelab::gpu;
-use onelab::lifecycle::{Experiment, ExperimentConfig, ExperimentReport};
+use onelab::lifecycle::{Event, Experiment, ExperimentConfig, Judgement};
 use onelab::speech::{Corpus, Split};
 use onelab::traces::{FileStore, Phase, Trial};
 
@@ -32,29 +32,49 @@ fn hears_only_its_split(traces: &[Trial]) {
     }
 }
 
-/// Evolves every copy into a fresh trace store and consolidates on what the store holds, when
-/// the schedule says so; returns the last consolidation's report.
-fn run(mut exp: Experiment, name: &str) -> (Experiment, ExperimentReport) {
+/// How the last consolidation was judged, and its held-out prediction error before and after.
+struct Outcome {
+    judgement: Judgement,
+    held_out: (f32, f32),
+}
+
+/// Drives the experiment to its end as the CLI does (lifecycle/life.rs): each step's trials go
+/// to a fresh trace store, and consolidation reads them back from it.
+fn run(mut exp: Experiment, name: &str) -> (Experiment, Outcome) {
     let dir = std::env::temp_dir().join(format!("onelab-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (mut store, _) = FileStore::open(&dir).unwrap();
-    let mut log = |line: onelab::lifecycle::LogLine| eprintln!("{}", line.text());
     let mut last = None;
-    for k in 0..exp.config.tasks.len() {
-        pollster::block_on(exp.evolve_copy(k, &mut log)).unwrap();
+    while !exp.is_done() {
+        let steps = exp.env_steps;
+        let event = pollster::block_on(exp.step()).unwrap();
+        if let Some(line) = event.log_line() {
+            eprintln!("{}", line.text());
+        }
+        match event {
+            Event::ReadTraces { .. } => {
+                let traces = store.read_all().unwrap();
+                assert_eq!(traces.len(), exp.trials, "every trial is in the store");
+                hears_only_its_split(&traces);
+                exp.read(traces).unwrap();
+            }
+            Event::Judged {
+                judgement,
+                env_steps_evolution,
+                env_steps_consolidation,
+                held_out_before,
+                held_out_after,
+                ..
+            } => {
+                assert_eq!(env_steps_evolution, steps);
+                assert_eq!(env_steps_consolidation, 0, "consolidation took environment steps");
+                last = Some(Outcome { judgement, held_out: (held_out_before, held_out_after) });
+            }
+            _ => {}
+        }
         let (trials, policies) = exp.drain();
         store.append(&trials).unwrap();
         store.append_policies(&policies).unwrap();
-        if exp.config.consolidates_after(k) {
-            let traces = store.read_all().unwrap();
-            assert_eq!(traces.len(), exp.trials, "every trial is in the store");
-            hears_only_its_split(&traces);
-            let steps = exp.env_steps;
-            let report = pollster::block_on(exp.consolidate(traces, &mut log)).unwrap();
-            assert_eq!(report.env_steps_evolution, steps);
-            assert_eq!(report.env_steps_consolidation, 0, "consolidation took environment steps");
-            last = Some(report);
-        }
     }
     std::fs::remove_dir_all(&dir).unwrap();
     (exp, last.unwrap())
@@ -67,7 +87,8 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
     eprintln!("adapter: {}", ctx.describe());
     let exp = Experiment::new(reduced(), Device::Gpu(ctx), Corpus::committed().unwrap()).unwrap();
     let before = exp.one.clone();
-    let (exp, report) = run(exp, "experiment");
+    let (exp, outcome) = run(exp, "experiment");
+    let report = &outcome.judgement;
     for r in &report.rows {
         eprintln!("{r:?}");
         assert!(r.one >= 0.9, "ONE follows {:?} in only {:.1}% of episodes", r.command, 100.0 * r.one);
@@ -82,11 +103,12 @@ fn a_reduced_experiment_reaches_its_targets_on_the_gpu_path() {
             100.0 * r.one_cross
         );
     }
-    assert!(report.held_out_after < report.held_out_before, "prediction on held-out failures did not improve");
+    let (before_error, after_error) = outcome.held_out;
+    assert!(after_error < before_error, "prediction on held-out failures did not improve");
     assert!(report.accepted, "{}", report.verdict);
     assert_ne!(exp.one.params, before.params);
-    assert_eq!(report.retention.len(), 1, "one consolidation, one row of the retention matrix");
-    let row = &report.retention[0];
+    assert_eq!(exp.retention.len(), 1, "one consolidation, one row of the retention matrix");
+    let row = &exp.retention[0];
     assert_eq!(row.learned, ["ne", "sw"]);
     assert_eq!(row.success, report.rows.iter().map(|r| r.one).collect::<Vec<_>>());
 }
@@ -103,11 +125,12 @@ fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     c.tasks = vec!["ne".into(), "nw".into()];
     c.consolidate_each = true;
     c.generations = 100;
-    let (exp, report) = run(Experiment::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap(), "each");
-    for r in &report.retention {
+    let (exp, outcome) = run(Experiment::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap(), "each");
+    let report = &outcome.judgement;
+    for r in &exp.retention {
         eprintln!("{r:?}");
     }
-    let r = &report.retention;
+    let r = &exp.retention;
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].learned, ["ne"]);
     assert_eq!(r[1].learned, ["ne", "nw"]);
@@ -116,7 +139,6 @@ fn learning_one_skill_at_a_time_fills_the_retention_matrix() {
     assert!(r[0].success[1] < 0.9, "north west before learning it: {:?}", r[0]);
     assert!(r[1].success.iter().all(|&s| s >= 0.9), "both after learning both: {:?}", r[1]);
     assert_eq!(r[1].success, report.rows.iter().map(|r| r.one).collect::<Vec<_>>());
-    assert_eq!(exp.retention.len(), 2);
 }
 
 #[test]
@@ -143,7 +165,8 @@ fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
     assert!(exp.add_recording("north west", &voices[0]).unwrap_err().contains("not one of this experiment's commands"));
     let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
     let before = bytes(&exp.one.params);
-    let (exp, report) = run(exp, "rejected");
+    let (exp, outcome) = run(exp, "rejected");
+    let report = &outcome.judgement;
     assert!(report.rows[0].one_recordings.is_some_and(|v| (0.0..=1.0).contains(&v)), "{:?}", report.rows[0]);
     assert_eq!(report.rows[1].one_recordings, None);
     assert!(!report.accepted);
@@ -179,49 +202,60 @@ fn bad_settings_are_refused_by_name() {
     assert!(c.validate().unwrap_err().contains("up"));
 }
 
-/// The page's checkpoint: an experiment saved between two generations of a copy (through JSON,
-/// as the page stores it) and resumed goes on exactly as the one that never stopped: the same
-/// trials, generation by generation, and the same ONE, copies, statistics and counts at the end.
+/// The page's checkpoint: an experiment saved after every step (through JSON, as the page
+/// stores it) and resumed from it each time, in every stage (a copy starting, evolving, done,
+/// consolidation waiting for its traces, announced, updating, judged), goes on exactly as the
+/// one that never stopped: the same events, the same trials in the same order, the same ONE,
+/// copies, statistics, curves and counts at the end.
 #[test]
-fn a_checkpoint_taken_between_generations_resumes_exactly() {
+fn a_run_resumed_after_every_step_is_the_run_that_never_stopped() {
     let mut c = reduced();
-    c.generations = 4;
+    c.generations = 3;
     c.copy.strategy.population = 16;
-    let mut a = Experiment::new(c.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
-    pollster::block_on(a.evolve_copy(0, &mut |_| {})).unwrap();
-    a.drain();
-    let mut evo_a = a.copy(1).unwrap();
-    for _ in 0..2 {
-        pollster::block_on(a.copy_generation(&mut evo_a)).unwrap();
-    }
-    a.drain();
-    let json = serde_json::to_vec(&a.checkpoint(Some(&evo_a), None)).unwrap();
-    eprintln!("checkpoint: {} bytes of JSON", json.len());
-    let checkpoint = serde_json::from_slice(&json).unwrap();
-    let (mut b, evo_b, _) = Experiment::resume(checkpoint, Device::Cpu, Corpus::committed().unwrap()).unwrap();
-    let mut evo_b = evo_b.expect("the checkpoint holds the evolving copy");
-    assert_eq!((b.trials, evo_b.generation), (a.trials, 2));
-    loop {
-        let (ra, sa, done_a) = pollster::block_on(a.copy_generation(&mut evo_a)).unwrap();
-        let (rb, sb, done_b) = pollster::block_on(b.copy_generation(&mut evo_b)).unwrap();
-        assert_eq!((ra.generation, ra.best, ra.mean, sa, done_a), (rb.generation, rb.best, rb.mean, sb, done_b));
-        assert_eq!(a.drain().0, b.drain().0, "generation {}: the trials differ", ra.generation);
-        if done_a {
-            break;
+    c.consolidation.updates = 6;
+    let corpus = Corpus::committed().unwrap();
+    let event_text = |e: &Event| serde_json::to_string(e).unwrap();
+    // A: straight through.
+    let mut a = Experiment::new(c.clone(), Device::Cpu, corpus.clone()).unwrap();
+    let (mut events_a, mut store_a) = (Vec::new(), Vec::new());
+    while !a.is_done() {
+        let event = pollster::block_on(a.step()).unwrap();
+        if let Event::ReadTraces { .. } = event {
+            a.read(store_a.clone()).unwrap();
         }
+        events_a.push(event_text(&event));
+        store_a.extend(a.drain().0);
     }
-    pollster::block_on(a.finish_copy(evo_a)).unwrap();
-    pollster::block_on(b.finish_copy(evo_b)).unwrap();
-    assert_eq!(a.drain().0, b.drain().0);
+    // B: a new experiment from the last checkpoint at every step.
+    let mut b = Experiment::new(c, Device::Cpu, corpus.clone()).unwrap();
+    let (mut events_b, mut store_b, mut stages) = (Vec::new(), Vec::new(), Vec::new());
+    while !b.is_done() {
+        let event = pollster::block_on(b.step()).unwrap();
+        if let Event::ReadTraces { .. } = event {
+            b.read(store_b.clone()).unwrap();
+        }
+        events_b.push(event_text(&event));
+        store_b.extend(b.drain().0);
+        let checkpoint = pollster::block_on(b.checkpoint()).unwrap();
+        stages.push(checkpoint.standing().phase);
+        let json = serde_json::to_vec(&checkpoint).unwrap();
+        b = Experiment::resume(serde_json::from_slice(&json).unwrap(), Device::Cpu, corpus.clone()).unwrap();
+    }
+    for phase in ["copy", "next-copy", "read", "consolidate", "done"] {
+        assert!(stages.contains(&phase), "no checkpoint at stage {phase}: {stages:?}");
+    }
+    assert_eq!(events_a, events_b);
+    assert_eq!(store_a, store_b);
     assert_eq!((a.trials, a.env_steps), (b.trials, b.env_steps));
     assert_eq!(a.one, b.one);
     assert_eq!(a.copies, b.copies);
     assert_eq!(a.stats, b.stats);
-    let end = |e: &Experiment| serde_json::to_string(&e.checkpoint(None, None)).unwrap();
+    let end = |e: &Experiment| serde_json::to_string(&pollster::block_on(e.checkpoint()).unwrap()).unwrap();
     assert_eq!(end(&a), end(&b));
+    assert_eq!(pollster::block_on(b.step()).unwrap_err(), "the experiment is over");
     // A checkpoint that does not fit its own settings is refused by name.
-    let mut bad = a.checkpoint(None, None);
+    let mut bad = pollster::block_on(a.checkpoint()).unwrap();
     bad.config.copy.hidden += 1;
-    let refused = Experiment::resume(bad, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
+    let refused = Experiment::resume(bad, Device::Cpu, corpus).err().unwrap();
     assert!(refused.contains("a saved ONE has shape"), "{refused}");
 }

@@ -114,17 +114,17 @@ fn settings_that_passed_and_then_failed_are_refused_by_name() {
     assert!(e.validate().unwrap_err().contains("episodes must be from 1 to 1024"));
 }
 
-/// A checkpoint two generations into the first copy, as JSON, damaged by `damage`, resumed.
+/// A checkpoint one generation into the first copy, as JSON, damaged by `damage`, resumed.
 fn resume_damaged(damage: impl Fn(&mut serde_json::Value)) -> Result<(), String> {
     let mut c = ExperimentConfig::default_experiment();
     c.tasks = vec!["ne".into(), "sw".into()];
     c.copy.hidden = 8;
     c.copy.strategy.population = 16;
     let mut exp = Experiment::new(c, Device::Cpu, Corpus::committed().unwrap())?;
-    let mut evo = exp.copy(0)?;
-    pollster::block_on(exp.copy_generation(&mut evo))?;
+    pollster::block_on(exp.step())?; // the copy starts
+    pollster::block_on(exp.step())?; // its first generation
     exp.drain();
-    let mut json = serde_json::to_value(exp.checkpoint(Some(&evo), None)).unwrap();
+    let mut json = serde_json::to_value(pollster::block_on(exp.checkpoint())?).unwrap();
     damage(&mut json);
     let checkpoint = serde_json::from_value(json).map_err(|e| e.to_string())?;
     Experiment::resume(checkpoint, Device::Cpu, Corpus::committed().unwrap()).map(|_| ())
@@ -144,17 +144,34 @@ fn damaged_checkpoints_are_refused_whole_before_they_run() {
         (Box::new(|j| j["one"]["params"] = serde_json::json!([])), "holds 0 parameters"),
         (
             Box::new(|j| {
-                j["evolving"]["strategy"]["Pgpe"]["sigma"].as_array_mut().unwrap().pop();
+                j["stage"]["copy"]["evolution"]["strategy"]["Pgpe"]["sigma"].as_array_mut().unwrap().pop();
             }),
             "mutation sizes for",
         ),
-        (Box::new(|j| j["evolving"]["strategy"]["Pgpe"]["sigma"][0] = serde_json::json!(-1.0)), "mutation size of -1"),
-        (Box::new(|j| j["evolving"]["strategy"]["Pgpe"]["size"] = serde_json::json!(0)), "population must be from 2"),
-        (Box::new(|j| j["evolving"]["strategy"]["Pgpe"]["size"] = serde_json::json!(15)), "odd population of 15"),
-        (Box::new(|j| j["evolving"]["copy_id"] = serde_json::json!(7)), "evolving copy is number 7"),
-        (Box::new(|j| j["evolving"]["stats"]["m2"].as_array_mut().unwrap().truncate(1)), "weight statistics"),
         (
-            Box::new(|j| j["evolving"]["config"]["strategy"]["population"] = serde_json::json!(0)),
+            Box::new(|j| j["stage"]["copy"]["evolution"]["strategy"]["Pgpe"]["sigma"][0] = serde_json::json!(-1.0)),
+            "mutation size of -1",
+        ),
+        (
+            Box::new(|j| j["stage"]["copy"]["evolution"]["strategy"]["Pgpe"]["size"] = serde_json::json!(0)),
+            "population must be from 2",
+        ),
+        (
+            Box::new(|j| j["stage"]["copy"]["evolution"]["strategy"]["Pgpe"]["size"] = serde_json::json!(15)),
+            "odd population of 15",
+        ),
+        (
+            Box::new(|j| j["stage"]["copy"]["evolution"]["copy_id"] = serde_json::json!(7)),
+            "stage does not fit its 0 finished",
+        ),
+        (Box::new(|j| j["stage"] = serde_json::json!("read")), "stage does not fit its 0 finished"),
+        (Box::new(|j| j["curves"] = serde_json::json!([])), "0 learning curves for 1 copies"),
+        (
+            Box::new(|j| j["stage"]["copy"]["evolution"]["stats"]["m2"].as_array_mut().unwrap().truncate(1)),
+            "weight statistics",
+        ),
+        (
+            Box::new(|j| j["stage"]["copy"]["evolution"]["config"]["strategy"]["population"] = serde_json::json!(0)),
             "population must be from 2",
         ),
     ];

@@ -219,7 +219,7 @@ pub struct GenerationReport {
 
 /// A point of a copy's learning curve, as `--json` files record it: the generation's fitness
 /// and success, and its mean policy's success from every start cell.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GenerationPoint {
     pub generation: usize,
     pub best: f32,

@@ -1,4 +1,5 @@
-use super::experiment::{Experiment, Hearing, LogLine, Tables};
+use super::experiment::{Experiment, LogLine};
+use super::judge::{Hearing, Tables};
 use crate::data::{RolloutResult, RolloutSpec};
 use crate::evolve::Strategy;
 use crate::net::One;

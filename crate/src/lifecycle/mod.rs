@@ -3,15 +3,19 @@
 
 mod baseline;
 pub mod bench;
+mod config;
 mod cost;
 mod experiment;
+mod judge;
+mod life;
 mod one_file;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
+pub use config::ExperimentConfig;
 pub use cost::{calibrate, Cost, Rates};
-pub use experiment::{
-    Checkpoint, CommandRow, Experiment, ExperimentConfig, ExperimentReport, Judgement, LogLine, RetentionRow, VoiceRow,
-};
+pub use experiment::{Experiment, LogLine};
+pub use judge::{CommandRow, Judgement, RetentionRow, VoiceRow};
+pub use life::{Checkpoint, Event, SavedConsolidation, SavedStage, Standing};
 pub use one_file::OneFile;
 pub use walk::{Frame, WalkConfig, Walker};

@@ -7,7 +7,8 @@
 //! experiment's JSON, as a share link carries them) and the parameters (JSON of [`Saved`]).
 //! Written from the same values they are the same bytes, natively and in wasm.
 
-use super::experiment::{ExperimentConfig, Judgement, RetentionRow};
+use super::config::ExperimentConfig;
+use super::judge::{Judgement, RetentionRow};
 use crate::net::One;
 use crate::traces::Archive;
 use serde::{Deserialize, Serialize};

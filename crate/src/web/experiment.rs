@@ -1,6 +1,5 @@
 //! The experiment of paper 3.8 in the worker, a step per call.
 
-use super::consolidator::Consolidator;
 use super::lab::Lab;
 use super::speech::Speech;
 use super::{busy, decode_all, js_error, trial_entries, Scene};
@@ -17,23 +16,17 @@ pub fn default_experiment_config() -> Result<JsValue, JsValue> {
     serde_wasm_bindgen::to_value(&crate::lifecycle::ExperimentConfig::default_experiment()).map_err(Into::into)
 }
 
-/// The experiment of paper 3.8 in the worker, driven step by step so that the page can show its
-/// progress: copies evolve one generation at a time, consolidation one update at a time.
+/// The experiment of paper 3.8 in the worker: the same state machine as the CLI's
+/// (`lifecycle::Experiment::step`), a step per call, so that the page shows its progress.
 #[wasm_bindgen]
 pub struct ExperimentRun {
     pub(super) experiment: Rc<RefCell<crate::lifecycle::Experiment>>,
-    pub(super) copy: Rc<RefCell<Option<crate::evolve::Evolution>>>,
-    /// A resumed checkpoint's consolidation, restored once its traces are read back.
-    pub(super) consolidating: RefCell<Option<crate::consolidate::ConsolidationState>>,
 }
 
-#[derive(Serialize)]
-struct CopyView {
-    report: crate::evolve::GenerationReport,
-    evaluation: f32,
-    done: bool,
-    /// The best member's first episode, cell by cell.
-    path: Vec<(usize, usize)>,
+impl ExperimentRun {
+    fn new(experiment: crate::lifecycle::Experiment) -> ExperimentRun {
+        ExperimentRun { experiment: Rc::new(RefCell::new(experiment)) }
+    }
 }
 
 #[wasm_bindgen]
@@ -45,11 +38,7 @@ impl Lab {
             .map_err(|e| js_error(format!("experiment settings not understood: {e}")))?;
         let corpus = speech.corpus.clone();
         let experiment = crate::lifecycle::Experiment::new(config, self.device.clone(), corpus).map_err(js_error)?;
-        Ok(ExperimentRun {
-            experiment: Rc::new(RefCell::new(experiment)),
-            copy: Rc::new(RefCell::new(None)),
-            consolidating: RefCell::new(None),
-        })
+        Ok(ExperimentRun::new(experiment))
     }
 
     /// The experiment a checkpoint (`ExperimentRun::checkpoint`'s bytes) describes, going on
@@ -60,13 +49,9 @@ impl Lab {
         let checkpoint: crate::lifecycle::Checkpoint = serde_json::from_slice(checkpoint)
             .map_err(|e| js_error(format!("the saved experiment cannot be read: {e}")))?;
         let corpus = speech.corpus.clone();
-        let (experiment, evolving, consolidating) =
+        let experiment =
             crate::lifecycle::Experiment::resume(checkpoint, self.device.clone(), corpus).map_err(js_error)?;
-        Ok(ExperimentRun {
-            experiment: Rc::new(RefCell::new(experiment)),
-            copy: Rc::new(RefCell::new(evolving)),
-            consolidating: RefCell::new(consolidating),
-        })
+        Ok(ExperimentRun::new(experiment))
     }
 
     /// The ONE a ONE file holds (`ExperimentRun::oneFile`'s bytes, the pretrained ONE's), as a
@@ -78,11 +63,7 @@ impl Lab {
         let corpus = speech.corpus.clone();
         let experiment =
             crate::lifecycle::Experiment::from_file(file, self.device.clone(), corpus).map_err(js_error)?;
-        Ok(ExperimentRun {
-            experiment: Rc::new(RefCell::new(experiment)),
-            copy: Rc::new(RefCell::new(None)),
-            consolidating: RefCell::new(None),
-        })
+        Ok(ExperimentRun::new(experiment))
     }
 
     /// "Talk to ONE": from now on the lab's agent is the experiment's consolidated ONE (the
@@ -109,82 +90,27 @@ impl Lab {
 
 #[wasm_bindgen]
 impl ExperimentRun {
-    /// The commands' goals, in order.
-    pub fn tasks(&self) -> Result<Vec<String>, JsValue> {
-        Ok(self.now()?.config.tasks.clone())
-    }
-
-    /// The spoken commands, in task order.
-    pub fn commands(&self) -> Result<Vec<String>, JsValue> {
-        let exp = self.now()?;
-        Ok((0..exp.config.tasks.len()).map(|k| exp.config.command(k).to_string()).collect())
-    }
-
-    /// Adds a user's recording of `command` (16 kHz samples as stored) to judge ONE on.
-    #[wasm_bindgen(js_name = addRecording)]
-    pub fn add_recording(&self, command: &str, samples: Vec<f32>) -> Result<(), JsValue> {
-        let mut exp = self.experiment.try_borrow_mut().map_err(|_| busy())?;
-        exp.add_recording(command, &samples).map_err(js_error)
-    }
-
-    /// The task of copy `k` as stored in its trials ("ne|nw|se|sw").
-    #[wasm_bindgen(js_name = copyTask)]
-    pub fn copy_task(&self, k: usize) -> Result<String, JsValue> {
-        Ok(self.now()?.config.copy_task(k))
-    }
-
-    /// Starts copy `k`'s evolution and returns its scene; refuses a bad `k` by name.
-    #[wasm_bindgen(js_name = startCopy)]
-    pub fn start_copy(&self, k: usize) -> Result<JsValue, JsValue> {
-        let exp = self.now()?;
-        if k >= exp.config.tasks.len() {
-            return Err(js_error(format!("there is no command {k} in this experiment")));
-        }
-        let evo = exp.copy(k).map_err(js_error)?;
-        *self.copy.try_borrow_mut().map_err(|_| busy())? = Some(evo);
-        self.copy_scene()
-    }
-
-    /// The evolving copy's maze and task, for the page to draw (null when no copy evolves).
-    #[wasm_bindgen(js_name = copyScene)]
-    pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
-        let slot = self.copy.try_borrow().map_err(|_| busy())?;
-        match slot.as_ref() {
-            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
-            None => Ok(JsValue::NULL),
-        }
-    }
-
-    /// Resolves to one generation of the running copy: its report, its mean policy's success
-    /// on validation speakers, and whether it is done.
-    pub fn generation(&self) -> js_sys::Promise {
-        let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
+    /// Resolves to what the experiment's next step did: an `Event` (`kind`: "copy",
+    /// "generation", "demonstrated", "read-traces", "consolidating", "update", "judged").
+    pub fn step(&self) -> js_sys::Promise {
+        let experiment = self.experiment.clone();
         future_to_promise(async move {
             let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
-            let mut slot = copy.try_borrow_mut().map_err(|_| busy())?;
-            let evo = slot.as_mut().ok_or_else(|| js_error("no copy is evolving".into()))?;
-            let (report, evaluation, done) = exp.copy_generation(evo).await.map_err(js_error)?;
-            let path = crate::world::replay_path(
-                &evo.maze,
-                &evo.task,
-                report.best_start,
-                &report.best_actions,
-                evo.config.step_limit,
-            );
-            serde_wasm_bindgen::to_value(&CopyView { report, evaluation, done, path }).map_err(Into::into)
+            let event = exp.step().await.map_err(js_error)?;
+            event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
         })
     }
 
-    /// Resolves to the finished copy's demonstration success (its trials are then drained).
-    #[wasm_bindgen(js_name = finishCopy)]
-    pub fn finish_copy(&self) -> js_sys::Promise {
-        let (experiment, copy) = (self.experiment.clone(), self.copy.clone());
-        future_to_promise(async move {
-            let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
-            let mut slot = copy.try_borrow_mut().map_err(|_| busy())?;
-            let evo = slot.take().ok_or_else(|| js_error("no copy is evolving".into()))?;
-            Ok(exp.finish_copy(evo).await.map_err(js_error)?.into())
-        })
+    /// The stored trials (their encodings) a "read-traces" step asked for.
+    pub fn read(&self, records: js_sys::Array) -> Result<(), JsValue> {
+        let trials = decode_all(&records)?;
+        self.experiment.try_borrow_mut().map_err(|_| busy())?.read(trials).map_err(js_error)
+    }
+
+    /// Whether the experiment is over.
+    #[wasm_bindgen(js_name = isDone)]
+    pub fn is_done(&self) -> Result<bool, JsValue> {
+        Ok(self.now()?.is_done())
     }
 
     /// The trials and encoded policy snapshots since the last call: `{trials, policies}`.
@@ -198,28 +124,67 @@ impl ExperimentRun {
         Ok(out.into())
     }
 
-    /// ONE's consolidation on the stored trials `records` (their encodings); after a resume,
-    /// the checkpoint's consolidation goes on where it was.
-    pub fn consolidator(&self, records: js_sys::Array) -> Result<Consolidator, JsValue> {
-        let trials = decode_all(&records)?;
-        let mut consolidation = self.now()?.consolidation(trials).map_err(js_error)?;
-        if let Some(state) = self.consolidating.borrow_mut().take() {
-            consolidation.restore(state).map_err(js_error)?;
-        }
-        Ok(Consolidator { consolidation: Rc::new(RefCell::new(consolidation)) })
+    /// Resolves to where the experiment stands, `{bytes, standing}`: the JSON bytes of its
+    /// `Checkpoint` (what the page keeps in IndexedDB, in the transaction that stores the
+    /// trials so far; a consolidation's state is read back from wherever it lives) and the
+    /// `Standing` a resume offer shows.
+    pub fn checkpoint(&self) -> js_sys::Promise {
+        let experiment = self.experiment.clone();
+        future_to_promise(async move {
+            let exp = experiment.try_borrow().map_err(|_| busy())?;
+            let checkpoint = exp.checkpoint().await.map_err(js_error)?;
+            let bytes = serde_json::to_vec(&checkpoint)
+                .map_err(|e| js_error(format!("the checkpoint cannot be written: {e}")))?;
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;
+            js_sys::Reflect::set(&out, &"standing".into(), &serde_wasm_bindgen::to_value(&checkpoint.standing())?)?;
+            Ok(out.into())
+        })
     }
 
-    /// Resolves to the acceptance test of the consolidated ONE (`Judgement`: the table per
-    /// command, accepted, the verdict) and the environment steps taken so far.
-    pub fn judge(&self, consolidator: &Consolidator) -> js_sys::Promise {
-        let experiment = self.experiment.clone();
-        let consolidation = consolidator.consolidation.clone();
-        future_to_promise(async move {
-            let one = consolidation.borrow().one().await.map_err(js_error)?;
-            let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
-            let judgement = exp.judge(one).await.map_err(js_error)?;
-            serde_wasm_bindgen::to_value(&judgement).map_err(Into::into)
-        })
+    /// The commands' goals, in order.
+    pub fn tasks(&self) -> Result<Vec<String>, JsValue> {
+        Ok(self.now()?.config.tasks.clone())
+    }
+
+    /// The spoken commands, in task order.
+    pub fn commands(&self) -> Result<Vec<String>, JsValue> {
+        let exp = self.now()?;
+        Ok((0..exp.config.tasks.len()).map(|k| exp.config.command(k).to_string()).collect())
+    }
+
+    /// Forgets the recordings added so far (the worker adds the stored ones again before
+    /// each judgement).
+    #[wasm_bindgen(js_name = clearRecordings)]
+    pub fn clear_recordings(&self) -> Result<(), JsValue> {
+        self.experiment.try_borrow_mut().map_err(|_| busy())?.clear_recordings();
+        Ok(())
+    }
+
+    /// Adds a user's recording of `command` (16 kHz samples as stored) to judge ONE on.
+    #[wasm_bindgen(js_name = addRecording)]
+    pub fn add_recording(&self, command: &str, samples: Vec<f32>) -> Result<(), JsValue> {
+        let mut exp = self.experiment.try_borrow_mut().map_err(|_| busy())?;
+        exp.add_recording(command, &samples).map_err(js_error)
+    }
+
+    /// The evolving copy's maze and task, for the page to draw (null when no copy evolves).
+    #[wasm_bindgen(js_name = copyScene)]
+    pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
+        match self.now()?.evolving() {
+            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// The copies' learning curves so far, `[copy, generation, mean policy's success]` per
+    /// generation.
+    pub fn curve(&self) -> Result<JsValue, JsValue> {
+        let exp = self.now()?;
+        let points: Vec<(usize, usize, f32)> = (exp.curves.iter().enumerate())
+            .flat_map(|(k, curve)| curve.iter().map(move |p| (k, p.generation, p.mean_policy)))
+            .collect();
+        serde_wasm_bindgen::to_value(&points).map_err(Into::into)
     }
 
     /// ONE as last judged, as a ONE file's bytes (for "Download ONE"); refused before the first
@@ -244,28 +209,6 @@ impl ExperimentRun {
         view.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
     }
 
-    /// Where the experiment stands (JSON bytes of `Checkpoint`), with the evolving copy if one
-    /// is: what the page keeps in IndexedDB, in the transaction that stores the trials so far.
-    pub fn checkpoint(&self) -> Result<Vec<u8>, JsValue> {
-        let exp = self.now()?;
-        let copy = self.copy.try_borrow().map_err(|_| busy())?;
-        checkpoint_bytes(&exp.checkpoint(copy.as_ref(), None))
-    }
-
-    /// The checkpoint while `consolidator` runs: resolves to its bytes, with the
-    /// consolidation's parameters and Adam state read back from wherever they live.
-    #[wasm_bindgen(js_name = checkpointConsolidating)]
-    pub fn checkpoint_consolidating(&self, consolidator: &Consolidator) -> js_sys::Promise {
-        let experiment = self.experiment.clone();
-        let consolidation = consolidator.consolidation.clone();
-        future_to_promise(async move {
-            let state = consolidation.try_borrow().map_err(|_| busy())?.state().await.map_err(js_error)?;
-            let exp = experiment.try_borrow().map_err(|_| busy())?;
-            let bytes = checkpoint_bytes(&exp.checkpoint(None, Some(state)))?;
-            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
-        })
-    }
-
     /// Trials the experiment has produced (all of them are in the trace store).
     pub fn trials(&self) -> Result<f64, JsValue> {
         Ok(self.now()?.trials as f64)
@@ -274,18 +217,6 @@ impl ExperimentRun {
     /// The retention matrix so far: a `RetentionRow` per consolidation.
     pub fn retention(&self) -> Result<JsValue, JsValue> {
         serde_wasm_bindgen::to_value(&self.now()?.retention).map_err(Into::into)
-    }
-
-    /// The evolving copy's generations so far (0 when no copy is evolving).
-    #[wasm_bindgen(js_name = copyGeneration)]
-    pub fn copy_generation(&self) -> Result<usize, JsValue> {
-        Ok(self.copy.try_borrow().map_err(|_| busy())?.as_ref().map_or(0, |e| e.generation))
-    }
-
-    /// Whether ONE consolidates once copy `k` has finished (after each copy, or after the last).
-    #[wasm_bindgen(js_name = consolidatesAfter)]
-    pub fn consolidates_after(&self, k: usize) -> Result<bool, JsValue> {
-        Ok(self.now()?.config.consolidates_after(k))
     }
 
     /// The spread (standard deviation) of each of ONE's weights over the finished copies'
@@ -297,12 +228,6 @@ impl ExperimentRun {
         let spread: Vec<f32> = exp.stats.variance().iter().map(|v| v.sqrt() as f32).collect();
         serde_wasm_bindgen::to_value(&exp.one.shape.grid(&spread)).map_err(Into::into)
     }
-
-    /// Environment steps taken by the experiment so far (copies' trials and evaluations).
-    #[wasm_bindgen(js_name = envSteps)]
-    pub fn env_steps(&self) -> Result<f64, JsValue> {
-        Ok(self.now()?.env_steps as f64)
-    }
 }
 
 impl ExperimentRun {
@@ -310,9 +235,4 @@ impl ExperimentRun {
     fn now(&self) -> Result<std::cell::Ref<'_, crate::lifecycle::Experiment>, JsValue> {
         self.experiment.try_borrow().map_err(|_| busy())
     }
-}
-
-/// A checkpoint as the page stores it: JSON, read back by `Lab::resume_experiment`.
-fn checkpoint_bytes(checkpoint: &crate::lifecycle::Checkpoint) -> Result<Vec<u8>, JsValue> {
-    serde_json::to_vec(checkpoint).map_err(|e| js_error(format!("the checkpoint cannot be written: {e}")))
 }

@@ -337,7 +337,7 @@ fn is_number_byte(b: u8) -> bool {
 /// experiment (two commands, a small ONE and population) whose records, policy snapshots,
 /// export file, settings and checkpoints they are, and corpus utterances as WAV files.
 fn seeds(dir: &Path) -> Result<(), String> {
-    use onelab::lifecycle::{Experiment, ExperimentConfig};
+    use onelab::lifecycle::{Event, Experiment, ExperimentConfig};
     use onelab::speech::wav_file;
     use onelab::traces::{encode, Archive};
     let write = |kind: Input, name: &str, bytes: &[u8]| {
@@ -357,17 +357,16 @@ fn seeds(dir: &Path) -> Result<(), String> {
     let default = serde_json::to_vec_pretty(&ExperimentConfig::default_experiment()).map_err(|e| e.to_string())?;
     write(Input::Settings, "default.json", &default)?;
 
+    let checkpoint = |exp: &Experiment| {
+        let cp = pollster::block_on(exp.checkpoint())?;
+        serde_json::to_vec(&cp).map_err(|e| e.to_string())
+    };
     let mut exp = Experiment::new(c.clone(), Device::Cpu, corpus.clone())?;
-    let mut evo = exp.copy(0)?;
-    pollster::block_on(exp.copy_generation(&mut evo))?;
+    write(Input::Checkpoint, "start.json", &checkpoint(&exp)?)?;
+    pollster::block_on(exp.step())?; // the first copy starts
+    pollster::block_on(exp.step())?; // its first generation
     let (trials, policies) = exp.drain();
-    let json = |cp| serde_json::to_vec(&cp).map_err(|e| e.to_string());
-    write(Input::Checkpoint, "evolving.json", &json(exp.checkpoint(Some(&evo), None))?)?;
-    write(
-        Input::Checkpoint,
-        "start.json",
-        &json(Experiment::new(c.clone(), Device::Cpu, corpus.clone())?.checkpoint(None, None))?,
-    )?;
+    write(Input::Checkpoint, "evolving.json", &checkpoint(&exp)?)?;
     // An evolution trial, an evaluation trial (the last), both with what they heard.
     write(Input::Record, "member.bin", &encode(&trials[0]))?;
     write(Input::Record, "evaluation.bin", &encode(trials.last().expect("a generation has trials")))?;
@@ -384,12 +383,13 @@ fn seeds(dir: &Path) -> Result<(), String> {
 
     // A ONE file: the small experiment run to its end and its ONE judged.
     let mut exp = Experiment::new(c.clone(), Device::Cpu, corpus.clone())?;
-    let mut quiet = |_| {};
-    for k in 0..c.tasks.len() {
-        pollster::block_on(exp.evolve_copy(k, &mut quiet))?;
+    let mut kept = Vec::new();
+    while !exp.is_done() {
+        if let Event::ReadTraces { .. } = pollster::block_on(exp.step())? {
+            exp.read(kept.clone())?;
+        }
+        kept.extend(exp.drain().0);
     }
-    let (trials, _) = exp.drain();
-    pollster::block_on(exp.consolidate(trials, &mut quiet))?;
     write(Input::One, "small.onelab", &exp.one_file().expect("the experiment judged its ONE").to_bytes())?;
 
     let u = &corpus.utterances[0];

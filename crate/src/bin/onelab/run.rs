@@ -3,10 +3,10 @@
 use crate::device;
 use crate::progress::Progress;
 use onelab::device::Device;
-use onelab::lifecycle::{CommandRow, Experiment, ExperimentConfig, LogLine, OneFile, RetentionRow, VoiceRow};
+use onelab::lifecycle::{CommandRow, Event, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
 use onelab::speech::Augment;
 use onelab::speech::Corpus;
-use onelab::traces::{FileStore, Filter};
+use onelab::traces::FileStore;
 use std::time::Instant;
 
 /// The experiment's settings: each applies over the defaults (the lab's default experiment)
@@ -201,46 +201,60 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let consolidations = if c.consolidate_each { c.tasks.len() } else { 1 };
     let mut progress = Progress::new(c.tasks.len(), c.generations, consolidations, c.consolidation.updates);
     let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
+    let mut losses = Vec::new();
     let mut last = None;
-    let mut curves = Vec::new();
-    for k in 0..c.tasks.len() {
+    // ONE's life, a step at a time (lifecycle/life.rs); each step's trials are stored at once.
+    while !exp.is_done() {
         let (t0, s0) = (Instant::now(), exp.env_steps);
-        progress.copy_starts();
-        let curve = pollster::block_on(exp.evolve_copy(k, &mut |line| progress.log(line)))?;
-        curves.push(serde_json::json!({ "task": c.tasks[k], "generations": curve }));
+        let event = pollster::block_on(exp.step())?;
+        match &event {
+            Event::Copy { .. } => progress.copy_starts(),
+            // The store holds this experiment's trials alone: all of them, in the order stored.
+            Event::ReadTraces { .. } => exp.read(store.read_all()?)?,
+            Event::Consolidating { .. } => progress.consolidation_starts(),
+            Event::Update { report, .. } => losses.push(*report),
+            Event::Judged { env_steps_consolidation, .. } => consolidation_steps += env_steps_consolidation,
+            Event::Generation { .. } | Event::Demonstrated { .. } => {}
+        }
+        if let Some(line) = event.log_line() {
+            progress.log(line);
+        }
         let (trials, policies) = exp.drain();
         store.append(&trials)?;
         store.append_policies(&policies)?;
-        evolving += t0.elapsed().as_secs_f64();
-        copy_steps += exp.env_steps - s0;
-        if c.consolidates_after(k) {
-            let mut traces = Vec::with_capacity(store.len());
-            store.batches(&Filter::default(), 4096, |batch| {
-                traces.extend(batch);
-                Ok(())
-            })?;
-            progress.consolidation_starts();
-            let report = pollster::block_on(exp.consolidate(traces, &mut |line| progress.log(line)))?;
-            progress.log(LogLine::Note(report.verdict.clone()));
-            consolidation_steps += report.env_steps_consolidation;
-            last = Some(report);
+        if matches!(event, Event::Copy { .. } | Event::Generation { .. } | Event::Demonstrated { .. }) {
+            evolving += t0.elapsed().as_secs_f64();
+            copy_steps += exp.env_steps - s0;
+        }
+        if let Event::Judged { .. } = event {
+            last = Some(event);
         }
     }
     progress.finish();
-    let report = last.expect("the last copy is always followed by a consolidation");
+    let Some(Event::Judged {
+        judgement,
+        trials,
+        env_steps_evolution,
+        env_steps_consolidation,
+        held_out_before,
+        held_out_after,
+        ..
+    }) = last
+    else {
+        unreachable!("the experiment ends with a judgement");
+    };
     let total = start.elapsed().as_secs_f64();
 
     println!();
-    print_table(&report.rows);
-    println!("trials stored: {}", report.trials);
+    print_table(&judgement.rows);
+    println!("trials stored: {trials}");
     println!("environment steps: {copy_steps} during evolution, {consolidation_steps} during consolidation");
     println!(
-        "held-out failed traces, prediction error per value: {:.5} before, {:.5} after consolidation",
-        report.held_out_before, report.held_out_after
+        "held-out failed traces, prediction error per value: {held_out_before:.5} before, {held_out_after:.5} after consolidation"
     );
-    println!("{}", report.verdict);
-    print_voices(&c.tasks, &report.cross_voices);
-    print_retention(&c.tasks, &report.retention);
+    println!("{}", judgement.verdict);
+    print_voices(&c.tasks, &judgement.cross_voices);
+    print_retention(&c.tasks, &exp.retention);
     println!(
         "wall time: {evolving:.1} s evolving, {:.1} s consolidating and evaluating, {total:.1} s in all",
         total - evolving
@@ -274,8 +288,22 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             &device_name,
             serde_json::json!({
             "config": c,
-            "report": report,
-            "copies": curves,
+            "report": {
+                "rows": judgement.rows,
+                "retention": exp.retention,
+                "trials": trials,
+                "env_steps_evolution": env_steps_evolution,
+                "env_steps_consolidation": env_steps_consolidation,
+                "losses": losses,
+                "held_out_before": held_out_before,
+                "held_out_after": held_out_after,
+                "cross_voices": judgement.cross_voices,
+                "accepted": judgement.accepted,
+                "verdict": judgement.verdict,
+            },
+            "copies": c.tasks.iter().zip(&exp.curves).map(|(task, curve)| {
+                serde_json::json!({ "task": task, "generations": curve })
+            }).collect::<Vec<_>>(),
             "env_steps": { "evolution": copy_steps, "consolidation": consolidation_steps },
             "seconds": { "evolving": evolving, "total": total },
             "baseline": baseline_report,
