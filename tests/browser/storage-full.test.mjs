@@ -77,3 +77,45 @@ test('a full quota pauses evolution, offers export, and loses no trial', async (
     await close();
   }
 });
+
+// The experiment behaves as Phase A does: a store that fails pauses it with the step's trials
+// and checkpoint kept in the worker, stored first when Resume is pressed, and the run goes on.
+test('a full quota pauses the experiment, and Resume stores what waited and goes on', async () => {
+  const { page, errors, close } = await openPage(server.url, ['--enable-unsafe-webgpu']);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend === 'gpu', null, { timeout: 60_000 });
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.uncheck('input[name="goal"][value="se"]');
+    await page.uncheck('input[name="goal"][value="sw"]');
+    await page.fill('#experiment-generations', '40');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    const cdp = await page.context().newCDPSession(page);
+    const origin = new URL(server.url).origin;
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 400_000 });
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => document.body.dataset.experimentStorage === 'failed', null, { timeout: 300_000 });
+    assert.match(await page.textContent('#experiment-status'), /storage is full, so the experiment is paused/);
+    assert.equal(await page.textContent('#experiment-pause'), 'Resume');
+    const generations = Number(await page.getAttribute('body', 'data-experiment-generations'));
+    const stored = await page.evaluate(async () => (await import('./store.js')).trialBatches({}, 1000, () => {}));
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 200_000_000 });
+    await page.click('#experiment-pause');
+    await page.waitForFunction((g) => Number(document.body.dataset.experimentGenerations) >= g + 2, generations, { timeout: 300_000 });
+    await page.click('#experiment-pause');
+    await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true', null, { timeout: 300_000 });
+    // Every trial the run made is stored once, the waiting step's too: the store holds as many
+    // as the checkpoint saved on pausing counts.
+    const made = Number(await page.getAttribute('body', 'data-experiment-generations'));
+    const [after, counted] = await page.evaluate(async () => {
+      const store = await import('./store.js');
+      return [await store.trialBatches({}, 1000, () => {}), (await store.readCheckpoint()).standing.trials];
+    });
+    assert.ok(after > stored, `${after} trials stored after resuming, ${stored} before`);
+    assert.equal(after, counted);
+    console.log(`experiment paused by a full quota after ${generations} generations (${stored} trials stored); resumed to ${made} generations, ${after} trials`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
