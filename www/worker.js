@@ -390,7 +390,12 @@ function following(run, config, saved = null) {
 /** Offers the experiment a reload interrupted, if a checkpoint is stored. */
 async function offerCheckpoint() {
   const saved = await readCheckpoint();
-  if (saved) {
+  if (saved && !saved.standing) {
+    // Saved by a version of the lab before its state machine: it cannot go on; its trials stay.
+    await clearCheckpoint();
+    post('checkpoint-none');
+    post('experiment-error', { message: 'An experiment saved by an older version of the lab cannot be resumed; its trials are kept in this browser.' });
+  } else if (saved) {
     const { standing, saved: at, bytes, config } = saved;
     post('checkpoint-found', { ...standing, at, size: bytes.length, config });
   } else {

@@ -123,3 +123,26 @@ test('reload during consolidation, resume at the next update', async () => {
     await close();
   }
 });
+
+// A checkpoint saved by a version of the lab before its state machine (no `standing`) is not
+// offered: the page says it cannot be resumed, forgets it, and keeps the stored trials.
+test('a checkpoint of an older version is refused by name, its trials kept', async () => {
+  const { page, errors, close } = await openPage(server.url, []);
+  try {
+    await page.waitForFunction(() => document.body.dataset.backend, null, { timeout: 60_000 });
+    await page.evaluate(async () => {
+      const { addGeneration } = await import('./store.js');
+      const trial = { task: 'ne|sw', phase: 'Evolution', success: 0, record: new Uint8Array([1, 2, 3]) };
+      await addGeneration([trial], [], { phase: 'copy', k: 0, tasks: ['ne', 'sw'], trials: 1, generation: 2, bytes: new Uint8Array(8), saved: Date.now() });
+    });
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.experiment === 'error', null, { timeout: 60_000 });
+    assert.match(await page.textContent('#experiment-status'), /saved by an older version of the lab cannot be resumed; its trials are kept/);
+    assert.equal(await page.isHidden('#resume-offer'), true);
+    assert.equal(await storedTrials(page), 1);
+    assert.equal(await page.evaluate(async () => (await import('./store.js')).readCheckpoint()), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
