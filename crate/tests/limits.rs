@@ -164,7 +164,13 @@ fn damaged_checkpoints_are_refused_whole_before_they_run() {
             Box::new(|j| j["stage"]["copy"]["evolution"]["copy_id"] = serde_json::json!(7)),
             "stage does not fit its 0 finished",
         ),
-        (Box::new(|j| j["stage"] = serde_json::json!("read")), "stage does not fit its 0 finished"),
+        (
+            Box::new(|j| {
+                j["stage"] = serde_json::json!("read");
+                j["curves"] = serde_json::json!([]);
+            }),
+            "stage does not fit its 0 finished",
+        ),
         (Box::new(|j| j["curves"] = serde_json::json!([])), "0 learning curves for 1 copies"),
         (
             Box::new(|j| j["stage"]["copy"]["evolution"]["stats"]["m2"].as_array_mut().unwrap().truncate(1)),
