@@ -216,28 +216,26 @@ fn a_run_resumed_after_every_step_is_the_run_that_never_stopped() {
     // Without augmentation: each resume hears the training speakers again.
     c.copy.augment = Augment::default();
     let corpus = Corpus::committed().unwrap();
-    let event_text = |e: &Event| serde_json::to_string(e).unwrap();
+    // One step as a driver takes it: its event as JSON, its trials kept in `store`.
+    let advance = |exp: &mut Experiment, events: &mut Vec<String>, store: &mut Vec<Trial>| {
+        let event = pollster::block_on(exp.step()).unwrap();
+        if let Event::ReadTraces { .. } = event {
+            exp.read(store.clone()).unwrap();
+        }
+        events.push(serde_json::to_string(&event).unwrap());
+        store.extend(exp.drain().0);
+    };
     // A: straight through.
     let mut a = Experiment::new(c.clone(), Device::Cpu, corpus.clone()).unwrap();
     let (mut events_a, mut store_a) = (Vec::new(), Vec::new());
     while !a.is_done() {
-        let event = pollster::block_on(a.step()).unwrap();
-        if let Event::ReadTraces { .. } = event {
-            a.read(store_a.clone()).unwrap();
-        }
-        events_a.push(event_text(&event));
-        store_a.extend(a.drain().0);
+        advance(&mut a, &mut events_a, &mut store_a);
     }
     // B: a new experiment from the last checkpoint at every step.
     let mut b = Experiment::new(c, Device::Cpu, corpus.clone()).unwrap();
     let (mut events_b, mut store_b, mut stages, mut resumed) = (Vec::new(), Vec::new(), Vec::new(), 0);
     while !b.is_done() {
-        let event = pollster::block_on(b.step()).unwrap();
-        if let Event::ReadTraces { .. } = event {
-            b.read(store_b.clone()).unwrap();
-        }
-        events_b.push(event_text(&event));
-        store_b.extend(b.drain().0);
+        advance(&mut b, &mut events_b, &mut store_b);
         let checkpoint = pollster::block_on(b.checkpoint()).unwrap();
         stages.push(checkpoint.standing().phase);
         // Not right after the traces were read or consolidation announced: resumed there, it
