@@ -29,7 +29,7 @@ export function consolidatePanel(worker) {
     status('Reading the stored traces…');
     document.body.dataset.consolidate = 'running';
     $('consolidate').disabled = true;
-    worker.postMessage({ type: 'consolidate', updates, config: { ...defaults, updates, learning_rate: learningRate } });
+    worker.postMessage({ type: 'consolidate', config: { ...defaults, updates, learning_rate: learningRate } });
   });
 
   // Clears the curves for a consolidation of `updates` steps.

@@ -312,10 +312,10 @@ export function experimentPanel(worker, ask, lastHeard) {
 
   let paused = false;
   $('experiment-pause').addEventListener('click', () => {
-    worker.postMessage({ type: paused ? 'experiment-resume' : 'experiment-pause' });
+    worker.postMessage({ type: paused ? 'resume' : 'pause' });
     if (paused) setPaused(false);
   });
-  $('experiment-step').addEventListener('click', () => worker.postMessage({ type: 'experiment-step' }));
+  $('experiment-step').addEventListener('click', () => worker.postMessage({ type: 'step' }));
   function setPaused(value) {
     paused = value;
     $('experiment-pause').textContent = paused ? 'Resume' : 'Pause';

@@ -17,16 +17,13 @@ export const toWorker = {
   replay: ['id', 'index'], // stored trial `index`, replayed from its record
   'check-experiment': ['id', 'config'], // settings validated, refused by name
   'experiment-cost': ['id', 'config'], // what the settings ask of this device, and how long
-  // Phase A and B by hand.
+  // Phase A and B by hand, and the experiment of paper 3.8: the worker runs one at a time.
   evolve: ['config', 'generations'],
-  pause: [],
-  resume: [],
-  consolidate: ['updates', 'config'],
-  // The experiment of paper 3.8.
+  consolidate: ['config'], // config.updates updates
   experiment: ['config'],
-  'experiment-pause': [],
-  'experiment-resume': [],
-  'experiment-step': [],
+  pause: [], // after the step in flight
+  resume: [],
+  step: [], // one step, while paused
   'resume-checkpoint': [],
   'discard-checkpoint': [],
   talk: ['k', 'audio', 'one'], // ONE ('experiment': the experiment's; 'current': the box's) hears `audio` as command k and walks

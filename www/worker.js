@@ -12,19 +12,15 @@ const text = (e) => (e && e.message) || String(e);
 
 let lab = null;
 let speech = null;
-// The experiment of paper 3.8: its run (wasm, crate/src/lifecycle/life.rs) and its timings.
+// The run that steps (`following`): Phase A or B by hand (crate/src/lifecycle/by_hand.rs) or the
+// experiment of paper 3.8 (life.rs), all driven the same way; and the last experiment's, which
+// its panel talks to.
+let running = null;
 let experiment = null;
 let stepping = false;
-let mode = 'walk'; // walk | evolve | paused | consolidate | experiment | experiment-paused | done
-// Phase A's generation whose storing failed: stored first on resume.
-let unstored = null;
-// Phase B: the copies' settings (ONE's shape and seed), the running consolidation and its state.
-let settings = null;
-let consolidator = null;
-let consolidation = null;
-let updatesLeft = 0;
-let evolver = null;
-let generationsLeft = 0;
+let mode = 'walk'; // walk | running | paused | done
+// Phase B consolidates a ONE of the last Phase A copy's shape and seed: its settings.
+let copies = null;
 // The ONE the page's "Talk to ONE" box talks to and downloads: the pretrained one at first,
 // then a loaded file's or the finished experiment's, whichever came last.
 let current = null;
@@ -132,45 +128,41 @@ const requests = {
   },
 };
 
-const busy = () => mode === 'evolve' || mode === 'consolidate' || mode === 'experiment';
+// Each kind of run: its panel's error and pause messages, and its name in a storage failure.
+const KINDS = {
+  evolve: { error: 'evolve-error', paused: 'evolve-paused', what: 'evolution' },
+  consolidate: { error: 'consolidation-error', what: 'consolidation' },
+  experiment: { error: 'experiment-error', paused: 'experiment-paused', what: 'the experiment' },
+};
+const busy = () => mode === 'running' || mode === 'paused';
+
+/** Starts `make()`'s run of `kind` (refused by name while another runs or waits, paused). */
+function start(kind, make, config) {
+  if (busy()) return post(KINDS[kind].error, { message: 'Wait until the running phase has finished.' });
+  try {
+    running = following(kind, make(), config);
+  } catch (e) {
+    return post(KINDS[kind].error, { message: text(e) });
+  }
+  mode = 'running';
+  return running;
+}
 
 // Commands, once the lab has started; each does what the mode allows and says why not otherwise.
 const commands = {
   evolve(data) {
-    try {
-      evolver = lab.evolver(data.config);
-    } catch (e) {
-      post('evolve-error', { message: text(e) });
-      return;
-    }
-    generationsLeft = data.generations;
-    settings = data.config;
-    mode = 'evolve';
-    post('evolving', { scene: evolver.scene() });
-  },
-  pause() {
-    if (mode === 'evolve') mode = 'paused';
-  },
-  resume() {
-    if (mode === 'paused') mode = 'evolve';
+    const x = start('evolve', () => lab.evolver(data.config, data.generations), data.config);
+    if (!x) return;
+    copies = data.config;
+    post('evolving', { scene: x.run.scene() });
   },
   consolidate(data) {
-    if (!settings) return post('consolidation-error', { message: 'Evolve a copy first: consolidation learns from its stored traces.' });
-    if (mode === 'evolve' || mode === 'consolidate') return post('consolidation-error', { message: 'Wait until the running phase has finished.' });
-    updatesLeft = data.updates;
-    consolidation = { config: data.config, started: null };
-    mode = 'consolidate';
+    if (!copies) return post('consolidation-error', { message: 'Evolve a copy first: consolidation learns from its stored traces.' });
+    start('consolidate', () => lab.consolidator(copies, data.config), data.config);
   },
   experiment(data) {
-    if (busy()) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
     if (!speech) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
-    try {
-      experiment = following(lab.experiment(data.config, speech), data.config);
-    } catch (e) {
-      post('experiment-error', { message: text(e) });
-      return;
-    }
-    mode = 'experiment';
+    experiment = start('experiment', () => lab.experiment(data.config, speech), data.config) || experiment;
   },
   'resume-checkpoint'() {
     if (busy() || !speech) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
@@ -179,30 +171,28 @@ const commands = {
   'discard-checkpoint'() {
     clearCheckpoint().catch((e) => post('experiment-error', { message: text(e) }));
   },
-  'experiment-pause'() {
-    if (mode !== 'experiment') return;
+  pause() {
+    if (mode !== 'running') return;
     // Takes effect after the step in flight, if any: the loop says so when it ends.
-    mode = 'experiment-paused';
+    mode = 'paused';
     if (!stepping) pauseNow();
   },
-  'experiment-resume'() {
-    if (mode === 'experiment-paused') mode = 'experiment';
+  resume() {
+    if (mode === 'paused') mode = 'running';
   },
-  'experiment-step'() {
+  step() {
     // One step while paused: a generation of the evolving copy, or one consolidation update.
-    if (mode === 'experiment-paused' && !stepping) {
-      runExperimentStep().then(() => mode === 'experiment-paused' && sayPaused(true));
-    }
+    if (mode === 'paused' && !stepping) runStep().then(() => mode === 'paused' && sayPaused(true));
   },
   talk(data) {
     // The experiment panel talks to its experiment's ONE; the "Talk to ONE" box to `current`.
     const listener = data.one === 'experiment' ? experiment : current;
-    if (data.one === 'experiment' && (mode === 'experiment' || !experiment)) return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
+    if (data.one === 'experiment' && (!experiment || (running === experiment && mode === 'running'))) {
+      return post('experiment-error', { message: 'Talking to ONE needs a finished experiment.' });
+    }
     if (!listener) return post('talk-error', { message: 'There is no ONE to talk to yet.' });
     // Talking takes the maze: a phase running or paused is left alone, and says so.
-    if (busy() || mode === 'paused' || mode === 'experiment-paused') {
-      return post('talk-error', { message: 'A phase of the lab is running or paused: talk to ONE once it is done.' });
-    }
+    if (busy()) return post('talk-error', { message: 'A phase of the lab is running or paused: talk to ONE once it is done.' });
     try {
       const scene = lab.talk(listener.run, data.k, data.audio);
       mode = 'walk';
@@ -229,82 +219,13 @@ async function loop() {
         await recoverOnCpu();
       }
       await sleep(STEP_MS);
-    } else if (mode === 'evolve') {
-      if (!unstored) {
-        const started = performance.now();
-        let view;
-        try {
-          view = await evolver.generation();
-        } catch (e) {
-          const lost = await deviceLost();
-          if (lost) await recoverOnCpu();
-          mode = 'done';
-          post('evolve-error', { message: lost ? 'The GPU device was lost mid-run; the lab now runs on the CPU path: start the evolution again.' : text(e) });
-          continue;
-        }
-        unstored = { trials: evolver.drainTrials(), policies: evolver.drainPolicies(), view, started };
-      }
-      const storing = performance.now();
-      try {
-        await addGeneration(unstored.trials, unstored.policies);
-      } catch (e) {
-        mode = 'paused';
-        post('evolve-paused', storageFailed(e, 'evolution'));
-        continue;
-      }
-      const { view, started, trials } = unstored;
-      unstored = null;
-      const stored = { trials: trials.length, seconds: (performance.now() - storing) / 1000 };
-      post('generation', { view, stored, seconds: (performance.now() - started) / 1000 });
-      generationsLeft -= 1;
-      if (generationsLeft <= 0) {
-        mode = 'done';
-        // The finished copy shows its skill from every start: the traces consolidation imitates.
-        try {
-          const demonstration = await evolver.demonstrate();
-          await addGeneration(evolver.drainTrials(), evolver.drainPolicies());
-          post('evolve-done', { demonstration });
-        } catch (e) {
-          post('evolve-error', { message: `The copy's demonstration was not stored: ${text(e)}` });
-        }
-      }
-      await sleep(0);
-    } else if (mode === 'experiment' && !stepping) {
-      await runExperimentStep();
-      if (mode === 'experiment-paused') sayPaused(false);
-      await sleep(0);
-    } else if (mode === 'consolidate') {
-      try {
-        await consolidateStep();
-      } catch (e) {
-        mode = 'done';
-        post('consolidation-error', { message: text(e) });
-      }
+    } else if (mode === 'running' && !stepping) {
+      await runStep();
+      if (mode === 'paused') sayPaused(false);
       await sleep(0);
     } else {
       await sleep(100);
     }
-  }
-}
-
-/** Phase B, one update per call: the first call reads every stored trial and starts ONE's
- * consolidation on them; the last measures prediction on the held-out failures again. */
-async function consolidateStep() {
-  if (!consolidation.started) {
-    const records = [];
-    await trialBatches({}, 4096, (batch) => { records.push(...batch); });
-    consolidator = lab.consolidator(settings, consolidation.config, records);
-    consolidation.started = performance.now();
-    consolidation.heldOutBefore = await consolidator.heldOut();
-    const [imitated, predicted, heldOut] = consolidator.pools();
-    post('consolidating', { imitated, predicted, heldOut, heldOutBefore: consolidation.heldOutBefore, updates: updatesLeft });
-  }
-  const report = await consolidator.step();
-  updatesLeft -= 1;
-  post('consolidation-update', { report, seconds: (performance.now() - consolidation.started) / 1000 });
-  if (updatesLeft <= 0) {
-    mode = 'done';
-    post('consolidation-done', { heldOutBefore: consolidation.heldOutBefore, heldOutAfter: await consolidator.heldOut() });
   }
 }
 
@@ -319,18 +240,16 @@ function storageFailed(e, what) {
   };
 }
 
-/** One experiment step, never two at once. */
-async function runExperimentStep() {
+/** One step of the running run, never two at once. */
+async function runStep() {
   stepping = true;
+  const x = running;
   try {
-    await experimentStep();
+    await step(x);
   } catch (e) {
-    if (await deviceLost()) {
-      await recoverOnCpu();
-      return;
-    }
+    if (await deviceLost()) return await recoverOnCpu();
     mode = 'done';
-    post('experiment-error', { message: text(e) });
+    post(KINDS[x.kind].error, { message: text(e) });
   } finally {
     stepping = false;
   }
@@ -346,14 +265,19 @@ async function deviceLost() {
 
 /** The GPU device was lost (a driver reset, the GPU taken by another program, a test's
  * lose-device): the lab starts again on the CPU path, and a running experiment goes on from its
- * last checkpoint (the step in flight is run again; its trials were not stored). */
+ * last checkpoint (the step in flight is run again; its trials were not stored); a phase by
+ * hand, which keeps no checkpoint, ends and says so. */
 async function recoverOnCpu() {
   const reason = lab.deviceLost;
-  const resumes = mode.startsWith('experiment');
+  const kind = busy() ? running.kind : null;
+  const resumes = kind === 'experiment';
   lab = await startLab(false);
   experiment = null;
-  if (mode === 'evolve' || mode === 'consolidate') mode = 'done';
   post('device-lost', { reason, resumes, fallbackReason: `the GPU device was lost: ${reason}` });
+  if (kind && !resumes) {
+    mode = 'done';
+    post(KINDS[kind].error, { message: 'The GPU device was lost mid-run; the lab now runs on the CPU path: start this phase again.' });
+  }
   if (speech) post('rates', { rates: await lab.calibrate(speech) });
   if (resumes) await resumeCheckpoint();
   else if (mode !== 'done') mode = 'walk';
@@ -362,13 +286,13 @@ async function recoverOnCpu() {
 /** Pauses between two steps; where the run stands is saved first if the last step left it
  * unsaved (a consolidation saves every 10 s), so a reload while paused loses nothing. */
 async function pauseNow() {
-  const x = experiment;
+  const x = running;
   if (x.unsaved) {
     stepping = true;
     try {
       await save(x);
     } catch (e) {
-      x.failed = storageFailed(e, 'the experiment');
+      x.failed = storageFailed(e, KINDS[x.kind].what);
     } finally {
       stepping = false;
     }
@@ -376,13 +300,14 @@ async function pauseNow() {
   sayPaused(false);
 }
 
-/** The worker's record of an experiment `run` under `config`, or, from a checkpoint's `saved`
+/** The worker's record of a `run` of `kind` under `config`, or, from a checkpoint's `saved`
  * record, going on where that left off: the seconds spent evolving and consolidating, and of
- * them storing the trials and reading them back. */
-function following(run, config, saved = null) {
+ * them storing the trials and reading them back; the step whose event waits to be shown
+ * (`shown`) and its trials and checkpoint waiting to be stored (`unstored`). */
+function following(kind, run, config, saved = null) {
   const now = performance.now();
   return {
-    run, config, started: now - (saved ? saved.elapsed * 1000 : 0), savedAt: now, unsaved: false, unstored: null,
+    kind, run, config, started: now - (saved ? saved.elapsed * 1000 : 0), savedAt: now, unsaved: false, unstored: null, shown: null,
     seconds: { evolving: 0, consolidating: 0, storing: 0, reading: 0, ...saved?.seconds },
   };
 }
@@ -407,93 +332,121 @@ async function resumeCheckpoint() {
   const saved = await readCheckpoint();
   if (!saved) throw new Error('no experiment is saved in this browser');
   const run = lab.resumeExperiment(saved.bytes, speech);
-  experiment = following(run, saved.config, saved);
-  mode = 'experiment';
+  experiment = running = following('experiment', run, saved.config, saved);
+  mode = 'running';
   const { phase, k, trials, generation, update } = saved.standing;
   post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: run.curve() });
 }
 
-// What each of the experiment's steps shows on the page (the event kinds of life.rs's `Event`).
+// What each run's steps show on the page (the event kinds of life.rs's `Event`).
 const EVOLVING = ['copy', 'generation', 'demonstrated'];
+const view = (e) => ({ report: e.report, evaluation: e.success, done: e.done, path: e.path });
 const shows = {
-  copy: (x, e) => post('experiment-copy', { k: e.k, task: e.task, scene: x.run.copyScene() }),
-  generation: (x, e, took) => post('experiment-generation', { k: e.k, view: { report: e.report, evaluation: e.success, done: e.done, path: e.path }, took }),
-  demonstrated: (x, e) => post('experiment-demonstrated', { k: e.k, shown: e.shown, spread: x.run.weightSpread() }),
-  consolidating: (x, e) => post('experiment-consolidating', { imitated: e.imitated, predicted: e.predicted, heldOut: e.held_out, updates: e.updates, learned: e.learned, done: e.done }),
-  update(x, e, took) {
-    post('experiment-update', { report: e.report, updates: e.updates, took });
-    if (e.report.update + 1 === e.updates) post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
+  evolve: {
+    generation: (x, e, took) => post('generation', { view: view(e), stored: x.stored, seconds: took + x.stored.seconds }),
+    demonstrated: (x, e) => post('evolve-done', { demonstration: e.shown }),
   },
-  judged(x, e) {
-    const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
-    if (e.last) post('one', setCurrent(x.run, 'experiment', 0));
-    post('experiment-judged', { judgement: e.judgement, heldOutBefore: e.held_out_before, heldOutAfter: e.held_out_after, consolidationSteps: e.env_steps_consolidation, seconds, last: e.last, trials: e.trials });
+  consolidate: {
+    consolidating: (x, e) => post('consolidating', { imitated: e.imitated, predicted: e.predicted, heldOut: e.held_out, heldOutBefore: e.held_out_before, updates: e.updates }),
+    update: (x, e) => post('consolidation-update', { report: e.report, seconds: x.seconds.consolidating }),
+    consolidated: (x, e) => post('consolidation-done', { heldOutBefore: e.held_out_before, heldOutAfter: e.held_out_after }),
+  },
+  experiment: {
+    copy: (x, e) => post('experiment-copy', { k: e.k, task: e.task, scene: x.run.copyScene() }),
+    generation: (x, e, took) => post('experiment-generation', { k: e.k, view: view(e), took }),
+    demonstrated: (x, e) => post('experiment-demonstrated', { k: e.k, shown: e.shown, spread: x.run.weightSpread() }),
+    consolidating: (x, e) => post('experiment-consolidating', { imitated: e.imitated, predicted: e.predicted, heldOut: e.held_out, updates: e.updates, learned: e.learned, done: e.done }),
+    update(x, e, took) {
+      post('experiment-update', { report: e.report, updates: e.updates, took });
+      if (e.report.update + 1 === e.updates) post('experiment-phase', { text: 'judging ONE and the copies at every command on the validation speakers' });
+    },
+    judged(x, e) {
+      const seconds = { ...x.seconds, total: (performance.now() - x.started) / 1000 };
+      if (e.last) post('one', setCurrent(x.run, 'experiment', 0));
+      post('experiment-judged', { judgement: e.judgement, heldOutBefore: e.held_out_before, heldOutAfter: e.held_out_after, consolidationSteps: e.env_steps_consolidation, seconds, last: e.last, trials: e.trials });
+    },
   },
 };
 
-/** The experiment, one step per call (crate/src/lifecycle/life.rs): the run steps, the page is
- * shown what happened, and the step's trials are stored with the checkpoint of where the run
- * now stands, in one transaction (during consolidation, which makes no trials, the checkpoint
- * is saved every 10 s and on pause). Storing that fails pauses the run, the step's trials kept
- * to be stored first on resume. */
-async function experimentStep() {
-  const x = experiment;
-  if (!x.unstored) {
+/** A run, one step per call (crate/src/lifecycle/life.rs, by_hand.rs): the run steps, the
+ * step's trials are stored with the checkpoint of where the run now stands, in one transaction,
+ * and the page is shown what happened. During consolidation, which makes no trials, the
+ * experiment's checkpoint is saved every 10 s and on pause. Storing that fails pauses the run,
+ * the step's trials and event kept to be stored and shown first on resume. */
+async function step(x) {
+  if (!x.shown) {
     const began = performance.now();
     const event = await x.run.step();
     const took = (performance.now() - began) / 1000;
     x.seconds[EVOLVING.includes(event.kind) ? 'evolving' : 'consolidating'] += took;
     if (event.kind === 'read-traces') return readTraces(x, event.tasks);
-    shows[event.kind](x, event, took);
+    x.shown = { event, took };
     x.unsaved = true;
-    if (event.last) {
-      mode = 'done';
-      return clearCheckpoint();
+  }
+  const { event, took } = x.shown;
+  if (event.kind !== 'update' || (x.kind === 'experiment' && (mode === 'paused' || performance.now() - x.savedAt >= 10_000))) {
+    try {
+      await save(x);
+    } catch (e) {
+      mode = 'paused';
+      x.failed = storageFailed(e, KINDS[x.kind].what);
+      return;
     }
-    if (event.kind === 'update' && mode !== 'experiment-paused' && performance.now() - x.savedAt < 10_000) return;
   }
-  try {
-    await save(x);
-  } catch (e) {
-    mode = 'experiment-paused';
-    x.failed = storageFailed(e, 'the experiment');
+  x.shown = null;
+  shows[x.kind][event.kind](x, event, took);
+  if (x.run.isDone()) {
+    mode = 'done';
+    if (x.kind === 'experiment') await clearCheckpoint();
   }
 }
 
-/** Says the experiment is paused: after a step the user asked for (`stepped`), or because
- * storing failed (with why). */
+/** Says the run is paused: after a step the user asked for (`stepped`), or because storing
+ * failed (with why). Phase A's panel hears only the second. */
 function sayPaused(stepped) {
-  post('experiment-paused', { stepped, ...experiment.failed });
-  experiment.failed = null;
+  const { kind, failed } = running;
+  if (kind === 'experiment' || failed) post(KINDS[kind].paused, kind === 'experiment' ? { stepped, ...failed } : failed);
+  running.failed = null;
 }
 
-/** Stores the trials since the last call with the checkpoint, or what waits unstored. */
+/** Stores the trials since the last call with the experiment's checkpoint (none once it is
+ * over), or what waits unstored. */
 async function save(x) {
   const t0 = performance.now();
   if (!x.unstored) {
     const { trials, policies } = x.run.drain();
-    const { bytes, standing } = await x.run.checkpoint();
-    const checkpoint = { standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
+    let checkpoint;
+    if (x.kind === 'experiment' && !x.run.isDone()) {
+      const { bytes, standing } = await x.run.checkpoint();
+      checkpoint = { standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
+    }
     x.unstored = { trials, policies, checkpoint };
   }
-  await addGeneration(x.unstored.trials, x.unstored.policies, x.unstored.checkpoint);
+  const { trials, policies, checkpoint } = x.unstored;
+  if (trials.length || checkpoint) await addGeneration(trials, policies, checkpoint);
   x.unstored = null;
   x.unsaved = false;
   x.savedAt = performance.now();
-  x.seconds.storing += (x.savedAt - t0) / 1000;
+  x.stored = { trials: trials.length, seconds: (x.savedAt - t0) / 1000 };
+  x.seconds.storing += x.stored.seconds;
 }
 
-/** Consolidation asked for the stored trials of `tasks`: read back from IndexedDB, with the
- * user's own recordings of the experiment's commands (the judgement's last column). */
+/** Consolidation asked for the stored trials of `tasks` (of every task, when none is named):
+ * read back from IndexedDB; the experiment's, with the user's own recordings of its commands
+ * (the judgement's last column). */
 async function readTraces(x, tasks) {
-  post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${tasks.length} cop${tasks.length > 1 ? 'ies' : 'y'} from IndexedDB` });
   const t0 = performance.now();
   const records = [];
-  for (const task of tasks) await trialBatches({ task }, 4096, (batch) => { records.push(...batch); });
-  const commands = x.run.commands();
-  x.run.clearRecordings();
-  for (const r of await allRecordings()) {
-    if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+  const keep = (batch) => { records.push(...batch); };
+  if (!tasks.length) await trialBatches({}, 4096, keep);
+  for (const task of tasks) await trialBatches({ task }, 4096, keep);
+  if (x.kind === 'experiment') {
+    post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${tasks.length} cop${tasks.length > 1 ? 'ies' : 'y'} from IndexedDB` });
+    const commands = x.run.commands();
+    x.run.clearRecordings();
+    for (const r of await allRecordings()) {
+      if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
+    }
   }
   x.seconds.reading += (performance.now() - t0) / 1000;
   x.run.read(records);

@@ -152,3 +152,54 @@ fn a_consolidation_saved_between_updates_goes_on_exactly() {
     assert!(refused.contains("parameters"), "{refused}");
     assert_eq!(fresh.update, 0);
 }
+
+/// Phase A and B by hand (the page's first two panels) step through the experiment's events in
+/// order: generations then the demonstration; then the traces asked for, the announcement, the
+/// updates and the held-out error before and after. A finished run refuses another step.
+#[test]
+fn the_phases_by_hand_step_through_their_events() {
+    use onelab::lifecycle::{ConsolidateByHand, Event, EvolveByHand};
+    let c = EvolveConfig {
+        strategy: onelab::evolve::StrategyConfig { population: 16, ..EvolveConfig::small_maze().strategy },
+        ..EvolveConfig::small_maze()
+    };
+    assert!(EvolveByHand::new(c.clone(), 0, &Device::Cpu).err().unwrap().contains("at least 1 generation"));
+    let mut evolve = EvolveByHand::new(c.clone(), 2, &Device::Cpu).unwrap();
+    let mut kinds = Vec::new();
+    let mut trials = Vec::new();
+    while !evolve.is_done() {
+        let event = pollster::block_on(evolve.step()).unwrap();
+        if let Event::Generation { done, .. } = &event {
+            assert_eq!(*done, kinds.len() == 1, "the second generation is the last");
+        }
+        kinds.push(event);
+        trials.extend(evolve.drain().0);
+    }
+    assert!(matches!(kinds[..], [Event::Generation { .. }, Event::Generation { .. }, Event::Demonstrated { .. }]));
+    assert!(trials.iter().any(|t| t.phase == onelab::traces::Phase::Demonstration));
+    assert!(pollster::block_on(evolve.step()).err().unwrap().contains("over"));
+
+    let config = ConsolidateConfig { updates: 3, batch: 4, ..ConsolidateConfig::default() };
+    let mut cons = ConsolidateByHand::new(c, config, &Device::Cpu).unwrap();
+    assert!(matches!(pollster::block_on(cons.step()).unwrap(), Event::ReadTraces { tasks } if tasks.is_empty()));
+    cons.read(trials.clone()).unwrap();
+    assert!(cons.read(trials).err().unwrap().contains("has its traces"));
+    let mut updates = 0;
+    while !cons.is_done() {
+        match pollster::block_on(cons.step()).unwrap() {
+            Event::Consolidating { imitated, predicted, updates: 3, .. } => {
+                assert!(imitated > 0 && predicted >= imitated)
+            }
+            Event::Update { report, .. } => {
+                assert_eq!(report.update, updates);
+                updates += 1;
+            }
+            Event::Consolidated { held_out_before, held_out_after } => {
+                assert!(held_out_before.is_finite() && held_out_after.is_finite())
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(updates, 3);
+    assert!(pollster::block_on(cons.step()).err().unwrap().contains("over"));
+}

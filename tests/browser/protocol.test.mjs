@@ -36,7 +36,9 @@ function keysOf(text, name) {
 
 const sentByPage = page.flatMap((s) => typesAfter(s.text, /(?:postMessage|ask)\(\{\s*type:/g));
 const sentByTests = tests.flatMap((s) => typesAfter(s.text, /data: \{\s*type:/g));
-const postedByWorker = typesAfter(worker.text, /\bpost\(/g);
+// Posted by name, or through the worker's table of each run's error and pause messages.
+const kinds = worker.text.slice(worker.text.indexOf('const KINDS = {'), worker.text.indexOf('\n};', worker.text.indexOf('const KINDS = {')));
+const postedByWorker = [...typesAfter(worker.text, /\bpost\(/g), ...[...kinds.matchAll(/\b(?:error|paused): '([\w-]+)'/g)].map((m) => m[1])];
 const handledByWorker = [...keysOf(worker.text, 'requests'), ...keysOf(worker.text, 'commands'),
   ...[...worker.text.matchAll(/data\.type === '([\w-]+)'/g)].map((m) => m[1])];
 const handledByPage = keysOf(readFileSync(new URL('www/main.js', root), 'utf8'), 'fromWorkerHandlers');

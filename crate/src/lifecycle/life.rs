@@ -117,8 +117,8 @@ pub enum Event {
     Generation { k: usize, task: String, report: GenerationReport, success: f32, done: bool, path: Vec<(usize, usize)> },
     /// Copy `k` demonstrated its skill to the training speakers with this success.
     Demonstrated { k: usize, shown: f32 },
-    /// Nothing done: consolidation needs every stored trial of these copies' tasks, given to
-    /// `read`.
+    /// Nothing done: consolidation needs every stored trial of these copies' tasks (of every
+    /// task, when none is named: consolidation by hand), given to `read`.
     ReadTraces { tasks: Vec<String> },
     /// ONE's consolidation on the goals `learned` starts (or goes on from update `done`), on
     /// pools of these sizes, with this prediction error on the held-out failures.
@@ -145,6 +145,9 @@ pub enum Event {
         held_out_after: f32,
         last: bool,
     },
+    /// Consolidation by hand (by_hand.rs) is over: the error on the held-out failures before
+    /// and after it.
+    Consolidated { held_out_before: f32, held_out_after: f32 },
 }
 
 impl Event {

@@ -3,6 +3,7 @@
 
 mod baseline;
 pub mod bench;
+mod by_hand;
 mod config;
 mod cost;
 mod experiment;
@@ -12,6 +13,7 @@ mod one_file;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
+pub use by_hand::{ConsolidateByHand, EvolveByHand};
 pub use config::ExperimentConfig;
 pub use cost::{calibrate, Cost, Rates};
 pub use experiment::{Experiment, LogLine};

@@ -2,7 +2,7 @@
 
 use super::lab::Lab;
 use super::speech::Speech;
-use super::{busy, decode_all, js_error, trial_entries, Scene};
+use super::{busy, decode_all, drained, event_value, js_error, Scene};
 use crate::lifecycle::Walker;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -96,8 +96,7 @@ impl ExperimentRun {
         let experiment = self.experiment.clone();
         future_to_promise(async move {
             let mut exp = experiment.try_borrow_mut().map_err(|_| busy())?;
-            let event = exp.step().await.map_err(js_error)?;
-            event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
+            event_value(&exp.step().await.map_err(js_error)?)
         })
     }
 
@@ -116,12 +115,7 @@ impl ExperimentRun {
     /// The trials and encoded policy snapshots since the last call: `{trials, policies}`.
     pub fn drain(&self) -> Result<JsValue, JsValue> {
         let (trials, policies) = self.experiment.try_borrow_mut().map_err(|_| busy())?.drain();
-        let out = js_sys::Object::new();
-        js_sys::Reflect::set(&out, &"trials".into(), &trial_entries(&trials)?)?;
-        let encoded: js_sys::Array =
-            policies.iter().map(|s| JsValue::from(js_sys::Uint8Array::from(s.encode().as_slice()))).collect();
-        js_sys::Reflect::set(&out, &"policies".into(), &encoded)?;
-        Ok(out.into())
+        drained(&trials, &policies)
     }
 
     /// Resolves to where the experiment stands, `{bytes, standing}`: the JSON bytes of its

@@ -44,6 +44,22 @@ fn trial_entries(trials: &[crate::traces::Trial]) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
+/// What a step did, as the worker reads it (`kind` and the fields of `lifecycle::Event`).
+fn event_value(event: &crate::lifecycle::Event) -> Result<JsValue, JsValue> {
+    event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
+}
+
+/// A step's trials and policy snapshots as the worker stores them: `{trials, policies}`, the
+/// policies encoded (crate/src/traces/policy.rs).
+fn drained(trials: &[crate::traces::Trial], policies: &[crate::traces::PolicySnapshot]) -> Result<JsValue, JsValue> {
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"trials".into(), &trial_entries(trials)?)?;
+    let encoded: js_sys::Array =
+        policies.iter().map(|s| JsValue::from(js_sys::Uint8Array::from(s.encode().as_slice()))).collect();
+    js_sys::Reflect::set(&out, &"policies".into(), &encoded)?;
+    Ok(out.into())
+}
+
 fn busy() -> JsValue {
     js_error("a step is already running".into())
 }

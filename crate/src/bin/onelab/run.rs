@@ -214,7 +214,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             Event::Consolidating { .. } => progress.consolidation_starts(),
             Event::Update { report, .. } => losses.push(*report),
             Event::Judged { env_steps_consolidation, .. } => consolidation_steps += env_steps_consolidation,
-            Event::Generation { .. } | Event::Demonstrated { .. } => {}
+            Event::Generation { .. } | Event::Demonstrated { .. } | Event::Consolidated { .. } => {}
         }
         if let Some(line) = event.log_line() {
             progress.log(line);
