@@ -473,3 +473,68 @@ fn evolve_keeps_every_trial_and_traces_replay() {
     std::fs::remove_dir_all(&other).ok();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A run killed while its copies evolve, resumed (`run --resume DIR`), killed again while ONE
+/// consolidates and resumed again ends as the run that never stopped: the same table, losses,
+/// curves, environment steps and held-out errors, and the same trials and policy snapshots in
+/// its store (each cut back to what its checkpoint counted, then made again). A folder with no
+/// checkpoint, or a setting beside --resume, is refused by name.
+#[test]
+fn a_killed_run_resumes_to_the_result_of_the_run_that_never_stopped() {
+    let tmp = |name: &str| std::env::temp_dir().join(format!("onelab-resume-{}-{name}", std::process::id()));
+    let (whole, cut, a, b) = (tmp("whole"), tmp("cut"), tmp("a.json"), tmp("b.json"));
+    let settings = ["--tasks", "ne,sw", "--hidden", "8", "--generations", "3", "--population", "8", "--updates", "100"];
+    let tiny = [&["run", "--cpu", "--no-baseline", "--seed", "5"][..], &settings[..]].concat();
+    let (ok, _, err) =
+        onelab(&[&tiny[..], &["--traces", whole.to_str().unwrap(), "--json", a.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    assert!(!whole.join("checkpoint.json").exists(), "a finished run leaves no checkpoint");
+
+    // Killed once its checkpoint says `stage` (every step saves one), then resumed.
+    let checkpoint = cut.join("checkpoint.json");
+    let kill_at = |args: &[&str], stage: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onelab"))
+            .args(args)
+            .args(["--checkpoint-every", "0"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let wanted = format!("\"stage\":{{\"{stage}\"");
+        while !std::fs::read_to_string(&checkpoint).is_ok_and(|t| t.contains(&wanted)) {
+            assert!(child.try_wait().unwrap().is_none(), "the run ended before its checkpoint said {stage}");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    };
+    kill_at(&[&tiny[..], &["--traces", cut.to_str().unwrap()]].concat(), "copy");
+    let dir = cut.to_str().unwrap();
+    kill_at(&["run", "--cpu", "--no-baseline", "--resume", dir], "consolidate");
+    let (ok, out, err) = onelab(&["run", "--cpu", "--no-baseline", "--resume", dir, "--json", b.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("resumed from") && out.contains("consolidate (generation 0, update"), "{out}");
+
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&a), read(&b));
+    for key in ["config", "report", "copies", "env_steps"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let (x, _) = onelab::traces::FileStore::open(&whole).unwrap();
+    let (y, _) = onelab::traces::FileStore::open(&cut).unwrap();
+    assert_eq!(x.len(), y.len(), "trials stored");
+    let encoded =
+        |s: &onelab::traces::FileStore| s.read_all().unwrap().iter().map(onelab::traces::encode).collect::<Vec<_>>();
+    assert!(encoded(&x) == encoded(&y), "the same trials in the same order");
+    let policies = |s: &onelab::traces::FileStore| s.policies().unwrap().iter().map(|p| p.encode()).collect::<Vec<_>>();
+    assert!(policies(&x) == policies(&y), "the same policy snapshots");
+
+    let (ok, _, err) = onelab(&["run", "--cpu", "--resume", dir]);
+    assert!(!ok && err.contains("the run saved no checkpoint there, or finished"), "{err}");
+    let (ok, _, err) = onelab(&["run", "--resume", dir, "--hidden", "4"]);
+    assert!(!ok && err.contains("'--resume <DIR>' cannot be used with"), "{err}");
+    for p in [&whole, &cut] {
+        std::fs::remove_dir_all(p).ok();
+    }
+}

@@ -95,6 +95,12 @@ fn a_torn_write_loses_at_most_the_record_being_written() {
     store.append(&trials[..25]).unwrap();
     store.append(&trials[25..]).unwrap();
     assert_eq!(store.read_all().unwrap(), trials);
+    // Cut back to a checkpoint's count (`onelab run --resume`): what follows is appended again.
+    assert!(store.cut(41, 0).err().unwrap().contains("fewer than the 41 and 0 counted"));
+    store.cut(25, 0).unwrap();
+    assert_eq!(FileStore::open(&dir).unwrap().0.read_all().unwrap(), trials[..25].to_vec());
+    store.append(&trials[25..]).unwrap();
+    assert_eq!(FileStore::open(&dir).unwrap().0.read_all().unwrap(), trials);
     let segment = dir.join("segment-00000.bin");
     let full = std::fs::read(&segment).unwrap();
     let ends: Vec<usize> = spans(&full).iter().map(|s| s.1).collect();

@@ -12,7 +12,9 @@ const read = (dir) => readdirSync(new URL(dir, root))
   .map((f) => ({ file: dir + f, text: readFileSync(new URL(dir + f, root), 'utf8') }));
 const www = read('www/').filter((s) => s.file !== 'www/protocol.js');
 const worker = www.find((s) => s.file === 'www/worker.js');
-const page = www.filter((s) => s !== worker);
+// The worker's side: worker.js and the modules that speak to the page through post.js.
+const workerSide = www.filter((s) => s === worker || s.text.includes("from './post.js'"));
+const page = www.filter((s) => !workerSide.includes(s));
 const tests = [...read('tests/browser/'), ...read('scripts/')].filter((s) => !s.file.endsWith('protocol.test.mjs'));
 
 /** The string literals of a `type:` property's value, ternaries included. */
@@ -36,9 +38,11 @@ function keysOf(text, name) {
 
 const sentByPage = page.flatMap((s) => typesAfter(s.text, /(?:postMessage|ask)\(\{\s*type:/g));
 const sentByTests = tests.flatMap((s) => typesAfter(s.text, /data: \{\s*type:/g));
-// Posted by name, or through the worker's table of each run's error and pause messages.
-const kinds = worker.text.slice(worker.text.indexOf('const KINDS = {'), worker.text.indexOf('\n};', worker.text.indexOf('const KINDS = {')));
-const postedByWorker = [...typesAfter(worker.text, /\bpost\(/g), ...[...kinds.matchAll(/\b(?:error|paused): '([\w-]+)'/g)].map((m) => m[1])];
+// Posted by name, or through the runs' table of each kind's error and pause messages.
+const runs = workerSide.find((s) => s.file === 'www/runs.js').text;
+const kinds = runs.slice(runs.indexOf('const KINDS = {'), runs.indexOf('\n};', runs.indexOf('const KINDS = {')));
+const postedByWorker = [...workerSide.flatMap((s) => typesAfter(s.text, /\bpost\(/g)),
+  ...[...kinds.matchAll(/\b(?:error|paused): '([\w-]+)'/g)].map((m) => m[1])];
 const handledByWorker = [...keysOf(worker.text, 'requests'), ...keysOf(worker.text, 'commands'),
   ...[...worker.text.matchAll(/data\.type === '([\w-]+)'/g)].map((m) => m[1])];
 const handledByPage = keysOf(readFileSync(new URL('www/main.js', root), 'utf8'), 'fromWorkerHandlers');

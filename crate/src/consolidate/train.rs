@@ -188,7 +188,7 @@ pub struct ConsolidationState {
 
 /// One update's losses, as the CLI prints them and the page plots them: the mean cross-entropy
 /// per imitated step and the mean squared error per predicted value, before the step.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct UpdateReport {
     pub update: usize,
     pub imitation: f32,

@@ -31,6 +31,8 @@ pub struct FileStore {
     index: Vec<(u32, u64, u32)>,
     segment: u32,
     segment_len: u64,
+    /// Snapshots in the policy log.
+    policies: usize,
 }
 
 const MAGIC: [u8; 4] = *b"ONEr";
@@ -132,15 +134,20 @@ fn recover(path: &Path) -> Result<(Vec<(u64, u32)>, u64, Option<String>), String
     let mut notes: Vec<String> =
         found.skipped.iter().map(|&(at, len)| format!("{len} damaged bytes skipped at byte {at}")).collect();
     if found.end < bytes.len() {
-        OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|f| f.set_len(found.end as u64))
-            .map_err(|e| format!("cannot cut the torn tail of {}: {e}", path.display()))?;
+        set_len(path, found.end as u64)?;
         notes.push(format!("a torn tail at byte {} ({} bytes cut off)", found.end, bytes.len() - found.end));
     }
     let note = (!notes.is_empty()).then(|| format!("{}: {}", path.display(), notes.join(", ")));
     Ok((found.records, found.end as u64, note))
+}
+
+/// Cuts the file at `path` to `len` bytes, synced.
+fn set_len(path: &Path, len: u64) -> Result<(), String> {
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(len).and_then(|_| f.sync_data()))
+        .map_err(|e| format!("cannot cut {}: {e}", path.display()))
 }
 
 /// Writes `buf` at the end of the file at `path` with one write and one sync.
@@ -162,7 +169,8 @@ impl FileStore {
             .filter_map(|e| e.file_name().to_str()?.strip_prefix("segment-")?.strip_suffix(".bin")?.parse().ok())
             .collect();
         segments.sort();
-        let mut store = FileStore { dir: dir.to_path_buf(), index: Vec::new(), segment: 0, segment_len: 0 };
+        let mut store =
+            FileStore { dir: dir.to_path_buf(), index: Vec::new(), segment: 0, segment_len: 0, policies: 0 };
         let mut torn = Vec::new();
         for &n in &segments {
             let (records, len, cut) = recover(&segment_path(dir, n))?;
@@ -171,7 +179,9 @@ impl FileStore {
             store.segment = n;
             store.segment_len = len;
         }
-        torn.extend(recover(&dir.join(POLICIES))?.2);
+        let (policies, _, cut) = recover(&dir.join(POLICIES))?;
+        store.policies = policies.len();
+        torn.extend(cut);
         let records = store.index.len();
         Ok((store, Recovery { records, torn: (!torn.is_empty()).then(|| torn.join("; ")) }))
     }
@@ -182,6 +192,39 @@ impl FileStore {
 
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
+    }
+
+    /// Snapshots in the policy log.
+    pub fn policies_len(&self) -> usize {
+        self.policies
+    }
+
+    /// Cuts the store back to its first `trials` trials and `policies` snapshots: what a
+    /// checkpoint counted, when a run goes on from it (the trials stored after it are made
+    /// again). Asking for more than the store holds is refused by name.
+    pub fn cut(&mut self, trials: usize, policies: usize) -> Result<(), String> {
+        if trials > self.len() || policies > self.policies {
+            return Err(format!(
+                "the store holds {} trials and {} policy snapshots, fewer than the {trials} and {policies} counted",
+                self.len(),
+                self.policies
+            ));
+        }
+        if let Some(&(segment, offset, _)) = self.index.get(trials) {
+            set_len(&segment_path(&self.dir, segment), offset)?;
+            for later in segment + 1..=self.segment {
+                let path = segment_path(&self.dir, later);
+                fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+            self.index.truncate(trials);
+            (self.segment, self.segment_len) = (segment, offset);
+        }
+        if policies < self.policies {
+            let path = self.dir.join(POLICIES);
+            set_len(&path, scan(&read_or_empty(&path)?).records[policies].0)?;
+            self.policies = policies;
+        }
+        Ok(())
     }
 
     /// Appends the trials with one write and one sync: a batch is a generation's trials.
@@ -209,7 +252,9 @@ impl FileStore {
         for s in snapshots {
             frame(&mut buf, &s.encode());
         }
-        append_bytes(&self.dir.join(POLICIES), &buf)
+        append_bytes(&self.dir.join(POLICIES), &buf)?;
+        self.policies += snapshots.len();
+        Ok(())
     }
 
     /// Every snapshot in the policy log, oldest first.

@@ -51,6 +51,12 @@ impl Progress {
         }
     }
 
+    /// A resumed run: `copies` copies and `consolidations` consolidations started so far, the
+    /// last copy at `generation`, the last consolidation at `update`.
+    pub fn resumed_at(&mut self, copies: usize, generation: usize, consolidations: usize, update: usize) {
+        (self.copy, self.generation, self.consolidation, self.update) = (copies, generation, consolidations, update);
+    }
+
     pub fn copy_starts(&mut self) {
         self.copy += 1;
         self.generation = 0;

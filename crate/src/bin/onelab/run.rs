@@ -2,12 +2,18 @@
 
 use crate::device;
 use crate::progress::Progress;
+use onelab::consolidate::UpdateReport;
 use onelab::device::Device;
-use onelab::lifecycle::{CommandRow, Event, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
+use onelab::lifecycle::{Checkpoint, CommandRow, Event, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
 use onelab::speech::Augment;
 use onelab::speech::Corpus;
 use onelab::traces::FileStore;
-use std::time::Instant;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The file in the trace store's folder that a run goes on from (`--resume`).
+const CHECKPOINT: &str = "checkpoint.json";
 
 /// The experiment's settings: each applies over the defaults (the lab's default experiment)
 /// or over --config's file; the defaults shown are the default experiment's.
@@ -102,9 +108,18 @@ pub struct RunArgs {
     /// scripts/make-corpus.py --out DIR.
     #[arg(long, value_name = "DIR")]
     corpus: Option<String>,
-    /// The trace store [default: a fresh folder in the temp folder].
+    /// The trace store [default: a fresh folder in the temp folder]. The run saves where it
+    /// stands there too (checkpoint.json), so that --resume can go on from it.
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
+    /// Go on with the run whose trace store is DIR from the checkpoint it saved there: under
+    /// its own settings, the trials stored after the checkpoint made again, to the result the
+    /// run that never stopped gives (wall times apart).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["settings", "traces", "one"])]
+    resume: Option<String>,
+    /// Save the checkpoint every S seconds (0: after every step) [default: 10].
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    checkpoint_every: f64,
     /// Also judge ONE on your recordings F of command C (WAV files).
     #[arg(long, value_name = "C=F,F;C=F..")]
     eval_wav: Option<String>,
@@ -128,6 +143,12 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<(), String> {
     if let Some(file) = &args.one {
         return judge_file(&args, file);
+    }
+    if args.checkpoint_every.is_nan() || args.checkpoint_every < 0.0 {
+        return Err(format!("--checkpoint-every {}: give seconds, 0 or more", args.checkpoint_every));
+    }
+    if let Some(dir) = args.resume.clone() {
+        return resume(args, PathBuf::from(dir));
     }
     let mut c = match &args.config {
         Some(file) => config_file(file)?,
@@ -172,64 +193,160 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         c.consolidation.seed = seed;
     }
     let dir = match &args.traces {
-        Some(d) => std::path::PathBuf::from(d),
+        Some(d) => PathBuf::from(d),
         None => std::env::temp_dir().join(format!("onelab-run-{}-{:08x}", std::process::id(), crate::fresh_seed()?)),
     };
-    let RunArgs { eval_wav, cpu: on_cpu, json, out, print_config, corpus: corpus_dir, .. } = args;
-    let baseline = !args.no_baseline;
     c.validate()?;
-    if print_config {
+    if args.print_config {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    crate::writable(&json)?;
-    crate::writable(&out)?;
-
-    let (device, device_name) = named_device(on_cpu)?;
+    crate::writable(&args.json)?;
+    crate::writable(&args.out)?;
+    let (device, device_name) = named_device(args.cpu)?;
     if fresh {
         println!("seed {} (drawn fresh: --seed {} repeats this run)", c.copy.seed, c.copy.seed);
     }
-    let (mut store, recovery) = FileStore::open(&dir)?;
+    let (store, recovery) = FileStore::open(&dir)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
     }
     println!("trace store: {}", dir.display());
-    let start = Instant::now();
-    let corpus = corpus(corpus_dir)?;
-    let mut exp = Experiment::new(c.clone(), device, corpus)?;
+    let exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
+    go_on(args, exp, Run { store, dir, device_name, tally: Tally::default(), at: (0, 0, 0, 0) })
+}
+
+/// `run --resume DIR`: the run DIR's checkpoint describes, its store cut back to the trials and
+/// policy snapshots the checkpoint counted.
+fn resume(args: RunArgs, dir: PathBuf) -> Result<(), String> {
+    let file = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&file).map_err(|e| {
+        format!("--resume: cannot read {} ({e}): the run saved no checkpoint there, or finished", file.display())
+    })?;
+    let saved: Saved =
+        serde_json::from_slice(&bytes).map_err(|e| format!("--resume: {} cannot be read: {e}", file.display()))?;
+    crate::writable(&args.json)?;
+    crate::writable(&args.out)?;
+    let (device, device_name) = named_device(args.cpu)?;
+    let (mut store, _) = FileStore::open(&dir)?;
+    store.cut(saved.checkpoint.trials, saved.policies)?;
+    let standing = saved.checkpoint.standing();
+    let consolidating = matches!(standing.phase, "read" | "consolidate");
+    let consolidations = saved.checkpoint.retention.len() + consolidating as usize;
+    let at = ((standing.k + 1) as usize, standing.generation, consolidations, standing.update);
+    println!(
+        "resumed from {}: {} trials stored, {} copies done, {} (generation {}, update {})",
+        file.display(),
+        standing.trials,
+        saved.checkpoint.copies.len(),
+        standing.phase,
+        standing.generation,
+        standing.update
+    );
+    let exp = Experiment::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
+    go_on(args, exp, Run { store, dir, device_name, tally: saved.tally, at })
+}
+
+/// What `onelab run` keeps in its trace store's folder to go on from: the experiment's
+/// checkpoint, the policy snapshots stored with the trials it counts, and the run's own tallies.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    checkpoint: Checkpoint,
+    policies: usize,
+    tally: Tally,
+}
+
+/// The run's own counts so far: seconds in all and evolving, environment steps of the copies
+/// and of consolidation, every update's losses.
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct Tally {
+    seconds: f64,
+    evolving: f64,
+    copy_steps: u64,
+    consolidation_steps: u64,
+    losses: Vec<UpdateReport>,
+}
+
+/// A run under way: its trace store (and folder), the device's name, its tallies and where it
+/// stands (copies started, generation, consolidations started, update: `Progress::resumed_at`).
+struct Run {
+    store: FileStore,
+    dir: PathBuf,
+    device_name: String,
+    tally: Tally,
+    at: (usize, usize, usize, usize),
+}
+
+impl Run {
+    /// Saves where the experiment stands (its trials are stored): written whole, then renamed
+    /// over the last, so that a run killed at any point leaves a checkpoint that reads.
+    fn save(&self, exp: &Experiment, seconds: f64) -> Result<(), String> {
+        let checkpoint = pollster::block_on(exp.checkpoint())?;
+        let tally = Tally { seconds, ..self.tally.clone() };
+        let saved = Saved { checkpoint, policies: self.store.policies_len(), tally };
+        let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
+        let (file, fresh) = (self.dir.join(CHECKPOINT), self.dir.join("checkpoint.json.new"));
+        write_synced(&fresh, &bytes)?;
+        std::fs::rename(&fresh, &file).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// ONE's life, a step at a time (lifecycle/life.rs), from wherever `exp` stands; each step's
+/// trials are stored at once, and the checkpoint saved every `--checkpoint-every` seconds.
+/// Then the result table, the voices, the retention matrix, the baseline and the files asked for.
+fn go_on(args: RunArgs, mut exp: Experiment, mut run: Run) -> Result<(), String> {
+    let RunArgs { eval_wav, json, out, checkpoint_every, .. } = args;
+    let baseline = !args.no_baseline;
     add_recordings(&mut exp, eval_wav)?;
+    let c = exp.config.clone();
+    let start = Instant::now() - Duration::from_secs_f64(run.tally.seconds);
     let consolidations = if c.consolidate_each { c.tasks.len() } else { 1 };
     let mut progress = Progress::new(c.tasks.len(), c.generations, consolidations, c.consolidation.updates);
-    let (mut evolving, mut copy_steps, mut consolidation_steps) = (0.0, 0, 0);
-    let mut losses = Vec::new();
+    let (copies, generation, consolidations, update) = run.at;
+    progress.resumed_at(copies, generation, consolidations, update);
+    let mut saved_at = Instant::now();
     let mut last = None;
-    // ONE's life, a step at a time (lifecycle/life.rs); each step's trials are stored at once.
     while !exp.is_done() {
         let (t0, s0) = (Instant::now(), exp.env_steps);
         let event = pollster::block_on(exp.step())?;
+        let tally = &mut run.tally;
         match &event {
             Event::Copy { .. } => progress.copy_starts(),
             // The store holds this experiment's trials alone: all of them, in the order stored.
-            Event::ReadTraces { .. } => exp.read(store.read_all()?)?,
+            Event::ReadTraces { .. } => exp.read(run.store.read_all()?)?,
             Event::Consolidating { .. } => progress.consolidation_starts(),
-            Event::Update { report, .. } => losses.push(*report),
-            Event::Judged { env_steps_consolidation, .. } => consolidation_steps += env_steps_consolidation,
+            Event::Update { report, .. } => tally.losses.push(*report),
+            Event::Judged { env_steps_consolidation, .. } => tally.consolidation_steps += env_steps_consolidation,
             Event::Generation { .. } | Event::Demonstrated { .. } | Event::Consolidated { .. } => {}
         }
         if let Some(line) = event.log_line() {
             progress.log(line);
         }
         let (trials, policies) = exp.drain();
-        store.append(&trials)?;
-        store.append_policies(&policies)?;
+        run.store.append(&trials)?;
+        run.store.append_policies(&policies)?;
         if matches!(event, Event::Copy { .. } | Event::Generation { .. } | Event::Demonstrated { .. }) {
-            evolving += t0.elapsed().as_secs_f64();
-            copy_steps += exp.env_steps - s0;
+            tally.evolving += t0.elapsed().as_secs_f64();
+            tally.copy_steps += exp.env_steps - s0;
         }
         if let Event::Judged { .. } = event {
             last = Some(event);
         }
+        if !exp.is_done() && saved_at.elapsed().as_secs_f64() >= checkpoint_every {
+            run.save(&exp, start.elapsed().as_secs_f64())?;
+            saved_at = Instant::now();
+        }
     }
+    // Over: nothing to go on from.
+    let _ = std::fs::remove_file(run.dir.join(CHECKPOINT));
+    let Run { device_name, tally: Tally { evolving, copy_steps, consolidation_steps, losses, .. }, .. } = run;
     progress.finish();
     let Some(Event::Judged {
         judgement,
