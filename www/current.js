@@ -1,5 +1,7 @@
 // The ONE the page's "Talk to ONE" box talks to and downloads: the pretrained one at first,
 // then a loaded file's or the finished experiment's, whichever came last.
+import { post, text } from './post.js';
+
 let current = null;
 
 /** Makes `run` (a finished or loaded experiment) the ONE to talk to; what the page shows of it. */
@@ -22,4 +24,15 @@ export const currentOne = () => current;
 export function currentFile() {
   if (!current) throw new Error('there is no ONE to download yet');
   return current.run.oneFile();
+}
+
+/** The pretrained ONE the site ships (`bytes`, or the error that kept them) made the ONE to
+ * talk to; the page is told which, or why there is none. */
+export function loadPretrained(lab, speech, bytes) {
+  try {
+    if (bytes instanceof Error) throw bytes;
+    post('one', loadOne(lab, speech, bytes, 'pretrained'));
+  } catch (e) {
+    post('one-missing', { message: bytes instanceof Error ? text(e) : `the pretrained ONE was refused: ${text(e)}` });
+  }
 }

@@ -170,3 +170,14 @@ export async function offerCheckpoint() {
     post('checkpoint-none');
   }
 }
+
+/** The experiment saved in this browser, going on from its checkpoint on `lab` (refused by name
+ * if none is saved or it cannot be read); the page is told where it stands. */
+export async function resumed(lab, speech) {
+  const saved = await readCheckpoint();
+  if (!saved) throw new Error('no experiment is saved in this browser');
+  const run = lab.resumeExperiment(saved.bytes, speech);
+  const { phase, k, trials, generation, update } = saved.standing;
+  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: run.curve() });
+  return following('experiment', run, saved.config, saved);
+}

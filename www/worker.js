@@ -2,12 +2,12 @@
 // Its messages, both ways, are listed with their fields in protocol.js.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech } from './pkg/onelab.js';
 import { adapterLabel } from './adapter.js';
-import { currentFile, currentOne, loadOne, setCurrent } from './current.js';
-import { post, text } from './post.js';
-import { KINDS, following, offerCheckpoint, saveNow, sayPaused, step } from './runs.js';
+import { currentFile, currentOne, loadOne, loadPretrained, setCurrent } from './current.js';
+import { post, reply, text } from './post.js';
+import { KINDS, following, offerCheckpoint, resumed, saveNow, sayPaused, step } from './runs.js';
 import { fetchCorpus, fetchPretrained } from './site.js';
 import { exportAll, importFile, replayStored } from './traces.js';
-import { clearAll, clearCheckpoint, readCheckpoint } from './store.js';
+import { clearAll, clearCheckpoint } from './store.js';
 
 const STEP_MS = 90;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,27 +31,12 @@ async function loadCorpus() {
     const { manifest, blob } = await fetchCorpus();
     speech = new Speech(manifest, blob);
     post('corpus', { catalogue: speech.catalogue() });
-    const bytes = await pretrained;
-    try {
-      if (bytes instanceof Error) throw bytes;
-      post('one', loadOne(lab, speech, bytes, 'pretrained'));
-    } catch (e) {
-      post('one-missing', { message: bytes instanceof Error ? text(e) : `the pretrained ONE was refused: ${text(e)}` });
-    }
+    loadPretrained(lab, speech, await pretrained);
     // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
     post('rates', { rates: await lab.calibrate(speech) });
     await offerCheckpoint();
   } catch (e) {
     post('corpus-error', { message: `The command corpus could not be loaded: ${text(e)}` });
-  }
-}
-
-async function answer(id, work) {
-  try {
-    const value = await work();
-    post('reply', { id, value }, value instanceof Uint8Array ? [value.buffer] : []);
-  } catch (e) {
-    post('reply', { id, message: text(e) });
   }
 }
 
@@ -141,7 +126,7 @@ const commands = {
 
 onmessage = ({ data }) => {
   if (data.type === 'lose-device') return lab?.loseDevice();
-  if (Object.hasOwn(requests, data.type)) return answer(data.id, () => requests[data.type](data));
+  if (Object.hasOwn(requests, data.type)) return reply(data.id, () => requests[data.type](data));
   if (lab && Object.hasOwn(commands, data.type)) commands[data.type](data);
 };
 
@@ -220,14 +205,10 @@ async function pauseNow() {
   sayPaused(running, false);
 }
 
+/** Goes on with the experiment saved in this browser. */
 async function resumeCheckpoint() {
-  const saved = await readCheckpoint();
-  if (!saved) throw new Error('no experiment is saved in this browser');
-  const run = lab.resumeExperiment(saved.bytes, speech);
-  experiment = running = following('experiment', run, saved.config, saved);
+  experiment = running = await resumed(lab, speech);
   mode = 'running';
-  const { phase, k, trials, generation, update } = saved.standing;
-  post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: run.curve() });
 }
 
 async function main() {

@@ -12,8 +12,8 @@ const read = (dir) => readdirSync(new URL(dir, root))
   .map((f) => ({ file: dir + f, text: readFileSync(new URL(dir + f, root), 'utf8') }));
 const www = read('www/').filter((s) => s.file !== 'www/protocol.js');
 const worker = www.find((s) => s.file === 'www/worker.js');
-// The worker's side: worker.js and the modules that speak to the page through post.js.
-const workerSide = www.filter((s) => s === worker || s.text.includes("from './post.js'"));
+// The worker's side: worker.js, post.js and the modules that speak to the page through it.
+const workerSide = www.filter((s) => s === worker || s.file === 'www/post.js' || s.text.includes("from './post.js'"));
 const page = www.filter((s) => !workerSide.includes(s));
 const tests = [...read('tests/browser/'), ...read('scripts/')].filter((s) => !s.file.endsWith('protocol.test.mjs'));
 
