@@ -78,6 +78,20 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
     std::fs::write(&again, &bytes[..bytes.len() - 3]).unwrap();
     let (ok, _, err) = onelab(&["run", "--one", again.to_str().unwrap(), "--cpu"]);
     assert!(!ok && err.contains("not a ONE file: the file is truncated"), "{err}");
+    // --from: the experiment starts from an accepted ONE of its shape (the pretrained one:
+    // hidden 32, the default), whose copy already follows north east at its first generation;
+    // a rejected ONE, or one of another shape, is refused by name.
+    let pretrained = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/pretrained/one.onelab");
+    let from = ["run", "--cpu", "--tasks", "ne,sw", "--generations", "1", "--updates", "1", "--population", "8"];
+    let (ok, out, err) = onelab(&[&from[..], &["--no-baseline", "--seed", "2", "--from", pretrained]].concat());
+    assert!(ok && out.contains("starting from the ONE in"), "{err}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("ne  north east     1  100.0%")), "{out}");
+    let (ok, _, err) = onelab(&[&from[..], &["--hidden", "8", "--from", pretrained]].concat());
+    assert!(!ok && err.contains("does not fit these settings"), "{err}");
+    // Two generations and three updates do not make a ONE that passes: the tiny run's is rejected.
+    assert_eq!(doc["report"]["accepted"], false);
+    let (ok, _, err) = onelab(&[&from[..], &["--from", one.to_str().unwrap()]].concat());
+    assert!(!ok && err.contains("was rejected by its experiment"), "{err}");
     for f in [&path, &one, &again] {
         std::fs::remove_file(f).ok();
     }

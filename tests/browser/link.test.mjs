@@ -143,7 +143,11 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     const [best, mean] = (await page.getAttribute('body', 'data-first-fitness')).split(' ').map(Number);
     const native = new URL('../../target/debug/onelab', import.meta.url).pathname;
     const json = join(dir, 'results.json');
-    execFileSync(native, ['run', '--config', file, '--cpu', '--no-baseline', '--json', json], { stdio: 'ignore' });
+    try {
+      execFileSync(native, ['run', '--config', file, '--cpu', '--no-baseline', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      throw new Error(`onelab run --config failed (${e.status ?? e.signal}): ${e.stderr}`);
+    }
     const first = JSON.parse(readFileSync(json, 'utf8')).copies[0].generations[0];
     assert.deepEqual([first.best, first.mean].map(Math.fround), [best, mean].map(Math.fround), 'the same first generation, bit for bit');
     assert.deepEqual(errors, []);

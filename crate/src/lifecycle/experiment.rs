@@ -106,6 +106,19 @@ impl Experiment {
         Ok(exp)
     }
 
+    /// The experiment starts from `one` instead of a fresh ONE (transfer, paper 3.1: its copies
+    /// are copies of it, and it is the ONE consolidation goes on from and rolls back to). Only
+    /// before the first step, and only a ONE of the settings' shape.
+    pub fn start_from(&mut self, one: One) -> Result<(), String> {
+        if !matches!(self.stage, Stage::NextCopy) || !self.copies.is_empty() {
+            return Err("the experiment has begun: it can start from another ONE only before its first step".into());
+        }
+        one.check(self.config.copy.shape())
+            .map_err(|e| format!("that ONE does not fit these settings (hidden units, goal input): {e}"))?;
+        self.one = one;
+        Ok(())
+    }
+
     /// ONE as last judged, as a file; `None` before the first judgement.
     pub fn one_file(&self) -> Option<OneFile> {
         let (one, judgement) = self.judged.clone()?;

@@ -97,6 +97,11 @@ pub struct RunArgs {
     /// them) instead of the defaults; the options above still change them.
     #[arg(long, value_name = "FILE", group = "settings")]
     config: Option<String>,
+    /// Start from the ONE a ONE file holds (an accepted one) instead of a fresh ONE: its copies
+    /// are copies of it (transfer, paper 3.1). It must have the settings' hidden units and goal
+    /// input; the file's own settings are not taken.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["one", "resume"])]
+    from: Option<String>,
     /// Print the settings as JSON and stop (a file for --config).
     #[arg(long, group = "settings")]
     print_config: bool,
@@ -203,6 +208,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     }
     crate::writable(&args.json)?;
     crate::writable(&args.out)?;
+    let from = args.from.as_deref().map(accepted_one).transpose()?;
     let (device, device_name) = named_device(args.cpu)?;
     if fresh {
         println!("seed {} (drawn fresh: --seed {} repeats this run)", c.copy.seed, c.copy.seed);
@@ -212,8 +218,22 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
     }
     println!("trace store: {}", dir.display());
-    let exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
+    let mut exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
+    if let (Some(file), Some(one)) = (&args.from, from) {
+        exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
+        println!("starting from the ONE in {file}");
+    }
     go_on(args, exp, Run { store, dir, device_name, tally: Tally::default(), at: (0, 0, 0, 0) })
+}
+
+/// `--from FILE`: the accepted ONE a ONE file holds.
+fn accepted_one(file: &str) -> Result<onelab::net::One, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("--from: cannot read {file}: {e}"))?;
+    let one = OneFile::from_bytes(&bytes).map_err(|e| format!("--from {file}: {e}"))?;
+    if !one.judgement.accepted {
+        return Err(format!("--from {file}: its ONE was rejected by its experiment; start from an accepted one"));
+    }
+    Ok(one.one)
 }
 
 /// `run --resume DIR`: the run DIR's checkpoint describes, its store cut back to the trials and
