@@ -83,9 +83,9 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
     // a rejected ONE, or one of another shape, is refused by name.
     let pretrained = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/pretrained/one.onelab");
     let from = ["run", "--cpu", "--tasks", "ne,sw", "--generations", "1", "--updates", "1", "--population", "8"];
-    let (ok, out, err) = onelab(&[&from[..], &["--no-baseline", "--seed", "2", "--from", pretrained]].concat());
-    assert!(ok && out.contains("starting from the ONE in"), "{err}");
-    assert!(out.lines().any(|l| l.trim_start().starts_with("ne  north east     1  100.0%")), "{out}");
+    let (ok, started, err) = onelab(&[&from[..], &["--no-baseline", "--seed", "2", "--from", pretrained]].concat());
+    assert!(ok && started.contains("starting from the ONE in"), "{err}");
+    assert!(started.lines().any(|l| l.trim_start().starts_with("ne  north east     1  100.0%")), "{started}");
     let (ok, _, err) = onelab(&[&from[..], &["--hidden", "8", "--from", pretrained]].concat());
     assert!(!ok && err.contains("does not fit these settings"), "{err}");
     // Two generations and three updates do not make a ONE that passes: the tiny run's is rejected.
