@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 file=$1 seeds=$2
 shift 2
 run() { "${ONELAB:-target/release/onelab}" run --cpu --no-baseline --updates 1 --seed "$1" --json "$2" "${@:3}" >/dev/null; }
-gens() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(f"{r[\"task\"]}={r[\"copy_generations\"]}:{100*r[\"copy\"]:.0f}" for r in d["report"]["rows"]))' "$1"; }
+gens() { python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join("%s=%d:%.0f" % (r["task"], r["copy_generations"], 100 * r["copy"]) for r in d["report"]["rows"]))' "$1"; }
 tmp=$(mktemp -d)
 echo "onelab run --cpu --no-baseline --updates 1 $*, fresh ONE against --from $file"
 echo
