@@ -106,6 +106,8 @@ pub mod salt {
     pub const LANDMARKS: u32 = 0x1a4d;
     /// The GPU parity check's random net and inputs.
     pub const PARITY: u32 = 0x5eed;
+    /// Each PowerPlay candidate's copy, by the number of candidates tried before it.
+    pub const CANDIDATES: u32 = 0xca4d;
 }
 
 #[cfg(test)]

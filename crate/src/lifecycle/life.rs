@@ -339,7 +339,7 @@ impl Experiment {
         c.one.check(shape)?;
         for (k, (one, generations)) in c.copies.iter().enumerate() {
             one.check(shape).map_err(|e| format!("copy {k} of the checkpoint: {e}"))?;
-            crate::limits::check("a saved copy's generations", *generations, 0..=exp.config.generations)?;
+            crate::limits::check("a saved copy's generations", *generations, crate::limits::GENERATIONS)?;
         }
         let finished = c.copies.len();
         if finished > tasks {

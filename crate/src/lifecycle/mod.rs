@@ -10,6 +10,7 @@ mod experiment;
 mod judge;
 mod life;
 mod one_file;
+mod powerplay;
 mod walk;
 
 pub use baseline::{BaselineReport, BaselineRow};
@@ -20,4 +21,5 @@ pub use experiment::{Experiment, LogLine};
 pub use judge::{CommandRow, Judgement, RetentionRow, VoiceRow};
 pub use life::{Checkpoint, Event, SavedConsolidation, SavedStage, Standing};
 pub use one_file::OneFile;
+pub use powerplay::{Candidate, Life, LifeConfig, LifeEvent, Metrics, Tried};
 pub use walk::{Frame, WalkConfig, Walker};

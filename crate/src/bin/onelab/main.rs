@@ -4,8 +4,10 @@
 mod bench;
 mod evolve;
 mod fuzz;
+mod life;
 mod progress;
 mod run;
+mod settings;
 mod speech;
 mod traces;
 
@@ -42,6 +44,10 @@ enum Command {
     /// hearing the commands, every trial is stored, ONE consolidates on the traces alone and is
     /// accepted only if it follows every command.
     Run(run::RunArgs),
+    /// ONE's life ordered by its own search (PowerPlay, paper 3.14): candidates (a command,
+    /// a copy's generation budget) tried cheapest first, each kept only if the command was new
+    /// to ONE and the consolidated ONE follows it and every command it had.
+    Life(life::LifeArgs),
     /// A recording's checks and its log-mel frames (or ONE's goal input).
     #[command(subcommand)]
     Speech(speech::SpeechCommand),
@@ -59,6 +65,7 @@ fn main() {
         Command::Walk { steps } => walk(steps),
         Command::Evolve(args) => evolve::evolve(args),
         Command::Run(args) => run::run(args),
+        Command::Life(args) => life::life(args),
         Command::Speech(what) => speech::speech(what),
         Command::Traces(what) => traces::traces(what),
         Command::Fuzz(args) => fuzz::fuzz(args),

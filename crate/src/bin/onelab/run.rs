@@ -2,10 +2,10 @@
 
 use crate::device;
 use crate::progress::Progress;
+use crate::settings::Settings;
 use onelab::consolidate::UpdateReport;
 use onelab::device::Device;
-use onelab::lifecycle::{Checkpoint, CommandRow, Event, Experiment, ExperimentConfig, OneFile, RetentionRow, VoiceRow};
-use onelab::speech::Augment;
+use onelab::lifecycle::{Checkpoint, CommandRow, Event, Experiment, OneFile, RetentionRow, VoiceRow};
 use onelab::speech::Corpus;
 use onelab::traces::FileStore;
 use serde::{Deserialize, Serialize};
@@ -18,93 +18,14 @@ const CHECKPOINT: &str = "checkpoint.json";
 /// The experiment's settings: each applies over the defaults (the lab's default experiment)
 /// or over --config's file; the defaults shown are the default experiment's.
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("settings").multiple(true)))]
 pub struct RunArgs {
-    /// Goals, one spoken command each: ne, nw, se, sw, center, tree, house, bird, dog
-    /// [default: ne,nw,se,sw].
-    #[arg(long, value_delimiter = ',', value_name = "T,T,..", group = "settings")]
-    tasks: Option<Vec<String>>,
-    /// Generations per copy, at most [default: 150].
-    #[arg(long, group = "settings")]
-    generations: Option<usize>,
-    /// A copy stops once its mean policy reaches S [default: 1].
-    #[arg(long, value_name = "S", group = "settings")]
-    copy_target: Option<f32>,
-    /// Members per generation [default: 128].
-    #[arg(long, group = "settings")]
-    population: Option<usize>,
-    /// Hidden units of ONE (and so of its copies) [default: 32].
-    #[arg(long, group = "settings")]
-    hidden: Option<usize>,
-    /// Maze of N x N cells [default: 5].
-    #[arg(long, value_name = "N", group = "settings")]
-    maze: Option<usize>,
-    /// Seed of the maze layout [default: 3].
-    #[arg(long, group = "settings")]
-    maze_seed: Option<u32>,
-    /// Share of extra openings in the maze [default: 0.5].
-    #[arg(long, group = "settings")]
-    openings: Option<f32>,
-    /// Listening steps per episode [default: 12].
-    #[arg(long, value_name = "L", group = "settings")]
-    listen: Option<usize>,
-    /// Steps after listening, at most [default: 32].
-    #[arg(long, value_name = "M", group = "settings")]
-    moves: Option<usize>,
-    /// The goal input is not normalised per utterance [default: normalised].
-    #[arg(long, group = "settings")]
-    no_normalise: bool,
-    /// Augmentation of the training speakers: none, standard, or standard changed by
-    /// NAME=V,NAME=V... (copies, speed, warp, reverb, gain_db, snr_db, shift_ms, time_mask,
-    /// band_mask) [default: standard].
-    #[arg(long, value_name = "A", group = "settings")]
-    augment: Option<String>,
-    /// Consolidation steps (Adam) [default: 4000].
-    #[arg(long, group = "settings")]
-    updates: Option<usize>,
-    /// Traces per consolidation batch [default: 128].
-    #[arg(long, group = "settings")]
-    batch: Option<usize>,
-    /// Consolidation learning rate [default: 0.01].
-    #[arg(long, value_name = "L", group = "settings")]
-    clr: Option<f32>,
-    /// Weight of the imitation loss [default: 1].
-    #[arg(long, value_name = "W", group = "settings")]
-    imitation: Option<f32>,
-    /// Weight of the prediction loss [default: 1].
-    #[arg(long, value_name = "W", group = "settings")]
-    prediction: Option<f32>,
-    /// Per-weight learning rates: uniform, or scaled by each weight's spread over the copies'
-    /// trials (variance, paper 3.12) [default: uniform].
-    #[arg(long, value_parser = ["uniform", "variance"], group = "settings")]
-    rates: Option<String>,
-    /// Acceptance: success on every command at least S [default: 0.9].
-    #[arg(long, value_name = "S", group = "settings")]
-    accept: Option<f32>,
-    /// ONE learns the skills one at a time: it consolidates (and is judged) after each copy,
-    /// and the next copy evolves from it [default: once, after all copies].
-    #[arg(long, group = "settings")]
-    each: bool,
-    /// Any setting by its dotted name, as the page's "All settings" and share links name it
-    /// (copy.strategy.sigma=0.05, consolidation.batch=64, ...); VALUE is JSON or a word.
-    #[arg(long = "set", value_name = "NAME=VALUE", group = "settings")]
-    set: Vec<String>,
-    /// Seed of ONE, the copies and the batches [default: drawn fresh and printed; the lab's
-    /// figures use --seed 1].
-    #[arg(long, group = "settings")]
-    seed: Option<u32>,
-    /// Start from these settings (JSON, as the page's "Settings as JSON" and share links carry
-    /// them) instead of the defaults; the options above still change them.
-    #[arg(long, value_name = "FILE", group = "settings")]
-    config: Option<String>,
+    #[command(flatten)]
+    settings: Settings,
     /// Start from the ONE a ONE file holds (an accepted one) instead of a fresh ONE: its copies
     /// are copies of it (transfer, paper 3.1). It must have the settings' hidden units and goal
     /// input; the file's own settings are not taken.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["one", "resume"])]
     from: Option<String>,
-    /// Print the settings as JSON and stop (a file for --config).
-    #[arg(long, group = "settings")]
-    print_config: bool,
     /// No experiment: judge the ONE a ONE file holds (the page's Download ONE writes one) under
     /// its own settings: ONE's columns measured again, the copies' as the file has them.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["settings", "traces", "no_baseline"])]
@@ -155,54 +76,12 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if let Some(dir) = args.resume.clone() {
         return resume(args, PathBuf::from(dir));
     }
-    let mut c = match &args.config {
-        Some(file) => config_file(file)?,
-        None => ExperimentConfig::default_experiment(),
-    };
-    use crate::given as set;
-    set(&mut c.tasks, args.tasks.clone());
-    set(&mut c.generations, args.generations);
-    set(&mut c.copy_target, args.copy_target);
-    set(&mut c.copy.strategy.population, args.population);
-    set(&mut c.copy.hidden, args.hidden);
-    set(&mut c.copy.maze_size, args.maze);
-    set(&mut c.copy.maze_seed, args.maze_seed);
-    set(&mut c.copy.extra_openings, args.openings);
-    let moves = args.moves.unwrap_or(c.copy.step_limit - c.copy.listen);
-    set(&mut c.copy.listen, args.listen);
-    c.copy.step_limit = c.copy.listen + moves;
-    if args.no_normalise {
-        c.copy.normalise = false;
-    }
-    if let Some(spec) = &args.augment {
-        c.copy.augment = augment(spec)?;
-    }
-    set(&mut c.consolidation.updates, args.updates);
-    set(&mut c.consolidation.batch, args.batch);
-    set(&mut c.consolidation.learning_rate, args.clr);
-    set(&mut c.consolidation.imitation_weight, args.imitation);
-    set(&mut c.consolidation.prediction_weight, args.prediction);
-    set(&mut c.consolidation.variance_rates, args.rates.as_deref().map(|r| r == "variance"));
-    set(&mut c.accept, args.accept);
-    if args.each {
-        c.consolidate_each = true;
-    }
-    for pair in &args.set {
-        c = set_by_name(&c, pair)?;
-    }
-    // A new experiment gets a fresh seed, unless given one by --seed or by --config's settings
-    // (which a share link carries, so that it reproduces its run exactly).
-    let fresh = args.seed.is_none() && args.config.is_none();
-    if let Some(seed) = if fresh { Some(crate::fresh_seed()?) } else { args.seed } {
-        c.copy.seed = seed;
-        c.consolidation.seed = seed;
-    }
+    let (c, fresh) = args.settings.config()?;
     let dir = match &args.traces {
         Some(d) => PathBuf::from(d),
         None => std::env::temp_dir().join(format!("onelab-run-{}-{:08x}", std::process::id(), crate::fresh_seed()?)),
     };
-    c.validate()?;
-    if args.print_config {
+    if args.settings.print_config {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
     }
@@ -499,7 +378,7 @@ fn judge_file(args: &RunArgs, file: &str) -> Result<(), String> {
 }
 
 /// The device to compute on, and its name, printed.
-fn named_device(on_cpu: bool) -> Result<(Device, String), String> {
+pub fn named_device(on_cpu: bool) -> Result<(Device, String), String> {
     let device = device(on_cpu)?;
     let name = match device.context() {
         Some(ctx) => format!("GPU: {}", ctx.describe()),
@@ -510,7 +389,7 @@ fn named_device(on_cpu: bool) -> Result<(Device, String), String> {
 }
 
 /// The command corpus: the committed one unless `--corpus DIR` names another.
-fn corpus(dir: Option<String>) -> Result<Corpus, String> {
+pub fn corpus(dir: Option<String>) -> Result<Corpus, String> {
     match dir {
         Some(dir) => Corpus::read(std::path::Path::new(&dir)),
         None => Corpus::committed(),
@@ -610,66 +489,4 @@ fn print_retention(tasks: &[String], retention: &[RetentionRow]) {
         }
         println!("  {}", if r.accepted { "accepted" } else { "rejected" });
     }
-}
-
-/// `--set NAME=VALUE`: the setting of dotted name NAME (as the settings JSON and the page name
-/// it) changed to VALUE, read as JSON or else as a word; a name the lab lacks is refused by name,
-/// and the whole is checked as the page checks it.
-fn set_by_name(c: &ExperimentConfig, pair: &str) -> Result<ExperimentConfig, String> {
-    let (name, value) = pair.split_once('=').ok_or_else(|| format!("--set takes NAME=VALUE, got {pair:?}"))?;
-    let mut doc = serde_json::to_value(c).map_err(|e| e.to_string())?;
-    let mut slot = &mut doc;
-    for key in name.split('.') {
-        slot = slot
-            .as_object_mut()
-            .and_then(|o| o.get_mut(key))
-            .ok_or_else(|| format!("--set: there is no setting {name:?}"))?;
-    }
-    *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.into()));
-    let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
-    ExperimentConfig::from_json(&bytes).map_err(|e| format!("--set {pair}: {e}"))
-}
-
-/// `--config FILE`: settings read as the page reads a share link's, and refused by name when the
-/// file names a setting the lab does not have (serde would pass over it in silence).
-fn config_file(file: &str) -> Result<ExperimentConfig, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("--config: cannot read {file}: {e}"))?;
-    let c = ExperimentConfig::from_json(&bytes).map_err(|e| format!("--config {file}: {e}"))?;
-    let given: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-    let known = serde_json::to_value(&c).map_err(|e| e.to_string())?;
-    match unknown_key(&given, &known, "") {
-        Some(key) => Err(format!("--config {file}: there is no setting {key:?}")),
-        None => Ok(c),
-    }
-}
-
-/// The first key of `given`, as a dotted path, that `known` lacks.
-fn unknown_key(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
-    let (given, known) = (given.as_object()?, known.as_object()?);
-    given.iter().find_map(|(k, v)| {
-        let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
-        match known.get(k) {
-            None => Some(path),
-            Some(inner) => unknown_key(v, inner, &path),
-        }
-    })
-}
-
-/// `--augment`: "none", "standard", or the standard augmentation with `NAME=V,...` changed.
-fn augment(spec: &str) -> Result<Augment, String> {
-    match spec {
-        "none" => return Ok(Augment::default()),
-        "standard" => return Ok(Augment::standard()),
-        _ => {}
-    }
-    let mut fields = serde_json::to_value(Augment::standard()).map_err(|e| e.to_string())?;
-    for pair in spec.split(',') {
-        let (name, value) =
-            pair.split_once('=').ok_or_else(|| format!("--augment takes NAME=V pairs, got {pair:?}"))?;
-        let slot = fields.get_mut(name).ok_or_else(|| format!("--augment: there is no augmentation {name:?}"))?;
-        *slot = serde_json::from_str(value).map_err(|_| format!("--augment: {name} got {value:?}, not a number"))?;
-    }
-    let a: Augment = serde_json::from_value(fields).map_err(|e| format!("--augment: {e}"))?;
-    a.validate()?;
-    Ok(a)
 }

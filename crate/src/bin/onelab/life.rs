@@ -1,0 +1,152 @@
+//! `onelab life`: ONE's life ordered by PowerPlay's search (lifecycle/powerplay.rs), headless:
+//! every candidate tried, the retention matrix over the accepted commands, ACC, BWT and FWT.
+
+use crate::run::{corpus, named_device};
+use crate::settings::Settings;
+use onelab::lifecycle::{Event, Life, LifeConfig, LifeEvent, Tried};
+use onelab::traces::FileStore;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct LifeArgs {
+    /// The task space and each candidate's copy and consolidation: the experiment's settings
+    /// (--tasks lists the commands a candidate may take, in the order candidates of one budget
+    /// are tried; --generations is not used: budgets are).
+    #[command(flatten)]
+    settings: Settings,
+    /// Generations of the cheapest candidates; each round doubles them.
+    #[arg(long, value_name = "G", default_value_t = 10)]
+    first_budget: usize,
+    /// The largest budget; when no candidate is accepted within it, the life ends.
+    #[arg(long, value_name = "G", default_value_t = 160)]
+    last_budget: usize,
+    /// The command corpus [default: the committed www/corpus].
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<String>,
+    /// The trace store [default: a fresh folder in the temp folder].
+    #[arg(long, value_name = "DIR")]
+    traces: Option<String>,
+    /// Rollouts and consolidation on the CPU reference path.
+    #[arg(long)]
+    cpu: bool,
+    /// Also write the settings, every candidate tried, the retention matrix and the measures
+    /// as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+}
+
+pub fn life(args: LifeArgs) -> Result<(), String> {
+    let (experiment, fresh) = args.settings.config()?;
+    let config = LifeConfig { experiment, first_budget: args.first_budget, last_budget: args.last_budget };
+    config.validate()?;
+    if args.settings.print_config {
+        println!("{}", serde_json::to_string_pretty(&config.experiment).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    crate::writable(&args.json)?;
+    let (device, device_name) = named_device(args.cpu)?;
+    let seed = config.experiment.copy.seed;
+    if fresh {
+        println!("seed {seed} (drawn fresh: --seed {seed} repeats this life)");
+    }
+    let dir = match &args.traces {
+        Some(d) => PathBuf::from(d),
+        None => std::env::temp_dir().join(format!("onelab-life-{}-{seed:08x}", std::process::id())),
+    };
+    let (mut store, recovery) = FileStore::open(&dir)?;
+    if !store.is_empty() || recovery.torn.is_some() {
+        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
+    }
+    println!("trace store: {}", dir.display());
+    let space = config.experiment.tasks.clone();
+    let mut life = Life::new(config, device, corpus(args.corpus.clone())?)?;
+    let start = Instant::now();
+    let mut why = String::new();
+    while !life.is_over() {
+        let event = pollster::block_on(life.step())?;
+        match &event {
+            LifeEvent::Born { success } => {
+                let each: Vec<String> =
+                    space.iter().zip(success).map(|(t, s)| format!("{t} {:.1}%", 100.0 * s)).collect();
+                println!("the fresh ONE: {}", each.join(", "));
+            }
+            LifeEvent::Trying { candidate, before } => println!(
+                "candidate {}: {} with a budget of {} generations; ONE before: {:.1}%",
+                life.tried.len() + 1,
+                candidate.task,
+                candidate.budget,
+                100.0 * before
+            ),
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all()?)?,
+            LifeEvent::Step(Event::Consolidating { imitated, predicted, .. }) => {
+                println!("  consolidation on {imitated} traces to imitate, {predicted} to predict")
+            }
+            LifeEvent::Step(_) => {}
+            LifeEvent::Outcome(tried) => print_outcome(life.tried.len(), tried),
+            LifeEvent::Over { why: w } => why = w.clone(),
+        }
+        let (trials, policies) = life.drain();
+        store.append(&trials)?;
+        store.append_policies(&policies)?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let (trials, env_steps) = life.counts();
+    println!();
+    println!("the life is over: {why}");
+    println!("{} candidates tried, {} accepted: {}", life.tried.len(), life.accepted.len(), life.accepted.join(", "));
+    print_retention(&space, &life);
+    let metrics = life.metrics();
+    if let Some(m) = &metrics {
+        let points = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:+.1} points", 100.0 * v));
+        println!("ACC {:.1}%, BWT {}, FWT {}", 100.0 * m.acc, points(m.bwt), points(m.fwt));
+    }
+    println!("trials stored: {trials}; environment steps: {env_steps}; wall time {seconds:.1} s");
+    if let Some(file) = &args.json {
+        let body = serde_json::json!({
+            "settings": life.config,
+            "tried": life.tried,
+            "accepted": life.accepted,
+            "space": space,
+            "retention": life.retention,
+            "metrics": metrics,
+            "over": why,
+            "trials": trials,
+            "env_steps": env_steps,
+            "seconds": seconds,
+        });
+        crate::write_results(file, &device_name, body)?;
+    }
+    Ok(())
+}
+
+/// A candidate's line: its copy, the new ONE's success at each command judged, the verdict.
+fn print_outcome(n: usize, t: &Tried) {
+    let copy = t.copy.map_or(String::new(), |(g, s)| format!("copy {:.1}% in {g} generations; ", 100.0 * s));
+    let after: Vec<String> = t.after.iter().map(|(task, s)| format!("{task} {:.1}%", 100.0 * s)).collect();
+    let after = if after.is_empty() { String::new() } else { format!("ONE after: {}; ", after.join(", ")) };
+    let verdict = if t.accepted { "ACCEPTED" } else { "rejected" };
+    println!(
+        "candidate {n} ({}, {} generations): {copy}{after}{} environment steps: {verdict}: {}",
+        t.candidate.task, t.candidate.budget, t.env_steps, t.why
+    );
+}
+
+/// The retention matrix: the fresh ONE, then a row after each accepted candidate.
+fn print_retention(space: &[String], life: &Life) {
+    println!();
+    println!("retention: ONE's success at each command, fresh and after each acceptance (validation speakers)");
+    print!("{:<16}", "after");
+    for t in space {
+        print!(" {t:>6}");
+    }
+    println!();
+    for (i, row) in life.retention.iter().enumerate() {
+        let label = if i == 0 { "(fresh)".to_string() } else { life.accepted[i - 1].clone() };
+        print!("{label:<16}");
+        for s in row {
+            print!(" {:>5.1}%", 100.0 * s);
+        }
+        println!();
+    }
+}

@@ -1,0 +1,414 @@
+//! ONE's life ordered by ONE's own search (PowerPlay, paper 3.14): instead of a person listing
+//! the commands, the life tries (task, solver modification) candidates cheapest first and keeps
+//! one only if the task was new to ONE and the new ONE solves it and every task it had.
+//!
+//! A candidate is a task of the space (one of its commands) and a generation budget: the
+//! modification is a copy of ONE evolved for at most that many generations, then ONE consolidated
+//! on every stored trace (the experiment of paper 3.8 for one more command, `consolidate_each`).
+//! Its cost is its budget (each generation is the same work: population x episodes x steps).
+//! Budgets double, Levin-search style: round r tries every task not yet learned with
+//! `first_budget * 2^r` generations, in the space's order; after an acceptance the search starts
+//! again at the cheapest round. A candidate is accepted only if
+//!
+//! (a) ONE fails its task before (success below the acceptance threshold on the validation
+//!     speakers; a task ONE already solves is not new, and is passed over),
+//! (b) its copy reaches the copy target within the budget, and ONE consolidated on all traces
+//!     solves the task (at least the acceptance threshold), and
+//! (c) ONE still solves every task accepted before.
+//!
+//! Otherwise ONE, its copies, the skills it imitates and its weight statistics are exactly what
+//! they were (the candidate's trials stay in the store: every trace is kept). The life ends when
+//! every task of the space is accepted, or when no task is accepted within the last budget.
+
+use super::config::ExperimentConfig;
+use super::judge::{Hearing, Judgement};
+use super::life::{Checkpoint, Event, SavedStage};
+use super::Experiment;
+use crate::consolidate::Registry;
+use crate::device::Device;
+use crate::evolve::WeightStats;
+use crate::net::One;
+use crate::rng::{hash2, salt};
+use crate::speech::Corpus;
+use crate::traces::{PolicySnapshot, Trial};
+use serde::{Deserialize, Serialize};
+
+/// A life's settings: the task space and everything a candidate's copy and consolidation use
+/// (the experiment's settings: its `tasks` are the space's commands, in the order candidates of
+/// one budget are tried; its `generations` are replaced by each candidate's budget).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LifeConfig {
+    pub experiment: ExperimentConfig,
+    /// Generations of the cheapest candidates (round 0).
+    pub first_budget: usize,
+    /// The largest budget a candidate gets; a round that would exceed it ends the life.
+    pub last_budget: usize,
+}
+
+impl LifeConfig {
+    /// The lab's default life: the default experiment's settings and four corners, budgets of
+    /// 10, 20, 40, 80 and 160 generations.
+    pub fn default_life() -> LifeConfig {
+        LifeConfig { experiment: ExperimentConfig::default_experiment(), first_budget: 10, last_budget: 160 }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        self.experiment.validate()?;
+        crate::limits::check("first budget", self.first_budget, crate::limits::GENERATIONS)?;
+        crate::limits::check("last budget", self.last_budget, crate::limits::GENERATIONS)?;
+        if self.first_budget > self.last_budget {
+            return Err(format!(
+                "the first budget ({} generations) is above the last ({}): no candidate could be tried",
+                self.first_budget, self.last_budget
+            ));
+        }
+        Ok(())
+    }
+
+    /// The budget of round `round`, if it is within the last budget.
+    pub fn budget(&self, round: u32) -> Option<usize> {
+        let b = self.first_budget.checked_mul(1usize.checked_shl(round)?)?;
+        (b <= self.last_budget).then_some(b)
+    }
+}
+
+/// A candidate: a task of the space and the generations its copy may take.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Candidate {
+    pub task: String,
+    pub budget: usize,
+}
+
+/// What became of a candidate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tried {
+    pub candidate: Candidate,
+    /// ONE's success at the task before.
+    pub before: f32,
+    /// The copy's generations and its mean policy's success at the end (none: not evolved).
+    pub copy: Option<(usize, f32)>,
+    /// The new ONE's success at each task it was judged on, accepted ones first (none: not
+    /// consolidated).
+    pub after: Vec<(String, f32)>,
+    /// Environment steps the candidate took (its copy's and its judgement's).
+    pub env_steps: u64,
+    pub accepted: bool,
+    /// Why it was accepted or not, in words.
+    pub why: String,
+}
+
+/// What a step of the life did.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LifeEvent {
+    /// The fresh ONE measured at every task of the space (the retention matrix's first row).
+    Born { success: Vec<f32> },
+    /// A candidate is tried: ONE's success at its task before.
+    Trying { candidate: Candidate, before: f32 },
+    /// A step of the candidate's experiment (a copy's generation, consolidation, ...).
+    Step(Event),
+    /// The candidate is done with.
+    Outcome(Tried),
+    /// The life is over, and why.
+    Over { why: String },
+}
+
+/// The candidate being tried: its experiment, and ONE's success at its task before.
+struct Trying {
+    exp: Experiment,
+    candidate: Candidate,
+    before: f32,
+}
+
+/// ONE's life between two steps (driven like the experiment: see life.rs).
+pub struct Life {
+    pub config: LifeConfig,
+    /// The life so far as an experiment's checkpoint between two copies: ONE, the accepted
+    /// tasks' copies, the skills imitated, the weight statistics, trials and steps counted.
+    base: Checkpoint,
+    /// The tasks accepted, in order.
+    pub accepted: Vec<String>,
+    /// The retention matrix: success at every task of the space (in the space's order), for the
+    /// fresh ONE and after each accepted candidate.
+    pub retention: Vec<Vec<f32>>,
+    /// Every candidate tried, in order.
+    pub tried: Vec<Tried>,
+    /// The budget round and how many tasks of it were tried.
+    round: u32,
+    next: usize,
+    trying: Option<Trying>,
+    /// Trials and policy snapshots of finished candidates, for the trace store.
+    pending: (Vec<Trial>, Vec<PolicySnapshot>),
+    over: Option<String>,
+    device: Device,
+    corpus: Corpus,
+}
+
+impl Life {
+    pub fn new(config: LifeConfig, device: Device, corpus: Corpus) -> Result<Life, String> {
+        config.validate()?;
+        let c = &config.experiment;
+        let shape = c.copy.shape();
+        let base = Checkpoint {
+            config: c.clone(),
+            one: One::new(shape, c.copy.seed),
+            registry: Registry::default(),
+            trials: 0,
+            copies: Vec::new(),
+            retention: Vec::new(),
+            stats: WeightStats::new(shape.layout().total),
+            env_steps: 0,
+            curves: Vec::new(),
+            stage: SavedStage::NextCopy,
+        };
+        let life = Life {
+            config,
+            base,
+            accepted: Vec::new(),
+            retention: Vec::new(),
+            tried: Vec::new(),
+            round: 0,
+            next: 0,
+            trying: None,
+            pending: Default::default(),
+            over: None,
+            device,
+            corpus,
+        };
+        Ok(life)
+    }
+
+    /// ONE as it stands (the last accepted).
+    pub fn one(&self) -> &One {
+        &self.base.one
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.over.is_some()
+    }
+
+    /// Trials stored so far and environment steps taken, the candidate under way included.
+    pub fn counts(&self) -> (usize, u64) {
+        match &self.trying {
+            Some(t) => (t.exp.trials, t.exp.env_steps),
+            None => (self.base.trials, self.base.env_steps),
+        }
+    }
+
+    /// The space's tasks not accepted yet, in its order.
+    fn open_tasks(&self) -> Vec<String> {
+        self.config.experiment.tasks.iter().filter(|t| !self.accepted.contains(t)).cloned().collect()
+    }
+
+    /// The experiment that tries `task` from where the life stands: its tasks are the accepted
+    /// ones, then `task`, then the rest (so that copy k of the checkpoint is the k-th accepted
+    /// task's), its copies get `budget` generations and a seed of their own.
+    fn experiment(&self, task: &str, budget: usize) -> Result<Experiment, String> {
+        let mut c: ExperimentConfig = self.config.experiment.clone();
+        let rest = self.open_tasks().into_iter().filter(|t| t != task);
+        c.tasks = self.accepted.iter().cloned().chain([task.to_string()]).chain(rest).collect();
+        c.generations = budget;
+        c.consolidate_each = true;
+        c.copy.seed = hash2(self.config.experiment.copy.seed ^ salt::CANDIDATES, self.tried.len() as u32);
+        let checkpoint = Checkpoint { config: c, ..self.base.clone() };
+        Experiment::resume(checkpoint, self.device.clone(), self.corpus.clone())
+    }
+
+    /// One step of the life: the fresh ONE measured, a candidate chosen, a step of its
+    /// experiment, or its outcome.
+    pub async fn step(&mut self) -> Result<LifeEvent, String> {
+        if let Some(why) = &self.over {
+            return Err(format!("the life is over: {why}"));
+        }
+        if self.retention.is_empty() {
+            let mut exp = self.experiment(&self.config.experiment.tasks[0], self.config.first_budget)?;
+            let tables = exp.tables()?;
+            let one = self.base.one.clone();
+            let mut success = Vec::new();
+            for k in 0..exp.config.tasks.len() {
+                success.push(exp.success(&one.params, k, &tables, Hearing::Validation).await?);
+            }
+            self.base.env_steps = exp.env_steps;
+            self.retention.push(success.clone());
+            return Ok(LifeEvent::Born { success });
+        }
+        let Some(mut trying) = self.trying.take() else {
+            return self.next_candidate().await;
+        };
+        let event = trying.exp.step().await?;
+        let c = &trying.exp.config;
+        match event {
+            Event::Generation { done: true, success, .. } if success < c.copy_target => {
+                let why = format!(
+                    "its copy reached {:.1}% of start cells in {} generations, short of {:.0}%",
+                    100.0 * success,
+                    c.generations,
+                    100.0 * c.copy_target
+                );
+                let copy = Some((c.generations, success));
+                Ok(LifeEvent::Outcome(self.reject(trying, copy, Vec::new(), why)))
+            }
+            Event::Judged { judgement, .. } => self.judged(trying, judgement).await,
+            event => {
+                self.trying = Some(trying);
+                Ok(LifeEvent::Step(event))
+            }
+        }
+    }
+
+    /// The next candidate in cost order, or the end of the life.
+    async fn next_candidate(&mut self) -> Result<LifeEvent, String> {
+        loop {
+            let open = self.open_tasks();
+            if open.is_empty() {
+                return Ok(self.end("every task of the space is accepted".into()));
+            }
+            let Some(budget) = self.config.budget(self.round) else {
+                let why = format!(
+                    "no candidate was accepted within the last budget ({} generations): {} not learned",
+                    self.config.last_budget,
+                    open.join(", ")
+                );
+                return Ok(self.end(why));
+            };
+            if self.next >= open.len() {
+                self.round += 1;
+                self.next = 0;
+                continue;
+            }
+            let task = open[self.next].clone();
+            self.next += 1;
+            let mut exp = self.experiment(&task, budget)?;
+            let k = self.accepted.len();
+            let tables = exp.tables()?;
+            let one = self.base.one.clone();
+            let before = exp.success(&one.params, k, &tables, Hearing::Validation).await?;
+            let candidate = Candidate { task, budget };
+            if before >= self.config.experiment.accept {
+                let why = format!("not new: ONE already reaches {:.1}% at it", 100.0 * before);
+                return Ok(LifeEvent::Outcome(self.reject(Trying { exp, candidate, before }, None, Vec::new(), why)));
+            }
+            self.trying = Some(Trying { exp, candidate: candidate.clone(), before });
+            return Ok(LifeEvent::Trying { candidate, before });
+        }
+    }
+
+    /// The candidate's consolidated ONE judged by its experiment: kept if it solves the new task
+    /// and every accepted one, otherwise rolled back.
+    async fn judged(&mut self, mut trying: Trying, judgement: Judgement) -> Result<LifeEvent, String> {
+        let k = self.accepted.len();
+        let after: Vec<(String, f32)> = judgement.rows.iter().map(|r| (r.task.clone(), r.one)).collect();
+        let copy = trying.exp.copies.get(k).map(|(_, generations)| (*generations, judgement.rows[k].copy));
+        if !judgement.accepted {
+            return Ok(LifeEvent::Outcome(self.reject(trying, copy, after, judgement.verdict)));
+        }
+        self.take_trials(&mut trying.exp);
+        let mut base = trying.exp.checkpoint().await?;
+        base.stage = SavedStage::NextCopy;
+        base.retention = Vec::new();
+        let order = &trying.exp.config.tasks;
+        let row = &judgement.retention.success;
+        let in_space = |t: &String| row[order.iter().position(|o| o == t).expect("the same tasks")];
+        self.retention.push(self.config.experiment.tasks.iter().map(in_space).collect());
+        let tried = Tried {
+            env_steps: base.env_steps - self.base.env_steps,
+            candidate: trying.candidate.clone(),
+            before: trying.before,
+            copy,
+            after,
+            accepted: true,
+            why: judgement.verdict,
+        };
+        self.base = base;
+        self.accepted.push(trying.candidate.task);
+        // The search starts again from the cheapest candidates.
+        (self.round, self.next) = (0, 0);
+        self.tried.push(tried.clone());
+        Ok(LifeEvent::Outcome(tried))
+    }
+
+    /// The candidate is not kept: ONE and everything it learned stay as they were; its trials
+    /// are stored all the same, and counted.
+    fn reject(
+        &mut self,
+        mut trying: Trying,
+        copy: Option<(usize, f32)>,
+        after: Vec<(String, f32)>,
+        why: String,
+    ) -> Tried {
+        self.take_trials(&mut trying.exp);
+        let env_steps = trying.exp.env_steps - self.base.env_steps;
+        self.base.trials = trying.exp.trials;
+        self.base.env_steps = trying.exp.env_steps;
+        let tried =
+            Tried { candidate: trying.candidate, before: trying.before, copy, after, env_steps, accepted: false, why };
+        self.tried.push(tried.clone());
+        tried
+    }
+
+    fn take_trials(&mut self, exp: &mut Experiment) {
+        let (trials, policies) = exp.drain();
+        self.pending.0.extend(trials);
+        self.pending.1.extend(policies);
+    }
+
+    fn end(&mut self, why: String) -> LifeEvent {
+        self.over = Some(why.clone());
+        LifeEvent::Over { why }
+    }
+
+    /// The stored traces a `Step(ReadTraces)` asked for: every trial stored so far.
+    pub fn read(&mut self, traces: Vec<Trial>) -> Result<(), String> {
+        match &mut self.trying {
+            Some(t) => t.exp.read(traces),
+            None => Err("the life is not waiting for its traces".into()),
+        }
+    }
+
+    /// The trials and policy snapshots since the last call, for the trace store.
+    pub fn drain(&mut self) -> (Vec<Trial>, Vec<PolicySnapshot>) {
+        if let Some(t) = &mut self.trying {
+            let (trials, policies) = t.exp.drain();
+            self.pending.0.extend(trials);
+            self.pending.1.extend(policies);
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    /// The life's measures over its accepted tasks (see `Metrics`); none before the first.
+    pub fn metrics(&self) -> Option<Metrics> {
+        Metrics::of(&self.config.experiment.tasks, &self.accepted, &self.retention)
+    }
+}
+
+/// A life's measures as GEM defines them (Lopez-Paz and Ranzato 2017), over the T accepted tasks
+/// in the order learned, R[i][j] being the success at task j after the i-th acceptance and b_j
+/// the fresh ONE's: ACC = mean_j R[T][j]; BWT = mean_{j<T} (R[T][j] - R[j][j]), negative when
+/// later learning made earlier tasks worse (forgetting); FWT = mean_{j>1} (R[j-1][j] - b_j),
+/// what the tasks learned before give a task not yet learned.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Metrics {
+    pub acc: f32,
+    pub bwt: Option<f32>,
+    pub fwt: Option<f32>,
+}
+
+impl Metrics {
+    /// From the retention matrix (rows: fresh ONE, then after each acceptance; columns: the
+    /// space's tasks) and the accepted tasks in order.
+    pub fn of(space: &[String], accepted: &[String], rows: &[Vec<f32>]) -> Option<Metrics> {
+        let t = accepted.len();
+        if t == 0 || rows.len() != t + 1 {
+            return None;
+        }
+        let col: Vec<usize> =
+            accepted.iter().map(|a| space.iter().position(|s| s == a).expect("a task of the space")).collect();
+        let r = |i: usize, j: usize| rows[i][col[j - 1]];
+        let mean = |v: Vec<f32>| (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32);
+        Some(Metrics {
+            acc: mean((1..=t).map(|j| r(t, j)).collect()).expect("t > 0"),
+            bwt: mean((1..t).map(|j| r(t, j) - r(j, j)).collect()),
+            fwt: mean((2..=t).map(|j| r(j - 1, j) - r(0, j)).collect()),
+        })
+    }
+}

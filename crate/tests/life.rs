@@ -1,0 +1,106 @@
+//! ONE's life ordered by PowerPlay's search (paper 3.14): candidates in cost order, a rejected
+//! candidate leaves ONE byte for byte, an accepted one was new to ONE and keeps every skill.
+
+use onelab::device::Device;
+use onelab::lifecycle::{Event, ExperimentConfig, Life, LifeConfig, LifeEvent, Metrics};
+use onelab::speech::Corpus;
+use onelab::traces::FileStore;
+
+/// The short life CI lives: north east and north west in the lab's 5x5 maze, ONE of 16 hidden
+/// units, budgets of 5, 10, 20 and 40 generations (5 is too few for either copy to reach every
+/// start cell, so the cheapest candidates are rejected).
+fn short_life() -> LifeConfig {
+    let mut c = ExperimentConfig::default_experiment();
+    c.tasks = vec!["ne".into(), "nw".into()];
+    c.copy.hidden = 16;
+    c.consolidation.updates = 1200;
+    c.consolidation.learning_rate = 0.02;
+    c.copy.seed = 1;
+    c.consolidation.seed = 1;
+    LifeConfig { experiment: c, first_budget: 5, last_budget: 40 }
+}
+
+#[test]
+fn a_short_life_accepts_new_skills_in_cost_order_and_rolls_back_the_rest() {
+    let config = short_life();
+    let accept = config.experiment.accept;
+    let dir = std::env::temp_dir().join(format!("onelab-life-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir).unwrap();
+    let mut life = Life::new(config.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
+    let mut one_before = life.one().clone();
+    let mut budgets_since_acceptance: Vec<usize> = Vec::new();
+    while !life.is_over() {
+        let event = pollster::block_on(life.step()).unwrap();
+        match &event {
+            LifeEvent::Trying { candidate, before } => {
+                eprintln!("trying {} with {} generations, ONE before {before}", candidate.task, candidate.budget);
+                // Cheapest first: budgets double from the first, and never fall until a
+                // candidate is accepted, when the search starts again from the cheapest.
+                let last = budgets_since_acceptance.last().copied().unwrap_or(config.first_budget);
+                assert!(candidate.budget >= last, "budget {} after {last}", candidate.budget);
+                assert!((candidate.budget / config.first_budget).is_power_of_two());
+                assert_eq!(candidate.budget % config.first_budget, 0);
+                assert!(*before < accept, "a candidate's task is new to ONE");
+                one_before = life.one().clone();
+                budgets_since_acceptance.push(candidate.budget);
+            }
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all().unwrap()).unwrap(),
+            LifeEvent::Outcome(t) => {
+                eprintln!("{:?}", t);
+                if t.accepted {
+                    assert!(t.after.iter().all(|(_, s)| *s >= accept), "every skill kept: {:?}", t.after);
+                    assert_ne!(life.one().params, one_before.params);
+                    budgets_since_acceptance.clear();
+                } else {
+                    // Byte for byte: ONE as it was before the candidate.
+                    let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+                    assert_eq!(bytes(&life.one().params), bytes(&one_before.params), "rolled back");
+                }
+            }
+            _ => {}
+        }
+        let (trials, policies) = life.drain();
+        store.append(&trials).unwrap();
+        store.append_policies(&policies).unwrap();
+    }
+    let accepted = life.tried.iter().filter(|t| t.accepted).count();
+    let rejected = life.tried.len() - accepted;
+    assert!(accepted >= 2 && rejected >= 1, "{accepted} accepted, {rejected} rejected");
+    assert_eq!(life.accepted.len(), 2, "both commands learned");
+    assert_eq!(store.len(), life.counts().0, "every trial of every candidate is stored");
+    assert_eq!(life.retention.len(), 3, "the fresh ONE and a row per acceptance");
+    let m = life.metrics().unwrap();
+    assert!(m.acc >= accept, "ACC {}", m.acc);
+    assert!(m.bwt.unwrap() >= -0.1, "BWT {:?}", m.bwt);
+    assert!(pollster::block_on(life.step()).is_err(), "the life is over");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn metrics_are_gems_acc_bwt_and_fwt() {
+    let space: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    // Learned c, then a; b never.
+    let accepted: Vec<String> = ["c", "a"].map(String::from).to_vec();
+    let rows = vec![
+        vec![0.1, 0.0, 0.2], // fresh
+        vec![0.3, 0.0, 1.0], // after c
+        vec![0.9, 0.5, 0.8], // after a
+    ];
+    let m = Metrics::of(&space, &accepted, &rows).unwrap();
+    let near = |x: f32, y: f32| (x - y).abs() < 1e-6;
+    assert!(near(m.acc, (0.8 + 0.9) / 2.0), "{m:?}");
+    assert!(near(m.bwt.unwrap(), 0.8 - 1.0), "{m:?}");
+    assert!(near(m.fwt.unwrap(), 0.3 - 0.1), "{m:?}");
+    assert_eq!(Metrics::of(&space, &[], &rows[..1]), None);
+}
+
+#[test]
+fn a_life_that_cannot_try_a_candidate_is_refused() {
+    let mut c = short_life();
+    (c.first_budget, c.last_budget) = (50, 20);
+    let e = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
+    assert!(e.contains("first budget") && e.contains("above the last"), "{e}");
+    let c = short_life();
+    assert_eq!((c.budget(0), c.budget(3), c.budget(4)), (Some(5), Some(40), None));
+}
