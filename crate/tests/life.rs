@@ -7,17 +7,18 @@ use onelab::speech::Corpus;
 use onelab::traces::FileStore;
 
 /// The short life CI lives: north east and north west in the lab's 5x5 maze, ONE of 16 hidden
-/// units, budgets of 5, 10, 20 and 40 generations (5 is too few for either copy to reach every
-/// start cell, so the cheapest candidates are rejected).
+/// units, copies done at 95% of start cells, budgets of 5 to 80 generations (5 is too few for
+/// either copy, so the cheapest candidates are rejected).
 fn short_life() -> LifeConfig {
     let mut c = ExperimentConfig::default_experiment();
     c.tasks = vec!["ne".into(), "nw".into()];
     c.copy.hidden = 16;
     c.consolidation.updates = 1200;
     c.consolidation.learning_rate = 0.02;
+    c.copy_target = 0.95;
     c.copy.seed = 1;
     c.consolidation.seed = 1;
-    LifeConfig { experiment: c, first_budget: 5, last_budget: 40 }
+    LifeConfig { experiment: c, first_budget: 5, last_budget: 80, replay: true }
 }
 
 #[test]
@@ -102,5 +103,50 @@ fn a_life_that_cannot_try_a_candidate_is_refused() {
     let e = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
     assert!(e.contains("first budget") && e.contains("above the last"), "{e}");
     let c = short_life();
-    assert_eq!((c.budget(0), c.budget(3), c.budget(4)), (Some(5), Some(40), None));
+    assert_eq!((c.budget(0), c.budget(4), c.budget(5)), (Some(5), Some(80), None));
+}
+
+/// Lives a life to its end, through a checkpoint written as JSON and resumed after every
+/// `resume_every`-th step (none: straight through); returns what it tried, its retention
+/// matrix, ONE and the trials it stored.
+fn live(config: LifeConfig, resume_every: Option<usize>, name: &str) -> (String, Vec<Vec<f32>>, Vec<f32>, usize) {
+    let dir = std::env::temp_dir().join(format!("onelab-life-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir).unwrap();
+    let corpus = Corpus::committed().unwrap();
+    let mut life = Life::new(config, Device::Cpu, corpus.clone()).unwrap();
+    let mut steps = 0;
+    while !life.is_over() {
+        if let LifeEvent::Step(Event::ReadTraces { .. }) = pollster::block_on(life.step()).unwrap() {
+            life.read(store.read_all().unwrap()).unwrap();
+        }
+        let (trials, policies) = life.drain();
+        store.append(&trials).unwrap();
+        store.append_policies(&policies).unwrap();
+        steps += 1;
+        if resume_every.is_some_and(|n| steps % n == 0) {
+            let json = serde_json::to_vec(&pollster::block_on(life.checkpoint()).unwrap()).unwrap();
+            life = Life::resume(serde_json::from_slice(&json).unwrap(), Device::Cpu, corpus.clone()).unwrap();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let tried = serde_json::to_string(&life.tried).unwrap();
+    (tried, life.retention.clone(), life.one().params.clone(), store.len())
+}
+
+#[test]
+fn a_life_resumed_from_its_checkpoints_is_the_life_that_never_stopped() {
+    // Small and quick: what is compared is the run, not whether it learns.
+    let mut c = short_life();
+    c.experiment.copy.hidden = 8;
+    c.experiment.copy.strategy.population = 32;
+    c.experiment.consolidation.updates = 100;
+    (c.first_budget, c.last_budget) = (3, 12);
+    let straight = live(c.clone(), None, "straight");
+    let resumed = live(c, Some(7), "resumed");
+    assert!(straight.0.contains("accepted\":false"), "the life rejects a candidate: {}", straight.0);
+    assert_eq!(straight.0, resumed.0, "the same candidates, the same outcomes");
+    assert_eq!(straight.1, resumed.1, "the same retention matrix");
+    assert_eq!(straight.2, resumed.2, "the same ONE");
+    assert_eq!(straight.3, resumed.3, "the same trials stored");
 }

@@ -21,5 +21,5 @@ pub use experiment::{Experiment, LogLine};
 pub use judge::{CommandRow, Judgement, RetentionRow, VoiceRow};
 pub use life::{Checkpoint, Event, SavedConsolidation, SavedStage, Standing};
 pub use one_file::OneFile;
-pub use powerplay::{Candidate, Life, LifeConfig, LifeEvent, Metrics, Tried};
+pub use powerplay::{Candidate, Life, LifeCheckpoint, LifeConfig, LifeEvent, Metrics, SavedTrying, Tried};
 pub use walk::{Frame, WalkConfig, Walker};

@@ -43,15 +43,19 @@ pub struct LifeConfig {
     pub first_budget: usize,
     /// The largest budget a candidate gets; a round that would exceed it ends the life.
     pub last_budget: usize,
+    /// Consolidation imitates every accepted task's demonstrations (replay). Off, the baseline
+    /// without replay: it imitates the newest copy's alone (prediction still learns from every
+    /// trace), and acceptance then asks only for the new task, so that the retention matrix
+    /// shows what replay prevents.
+    #[serde(default = "replays")]
+    pub replay: bool,
+}
+
+fn replays() -> bool {
+    true
 }
 
 impl LifeConfig {
-    /// The lab's default life: the default experiment's settings and four corners, budgets of
-    /// 10, 20, 40, 80 and 160 generations.
-    pub fn default_life() -> LifeConfig {
-        LifeConfig { experiment: ExperimentConfig::default_experiment(), first_budget: 10, last_budget: 160 }
-    }
-
     pub fn validate(&self) -> Result<(), String> {
         self.experiment.validate()?;
         crate::limits::check("first budget", self.first_budget, crate::limits::GENERATIONS)?;
@@ -85,7 +89,8 @@ pub struct Tried {
     pub candidate: Candidate,
     /// ONE's success at the task before.
     pub before: f32,
-    /// The copy's generations and its mean policy's success at the end (none: not evolved).
+    /// The copy's generations and its mean policy's success at the end, as its evolution
+    /// measured it (every start cell, validation speakers; none: not evolved).
     pub copy: Option<(usize, f32)>,
     /// The new ONE's success at each task it was judged on, accepted ones first (none: not
     /// consolidated).
@@ -113,11 +118,38 @@ pub enum LifeEvent {
     Over { why: String },
 }
 
-/// The candidate being tried: its experiment, and ONE's success at its task before.
+/// The candidate being tried: its experiment, ONE's success at its task before, and its copy's
+/// generations and success so far.
 struct Trying {
     exp: Experiment,
     candidate: Candidate,
     before: f32,
+    copy: Option<(usize, f32)>,
+}
+
+/// A life between two steps, to go on from with `Life::resume`: the life so far, the search's
+/// place, and the candidate under way as its experiment's checkpoint. The trials are not in it:
+/// the trace store has them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LifeCheckpoint {
+    pub config: LifeConfig,
+    pub base: Checkpoint,
+    pub accepted: Vec<String>,
+    pub retention: Vec<Vec<f32>>,
+    pub tried: Vec<Tried>,
+    pub round: u32,
+    pub next: usize,
+    pub trying: Option<SavedTrying>,
+    pub over: Option<String>,
+}
+
+/// The candidate under way, as a checkpoint holds it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SavedTrying {
+    pub candidate: Candidate,
+    pub before: f32,
+    pub copy: Option<(usize, f32)>,
+    pub experiment: Checkpoint,
 }
 
 /// ONE's life between two steps (driven like the experiment: see life.rs).
@@ -178,6 +210,65 @@ impl Life {
         Ok(life)
     }
 
+    /// Where the life stands, to go on from with `resume`; taken once the trials are drained.
+    pub async fn checkpoint(&self) -> Result<LifeCheckpoint, String> {
+        let trying = match &self.trying {
+            Some(t) => Some(SavedTrying {
+                candidate: t.candidate.clone(),
+                before: t.before,
+                copy: t.copy,
+                experiment: t.exp.checkpoint().await?,
+            }),
+            None => None,
+        };
+        if !self.pending.0.is_empty() || !self.pending.1.is_empty() {
+            return Err("a checkpoint is taken once the trials are drained to the trace store".into());
+        }
+        Ok(LifeCheckpoint {
+            config: self.config.clone(),
+            base: self.base.clone(),
+            accepted: self.accepted.clone(),
+            retention: self.retention.clone(),
+            tried: self.tried.clone(),
+            round: self.round,
+            next: self.next,
+            trying,
+            over: self.over.clone(),
+        })
+    }
+
+    /// The life `c` describes, going on from there; checked first against its own settings.
+    pub fn resume(c: LifeCheckpoint, device: Device, corpus: Corpus) -> Result<Life, String> {
+        let mut life = Life::new(c.config, device, corpus)?;
+        let space = &life.config.experiment.tasks;
+        for (k, t) in c.accepted.iter().enumerate() {
+            if !space.contains(t) || c.accepted[..k].contains(t) {
+                return Err(format!("the life's checkpoint accepted {t}, not a new task of its space"));
+            }
+        }
+        let rows = if c.retention.is_empty() { 0 } else { c.accepted.len() + 1 };
+        if c.retention.len() != rows || c.retention.iter().any(|r| r.len() != space.len()) {
+            return Err("the life's checkpoint has a retention matrix that does not fit its tasks".into());
+        }
+        if c.base.copies.len() != c.accepted.len() {
+            return Err("the life's checkpoint holds a copy for each accepted task, and it does not".into());
+        }
+        (life.base, life.accepted, life.retention, life.tried) = (c.base, c.accepted, c.retention, c.tried);
+        (life.round, life.next, life.over) = (c.round, c.next, c.over);
+        if let Some(task) = life.open_tasks().first() {
+            // Made once, so that a base that does not fit its settings is refused here.
+            life.experiment(task, life.config.first_budget)?;
+        }
+        if let Some(t) = c.trying {
+            let exp = Experiment::resume(t.experiment, life.device.clone(), life.corpus.clone())?;
+            if exp.config.tasks.get(life.accepted.len()) != Some(&t.candidate.task) {
+                return Err("the life's checkpoint tries a candidate its experiment does not learn".into());
+            }
+            life.trying = Some(Trying { exp, candidate: t.candidate, before: t.before, copy: t.copy });
+        }
+        Ok(life)
+    }
+
     /// ONE as it stands (the last accepted).
     pub fn one(&self) -> &One {
         &self.base.one
@@ -210,7 +301,12 @@ impl Life {
         c.generations = budget;
         c.consolidate_each = true;
         c.copy.seed = hash2(self.config.experiment.copy.seed ^ salt::CANDIDATES, self.tried.len() as u32);
-        let checkpoint = Checkpoint { config: c, ..self.base.clone() };
+        let mut checkpoint = Checkpoint { config: c, ..self.base.clone() };
+        if !self.config.replay {
+            for k in 0..self.accepted.len() {
+                checkpoint.registry.supersede(&checkpoint.config.copy_task(k));
+            }
+        }
         Experiment::resume(checkpoint, self.device.clone(), self.corpus.clone())
     }
 
@@ -237,6 +333,9 @@ impl Life {
         };
         let event = trying.exp.step().await?;
         let c = &trying.exp.config;
+        if let Event::Generation { report, success, .. } = &event {
+            trying.copy = Some((report.generation, *success));
+        }
         match event {
             Event::Generation { done: true, success, .. } if success < c.copy_target => {
                 let why = format!(
@@ -245,8 +344,7 @@ impl Life {
                     c.generations,
                     100.0 * c.copy_target
                 );
-                let copy = Some((c.generations, success));
-                Ok(LifeEvent::Outcome(self.reject(trying, copy, Vec::new(), why)))
+                Ok(LifeEvent::Outcome(self.reject(trying, Vec::new(), why)))
             }
             Event::Judged { judgement, .. } => self.judged(trying, judgement).await,
             event => {
@@ -286,9 +384,10 @@ impl Life {
             let candidate = Candidate { task, budget };
             if before >= self.config.experiment.accept {
                 let why = format!("not new: ONE already reaches {:.1}% at it", 100.0 * before);
-                return Ok(LifeEvent::Outcome(self.reject(Trying { exp, candidate, before }, None, Vec::new(), why)));
+                let trying = Trying { exp, candidate, before, copy: None };
+                return Ok(LifeEvent::Outcome(self.reject(trying, Vec::new(), why)));
             }
-            self.trying = Some(Trying { exp, candidate: candidate.clone(), before });
+            self.trying = Some(Trying { exp, candidate: candidate.clone(), before, copy: None });
             return Ok(LifeEvent::Trying { candidate, before });
         }
     }
@@ -296,11 +395,9 @@ impl Life {
     /// The candidate's consolidated ONE judged by its experiment: kept if it solves the new task
     /// and every accepted one, otherwise rolled back.
     async fn judged(&mut self, mut trying: Trying, judgement: Judgement) -> Result<LifeEvent, String> {
-        let k = self.accepted.len();
         let after: Vec<(String, f32)> = judgement.rows.iter().map(|r| (r.task.clone(), r.one)).collect();
-        let copy = trying.exp.copies.get(k).map(|(_, generations)| (*generations, judgement.rows[k].copy));
         if !judgement.accepted {
-            return Ok(LifeEvent::Outcome(self.reject(trying, copy, after, judgement.verdict)));
+            return Ok(LifeEvent::Outcome(self.reject(trying, after, judgement.verdict)));
         }
         self.take_trials(&mut trying.exp);
         let mut base = trying.exp.checkpoint().await?;
@@ -314,7 +411,7 @@ impl Life {
             env_steps: base.env_steps - self.base.env_steps,
             candidate: trying.candidate.clone(),
             before: trying.before,
-            copy,
+            copy: trying.copy,
             after,
             accepted: true,
             why: judgement.verdict,
@@ -329,19 +426,13 @@ impl Life {
 
     /// The candidate is not kept: ONE and everything it learned stay as they were; its trials
     /// are stored all the same, and counted.
-    fn reject(
-        &mut self,
-        mut trying: Trying,
-        copy: Option<(usize, f32)>,
-        after: Vec<(String, f32)>,
-        why: String,
-    ) -> Tried {
+    fn reject(&mut self, mut trying: Trying, after: Vec<(String, f32)>, why: String) -> Tried {
         self.take_trials(&mut trying.exp);
         let env_steps = trying.exp.env_steps - self.base.env_steps;
         self.base.trials = trying.exp.trials;
         self.base.env_steps = trying.exp.env_steps;
-        let tried =
-            Tried { candidate: trying.candidate, before: trying.before, copy, after, env_steps, accepted: false, why };
+        let (candidate, before, copy) = (trying.candidate, trying.before, trying.copy);
+        let tried = Tried { candidate, before, copy, after, env_steps, accepted: false, why };
         self.tried.push(tried.clone());
         tried
     }

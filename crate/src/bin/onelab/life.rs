@@ -3,10 +3,14 @@
 
 use crate::run::{corpus, named_device};
 use crate::settings::Settings;
-use onelab::lifecycle::{Event, Life, LifeConfig, LifeEvent, Tried};
+use onelab::lifecycle::{Event, Life, LifeCheckpoint, LifeConfig, LifeEvent, Tried};
 use onelab::traces::FileStore;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The file in the trace store's folder that a life goes on from (`--resume`).
+const CHECKPOINT: &str = "life-checkpoint.json";
 
 #[derive(clap::Args)]
 pub struct LifeArgs {
@@ -21,12 +25,24 @@ pub struct LifeArgs {
     /// The largest budget; when no candidate is accepted within it, the life ends.
     #[arg(long, value_name = "G", default_value_t = 160)]
     last_budget: usize,
+    /// The baseline without replay: consolidation imitates the newest copy alone, and
+    /// acceptance asks only for the new command (the retention matrix shows the forgetting).
+    #[arg(long)]
+    no_replay: bool,
     /// The command corpus [default: the committed www/corpus].
     #[arg(long, value_name = "DIR")]
     corpus: Option<String>,
-    /// The trace store [default: a fresh folder in the temp folder].
+    /// The trace store [default: a fresh folder in the temp folder]. The life saves where it
+    /// stands there too (life-checkpoint.json), so that --resume can go on from it.
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
+    /// Go on with the life whose trace store is DIR from the checkpoint it saved there, under
+    /// its own settings, to the result the life that never stopped gives (wall times apart).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["settings", "traces", "no_replay"])]
+    resume: Option<String>,
+    /// Save the checkpoint every S seconds (0: after every step).
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    checkpoint_every: f64,
     /// Rollouts and consolidation on the CPU reference path.
     #[arg(long)]
     cpu: bool,
@@ -37,8 +53,19 @@ pub struct LifeArgs {
 }
 
 pub fn life(args: LifeArgs) -> Result<(), String> {
+    if args.checkpoint_every.is_nan() || args.checkpoint_every < 0.0 {
+        return Err(format!("--checkpoint-every {}: give seconds, 0 or more", args.checkpoint_every));
+    }
+    if let Some(dir) = args.resume.clone() {
+        return resume(args, PathBuf::from(dir));
+    }
     let (experiment, fresh) = args.settings.config()?;
-    let config = LifeConfig { experiment, first_budget: args.first_budget, last_budget: args.last_budget };
+    let config = LifeConfig {
+        experiment,
+        first_budget: args.first_budget,
+        last_budget: args.last_budget,
+        replay: !args.no_replay,
+    };
     config.validate()?;
     if args.settings.print_config {
         println!("{}", serde_json::to_string_pretty(&config.experiment).map_err(|e| e.to_string())?);
@@ -54,14 +81,60 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
         Some(d) => PathBuf::from(d),
         None => std::env::temp_dir().join(format!("onelab-life-{}-{seed:08x}", std::process::id())),
     };
-    let (mut store, recovery) = FileStore::open(&dir)?;
+    let (store, recovery) = FileStore::open(&dir)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
     }
     println!("trace store: {}", dir.display());
-    let space = config.experiment.tasks.clone();
-    let mut life = Life::new(config, device, corpus(args.corpus.clone())?)?;
-    let start = Instant::now();
+    let life = Life::new(config, device, corpus(args.corpus.clone())?)?;
+    go_on(args, life, store, dir, device_name, 0.0)
+}
+
+/// What `onelab life` keeps in its trace store's folder to go on from.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    checkpoint: LifeCheckpoint,
+    policies: usize,
+    seconds: f64,
+}
+
+/// `life --resume DIR`: the life DIR's checkpoint describes, its store cut back to the trials and
+/// policy snapshots the checkpoint counted.
+fn resume(args: LifeArgs, dir: PathBuf) -> Result<(), String> {
+    let file = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&file).map_err(|e| {
+        format!("--resume: cannot read {} ({e}): the life saved no checkpoint there, or finished", file.display())
+    })?;
+    let saved: Saved =
+        serde_json::from_slice(&bytes).map_err(|e| format!("--resume: {} cannot be read: {e}", file.display()))?;
+    crate::writable(&args.json)?;
+    let (device, device_name) = named_device(args.cpu)?;
+    let life = Life::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
+    let (mut store, _) = FileStore::open(&dir)?;
+    store.cut(life.counts().0, saved.policies)?;
+    println!(
+        "resumed from {}: {} candidates tried, {} accepted",
+        file.display(),
+        life.tried.len(),
+        life.accepted.len()
+    );
+    go_on(args, life, store, dir, device_name, saved.seconds)
+}
+
+/// The life, a step at a time from wherever it stands; each step's trials stored at once and
+/// the checkpoint saved every `--checkpoint-every` seconds. Then every candidate's outcome, the
+/// retention matrix and the measures.
+fn go_on(
+    args: LifeArgs,
+    mut life: Life,
+    mut store: FileStore,
+    dir: PathBuf,
+    device_name: String,
+    seconds: f64,
+) -> Result<(), String> {
+    let space = life.config.experiment.tasks.clone();
+    let start = Instant::now() - Duration::from_secs_f64(seconds);
+    let mut saved_at = Instant::now();
     let mut why = String::new();
     while !life.is_over() {
         let event = pollster::block_on(life.step())?;
@@ -89,7 +162,16 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
         let (trials, policies) = life.drain();
         store.append(&trials)?;
         store.append_policies(&policies)?;
+        if !life.is_over() && saved_at.elapsed().as_secs_f64() >= args.checkpoint_every {
+            let checkpoint = pollster::block_on(life.checkpoint())?;
+            let saved = Saved { checkpoint, policies: store.policies_len(), seconds: start.elapsed().as_secs_f64() };
+            let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
+            crate::run::write_replacing(&dir.join(CHECKPOINT), &bytes)?;
+            saved_at = Instant::now();
+        }
     }
+    // Over: nothing to go on from.
+    let _ = std::fs::remove_file(dir.join(CHECKPOINT));
     let seconds = start.elapsed().as_secs_f64();
     let (trials, env_steps) = life.counts();
     println!();

@@ -184,10 +184,17 @@ impl Run {
         let tally = Tally { seconds, ..self.tally.clone() };
         let saved = Saved { checkpoint, policies: self.store.policies_len(), tally };
         let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
-        let (file, fresh) = (self.dir.join(CHECKPOINT), self.dir.join("checkpoint.json.new"));
-        write_synced(&fresh, &bytes)?;
-        std::fs::rename(&fresh, &file).map_err(|e| format!("cannot write {}: {e}", file.display()))
+        write_replacing(&self.dir.join(CHECKPOINT), &bytes)
     }
+}
+
+/// Writes `bytes` whole beside `file`, then renames them over it: a run killed at any point
+/// leaves the old file or the new one, never a torn one.
+pub fn write_replacing(file: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut fresh = file.as_os_str().to_owned();
+    fresh.push(".new");
+    write_synced(Path::new(&fresh), bytes)?;
+    std::fs::rename(&fresh, file).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
