@@ -17,6 +17,7 @@ fn help_and_version_answer_on_stdout() {
         &["walk"],
         &["evolve"],
         &["run"],
+        &["life"],
         &["bench", "forward"],
         &["bench", "rollout"],
         &["bench", "bptt"],
@@ -548,6 +549,65 @@ fn a_killed_run_resumes_to_the_result_of_the_run_that_never_stopped() {
     assert!(!ok && err.contains("the run saved no checkpoint there, or finished"), "{err}");
     let (ok, _, err) = onelab(&["run", "--resume", dir, "--hidden", "4"]);
     assert!(!ok && err.contains("'--resume <DIR>' cannot be used with"), "{err}");
+    for p in [&whole, &cut] {
+        std::fs::remove_dir_all(p).ok();
+    }
+}
+
+/// `onelab life`: a tiny life prints its candidates and measures and writes them as JSON; killed
+/// while a candidate's copy evolves and resumed, it ends as the life that never stopped; bad
+/// budgets and a missing checkpoint are named.
+#[test]
+fn a_killed_life_resumes_to_the_life_that_never_stopped() {
+    let tmp = |name: &str| std::env::temp_dir().join(format!("onelab-life-cli-{}-{name}", std::process::id()));
+    let (whole, cut, a, b) = (tmp("whole"), tmp("cut"), tmp("a.json"), tmp("b.json"));
+    let settings = ["--tasks", "ne,nw", "--hidden", "8", "--population", "16", "--updates", "50"];
+    let budgets = ["--first-budget", "2", "--last-budget", "8", "--seed", "3"];
+    let tiny = [&["life", "--cpu"][..], &settings[..], &budgets[..]].concat();
+    let (ok, out, err) =
+        onelab(&[&tiny[..], &["--traces", whole.to_str().unwrap(), "--json", a.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("candidate 1: ne with a budget of 2 generations") && out.contains("the life is over"),
+        "{out}"
+    );
+    assert!(!whole.join("life-checkpoint.json").exists(), "a finished life leaves no checkpoint");
+
+    let checkpoint = cut.join("life-checkpoint.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onelab"))
+        .args(&tiny)
+        .args(["--traces", cut.to_str().unwrap(), "--checkpoint-every", "0"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once a candidate's copy is evolving (the second candidate, so that one is behind it).
+    while !std::fs::read_to_string(&checkpoint)
+        .is_ok_and(|t| t.contains("\"tried\":[{") && t.contains("\"stage\":{\"copy\""))
+    {
+        assert!(child.try_wait().unwrap().is_none(), "the life ended before a second candidate evolved");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let dir = cut.to_str().unwrap();
+    let (ok, out, err) = onelab(&["life", "--cpu", "--resume", dir, "--json", b.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("resumed from"), "{out}");
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&a), read(&b));
+    for key in ["settings", "tried", "accepted", "retention", "metrics", "trials", "env_steps"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let (x, _) = onelab::traces::FileStore::open(&whole).unwrap();
+    let (y, _) = onelab::traces::FileStore::open(&cut).unwrap();
+    assert_eq!(x.len(), y.len(), "trials stored");
+
+    let (ok, _, err) = onelab(&["life", "--cpu", "--resume", dir]);
+    assert!(!ok && err.contains("the life saved no checkpoint there, or finished"), "{err}");
+    let (ok, _, err) = onelab(&["life", "--cpu", "--first-budget", "50", "--last-budget", "20"]);
+    assert!(!ok && err.contains("the first budget (50 generations) is above the last (20)"), "{err}");
     for p in [&whole, &cut] {
         std::fs::remove_dir_all(p).ok();
     }
