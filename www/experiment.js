@@ -391,6 +391,8 @@ export function experimentPanel(worker, ask, lastHeard) {
   };
 
   return {
+    /** The form's settings, checked as the experiment's (null, the complaint shown, if not). */
+    settings: () => formConfig(),
     setDefaults(config, choices) {
       defaults = structuredClone(config);
       settingsFields($('experiment-settings'), config, SHOWN, choices);

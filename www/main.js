@@ -4,6 +4,7 @@ import { evolvePanel, showStorage } from './evolve.js';
 import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
 import { experimentPanel } from './experiment.js';
+import { lifePanel } from './life.js';
 import { onePanel } from './one.js';
 import { asker } from './ask.js';
 import { persist } from './store.js';
@@ -156,10 +157,17 @@ const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
 const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard());
+const life = worker && lifePanel(worker, () => experiment.settings());
 const one = worker && onePanel(worker, requests.ask, () => commands.heardOrSay());
 
 // What the page does with each message of the worker (protocol.js lists them).
 const fromWorkerHandlers = {
+  'life-state': (data) => life.state(data),
+  'life-trying': (data) => life.trying(data),
+  'life-progress': (data) => life.progress(data),
+  'life-over': (data) => life.over(data),
+  'life-paused': (data) => life.paused(data),
+  'life-error': (data) => life.error(data),
   ready(data) {
     scene = data.scene;
     showBackend(data);

@@ -21,6 +21,7 @@ export const toWorker = {
   evolve: ['config', 'generations'],
   consolidate: ['config'], // config.updates updates
   experiment: ['config'],
+  life: ['config', 'firstBudget', 'lastBudget'], // ONE's life (PowerPlay): config.tasks is its task space
   pause: [], // after the step in flight
   resume: [],
   step: [], // one step, while paused
@@ -65,6 +66,13 @@ export const fromWorker = {
   'experiment-judged': ['judgement', 'heldOutBefore', 'heldOutAfter', 'consolidationSteps', 'seconds', 'last', 'trials'],
   'experiment-paused': ['stepped', 'full', 'message'], // stepped: a Step the user asked for has ended; message: storing failed (full: the quota)
   'experiment-error': ['message'],
+  // ONE's life ordered by PowerPlay (paper 3.14).
+  'life-state': ['state', 'text'], // the life so far: {space, accepted, retention, tried, metrics}
+  'life-trying': ['candidate', 'before'],
+  'life-progress': ['text'],
+  'life-over': ['why', 'state', 'seconds'],
+  'life-paused': ['stepped', 'full', 'message'],
+  'life-error': ['message'],
   talking: ['scene', 'command', 'one'],
   // The ONE to talk to: the pretrained one, a loaded file's, or the finished experiment's.
   one: ['source', 'size', 'config', 'judgement', 'retention'],

@@ -1,5 +1,6 @@
-// The runs the worker steps: Phase A and B by hand (crate/src/lifecycle/by_hand.rs) and the
-// experiment of paper 3.8 (life.rs), all driven the same way: step, store the step's trials
+// The runs the worker steps: Phase A and B by hand (crate/src/lifecycle/by_hand.rs), the
+// experiment of paper 3.8 (life.rs) and ONE's life ordered by PowerPlay (powerplay.rs), all
+// driven the same way: step, store the step's trials
 // (with the experiment's checkpoint), show the page what happened; hand over the stored traces
 // a consolidation asks for.
 import { post, text } from './post.js';
@@ -10,6 +11,7 @@ export const KINDS = {
   evolve: { error: 'evolve-error', paused: 'evolve-paused', what: 'evolution' },
   consolidate: { error: 'consolidation-error', what: 'consolidation' },
   experiment: { error: 'experiment-error', paused: 'experiment-paused', what: 'the experiment' },
+  life: { error: 'life-error', paused: 'life-paused', what: "ONE's life" },
 };
 
 /** The worker's record of a `run` of `kind` under `config`, or, from a checkpoint's `saved`
@@ -62,7 +64,22 @@ const shows = {
       post('experiment-judged', { judgement: e.judgement, heldOutBefore: e.held_out_before, heldOutAfter: e.held_out_after, consolidationSteps: e.env_steps_consolidation, seconds, last: e.last, trials: e.trials });
     },
   },
+  // ONE's life: its own events (born, trying, outcome, over) and its candidate's experiment's.
+  life: {
+    born: (x) => post('life-state', { state: x.run.state(), text: 'The fresh ONE was measured at every command.' }),
+    trying: (x, e) => post('life-trying', { candidate: e.candidate, before: e.before }),
+    copy: () => {},
+    generation: (x, e) => post('life-progress', { text: `its copy, generation ${e.report.generation + 1}: ${percent(e.success)} of start cells` }),
+    demonstrated: (x, e) => post('life-progress', { text: `its copy demonstrates the skill: ${percent(e.shown)}` }),
+    consolidating: (x, e) => post('life-progress', { text: `ONE consolidates on ${e.imitated} traces to imitate and ${e.predicted} to predict` }),
+    update(x, e) {
+      if (e.report.update % 100 === 99 || e.report.update + 1 === e.updates) post('life-progress', { text: `ONE's consolidation: update ${e.report.update + 1} of ${e.updates}; then ONE is judged at every command` });
+    },
+    outcome: (x) => post('life-state', { state: x.run.state(), text: '' }),
+    over: (x, e) => post('life-over', { why: e.why, state: x.run.state(), seconds: (performance.now() - x.started) / 1000 }),
+  },
 };
+const percent = (v) => `${(100 * v).toFixed(1)}%`;
 
 /** A run, one step per call (crate/src/lifecycle/life.rs, by_hand.rs): the run steps, the
  * step's trials are stored with the checkpoint of where the run now stands, in one transaction,
@@ -107,7 +124,8 @@ export async function saveNow(x) {
  * failed (with why). Phase A's panel hears only the second. */
 export function sayPaused(x, stepped) {
   const { kind, failed } = x;
-  if (kind === 'experiment' || failed) post(KINDS[kind].paused, kind === 'experiment' ? { stepped, ...failed } : failed);
+  const always = kind === 'experiment' || kind === 'life';
+  if (always || failed) post(KINDS[kind].paused, always ? { stepped, ...failed } : failed);
   x.failed = null;
 }
 

@@ -85,6 +85,10 @@ const commands = {
     if (!speech) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
     experiment = start('experiment', () => lab.experiment(data.config, speech), data.config) || experiment;
   },
+  life(data) {
+    if (!speech) return post('life-error', { message: "The command corpus has not loaded, and ONE's life needs it." });
+    start('life', () => lab.life(data.config, data.firstBudget, data.lastBudget, speech), data.config);
+  },
   'resume-checkpoint'() {
     if (busy() || !speech) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
     resumeCheckpoint().catch((e) => post('experiment-error', { message: `The saved experiment could not be resumed: ${text(e)}` }));

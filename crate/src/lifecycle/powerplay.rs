@@ -110,12 +110,14 @@ pub enum LifeEvent {
     Born { success: Vec<f32> },
     /// A candidate is tried: ONE's success at its task before.
     Trying { candidate: Candidate, before: f32 },
-    /// A step of the candidate's experiment (a copy's generation, consolidation, ...).
-    Step(Event),
     /// The candidate is done with.
     Outcome(Tried),
     /// The life is over, and why.
     Over { why: String },
+    /// A step of the candidate's experiment (a copy's generation, consolidation, ...), as the
+    /// experiment's own event (its `kind`: "generation", "read-traces", ...).
+    #[serde(untagged)]
+    Step(Event),
 }
 
 /// The candidate being tried: its experiment, ONE's success at its task before, and its copy's
@@ -334,14 +336,13 @@ impl Life {
         let event = trying.exp.step().await?;
         let c = &trying.exp.config;
         if let Event::Generation { report, success, .. } = &event {
-            trying.copy = Some((report.generation, *success));
+            trying.copy = Some((report.generation + 1, *success));
         }
         match event {
             Event::Generation { done: true, success, .. } if success < c.copy_target => {
                 let why = format!(
-                    "its copy reached {:.1}% of start cells in {} generations, short of {:.0}%",
+                    "its copy reached {:.1}% of start cells within the budget, short of {:.0}%",
                     100.0 * success,
-                    c.generations,
                     100.0 * c.copy_target
                 );
                 Ok(LifeEvent::Outcome(self.reject(trying, Vec::new(), why)))
@@ -397,7 +398,8 @@ impl Life {
     async fn judged(&mut self, mut trying: Trying, judgement: Judgement) -> Result<LifeEvent, String> {
         let after: Vec<(String, f32)> = judgement.rows.iter().map(|r| (r.task.clone(), r.one)).collect();
         if !judgement.accepted {
-            return Ok(LifeEvent::Outcome(self.reject(trying, after, judgement.verdict)));
+            let why = judgement.verdict.trim_start_matches("rejected, ").to_string();
+            return Ok(LifeEvent::Outcome(self.reject(trying, after, why)));
         }
         self.take_trials(&mut trying.exp);
         let mut base = trying.exp.checkpoint().await?;
@@ -414,7 +416,7 @@ impl Life {
             copy: trying.copy,
             after,
             accepted: true,
-            why: judgement.verdict,
+            why: judgement.verdict.trim_start_matches("accepted: ").to_string(),
         };
         self.base = base;
         self.accepted.push(trying.candidate.task);

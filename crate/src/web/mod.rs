@@ -14,6 +14,7 @@ mod evolver;
 mod experiment;
 mod inputs;
 mod lab;
+mod life;
 mod settings;
 mod speech;
 mod traces;
@@ -44,8 +45,9 @@ fn trial_entries(trials: &[crate::traces::Trial]) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-/// What a step did, as the worker reads it (`kind` and the fields of `lifecycle::Event`).
-fn event_value(event: &crate::lifecycle::Event) -> Result<JsValue, JsValue> {
+/// What a step did, as the worker reads it (`kind` and the fields of `lifecycle::Event`, or of
+/// `lifecycle::LifeEvent`).
+fn event_value(event: &impl Serialize) -> Result<JsValue, JsValue> {
     event.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
 }
 

@@ -1,0 +1,68 @@
+// ONE's life on the page (PowerPlay, paper 3.14), tiny, on the CPU path: two commands of the
+// experiment form, copies of 16 members, budgets of 1 and 2 generations. Each candidate appears
+// in the table as it is decided, in cost order; Pause holds the life and Step runs one step;
+// the retention matrix starts with the fresh ONE; the life ends and says why. Screenshot:
+// test-output/life.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, startServer, SHOTS } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+test("ONE's life tries candidates cheapest first and shows each, with the retention matrix", async () => {
+  const { page, errors, close } = await openPage(server.url, []);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
+    await page.uncheck('input[name="goal"][value="se"]');
+    await page.uncheck('input[name="goal"][value="sw"]');
+    await page.fill('#experiment-updates', '20');
+    await page.click('.all-settings summary');
+    await page.fill('#setting-copy_target', '0.2');
+    await page.fill('#setting-copy-strategy-population', '16');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    // Budgets are checked before anything runs.
+    await page.fill('#life-first', '0');
+    await page.click('#life-start');
+    assert.match(await page.textContent('#life-status'), /whole numbers of generations/);
+    await page.fill('#life-first', '1');
+    await page.fill('#life-last', '2');
+    await page.click('#life-start');
+    await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 1, null, { timeout: 300_000 });
+    // Pause holds the life after the step in flight; Step runs one step.
+    await page.click('#life-pause');
+    await page.waitForFunction(() => document.body.dataset.lifePaused === 'true' || document.body.dataset.life !== 'running', null, { timeout: 300_000 });
+    if (await page.getAttribute('body', 'data-life-paused') === 'true') {
+      const tried = await page.getAttribute('body', 'data-life-tried');
+      await page.waitForTimeout(2000);
+      assert.equal(await page.getAttribute('body', 'data-life-tried'), tried, 'paused, yet candidates were decided');
+      await page.click('#life-step');
+      await page.waitForFunction(() => document.body.dataset.lifeSteps === '1', null, { timeout: 300_000 });
+      await page.click('#life-pause');
+    }
+    await page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });
+    assert.equal(await page.getAttribute('body', 'data-life'), 'over', await page.textContent('#life-status'));
+    assert.match(await page.textContent('#life-status'), /The life is over \(\d+ s\): /);
+    const rows = await page.$$eval('#life-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.ok(rows.length >= 2, `candidates: ${JSON.stringify(rows)}`);
+    // Cost order: budgets never fall except after an acceptance, which starts again at 1.
+    for (let i = 1; i < rows.length; i++) {
+      const restarted = rows[i - 1][6] === 'accepted';
+      assert.ok(restarted ? rows[i][2] === '1' : Number(rows[i][2]) >= Number(rows[i - 1][2]), `row ${i + 1}: ${rows[i]}`);
+      assert.ok(['ne', 'nw'].includes(rows[i][1]), rows[i][1]);
+    }
+    for (const r of rows) assert.ok(r[6] === 'accepted' || r[6].startsWith('rejected: '), r[6]);
+    const retention = await page.$$eval('#life-retention-rows tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+    assert.equal(retention[0], '(fresh ONE)');
+    assert.deepEqual(await page.$$eval('#life-retention-head td', (tds) => tds.map((td) => td.textContent)), ['after', 'ne', 'nw']);
+    console.log(`life: ${rows.length} candidates, ${await page.textContent('#life-metrics')}; paused and stepped: ${await page.getAttribute('body', 'data-life-steps')}`);
+    await page.locator('section.life').screenshot({ path: `${SHOTS}life.png` });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,125 @@
+// ONE's life ordered by PowerPlay (paper 3.14; crate/src/lifecycle/powerplay.rs): no one lists
+// the commands. The worker tries candidates, a command of the experiment's settings above and a
+// generation budget for its copy, cheapest first, and keeps one only if the command was new to
+// ONE and ONE, consolidated on every stored trace, follows it and every command it had. This
+// panel shows each candidate as it is tried and decided, the retention matrix and ACC/BWT/FWT.
+const $ = (id) => document.getElementById(id);
+const pct = (v) => `${(100 * v).toFixed(1)}%`;
+const points = (v) => (v === null || v === undefined ? '-' : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} points`);
+
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const c of cells) {
+    const td = document.createElement('td');
+    td.textContent = c;
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** The panel; `settings()` gives the experiment form's settings (null, with the complaint shown
+ * there, when they do not check): its commands are the life's task space. */
+export function lifePanel(worker, settings) {
+  let paused = false;
+  let steps = 0;
+  const status = (text, bad = false) => {
+    $('life-status').textContent = text;
+    $('life-status').className = bad ? 'error-line' : 'status-line';
+  };
+  const running = (on) => {
+    if (on) document.body.dataset.life = 'running';
+    $('life-start').disabled = on;
+    $('life-pause').disabled = !on;
+    $('life-step').disabled = true;
+    $('life-pause').textContent = 'Pause';
+    paused = false;
+  };
+
+  function render(state) {
+    const rows = $('life-rows');
+    rows.replaceChildren(...state.tried.map((t, i) => {
+      const after = t.after.map(([task, s]) => `${task} ${pct(s)}`).join(', ') || '-';
+      const copy = t.copy ? `${pct(t.copy[1])} after ${t.copy[0]}` : '-';
+      const tr = row([i + 1, t.candidate.task, t.candidate.budget, pct(t.before), copy, after, t.accepted ? 'accepted' : `rejected: ${t.why}`]);
+      tr.className = t.accepted ? 'accepted' : 'rejected';
+      return tr;
+    }));
+    $('life-retention-head').replaceChildren(row(['after', ...state.space]));
+    $('life-retention-rows').replaceChildren(...state.retention.map((r, i) => {
+      const tr = row([i === 0 ? '(fresh ONE)' : state.accepted[i - 1], ...r.map(pct)]);
+      r.forEach((v, j) => { tr.children[j + 1].style.background = `hsl(${Math.round(120 * v)} 60% 85%)`; });
+      return tr;
+    }));
+    const m = state.metrics;
+    $('life-metrics').textContent = m
+      ? `${state.accepted.length} of ${state.space.length} commands accepted after ${state.tried.length} candidates: ACC ${pct(m.acc)}, BWT ${points(m.bwt)}, FWT ${points(m.fwt)}`
+      : `${state.tried.length} candidates tried, none accepted yet.`;
+    document.body.dataset.lifeTried = String(state.tried.length);
+  }
+
+  $('life-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const config = settings();
+    if (!config) return status('The experiment\'s settings above do not check yet (its status line says why); the life uses them.', true);
+    const firstBudget = Number($('life-first').value);
+    const lastBudget = Number($('life-last').value);
+    if (![firstBudget, lastBudget].every((b) => Number.isInteger(b) && b >= 1)) return status('Budgets are whole numbers of generations, at least 1.', true);
+    steps = 0;
+    $('life-rows').replaceChildren();
+    $('life-retention-rows').replaceChildren();
+    $('life-metrics').textContent = '';
+    $('life-progress').textContent = '';
+    running(true);
+    status(`Starting ONE's life on ${config.tasks.join(', ')}…`);
+    worker.postMessage({ type: 'life', config, firstBudget, lastBudget });
+  });
+  $('life-pause').addEventListener('click', () => {
+    worker.postMessage({ type: paused ? 'resume' : 'pause' });
+    if (paused) {
+      paused = false;
+      $('life-pause').textContent = 'Pause';
+      $('life-step').disabled = true;
+      delete document.body.dataset.lifePaused;
+    } else {
+      $('life-pause').textContent = 'Pausing…';
+    }
+  });
+  $('life-step').addEventListener('click', () => {
+    $('life-step').disabled = true;
+    worker.postMessage({ type: 'step' });
+  });
+
+  return {
+    state({ state, text }) {
+      render(state);
+      if (text) status(text);
+    },
+    trying({ candidate, before }) {
+      status(`Trying ${candidate.task} with a budget of ${candidate.budget} generations: ONE reaches it from ${pct(before)} of start cells now.`);
+    },
+    progress({ text }) {
+      $('life-progress').textContent = text;
+    },
+    over({ why, state, seconds }) {
+      render(state);
+      running(false);
+      document.body.dataset.life = 'over';
+      $('life-progress').textContent = '';
+      status(`The life is over (${Math.round(seconds)} s): ${why}.`);
+    },
+    paused({ stepped, message }) {
+      paused = true;
+      $('life-pause').textContent = 'Resume';
+      $('life-pause').disabled = false;
+      $('life-step').disabled = false;
+      document.body.dataset.lifePaused = 'true';
+      if (stepped) document.body.dataset.lifeSteps = String(++steps);
+      if (message) status(message, true);
+    },
+    error({ message }) {
+      running(false);
+      document.body.dataset.life = 'error';
+      status(message, true);
+    },
+  };
+}
