@@ -84,6 +84,16 @@ export function lifePanel(worker, settings) {
       $('life-pause').textContent = 'Pausing…';
     }
   });
+  $('life-resume').addEventListener('click', () => {
+    $('life-offer').hidden = true;
+    status('Resuming the life…');
+    worker.postMessage({ type: 'resume-life' });
+  });
+  $('life-discard').addEventListener('click', () => {
+    $('life-offer').hidden = true;
+    worker.postMessage({ type: 'discard-checkpoint' });
+    status('The saved life was discarded; its trials stay stored.');
+  });
   $('life-step').addEventListener('click', () => {
     $('life-step').disabled = true;
     worker.postMessage({ type: 'step' });
@@ -93,6 +103,20 @@ export function lifePanel(worker, settings) {
     state({ state, text }) {
       render(state);
       if (text) status(text);
+    },
+    /** A life a reload interrupted was found: offer to go on with it. */
+    found({ tried, accepted, tasks, trials, at }) {
+      const minutes = Math.round((Date.now() - at) / 60_000);
+      $('life-offer-text').textContent = `A life on ${tasks.join(', ')} was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
+        `after ${tried} candidates (${accepted} accepted) and ${trials} stored trials.`;
+      $('life-offer').hidden = false;
+      document.body.dataset.lifeOffer = 'shown';
+    },
+    resumed({ state }) {
+      render(state);
+      [$('life-first').value, $('life-last').value] = state.budgets;
+      running(true);
+      status(`Resumed after ${state.tried.length} candidates.`);
     },
     trying({ candidate, before }) {
       status(`Trying ${candidate.task} with a budget of ${candidate.budget} generations: ONE reaches it from ${pct(before)} of start cells now.`);

@@ -168,6 +168,8 @@ const fromWorkerHandlers = {
   'life-over': (data) => life.over(data),
   'life-paused': (data) => life.paused(data),
   'life-error': (data) => life.error(data),
+  'life-found': (data) => life.found(data),
+  'life-resumed': (data) => life.resumed(data),
   ready(data) {
     scene = data.scene;
     showBackend(data);

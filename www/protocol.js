@@ -26,6 +26,7 @@ export const toWorker = {
   resume: [],
   step: [], // one step, while paused
   'resume-checkpoint': [],
+  'resume-life': [], // the saved run is a life: as resume-checkpoint, its errors in the life panel
   'discard-checkpoint': [],
   talk: ['k', 'audio', 'one'], // ONE ('experiment': the experiment's; 'current': the box's) hears `audio` as command k and walks
   'load-one': ['id', 'bytes'], // a ONE file, checked whole, becomes the ONE to talk to
@@ -67,12 +68,14 @@ export const fromWorker = {
   'experiment-paused': ['stepped', 'full', 'message'], // stepped: a Step the user asked for has ended; message: storing failed (full: the quota)
   'experiment-error': ['message'],
   // ONE's life ordered by PowerPlay (paper 3.14).
-  'life-state': ['state', 'text'], // the life so far: {space, accepted, retention, tried, metrics}
+  'life-state': ['state', 'text'], // the life so far: {space, budgets, accepted, retention, tried, metrics}
   'life-trying': ['candidate', 'before'],
   'life-progress': ['text'],
   'life-over': ['why', 'state', 'seconds'],
   'life-paused': ['stepped', 'full', 'message'],
   'life-error': ['message'],
+  'life-found': ['tried', 'accepted', 'tasks', 'trials', 'at', 'size'], // a life a reload interrupted, to offer
+  'life-resumed': ['state', 'config'],
   talking: ['scene', 'command', 'one'],
   // The ONE to talk to: the pretrained one, a loaded file's, or the finished experiment's.
   one: ['source', 'size', 'config', 'judgement', 'retention'],

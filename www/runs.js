@@ -6,12 +6,13 @@
 import { post, text } from './post.js';
 import { addGeneration, allRecordings, clearCheckpoint, readCheckpoint, trialBatches } from './store.js';
 
-// Each kind of run: its panel's error and pause messages, and its name in a storage failure.
+// Each kind of run: its panel's error and pause messages, its name in a storage failure, and
+// whether it keeps a checkpoint with its trials (and so goes on after a reload).
 export const KINDS = {
   evolve: { error: 'evolve-error', paused: 'evolve-paused', what: 'evolution' },
   consolidate: { error: 'consolidation-error', what: 'consolidation' },
-  experiment: { error: 'experiment-error', paused: 'experiment-paused', what: 'the experiment' },
-  life: { error: 'life-error', paused: 'life-paused', what: "ONE's life" },
+  experiment: { error: 'experiment-error', paused: 'experiment-paused', what: 'the experiment', saves: true },
+  life: { error: 'life-error', paused: 'life-paused', what: "ONE's life", saves: true },
 };
 
 /** The worker's record of a `run` of `kind` under `config`, or, from a checkpoint's `saved`
@@ -99,12 +100,13 @@ export async function step(x, paused) {
     x.unsaved = true;
   }
   const { event, took } = x.shown;
-  if (event.kind !== 'update' || (x.kind === 'experiment' && (paused || performance.now() - x.savedAt >= 10_000))) {
+  const saves = KINDS[x.kind].saves;
+  if (event.kind !== 'update' || (saves && (paused || performance.now() - x.savedAt >= 10_000))) {
     if (!await saveNow(x)) return null;
   }
   x.shown = null;
   shows[x.kind][event.kind](x, event, took);
-  if (x.kind === 'experiment' && x.run.isDone()) await clearCheckpoint();
+  if (saves && x.run.isDone()) await clearCheckpoint();
   return event;
 }
 
@@ -136,9 +138,9 @@ async function save(x) {
   if (!x.unstored) {
     const { trials, policies } = x.run.drain();
     let checkpoint;
-    if (x.kind === 'experiment' && !x.run.isDone()) {
+    if (KINDS[x.kind].saves && !x.run.isDone()) {
       const { bytes, standing } = await x.run.checkpoint();
-      checkpoint = { standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
+      checkpoint = { kind: x.kind, standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
     }
     x.unstored = { trials, policies, checkpoint };
   }
@@ -173,10 +175,15 @@ async function readTraces(x, tasks) {
   return null;
 }
 
-/** Offers the experiment a reload interrupted, if a checkpoint is stored. */
+/** Offers the experiment or life a reload interrupted, if a checkpoint is stored. A life's
+ * offer is its panel's; the experiment's panel hears there is no experiment to resume. */
 export async function offerCheckpoint() {
   const saved = await readCheckpoint();
-  if (saved && !saved.standing) {
+  if (saved?.kind === 'life') {
+    const { standing, saved: at, bytes } = saved;
+    post('life-found', { ...standing, at, size: bytes.length });
+    post('checkpoint-none');
+  } else if (saved && !saved.standing) {
     // Saved by a version of the lab before its state machine: it cannot go on; its trials stay.
     await clearCheckpoint();
     post('checkpoint-none');
@@ -189,11 +196,16 @@ export async function offerCheckpoint() {
   }
 }
 
-/** The experiment saved in this browser, going on from its checkpoint on `lab` (refused by name
- * if none is saved or it cannot be read); the page is told where it stands. */
+/** The experiment or life saved in this browser, going on from its checkpoint on `lab` (refused
+ * by name if none is saved or it cannot be read); the page is told where it stands. */
 export async function resumed(lab, speech) {
   const saved = await readCheckpoint();
   if (!saved) throw new Error('no experiment is saved in this browser');
+  if (saved.kind === 'life') {
+    const run = lab.resumeLife(saved.bytes, speech);
+    post('life-resumed', { state: run.state(), config: saved.config });
+    return following('life', run, saved.config, saved);
+  }
   const run = lab.resumeExperiment(saved.bytes, speech);
   const { phase, k, trials, generation, update } = saved.standing;
   post('experiment-resumed', { config: saved.config, phase, k, trials, generation, update, retention: run.retention(), elapsed: saved.elapsed, scene: run.copyScene(), curve: run.curve() });

@@ -89,10 +89,8 @@ const commands = {
     if (!speech) return post('life-error', { message: "The command corpus has not loaded, and ONE's life needs it." });
     start('life', () => lab.life(data.config, data.firstBudget, data.lastBudget, speech), data.config);
   },
-  'resume-checkpoint'() {
-    if (busy() || !speech) return post('experiment-error', { message: 'Wait until the running phase has finished.' });
-    resumeCheckpoint().catch((e) => post('experiment-error', { message: `The saved experiment could not be resumed: ${text(e)}` }));
-  },
+  'resume-checkpoint': () => resumeSaved('experiment'),
+  'resume-life': () => resumeSaved('life'),
   'discard-checkpoint'() {
     clearCheckpoint().catch((e) => post('experiment-error', { message: text(e) }));
   },
@@ -187,7 +185,7 @@ async function deviceLost() {
 async function recoverOnCpu() {
   const reason = lab.deviceLost;
   const kind = busy() ? running.kind : null;
-  const resumes = kind === 'experiment';
+  const resumes = Boolean(kind && KINDS[kind].saves);
   lab = await startLab(false);
   experiment = null;
   post('device-lost', { reason, resumes, fallbackReason: `the GPU device was lost: ${reason}` });
@@ -209,9 +207,18 @@ async function pauseNow() {
   sayPaused(running, false);
 }
 
-/** Goes on with the experiment saved in this browser. */
+/** The Resume of a `kind` panel's offer: goes on with the run saved in this browser, or says why
+ * not in that panel. */
+function resumeSaved(kind) {
+  const error = (message) => post(KINDS[kind].error, { message });
+  if (busy() || !speech) return error('Wait until the running phase has finished.');
+  resumeCheckpoint().catch((e) => error(`The saved ${kind} could not be resumed: ${text(e)}`));
+}
+
+/** Goes on with the experiment or life saved in this browser. */
 async function resumeCheckpoint() {
-  experiment = running = await resumed(lab, speech);
+  running = await resumed(lab, speech);
+  if (running.kind === 'experiment') experiment = running;
   mode = 'running';
 }
 

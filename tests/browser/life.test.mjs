@@ -1,8 +1,9 @@
 // ONE's life on the page (PowerPlay, paper 3.14), tiny, on the CPU path: two commands of the
 // experiment form, copies of 16 members, budgets of 1 and 2 generations. Each candidate appears
 // in the table as it is decided, in cost order; Pause holds the life and Step runs one step;
-// the retention matrix starts with the fresh ONE; the life ends and says why. Screenshot:
-// test-output/life.png.
+// the retention matrix starts with the fresh ONE; the life ends and says why. A life paused and
+// reloaded is offered from its IndexedDB checkpoint and goes on to its end, the candidates
+// before the reload kept. Screenshots: test-output/life.png, life-offer.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, startServer, SHOTS } from './browser.mjs';
@@ -12,6 +13,22 @@ before(async () => {
   server = await startServer();
 });
 after(() => server.close());
+
+/** The tiny life's settings in the experiment form and the life's budgets, then Start. */
+async function startTinyLife(page, last) {
+  await page.uncheck('input[name="goal"][value="se"]');
+  await page.uncheck('input[name="goal"][value="sw"]');
+  await page.fill('#experiment-updates', '20');
+  await page.click('.all-settings summary');
+  await page.fill('#setting-copy_target', '0.2');
+  await page.fill('#setting-copy-strategy-population', '16');
+  await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+  await page.fill('#life-first', '1');
+  await page.fill('#life-last', String(last));
+  await page.click('#life-start');
+}
+
+const candidates = (page) => page.$$eval('#life-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
 
 test("ONE's life tries candidates cheapest first and shows each, with the retention matrix", async () => {
   const { page, errors, close } = await openPage(server.url, []);
@@ -61,6 +78,36 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     assert.deepEqual(await page.$$eval('#life-retention-head td', (tds) => tds.map((td) => td.textContent)), ['after', 'ne', 'nw']);
     console.log(`life: ${rows.length} candidates, ${await page.textContent('#life-metrics')}; paused and stepped: ${await page.getAttribute('body', 'data-life-steps')}`);
     await page.locator('section.life').screenshot({ path: `${SHOTS}life.png` });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a life paused and reloaded is offered from its checkpoint and goes on to its end', async () => {
+  const { page, errors, close } = await openPage(server.url, []);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
+    await startTinyLife(page, 8);
+    await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 2, null, { timeout: 300_000 });
+    await page.click('#life-pause');
+    await page.waitForFunction(() => document.body.dataset.lifePaused === 'true' || document.body.dataset.life !== 'running', null, { timeout: 300_000 });
+    assert.equal(await page.getAttribute('body', 'data-life'), 'running', 'the life ended before it could be paused');
+    const before = await candidates(page);
+
+    await page.reload();
+    await page.waitForSelector('#life-offer:not([hidden])', { timeout: 60_000 });
+    assert.match(await page.textContent('#life-offer-text'), new RegExp(`A life on ne, nw was interrupted .* after ${before.length} candidates \\(\\d+ accepted\\) and \\d+ stored trials`));
+    assert.equal(await page.isHidden('#resume-offer'), true, 'the experiment panel offers nothing');
+    await page.locator('section.life').screenshot({ path: `${SHOTS}life-offer.png` });
+    await page.click('#life-resume');
+    await page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });
+    assert.equal(await page.getAttribute('body', 'data-life'), 'over', await page.textContent('#life-status'));
+    const after = await candidates(page);
+    assert.ok(after.length > before.length, `${before.length} candidates before the reload, ${after.length} at the end`);
+    assert.deepEqual(after.slice(0, before.length), before, 'the candidates before the reload are kept as they were');
+    console.log(`life resumed after ${before.length} candidates, over after ${after.length}`);
     assert.deepEqual(errors, []);
   } finally {
     await close();

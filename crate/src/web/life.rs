@@ -3,7 +3,7 @@
 use super::lab::Lab;
 use super::speech::Speech;
 use super::{busy, decode_all, drained, event_value, js_error};
-use crate::lifecycle::{ExperimentConfig, Life, LifeConfig, Metrics, Tried};
+use crate::lifecycle::{ExperimentConfig, Life, LifeCheckpoint, LifeConfig, Metrics, Tried};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,6 +32,16 @@ impl Lab {
             .map_err(|e| js_error(format!("life settings not understood: {e}")))?;
         let config = LifeConfig { experiment, first_budget, last_budget, replay: true };
         let life = Life::new(config, self.device.clone(), speech.corpus.clone()).map_err(js_error)?;
+        Ok(LifeRun { life: Rc::new(RefCell::new(life)) })
+    }
+
+    /// The life a checkpoint (`LifeRun::checkpoint`'s bytes) describes, going on from where it
+    /// was saved; one that cannot be read, or does not fit its own settings, is refused by name.
+    #[wasm_bindgen(js_name = resumeLife)]
+    pub fn resume_life(&self, checkpoint: &[u8], speech: &Speech) -> Result<LifeRun, JsValue> {
+        let checkpoint: LifeCheckpoint =
+            serde_json::from_slice(checkpoint).map_err(|e| js_error(format!("the saved life cannot be read: {e}")))?;
+        let life = Life::resume(checkpoint, self.device.clone(), speech.corpus.clone()).map_err(js_error)?;
         Ok(LifeRun { life: Rc::new(RefCell::new(life)) })
     }
 }
@@ -66,16 +76,48 @@ impl LifeRun {
         drained(&trials, &policies)
     }
 
+    /// Resolves to where the life stands, `{bytes, standing}`: the JSON bytes of its
+    /// `LifeCheckpoint` (kept in IndexedDB with the trials so far) and, for a resume offer,
+    /// `{tried, accepted, tasks, trials}`.
+    pub fn checkpoint(&self) -> js_sys::Promise {
+        let life = self.life.clone();
+        future_to_promise(async move {
+            let life = life.try_borrow().map_err(|_| busy())?;
+            let checkpoint = life.checkpoint().await.map_err(js_error)?;
+            let bytes = serde_json::to_vec(&checkpoint)
+                .map_err(|e| js_error(format!("the checkpoint cannot be written: {e}")))?;
+            #[derive(Serialize)]
+            struct Standing<'a> {
+                tried: usize,
+                accepted: usize,
+                tasks: &'a [String],
+                trials: usize,
+            }
+            let standing = Standing {
+                tried: checkpoint.tried.len(),
+                accepted: checkpoint.accepted.len(),
+                tasks: &checkpoint.config.experiment.tasks,
+                trials: life.counts().0,
+            };
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;
+            js_sys::Reflect::set(&out, &"standing".into(), &serde_wasm_bindgen::to_value(&standing)?)?;
+            Ok(out.into())
+        })
+    }
+
     /// Trials stored so far.
     pub fn trials(&self) -> Result<usize, JsValue> {
         Ok(self.life.try_borrow().map_err(|_| busy())?.counts().0)
     }
 
-    /// The life so far, for the page's tables: `{space, accepted, retention, tried, metrics}`.
+    /// The life so far, for the page's tables: `{space, budgets, accepted, retention, tried,
+    /// metrics}` (`budgets`: the first and the last).
     pub fn state(&self) -> Result<JsValue, JsValue> {
         #[derive(Serialize)]
         struct State<'a> {
             space: &'a [String],
+            budgets: (usize, usize),
             accepted: &'a [String],
             retention: &'a [Vec<f32>],
             tried: &'a [Tried],
@@ -84,6 +126,7 @@ impl LifeRun {
         let life = self.life.try_borrow().map_err(|_| busy())?;
         let state = State {
             space: &life.config.experiment.tasks,
+            budgets: (life.config.first_budget, life.config.last_budget),
             accepted: &life.accepted,
             retention: &life.retention,
             tried: &life.tried,
