@@ -183,7 +183,10 @@ fn go_on(
         let points = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{:+.1} points", 100.0 * v));
         println!("ACC {:.1}%, BWT {}, FWT {}", 100.0 * m.acc, points(m.bwt), points(m.fwt));
     }
-    println!("trials stored: {trials}; environment steps: {env_steps}; wall time {seconds:.1} s");
+    let parameters = life.one().params.len();
+    let per_accepted = env_steps / life.accepted.len().max(1) as u64;
+    println!("ONE's parameters: {parameters} (it does not grow in this life)");
+    println!("trials stored: {trials}; environment steps: {env_steps} ({per_accepted} per accepted command); wall time {seconds:.1} s");
     if let Some(file) = &args.json {
         let body = serde_json::json!({
             "settings": life.config,
@@ -195,6 +198,7 @@ fn go_on(
             "over": why,
             "trials": trials,
             "env_steps": env_steps,
+            "parameters": parameters,
             "seconds": seconds,
         });
         crate::write_results(file, &device_name, body)?;
