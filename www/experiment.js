@@ -410,8 +410,9 @@ export function experimentPanel(worker, ask, lastHeard) {
       });
     },
     /** Reads the experiment a share link carries and shows its settings; a bad link is named
-     * and the defaults shown. Nothing runs until the user says so (`offer` or `offerLink`). */
-    readLink(hash) {
+     * and the defaults shown. Nothing runs until the user says so (`offer` or `offerLink`). A
+     * life's link shows its settings here, the ones its life runs with, and goes to `life`. */
+    readLink(hash, life) {
       linked = (async () => {
         const link = await readLink(hash);
         if (!link) return null;
@@ -420,8 +421,16 @@ export function experimentPanel(worker, ask, lastHeard) {
           document.body.dataset.link = 'refused';
           return null;
         }
+        const lived = link.kind === 'life';
         try {
-          const config = await ask({ type: 'check-experiment', config: link.config });
+          const config = await ask({ type: 'check-experiment', config: lived ? link.config?.experiment : link.config });
+          if (lived) {
+            seedChosen = true;
+            showConfig(config);
+            document.body.dataset.link = 'life';
+            life({ ...link.config, experiment: config });
+            return null;
+          }
           seedChosen = true;
           showConfig(config);
           document.body.dataset.link = 'read';

@@ -3,6 +3,8 @@
 // generation budget for its copy, cheapest first, and keeps one only if the command was new to
 // ONE and ONE, consolidated on every stored trace, follows it and every command it had. This
 // panel shows each candidate as it is tried and decided, the retention matrix and ACC/BWT/FWT.
+import { linkHash } from './link.js';
+
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const points = (v) => (v === null || v === undefined ? '-' : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} points`);
@@ -57,13 +59,17 @@ export function lifePanel(worker, settings) {
     document.body.dataset.lifeTried = String(state.tried.length);
   }
 
-  $('life-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const config = settings();
-    if (!config) return status('The experiment\'s settings above do not check yet (its status line says why); the life uses them.', true);
+  /** The life the forms describe, `{experiment, firstBudget, lastBudget}`, or null with why. */
+  function formLife() {
+    const experiment = settings();
+    if (!experiment) return status('The experiment\'s settings above do not check yet (its status line says why); the life uses them.', true);
     const firstBudget = Number($('life-first').value);
     const lastBudget = Number($('life-last').value);
     if (![firstBudget, lastBudget].every((b) => Number.isInteger(b) && b >= 1)) return status('Budgets are whole numbers of generations, at least 1.', true);
+    return { experiment, firstBudget, lastBudget };
+  }
+  function start({ experiment: config, firstBudget, lastBudget }) {
+    $('life-link-offer').hidden = true;
     steps = 0;
     $('life-rows').replaceChildren();
     $('life-retention-rows').replaceChildren();
@@ -72,7 +78,25 @@ export function lifePanel(worker, settings) {
     running(true);
     status(`Starting ONE's life on ${config.tasks.join(', ')}…`);
     worker.postMessage({ type: 'life', config, firstBudget, lastBudget });
+  }
+  $('life-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const life = formLife();
+    if (life) start(life);
   });
+  $('life-copy-link').addEventListener('click', async () => {
+    const life = formLife();
+    if (!life) return;
+    history.replaceState(null, '', await linkHash(life, 'life'));
+    try {
+      await navigator.clipboard.writeText(location.href);
+      status('The link is on the clipboard: opening it offers this life, with these settings and seed.');
+    } catch {
+      status(`The link (this browser did not allow the clipboard): ${location.href}`);
+    }
+  });
+  let linked = null;
+  $('life-link-run').addEventListener('click', () => start(linked));
   $('life-pause').addEventListener('click', () => {
     worker.postMessage({ type: paused ? 'resume' : 'pause' });
     if (paused) {
@@ -103,6 +127,18 @@ export function lifePanel(worker, settings) {
     state({ state, text }) {
       render(state);
       if (text) status(text);
+    },
+    /** A share link's life (its settings already in the experiment form): offered, not run. */
+    offerLink(life) {
+      if (![life.firstBudget, life.lastBudget].every((b) => Number.isInteger(b) && b >= 1)) {
+        return status('The life link\'s budgets are not whole numbers of generations of at least 1: nothing is offered.', true);
+      }
+      linked = life;
+      [$('life-first').value, $('life-last').value] = [life.firstBudget, life.lastBudget];
+      $('life-link-text').textContent = `Run the life this link describes? Its task space is ${life.experiment.tasks.join(', ')}, ` +
+        `with budgets from ${life.firstBudget} to ${life.lastBudget} generations (seed ${life.experiment.copy.seed}).`;
+      $('life-link-offer').hidden = false;
+      document.body.dataset.lifeLink = 'offered';
     },
     /** A life a reload interrupted was found: offer to go on with it. */
     found({ tried, accepted, tasks, trials, at }) {

@@ -1,6 +1,7 @@
-// Share links: the URL hash carries an experiment's whole settings (an ExperimentConfig),
-// versioned and compressed: `#x1.` then the deflate-raw bytes of its JSON in base64url. A link
-// never carries weights or traces; those move by export and import.
+// Share links: the URL hash carries an experiment's whole settings (an ExperimentConfig), or a
+// life's (`{experiment, firstBudget, lastBudget}`), versioned and compressed: `#x1.` (`#l1.` for
+// a life) then the deflate-raw bytes of its JSON in base64url. A link never carries weights or
+// traces; those move by export and import.
 export const LINK_VERSION = 1;
 
 const toBase64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -32,31 +33,34 @@ async function pipe(bytes, stream) {
   return out;
 }
 
-/** The hash (with its '#') that carries `config`. */
-export async function linkHash(config) {
+/** The hash (with its '#') that carries `config`: an experiment's settings, or a life's. */
+export async function linkHash(config, kind = 'experiment') {
   const json = new TextEncoder().encode(JSON.stringify(config));
-  return `#x${LINK_VERSION}.${toBase64Url(await pipe(json, new CompressionStream('deflate-raw')))}`;
+  const letter = kind === 'life' ? 'l' : 'x';
+  return `#${letter}${LINK_VERSION}.${toBase64Url(await pipe(json, new CompressionStream('deflate-raw')))}`;
 }
 
-/** The settings a hash carries: {config}, {error} saying what is wrong, or null for no hash. */
+/** The settings a hash carries: {kind, config} (kind 'experiment' or 'life'), {error} saying
+ * what is wrong, or null for no hash. */
 export async function readLink(hash) {
   if (!hash || hash === '#') return null;
-  const match = /^#x(\d+)\.(.*)$/s.exec(hash);
-  if (!match) return { error: 'The link is not an experiment link of this lab (it should start with #x1.).' };
-  const version = Number(match[1]);
+  const match = /^#([xl])(\d+)\.(.*)$/s.exec(hash);
+  if (!match) return { error: 'The link is not an experiment link of this lab (it should start with #x1., or #l1. for a life).' };
+  const kind = match[1] === 'l' ? 'life' : 'experiment';
+  const version = Number(match[2]);
   if (version > LINK_VERSION) {
     return { error: `The link was made by a newer version of the lab (link version ${version}; this page reads version ${LINK_VERSION}). Reload the lab's latest page.` };
   }
   if (version < 1) return { error: `The link has version ${version}, which never existed.` };
   let json;
   try {
-    json = new TextDecoder().decode(await pipe(fromBase64Url(match[2]), new DecompressionStream('deflate-raw')));
+    json = new TextDecoder().decode(await pipe(fromBase64Url(match[3]), new DecompressionStream('deflate-raw')));
   } catch (e) {
     const why = e instanceof RangeError || /characters/.test(e.message) ? e.message : 'its compressed settings end early or are corrupt';
     return { error: `The link is damaged or cut short (${why}).` };
   }
   try {
-    return { config: JSON.parse(json) };
+    return { kind, config: JSON.parse(json) };
   } catch (e) {
     return { error: `The link is damaged or cut short (its settings are not complete JSON: ${e.message}).` };
   }

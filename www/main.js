@@ -183,7 +183,7 @@ const fromWorkerHandlers = {
     commands.catalogue(data.catalogue);
     // The experiment needs the corpus: a share link is read once it is loaded, and offered
     // (never run) once the worker says whether an interrupted run is stored.
-    experiment.readLink(location.hash);
+    experiment.readLink(location.hash, (link) => life.offerLink(link));
   },
   rates(data) {
     experiment.rates(data.rates);

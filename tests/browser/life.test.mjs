@@ -64,7 +64,7 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     await page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });
     assert.equal(await page.getAttribute('body', 'data-life'), 'over', await page.textContent('#life-status'));
     assert.match(await page.textContent('#life-status'), /The life is over \(\d+ s\): /);
-    const rows = await page.$$eval('#life-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const rows = await candidates(page);
     assert.ok(rows.length >= 2, `candidates: ${JSON.stringify(rows)}`);
     // Cost order: budgets never fall except after an acceptance, which starts again at 1.
     for (let i = 1; i < rows.length; i++) {
@@ -79,6 +79,24 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     console.log(`life: ${rows.length} candidates, ${await page.textContent('#life-metrics')}; paused and stepped: ${await page.getAttribute('body', 'data-life-steps')}`);
     await page.locator('section.life').screenshot({ path: `${SHOTS}life.png` });
     assert.deepEqual(errors, []);
+
+    // Copy link: the same life, with its settings and seed, in another browser (a fresh profile).
+    await page.click('#life-copy-link');
+    await page.waitForFunction(() => location.hash.startsWith('#l1.'));
+    const hash = await page.evaluate(() => location.hash);
+    const other = await openPage(server.url + hash, []);
+    try {
+      await other.page.waitForSelector('#life-link-offer:not([hidden])', { timeout: 120_000 });
+      assert.match(await other.page.textContent('#life-link-text'), /task space is ne, nw, with budgets from 1 to 2 generations/);
+      assert.equal(await other.page.inputValue('#life-last'), '2');
+      assert.equal(await other.page.isHidden('#link-offer'), true, 'a life link is not offered as an experiment');
+      await other.page.click('#life-link-run');
+      await other.page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });
+      assert.deepEqual(await candidates(other.page), rows, 'the link reproduces the life, candidate by candidate');
+      assert.deepEqual(other.errors, []);
+    } finally {
+      await other.close();
+    }
   } finally {
     await close();
   }
