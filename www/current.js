@@ -20,6 +20,19 @@ export function loadOne(lab, speech, bytes, source) {
 /** The ONE to talk to ({ run, source }), or null before the first. */
 export const currentOne = () => current;
 
+/** `listener` (an experiment's run) hears `data.audio` as command `data.k` and walks in the
+ * lab's maze; the page is told, or why not in `data.one`'s panel. Whether ONE walks. */
+export function talk(lab, listener, data) {
+  try {
+    const scene = lab.talk(listener.run, data.k, data.audio);
+    post('talking', { scene, command: listener.run.commands()[data.k], one: data.one });
+    return true;
+  } catch (e) {
+    post(data.one === 'experiment' ? 'experiment-error' : 'talk-error', { message: text(e) });
+    return false;
+  }
+}
+
 /** The ONE to talk to as a ONE file's bytes. */
 export function currentFile() {
   if (!current) throw new Error('there is no ONE to download yet');

@@ -2,7 +2,7 @@
 // Its messages, both ways, are listed with their fields in protocol.js.
 import init, { startLab, defaultEvolveConfig, defaultConsolidateConfig, defaultExperimentConfig, checkExperimentConfig, experimentCost, settingChoices, Speech } from './pkg/onelab.js';
 import { adapterLabel } from './adapter.js';
-import { currentFile, currentOne, loadOne, loadPretrained, setCurrent } from './current.js';
+import { currentFile, currentOne, loadOne, loadPretrained, setCurrent, talk } from './current.js';
 import { post, reply, text } from './post.js';
 import { KINDS, following, offerCheckpoint, resumed, saveNow, sayPaused, step } from './runs.js';
 import { fetchCorpus, fetchPretrained } from './site.js';
@@ -116,13 +116,7 @@ const commands = {
     if (!listener) return post('talk-error', { message: 'There is no ONE to talk to yet.' });
     // Talking takes the maze: a phase running or paused is left alone, and says so.
     if (busy()) return post('talk-error', { message: 'A phase of the lab is running or paused: talk to ONE once it is done.' });
-    try {
-      const scene = lab.talk(listener.run, data.k, data.audio);
-      mode = 'walk';
-      post('talking', { scene, command: listener.run.commands()[data.k], one: data.one });
-    } catch (e) {
-      post(data.one === 'experiment' ? 'experiment-error' : 'talk-error', { message: text(e) });
-    }
+    if (talk(lab, listener, data)) mode = 'walk';
   },
 };
 
@@ -207,8 +201,7 @@ async function pauseNow() {
   sayPaused(running, false);
 }
 
-/** The Resume of a `kind` panel's offer: goes on with the run saved in this browser, or says why
- * not in that panel. */
+/** A `kind` panel's Resume: goes on with the run saved in this browser, or says why not there. */
 function resumeSaved(kind) {
   const error = (message) => post(KINDS[kind].error, { message });
   if (busy() || !speech) return error('Wait until the running phase has finished.');
