@@ -14,8 +14,8 @@ before(async () => {
 });
 after(() => server.close());
 
-/** The tiny life's settings in the experiment form and the life's budgets, then Start. */
-async function startTinyLife(page, last) {
+/** The tiny life's settings in the experiment form. */
+async function tinySettings(page) {
   await page.uncheck('input[name="goal"][value="se"]');
   await page.uncheck('input[name="goal"][value="sw"]');
   await page.fill('#experiment-updates', '20');
@@ -23,6 +23,10 @@ async function startTinyLife(page, last) {
   await page.fill('#setting-copy_target', '0.2');
   await page.fill('#setting-copy-strategy-population', '16');
   await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+}
+
+/** Budgets from 1 to `last` generations, then Start. */
+async function startLife(page, last) {
   await page.fill('#life-first', '1');
   await page.fill('#life-last', String(last));
   await page.click('#life-start');
@@ -35,20 +39,12 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
-    await page.uncheck('input[name="goal"][value="se"]');
-    await page.uncheck('input[name="goal"][value="sw"]');
-    await page.fill('#experiment-updates', '20');
-    await page.click('.all-settings summary');
-    await page.fill('#setting-copy_target', '0.2');
-    await page.fill('#setting-copy-strategy-population', '16');
-    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
+    await tinySettings(page);
     // Budgets are checked before anything runs.
     await page.fill('#life-first', '0');
     await page.click('#life-start');
     assert.match(await page.textContent('#life-status'), /whole numbers of generations/);
-    await page.fill('#life-first', '1');
-    await page.fill('#life-last', '2');
-    await page.click('#life-start');
+    await startLife(page, 2);
     await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 1, null, { timeout: 300_000 });
     // Pause holds the life after the step in flight; Step runs one step.
     await page.click('#life-pause');
@@ -107,7 +103,8 @@ test('a life paused and reloaded is offered from its checkpoint and goes on to i
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
-    await startTinyLife(page, 8);
+    await tinySettings(page);
+    await startLife(page, 8);
     await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 2, null, { timeout: 300_000 });
     await page.click('#life-pause');
     await page.waitForFunction(() => document.body.dataset.lifePaused === 'true' || document.body.dataset.life !== 'running', null, { timeout: 300_000 });
