@@ -102,6 +102,11 @@ fn a_life_that_cannot_try_a_candidate_is_refused() {
     (c.first_budget, c.last_budget) = (50, 20);
     let e = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
     assert!(e.contains("first budget") && e.contains("above the last"), "{e}");
+    // A ONE that would outgrow the buffers' limits over its tasks: refused before it starts.
+    let mut c = short_life();
+    (c.experiment.copy.hidden, c.experiment.copy.grow) = (500, 7);
+    let e = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).err().unwrap();
+    assert!(e.contains("hidden units ONE grows to") && e.contains("514"), "{e}");
     let c = short_life();
     assert_eq!((c.budget(0), c.budget(4), c.budget(5)), (Some(5), Some(80), None));
 }
@@ -134,17 +139,64 @@ fn live(config: LifeConfig, resume_every: Option<usize>, name: &str) -> (String,
     (tried, life.retention.clone(), life.one().params.clone(), store.len())
 }
 
-#[test]
-fn a_life_resumed_from_its_checkpoints_is_the_life_that_never_stopped() {
-    // Small and quick: what is compared is the run, not whether it learns.
+/// A tiny life whose copies freeze ONE and grow 2 units (paper 3.1): ONE of 8 hidden units,
+/// populations of 32, 100 updates of consolidation, budgets of 3 to 12 generations. Small and
+/// quick: it accepts north east and rejects the rest, which is what its tests need.
+fn tiny_growing_life() -> LifeConfig {
     let mut c = short_life();
     c.experiment.copy.hidden = 8;
+    c.experiment.copy.grow = 2;
     c.experiment.copy.strategy.population = 32;
     c.experiment.consolidation.updates = 100;
     (c.first_budget, c.last_budget) = (3, 12);
+    c
+}
+
+#[test]
+fn one_grows_by_each_accepted_copys_units_and_a_rejected_one_leaves_it_as_it_was() {
+    let config = tiny_growing_life();
+    let dir = std::env::temp_dir().join(format!("onelab-life-grow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut store, _) = FileStore::open(&dir).unwrap();
+    let mut life = Life::new(config.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
+    let mut one_before = life.one().clone();
+    while !life.is_over() {
+        match pollster::block_on(life.step()).unwrap() {
+            LifeEvent::Trying { .. } => one_before = life.one().clone(),
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all().unwrap()).unwrap(),
+            LifeEvent::Outcome(t) if t.accepted => {
+                let shape = config.experiment.shape_after(life.accepted.len());
+                assert_eq!(life.one().shape, shape, "grown by 2 units per accepted candidate");
+                assert_eq!(shape.hidden, 8 + 2 * life.accepted.len());
+                assert_eq!(t.params, shape.layout().total);
+                // The old weights were frozen in the copy; consolidation trained them all.
+                assert_ne!(life.one().params[..one_before.params.len()], one_before.params[..]);
+            }
+            LifeEvent::Outcome(t) => {
+                assert_eq!(life.one().shape, one_before.shape, "a rejected candidate does not grow ONE");
+                assert_eq!(t.params, one_before.params.len());
+                let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+                assert_eq!(bytes(&life.one().params), bytes(&one_before.params), "rolled back");
+            }
+            _ => {}
+        }
+        let (trials, policies) = life.drain();
+        store.append(&trials).unwrap();
+        store.append_policies(&policies).unwrap();
+    }
+    assert!(!life.accepted.is_empty(), "the tiny life accepts a candidate: {:?}", life.tried);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_life_resumed_from_its_checkpoints_is_the_life_that_never_stopped() {
+    // Through growth too: checkpoints after an acceptance hold a grown ONE, its grown
+    // statistics and copies of two sizes.
+    let c = tiny_growing_life();
     let straight = live(c.clone(), None, "straight");
-    let resumed = live(c, Some(7), "resumed");
+    let resumed = live(c.clone(), Some(7), "resumed");
     assert!(straight.0.contains("accepted\":false"), "the life rejects a candidate: {}", straight.0);
+    assert!(straight.2.len() > c.experiment.shape_after(0).layout().total, "ONE grew in this life");
     assert_eq!(straight.0, resumed.0, "the same candidates, the same outcomes");
     assert_eq!(straight.1, resumed.1, "the same retention matrix");
     assert_eq!(straight.2, resumed.2, "the same ONE");

@@ -302,4 +302,43 @@ mod tests {
             assert!(new_unit_activity > 0.0);
         }
     }
+
+    /// ONE grown from a copy that froze and grew computes what ONE computed, and its new units
+    /// are the copy's, cut off from everything outside themselves.
+    #[test]
+    fn growing_from_a_copy_leaves_outputs_unchanged() {
+        let shape = NetShape::for_maze(8, 12);
+        let one = One::new(shape, 3);
+        let mut copy = one.clone();
+        let frozen = copy.grow(5, 7);
+        // The copy learned: every new parameter changed, its outgoing weights included.
+        let mut rng = Rng::new(11);
+        for (p, &f) in copy.params.iter_mut().zip(&frozen) {
+            if !f {
+                *p += rng.symmetric(0.5);
+            }
+        }
+        let mut grown = one.clone();
+        assert_eq!(grown.grow_from(&copy), frozen);
+        assert_eq!(grown.shape, copy.shape);
+        let (n, t) = (3, 10);
+        let inputs = random_inputs(t * n * shape.input(), 8);
+        let before = Forward::new(&one, n).run(&inputs, t);
+        let after = Forward::new(&grown, n).run(&inputs, t);
+        for (a, b) in before.iter().zip(&after) {
+            assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "growing changed an output: {a} vs {b}");
+        }
+        // The new units' own rows (gates from inputs and units, biases) are the copy's; the
+        // copy acts differently, the grown ONE does not.
+        let (l, h2, i) = (grown.shape.layout(), grown.shape.hidden, grown.shape.input());
+        for g in 0..4 {
+            for u in 12..h2 {
+                let r = g * h2 + u;
+                assert_eq!(grown.params[l.wx.start + r * i..][..i], copy.params[l.wx.start + r * i..][..i]);
+                assert_eq!(grown.params[l.wh.start + r * h2..][..h2], copy.params[l.wh.start + r * h2..][..h2]);
+                assert_eq!(grown.params[l.b.start + r], copy.params[l.b.start + r]);
+            }
+        }
+        assert_ne!(Forward::new(&copy, n).run(&inputs, t), after);
+    }
 }

@@ -40,6 +40,18 @@ impl WeightStats {
         self.count = total;
     }
 
+    /// The statistics of a net that grew (`One::grow`, whose freeze mask marks the old
+    /// parameters, in their order): each old parameter's at its new place; the new ones did not
+    /// exist at those trial ends, and enter with mean 0 and no spread under the same count.
+    pub fn grow(&mut self, frozen: &[bool]) {
+        assert_eq!(frozen.iter().filter(|&&f| f).count(), self.mean.len(), "the mask marks every old parameter");
+        let spread = |old: &[f64]| {
+            let mut old = old.iter();
+            frozen.iter().map(|&f| if f { *old.next().expect("counted") } else { 0.0 }).collect()
+        };
+        (self.mean, self.m2) = (spread(&self.mean), spread(&self.m2));
+    }
+
     /// Population variance per parameter (zero before two trials).
     pub fn variance(&self) -> Vec<f64> {
         if self.count < 2.0 {
@@ -82,6 +94,18 @@ impl WeightStats {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    #[test]
+    fn growing_keeps_each_old_parameters_statistics() {
+        let mut s = WeightStats::new(3);
+        s.add(&[1.0, 2.0, 3.0], 2.0);
+        s.add(&[3.0, 2.0, 1.0], 2.0);
+        let old = s.clone();
+        s.grow(&[true, false, true, false, true]);
+        assert_eq!(s.count, old.count);
+        assert_eq!(s.mean, vec![old.mean[0], 0.0, old.mean[1], 0.0, old.mean[2]]);
+        assert_eq!(s.m2, vec![old.m2[0], 0.0, old.m2[1], 0.0, old.m2[2]]);
+    }
 
     #[test]
     fn matches_a_direct_computation() {

@@ -93,15 +93,15 @@ impl Experiment {
             }
             generation += 1;
         }
-        let params = strategy.mean().to_vec();
+        let one = One { shape: c.shape(), params: strategy.mean().to_vec() };
         let tables: Tables = self.tables()?;
         let mut rows = Vec::new();
         for (k, task) in self.config.tasks.clone().into_iter().enumerate() {
             rows.push(BaselineRow {
                 command: self.config.command(k).to_string(),
-                success: self.success(&params, k, &tables, Hearing::Validation).await?,
-                shuffled: self.success(&params, k, &tables, Hearing::Shuffled).await?,
-                cross: self.success(&params, k, &tables, Hearing::Cross).await?,
+                success: self.success(&one, k, &tables, Hearing::Validation).await?,
+                shuffled: self.success(&one, k, &tables, Hearing::Shuffled).await?,
+                cross: self.success(&one, k, &tables, Hearing::Cross).await?,
                 task,
             });
         }

@@ -2,6 +2,7 @@
 
 use crate::consolidate::ConsolidateConfig;
 use crate::evolve::EvolveConfig;
+use crate::net::NetShape;
 use crate::speech::Augment;
 use crate::world::Goal;
 use serde::{Deserialize, Serialize};
@@ -77,9 +78,6 @@ impl ExperimentConfig {
         if self.copy.listen == 0 {
             return Err("the experiment needs listening steps: ONE must hear the commands".into());
         }
-        if self.copy.grow > 0 {
-            return Err("the experiment's copies keep ONE's shape: growing units is not supported here".into());
-        }
         crate::limits::check("generations", self.generations, crate::limits::GENERATIONS)?;
         for (name, v) in [("copy target", self.copy_target), ("acceptance threshold", self.accept)] {
             if !(0.0..=1.0).contains(&v) {
@@ -96,8 +94,20 @@ impl ExperimentConfig {
         let mut c = self.copy.clone();
         c.task = self.copy_task(0);
         c.validate()?;
+        // The largest ONE: after the last copy's units (a life's rejected candidates grow only
+        // their own experiment's ONE, never past this).
+        let largest = self.shape_after(self.tasks.len());
+        if self.copy.grow > 0 {
+            crate::limits::check("hidden units ONE grows to over its tasks", largest.hidden, crate::limits::HIDDEN)?;
+        }
         self.consolidation.validate()?;
-        self.consolidation.fits(c.shape(), c.step_limit)
+        self.consolidation.fits(largest, c.step_limit)
+    }
+
+    /// ONE's shape once `copies` copies have finished: each copy that freezes and grows
+    /// (`copy.grow` units) grows ONE by its units (`One::grow_from`).
+    pub fn shape_after(&self, copies: usize) -> NetShape {
+        NetShape { hidden: self.copy.hidden + self.copy.grow * copies, ..self.copy.shape() }
     }
 
     /// The spoken command of task `k` ("north east" for "ne"); tasks are validated goals.

@@ -113,7 +113,7 @@ impl Experiment {
         if !matches!(self.stage, Stage::NextCopy) || !self.copies.is_empty() {
             return Err("the experiment has begun: it can start from another ONE only before its first step".into());
         }
-        one.check(self.config.copy.shape())
+        one.check(self.config.shape_after(0))
             .map_err(|e| format!("that ONE does not fit these settings (hidden units, goal input): {e}"))?;
         self.one = one;
         Ok(())
@@ -130,6 +130,7 @@ impl Experiment {
         let mut c = self.config.copy.clone();
         c.task = self.config.copy_task(k);
         c.seed = hash2(self.config.copy.seed, k as u32 + 1);
+        c.hidden = self.one.shape.hidden;
         let mut evo = Evolution::new(c, &self.one, self.device.rollout(), Some(&self.corpus))?;
         evo.copy_id = k as u32;
         Ok(evo)
@@ -137,11 +138,16 @@ impl Experiment {
 
     /// The finished copy demonstrates its skill to the training speakers (what consolidation
     /// imitates), its skill is marked worth memorizing and its weight statistics are pooled.
-    /// Returns the demonstrations' success.
+    /// A copy that froze and grew grows ONE by its units (`One::grow_from`: ONE computes what it
+    /// did until consolidation trains them). Returns the demonstrations' success.
     pub(super) async fn finish_copy(&mut self, mut evo: Evolution) -> Result<f32, String> {
         let shown = evo.demonstrate().await?;
         self.keep(&mut evo);
         self.registry.memorize(&evo.task.name);
+        if evo.copy.frozen.is_some() {
+            let frozen = self.one.grow_from(&evo.copy.one);
+            self.stats.grow(&frozen);
+        }
         self.stats.merge(&evo.stats);
         self.copies.push((evo.copy.one.clone(), evo.generation));
         Ok(shown)

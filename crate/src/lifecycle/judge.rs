@@ -102,14 +102,15 @@ impl Experiment {
         Ok(t)
     }
 
-    /// Success of the policy `params` at following command `k`: the share of episodes that reach
-    /// task `k`'s goal (the experiment's other corners are exits that fail it). Episodes start
+    /// Success of the policy `one` (of any size: copies and ONE may grow) at following command
+    /// `k`: the share of episodes that reach task `k`'s goal (the experiment's other corners
+    /// are exits that fail it). Episodes start
     /// from every cell outside the goal and those exits, each start hearing every validation (or
     /// cross-synthesiser) speaker's command, or, shuffled, a random validation utterance of any
     /// of the experiment's commands. Argmax actions, held while listening.
     pub(super) async fn success(
         &mut self,
-        params: &[f32],
+        one: &One,
         k: usize,
         tables: &Tables,
         hearing: Hearing,
@@ -121,9 +122,9 @@ impl Experiment {
         if hearing == Hearing::Shuffled {
             let total: usize = tables.per_task.iter().map(|t| t.1).sum();
             let mut rng = Rng::new(hash2(self.config.copy.seed ^ crate::rng::salt::SHUFFLED, k as u32));
-            self.success_hearing(params, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
+            self.success_hearing(one, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
         } else {
-            self.success_hearing(params, k, frames, rows, |r| r as u32).await
+            self.success_hearing(one, k, frames, rows, |r| r as u32).await
         }
     }
 
@@ -131,20 +132,20 @@ impl Experiment {
     /// utterance `heard(r)` of `utterances`.
     async fn success_hearing(
         &mut self,
-        params: &[f32],
+        one: &One,
         k: usize,
         utterances: Arc<Vec<f32>>,
         rows: usize,
         heard: impl FnMut(usize) -> u32,
     ) -> Result<f32, String> {
-        let by_round = self.success_by_round(params, k, utterances, rows, heard).await?;
+        let by_round = self.success_by_round(one, k, utterances, rows, heard).await?;
         Ok(by_round.iter().sum::<f32>() / by_round.len() as f32)
     }
 
     /// The same, per round.
     async fn success_by_round(
         &mut self,
-        params: &[f32],
+        one: &One,
         k: usize,
         utterances: Arc<Vec<f32>>,
         rows: usize,
@@ -153,15 +154,15 @@ impl Experiment {
         let c = &self.config.copy;
         let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
         let cells = task.free_cells(&self.maze);
-        let mut spec = RolloutSpec::new(c.shape(), self.maze.clone(), task, Vec::new(), c.step_limit);
+        let mut spec = RolloutSpec::new(one.shape, self.maze.clone(), task, Vec::new(), c.step_limit);
         spec.listen = c.listen;
         spec.utterances = utterances;
         for r in 0..rows {
             spec.starts.extend(&cells);
             spec.heard.extend(cells.iter().map(|_| heard(r)));
         }
-        let n = params.len();
-        let pop = Population { seed: 0, size: 1, antithetic: false, mean: params.to_vec(), sigma: vec![0.0; n] };
+        let n = one.params.len();
+        let pop = Population { seed: 0, size: 1, antithetic: false, mean: one.params.clone(), sigma: vec![0.0; n] };
         let result = self.evaluator.run_as(&pop, &spec, Perturbation::Regenerated, true).await?;
         self.env_steps += result.steps.iter().map(|&s| s as u64).sum::<u64>();
         let share = |round: &[bool]| round.iter().filter(|&&r| r).count() as f32 / round.len() as f32;
@@ -173,7 +174,7 @@ impl Experiment {
     /// which it does not.
     pub(super) async fn cross_by_voice(
         &mut self,
-        params: &[f32],
+        one: &One,
         tables: &Tables,
     ) -> Result<(Vec<f32>, Vec<VoiceRow>), String> {
         let mut voices: Vec<VoiceRow> = Vec::new();
@@ -181,7 +182,7 @@ impl Experiment {
         let mut all = Vec::new();
         for k in 0..n {
             let (frames, rows) = tables.cross[k].clone();
-            let by_speaker = self.success_by_round(params, k, frames, rows, |r| r as u32).await?;
+            let by_speaker = self.success_by_round(one, k, frames, rows, |r| r as u32).await?;
             all.push(by_speaker.iter().sum::<f32>() / by_speaker.len() as f32);
             for (speaker, success) in tables.cross_speakers[k].iter().zip(by_speaker) {
                 let voice = &self.corpus.speaker(speaker).variant;
@@ -203,14 +204,14 @@ impl Experiment {
     }
 
     /// Success at command `k` on its external recordings, each heard from every start cell.
-    async fn on_recordings(&mut self, params: &[f32], k: usize) -> Result<Option<f32>, String> {
+    async fn on_recordings(&mut self, one: &One, k: usize) -> Result<Option<f32>, String> {
         let per = self.config.copy.listen * self.config.copy.goal;
         let rows = self.recordings[k].len() / per;
         if rows == 0 {
             return Ok(None);
         }
         let frames = Arc::new(self.recordings[k].clone());
-        self.success_hearing(params, k, frames, rows, |r| r as u32).await.map(Some)
+        self.success_hearing(one, k, frames, rows, |r| r as u32).await.map(Some)
     }
 
     /// Acceptance (PowerPlay style): the consolidated `candidate` and every copy so far are
@@ -227,7 +228,7 @@ impl Experiment {
         let mut at_command = vec![vec![0.0; n]; n];
         for (j, (copy, _)) in copies.iter().enumerate() {
             for k in 0..n {
-                at_command[j][k] = self.success(&copy.params, k, &tables, Hearing::Validation).await?;
+                at_command[j][k] = self.success(copy, k, &tables, Hearing::Validation).await?;
             }
         }
         for (k, (copy, copy_generations)) in copies.iter().enumerate() {
@@ -237,7 +238,7 @@ impl Experiment {
                 task,
                 copy_generations: *copy_generations,
                 copy: at_command[k][k],
-                copy_shuffled: self.success(&copy.params, k, &tables, Hearing::Shuffled).await?,
+                copy_shuffled: self.success(copy, k, &tables, Hearing::Shuffled).await?,
                 one: 0.0,
                 one_shuffled: 0.0,
                 one_cross: 0.0,
@@ -246,7 +247,7 @@ impl Experiment {
                 chance: (0..n).map(|j| at_command[j][k]).sum::<f32>() / n as f32,
             });
         }
-        let cross_voices = self.measure_one(&candidate.params, &mut rows, &tables).await?;
+        let cross_voices = self.measure_one(&candidate, &mut rows, &tables).await?;
         let failing: Vec<String> = rows
             .iter()
             .enumerate()
@@ -257,7 +258,7 @@ impl Experiment {
         let accepted = failing.is_empty();
         let mut success: Vec<f32> = rows.iter().map(|r| r.one).collect();
         for k in n..self.config.tasks.len() {
-            success.push(self.success(&candidate.params, k, &tables, Hearing::Validation).await?);
+            success.push(self.success(&candidate, k, &tables, Hearing::Validation).await?);
         }
         let retention = RetentionRow { learned: self.config.tasks[..n].to_vec(), success, accepted };
         self.retention.push(retention.clone());
@@ -276,21 +277,21 @@ impl Experiment {
         Ok(judgement)
     }
 
-    /// ONE's columns of the result table, measured for the policy `params`: its success on the
+    /// ONE's columns of the result table, measured for the policy `one`: its success on the
     /// validation speakers, on shuffled speech, on the cross-synthesiser speakers and on the
     /// recordings added; returns its success on each cross-synthesiser voice.
     async fn measure_one(
         &mut self,
-        params: &[f32],
+        one: &One,
         rows: &mut [CommandRow],
         tables: &Tables,
     ) -> Result<Vec<VoiceRow>, String> {
-        let (cross, cross_voices) = self.cross_by_voice(params, tables).await?;
+        let (cross, cross_voices) = self.cross_by_voice(one, tables).await?;
         for (k, row) in rows.iter_mut().enumerate() {
-            row.one = self.success(params, k, tables, Hearing::Validation).await?;
-            row.one_shuffled = self.success(params, k, tables, Hearing::Shuffled).await?;
+            row.one = self.success(one, k, tables, Hearing::Validation).await?;
+            row.one_shuffled = self.success(one, k, tables, Hearing::Shuffled).await?;
             row.one_cross = cross[k];
-            row.one_recordings = self.on_recordings(params, k).await?;
+            row.one_recordings = self.on_recordings(one, k).await?;
             row.recordings = self.recordings[k].len() / (self.config.copy.listen * self.config.copy.goal);
         }
         Ok(cross_voices)
@@ -302,7 +303,7 @@ impl Experiment {
     pub async fn judge_again(&mut self) -> Result<Judgement, String> {
         let (one, mut judgement) = self.judged.clone().ok_or("no ONE has been judged yet")?;
         let tables = self.tables()?;
-        judgement.cross_voices = self.measure_one(&one.params, &mut judgement.rows, &tables).await?;
+        judgement.cross_voices = self.measure_one(&one, &mut judgement.rows, &tables).await?;
         Ok(judgement)
     }
 }

@@ -335,15 +335,16 @@ impl Experiment {
     pub fn resume(c: Checkpoint, device: Device, corpus: Corpus) -> Result<Experiment, String> {
         let mut exp = Experiment::new(c.config, device, corpus)?;
         let tasks = exp.config.tasks.len();
-        let shape = exp.config.copy.shape();
-        c.one.check(shape)?;
-        for (k, (one, generations)) in c.copies.iter().enumerate() {
-            one.check(shape).map_err(|e| format!("copy {k} of the checkpoint: {e}"))?;
-            crate::limits::check("a saved copy's generations", *generations, crate::limits::GENERATIONS)?;
-        }
         let finished = c.copies.len();
         if finished > tasks {
             return Err(format!("the checkpoint holds {finished} copies for {tasks} commands"));
+        }
+        // ONE has grown by every finished copy's units (none, unless copies freeze and grow).
+        let shape = exp.config.shape_after(finished);
+        c.one.check(shape)?;
+        for (k, (one, generations)) in c.copies.iter().enumerate() {
+            one.check(exp.config.shape_after(k + 1)).map_err(|e| format!("copy {k} of the checkpoint: {e}"))?;
+            crate::limits::check("a saved copy's generations", *generations, crate::limits::GENERATIONS)?;
         }
         c.stats.check(shape.layout().total)?;
         if c.retention.iter().any(|r| r.success.len() != tasks || r.learned.len() > tasks) {
@@ -360,7 +361,9 @@ impl Experiment {
         let consolidating = matches!(c.stage, SavedStage::Read | SavedStage::Consolidate(_));
         let fits = match &c.stage {
             SavedStage::NextCopy => finished < tasks,
-            SavedStage::Copy { evolution, .. } => evolution.copy_id as usize == finished && finished < tasks,
+            SavedStage::Copy { evolution, .. } => {
+                evolution.copy_id as usize == finished && finished < tasks && evolution.config.hidden == shape.hidden
+            }
             _ if consolidating => finished > 0 && exp.config.consolidates_after(finished - 1),
             _ => finished == tasks,
         };

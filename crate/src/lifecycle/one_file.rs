@@ -80,7 +80,6 @@ impl OneFile {
             _ => return Err("the ONE file's parameters name no format this lab knows".into()),
         }
         let saved: Saved = serde_json::from_str(parameters).map_err(read)?;
-        saved.one.check(config.copy.shape()).map_err(|e| format!("the ONE file: {e}"))?;
         let tasks = config.tasks.len();
         let fits = |r: &RetentionRow| r.success.len() == tasks && r.learned.len() <= tasks;
         if saved.judgement.rows.len() > tasks
@@ -90,6 +89,9 @@ impl OneFile {
         {
             return Err("the ONE file's result table or retention matrix does not fit its commands".into());
         }
+        // Judged after a copy per row: grown by their units if the copies froze and grew.
+        let shape = config.shape_after(saved.judgement.rows.len());
+        saved.one.check(shape).map_err(|e| format!("the ONE file: {e}"))?;
         Ok(OneFile { config, one: saved.one, judgement: saved.judgement, retention: saved.retention })
     }
 }

@@ -19,6 +19,10 @@
 //! Otherwise ONE, its copies, the skills it imitates and its weight statistics are exactly what
 //! they were (the candidate's trials stay in the store: every trace is kept). The life ends when
 //! every task of the space is accepted, or when no task is accepted within the last budget.
+//!
+//! With `copy.grow` units, each candidate's copy freezes ONE's weights and evolves only its new
+//! units (paper 3.1), and ONE grows by them (new outgoing weights at zero) before its
+//! consolidation: an accepted candidate leaves ONE larger, a rejected one as small as it was.
 
 use super::config::ExperimentConfig;
 use super::judge::{Hearing, Judgement};
@@ -97,6 +101,10 @@ pub struct Tried {
     pub after: Vec<(String, f32)>,
     /// Environment steps the candidate took (its copy's and its judgement's).
     pub env_steps: u64,
+    /// ONE's parameters after the candidate: more than before only when an accepted candidate's
+    /// copy froze and grew (a life of settings from before growth reads 0).
+    #[serde(default)]
+    pub params: usize,
     pub accepted: bool,
     /// Why it was accepted or not, in words.
     pub why: String,
@@ -324,7 +332,7 @@ impl Life {
             let one = self.base.one.clone();
             let mut success = Vec::new();
             for k in 0..exp.config.tasks.len() {
-                success.push(exp.success(&one.params, k, &tables, Hearing::Validation).await?);
+                success.push(exp.success(&one, k, &tables, Hearing::Validation).await?);
             }
             self.base.env_steps = exp.env_steps;
             self.retention.push(success.clone());
@@ -381,7 +389,7 @@ impl Life {
             let k = self.accepted.len();
             let tables = exp.tables()?;
             let one = self.base.one.clone();
-            let before = exp.success(&one.params, k, &tables, Hearing::Validation).await?;
+            let before = exp.success(&one, k, &tables, Hearing::Validation).await?;
             let candidate = Candidate { task, budget };
             if before >= self.config.experiment.accept {
                 let why = format!("not new: ONE already reaches {:.1}% at it", 100.0 * before);
@@ -411,6 +419,7 @@ impl Life {
         self.retention.push(self.config.experiment.tasks.iter().map(in_space).collect());
         let tried = Tried {
             env_steps: base.env_steps - self.base.env_steps,
+            params: base.one.params.len(),
             candidate: trying.candidate.clone(),
             before: trying.before,
             copy: trying.copy,
@@ -434,7 +443,8 @@ impl Life {
         self.base.trials = trying.exp.trials;
         self.base.env_steps = trying.exp.env_steps;
         let (candidate, before, copy) = (trying.candidate, trying.before, trying.copy);
-        let tried = Tried { candidate, before, copy, after, env_steps, accepted: false, why };
+        let params = self.base.one.params.len();
+        let tried = Tried { candidate, before, copy, after, env_steps, params, accepted: false, why };
         self.tried.push(tried.clone());
         tried
     }

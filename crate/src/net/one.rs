@@ -96,4 +96,27 @@ impl One {
         self.params = params;
         frozen
     }
+
+    /// ONE grows by the units `copy` added when it froze and grew from this ONE (paper 3.1):
+    /// the new units come with their own weights as the copy evolved them (from the inputs,
+    /// from every unit, their biases), but their outgoing weights, to ONE's old units and to both
+    /// heads, start at zero, so that the grown ONE computes exactly what ONE computed; its
+    /// consolidation then decides what they feed. Returns the freeze mask of `grow`.
+    pub fn grow_from(&mut self, copy: &One) -> FreezeMask {
+        let h = self.shape.hidden;
+        assert!(copy.shape.hidden > h, "the copy has no new units");
+        let frozen = self.grow(copy.shape.hidden - h, 0);
+        let (l, h2, i) = (self.shape.layout(), self.shape.hidden, self.shape.input());
+        assert_eq!(copy.shape, self.shape, "the copy grew from a ONE of another shape");
+        for g in 0..4 {
+            for u in h..h2 {
+                let row = g * h2 + u;
+                for (range, width) in [(&l.wx, i), (&l.wh, h2), (&l.b, 1)] {
+                    let at = range.start + row * width..range.start + (row + 1) * width;
+                    self.params[at.clone()].copy_from_slice(&copy.params[at]);
+                }
+            }
+        }
+        frozen
+    }
 }

@@ -185,7 +185,14 @@ fn go_on(
     }
     let parameters = life.one().params.len();
     let per_accepted = env_steps / life.accepted.len().max(1) as u64;
-    println!("ONE's parameters: {parameters} (it does not grow in this life)");
+    let mut sizes = vec![life.config.experiment.shape_after(0).layout().total];
+    sizes.extend(life.tried.iter().filter(|t| t.accepted).map(|t| t.params));
+    let sizes: Vec<String> = sizes.iter().map(|n| n.to_string()).collect();
+    println!(
+        "ONE's parameters: {parameters} ({} hidden units); fresh, then after each acceptance: {}",
+        life.one().shape.hidden,
+        sizes.join(" -> ")
+    );
     println!("trials stored: {trials}; environment steps: {env_steps} ({per_accepted} per accepted command); wall time {seconds:.1} s");
     if let Some(file) = &args.json {
         let body = serde_json::json!({
@@ -211,7 +218,7 @@ fn print_outcome(n: usize, t: &Tried) {
     let copy = t.copy.map_or(String::new(), |(g, s)| format!("copy {:.1}% in {g} generations; ", 100.0 * s));
     let after: Vec<String> = t.after.iter().map(|(task, s)| format!("{task} {:.1}%", 100.0 * s)).collect();
     let after = if after.is_empty() { String::new() } else { format!("ONE after: {}; ", after.join(", ")) };
-    let verdict = if t.accepted { "ACCEPTED" } else { "rejected" };
+    let verdict = if t.accepted { format!("ACCEPTED (ONE has {} parameters)", t.params) } else { "rejected".into() };
     println!(
         "candidate {n} ({}, {} generations): {copy}{after}{} environment steps: {verdict}: {}",
         t.candidate.task, t.candidate.budget, t.env_steps, t.why

@@ -25,6 +25,10 @@ pub struct Settings {
     /// Hidden units of ONE (and so of its copies) [default: 32].
     #[arg(long, group = "settings")]
     hidden: Option<usize>,
+    /// Each copy freezes ONE's weights and evolves K new hidden units alone; ONE then grows by
+    /// them, their outgoing weights starting at zero (paper 3.1) [default: 0, no growth].
+    #[arg(long, value_name = "K", group = "settings")]
+    grow: Option<usize>,
     /// Maze of N x N cells [default: 5].
     #[arg(long, value_name = "N", group = "settings")]
     maze: Option<usize>,
@@ -105,6 +109,7 @@ impl Settings {
         set(&mut c.copy_target, self.copy_target);
         set(&mut c.copy.strategy.population, self.population);
         set(&mut c.copy.hidden, self.hidden);
+        set(&mut c.copy.grow, self.grow);
         set(&mut c.copy.maze_size, self.maze);
         set(&mut c.copy.maze_seed, self.maze_seed);
         set(&mut c.copy.extra_openings, self.openings);
