@@ -42,7 +42,7 @@ export function lifePanel(worker, settings) {
     rows.replaceChildren(...state.tried.map((t, i) => {
       const after = t.after.map(([task, s]) => `${task} ${pct(s)}`).join(', ') || '-';
       const copy = t.copy ? `${pct(t.copy[1])} after ${t.copy[0]}` : '-';
-      const tr = row([i + 1, t.candidate.task, t.candidate.budget, pct(t.before), copy, after, t.accepted ? 'accepted' : `rejected: ${t.why}`]);
+      const tr = row([i + 1, t.candidate.task, t.candidate.budget, pct(t.before), copy, after, t.params ? t.params.toLocaleString('en') : '-', t.accepted ? 'accepted' : `rejected: ${t.why}`]);
       tr.className = t.accepted ? 'accepted' : 'rejected';
       return tr;
     }));
@@ -53,19 +53,24 @@ export function lifePanel(worker, settings) {
       return tr;
     }));
     const m = state.metrics;
-    $('life-metrics').textContent = m
-      ? `${state.accepted.length} of ${state.space.length} commands accepted after ${state.tried.length} candidates: ACC ${pct(m.acc)}, BWT ${points(m.bwt)}, FWT ${points(m.fwt)}`
-      : `${state.tried.length} candidates tried, none accepted yet.`;
+    const size = ` ONE has ${state.params.toLocaleString('en')} parameters (${state.hidden} hidden units${state.grow ? `; each copy grows ${state.grow}` : ''}).`;
+    $('life-metrics').textContent = (m
+      ? `${state.accepted.length} of ${state.space.length} commands accepted after ${state.tried.length} candidates: ACC ${pct(m.acc)}, BWT ${points(m.bwt)}, FWT ${points(m.fwt)}.`
+      : `${state.tried.length} candidates tried, none accepted yet.`) + size;
     document.body.dataset.lifeTried = String(state.tried.length);
   }
 
-  /** The life the forms describe, `{experiment, firstBudget, lastBudget}`, or null with why. */
+  /** The life the forms describe, `{experiment, firstBudget, lastBudget}`, or null with why
+   * (the units each copy grows are the experiment's `copy.grow`). */
   function formLife() {
-    const experiment = settings();
-    if (!experiment) return status('The experiment\'s settings above do not check yet (its status line says why); the life uses them.', true);
+    const settled = settings();
+    if (!settled) return status('The experiment\'s settings above do not check yet (its status line says why); the life uses them.', true);
     const firstBudget = Number($('life-first').value);
     const lastBudget = Number($('life-last').value);
     if (![firstBudget, lastBudget].every((b) => Number.isInteger(b) && b >= 1)) return status('Budgets are whole numbers of generations, at least 1.', true);
+    const grow = Number($('life-grow').value);
+    if (!Number.isInteger(grow) || grow < 0) return status('Growth is a whole number of hidden units per copy, 0 or more.', true);
+    const experiment = { ...settled, copy: { ...settled.copy, grow } };
     return { experiment, firstBudget, lastBudget };
   }
   function start({ experiment: config, firstBudget, lastBudget }) {
@@ -134,9 +139,10 @@ export function lifePanel(worker, settings) {
         return status('The life link\'s budgets are not whole numbers of generations of at least 1: nothing is offered.', true);
       }
       linked = life;
-      [$('life-first').value, $('life-last').value] = [life.firstBudget, life.lastBudget];
+      const grow = life.experiment.copy.grow;
+      [$('life-first').value, $('life-last').value, $('life-grow').value] = [life.firstBudget, life.lastBudget, grow];
       $('life-link-text').textContent = `Run the life this link describes? Its task space is ${life.experiment.tasks.join(', ')}, ` +
-        `with budgets from ${life.firstBudget} to ${life.lastBudget} generations (seed ${life.experiment.copy.seed}).`;
+        `with budgets from ${life.firstBudget} to ${life.lastBudget} generations${grow ? `, each copy growing ${grow} units` : ''} (seed ${life.experiment.copy.seed}).`;
       $('life-link-offer').hidden = false;
       document.body.dataset.lifeLink = 'offered';
     },
@@ -151,6 +157,7 @@ export function lifePanel(worker, settings) {
     resumed({ state }) {
       render(state);
       [$('life-first').value, $('life-last').value] = state.budgets;
+      $('life-grow').value = state.grow;
       running(true);
       status(`Resumed after ${state.tried.length} candidates.`);
     },

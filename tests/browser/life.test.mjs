@@ -1,6 +1,7 @@
 // ONE's life on the page (PowerPlay, paper 3.14), tiny, on the CPU path: two commands of the
-// experiment form, copies of 16 members, budgets of 1 and 2 generations. Each candidate appears
-// in the table as it is decided, in cost order; Pause holds the life and Step runs one step;
+// experiment form, copies of 16 members, budgets of 1 and 2 generations, each copy growing 2
+// units (paper 3.1). Each candidate appears in the table as it is decided, in cost order, with
+// ONE's size after it (larger only after an acceptance); Pause holds the life and Step runs one step;
 // the retention matrix starts with the fresh ONE; the life ends and says why. A life paused and
 // reloaded is offered from its IndexedDB checkpoint and goes on to its end, the candidates
 // before the reload kept. Screenshots: test-output/life.png, life-offer.png.
@@ -25,10 +26,11 @@ async function tinySettings(page) {
   await page.waitForFunction(() => document.body.dataset.settings === 'valid');
 }
 
-/** Budgets from 1 to `last` generations, then Start. */
-async function startLife(page, last) {
+/** Budgets from 1 to `last` generations, copies growing `grow` units, then Start. */
+async function startLife(page, last, grow = 0) {
   await page.fill('#life-first', '1');
   await page.fill('#life-last', String(last));
+  await page.fill('#life-grow', String(grow));
   await page.click('#life-start');
 }
 
@@ -40,11 +42,16 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
     await tinySettings(page);
+    // A low bar and seeds whose tiny life accepts, so that ONE grows.
+    await page.fill('#setting-accept', '0.2');
+    await page.fill('#setting-copy-seed', '1');
+    await page.fill('#setting-consolidation-seed', '1');
+    await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     // Budgets are checked before anything runs.
     await page.fill('#life-first', '0');
     await page.click('#life-start');
     assert.match(await page.textContent('#life-status'), /whole numbers of generations/);
-    await startLife(page, 2);
+    await startLife(page, 4, 2);
     await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 1, null, { timeout: 300_000 });
     // Pause holds the life after the step in flight; Step runs one step.
     await page.click('#life-pause');
@@ -64,11 +71,19 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     assert.ok(rows.length >= 2, `candidates: ${JSON.stringify(rows)}`);
     // Cost order: budgets never fall except after an acceptance, which starts again at 1.
     for (let i = 1; i < rows.length; i++) {
-      const restarted = rows[i - 1][6] === 'accepted';
+      const restarted = rows[i - 1][7] === 'accepted';
       assert.ok(restarted ? rows[i][2] === '1' : Number(rows[i][2]) >= Number(rows[i - 1][2]), `row ${i + 1}: ${rows[i]}`);
       assert.ok(['ne', 'nw'].includes(rows[i][1]), rows[i][1]);
     }
-    for (const r of rows) assert.ok(r[6] === 'accepted' || r[6].startsWith('rejected: '), r[6]);
+    for (const r of rows) assert.ok(r[7] === 'accepted' || r[7].startsWith('rejected: '), r[7]);
+    // ONE's size: it grows by an accepted copy's units, and only then.
+    assert.ok(rows.some((r) => r[7] === 'accepted'), `the tiny life accepts a candidate: ${JSON.stringify(rows)}`);
+    const size = (r) => Number(r[6].replaceAll(',', ''));
+    for (let i = 1; i < rows.length; i++) {
+      if (rows[i][7] === 'accepted') assert.ok(size(rows[i]) > size(rows[i - 1]), `row ${i + 1} grows ONE: ${rows[i]}`);
+      else assert.equal(size(rows[i]), size(rows[i - 1]), `row ${i + 1} leaves ONE's size: ${rows[i]}`);
+    }
+    assert.match(await page.textContent('#life-metrics'), /ONE has [\d,]+ parameters \(\d+ hidden units; each copy grows 2\)/);
     const retention = await page.$$eval('#life-retention-rows tr', (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.equal(retention[0], '(fresh ONE)');
     assert.deepEqual(await page.$$eval('#life-retention-head td', (tds) => tds.map((td) => td.textContent)), ['after', 'ne', 'nw']);
@@ -83,8 +98,9 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     const other = await openPage(server.url + hash, []);
     try {
       await other.page.waitForSelector('#life-link-offer:not([hidden])', { timeout: 120_000 });
-      assert.match(await other.page.textContent('#life-link-text'), /task space is ne, nw, with budgets from 1 to 2 generations/);
-      assert.equal(await other.page.inputValue('#life-last'), '2');
+      assert.match(await other.page.textContent('#life-link-text'), /task space is ne, nw, with budgets from 1 to 4 generations, each copy growing 2 units/);
+      assert.equal(await other.page.inputValue('#life-grow'), '2');
+      assert.equal(await other.page.inputValue('#life-last'), '4');
       assert.equal(await other.page.isHidden('#link-offer'), true, 'a life link is not offered as an experiment');
       await other.page.click('#life-link-run');
       await other.page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });

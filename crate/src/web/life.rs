@@ -111,13 +111,17 @@ impl LifeRun {
         Ok(self.life.try_borrow().map_err(|_| busy())?.counts().0)
     }
 
-    /// The life so far, for the page's tables: `{space, budgets, accepted, retention, tried,
-    /// metrics}` (`budgets`: the first and the last).
+    /// The life so far, for the page's tables: `{space, budgets, grow, accepted, retention,
+    /// tried, metrics, params, hidden}` (`budgets`: the first and the last; `grow`: the units
+    /// each copy adds; `params`, `hidden`: ONE's size now).
     pub fn state(&self) -> Result<JsValue, JsValue> {
         #[derive(Serialize)]
         struct State<'a> {
             space: &'a [String],
             budgets: (usize, usize),
+            grow: usize,
+            params: usize,
+            hidden: usize,
             accepted: &'a [String],
             retention: &'a [Vec<f32>],
             tried: &'a [Tried],
@@ -127,6 +131,9 @@ impl LifeRun {
         let state = State {
             space: &life.config.experiment.tasks,
             budgets: (life.config.first_budget, life.config.last_budget),
+            grow: life.config.experiment.copy.grow,
+            params: life.one().params.len(),
+            hidden: life.one().shape.hidden,
             accepted: &life.accepted,
             retention: &life.retention,
             tried: &life.tried,
