@@ -424,6 +424,10 @@ export function experimentPanel(worker, ask, lastHeard) {
         const lived = link.kind === 'life';
         try {
           const config = await ask({ type: 'check-experiment', config: lived ? link.config?.experiment : link.config });
+          // A command with a start region ("ne@near") checks, but the form has no box for it.
+          const boxed = new Set([...document.querySelectorAll('#experiment-form input[name="goal"]')].map((b) => b.value));
+          const regioned = config.tasks.filter((t) => !boxed.has(t));
+          if (regioned.length) throw new Error(`task ${regioned.join(', ')} starts near its goal, which this page cannot show yet (onelab run and onelab life take it)`);
           if (lived) {
             seedChosen = true;
             showConfig(config);

@@ -176,7 +176,7 @@ fn a_rejected_consolidation_restores_the_previous_one_byte_for_byte() {
 
 #[test]
 fn bad_settings_are_refused_by_name() {
-    let cases: [(&str, fn(&mut ExperimentConfig)); 8] = [
+    let cases: [(&str, fn(&mut ExperimentConfig)); 10] = [
         ("at least two commands", |c| c.tasks.truncate(1)),
         ("listed twice", |c| c.tasks = vec!["ne".into(), "ne".into()]),
         ("task tree is listed twice", |c| c.tasks = vec!["tree".into(), "ne".into(), "tree".into()]),
@@ -187,6 +187,8 @@ fn bad_settings_are_refused_by_name() {
             c.copy.maze_size = 2;
             c.tasks = vec!["ne".into(), "bird".into()];
         }),
+        ("unknown start region \"close\": expected near or farther", |c| c.tasks[1] = "nw@close".into()),
+        ("task ne@near is listed twice", |c| c.tasks = vec!["ne@near".into(), "ne".into(), "ne@near".into()]),
         ("listening steps", |c| c.copy.listen = 0),
         ("acceptance threshold", |c| c.accept = 1.5),
         ("learning rate", |c| c.consolidation.learning_rate = 0.0),
@@ -200,6 +202,18 @@ fn bad_settings_are_refused_by_name() {
     let mut c = reduced();
     c.tasks[1] = "up".into();
     assert!(c.validate().unwrap_err().contains("up"));
+}
+
+/// A command near its goal and everywhere are two tasks of one command: neither is the other's
+/// exit, and the other corners are exits once each.
+#[test]
+fn start_regions_are_tasks_of_the_same_command() {
+    let mut c = reduced();
+    c.tasks = ["ne@near", "nw", "ne", "nw@farther", "tree"].map(String::from).to_vec();
+    c.validate().unwrap();
+    let tasks: Vec<String> = (0..5).map(|k| c.copy_task(k)).collect();
+    assert_eq!(tasks, ["ne@near|nw", "nw|ne", "ne|nw", "nw@farther|ne", "tree|ne|nw"]);
+    assert_eq!((c.command(0), c.command(2), c.command(3)), ("north east", "north east", "north west"));
 }
 
 /// The page's checkpoint: an experiment saved after every step (through JSON, as the page

@@ -61,7 +61,9 @@ impl Experiment {
             train.extend(table.frames);
         }
         let train = Arc::new(train);
-        let cells = tasks[0].free_cells(&self.maze);
+        // Each task's own start cells: a landmark's task starts nowhere on its landmark, a task
+        // with a start region only within it.
+        let cells: Vec<Vec<usize>> = tasks.iter().map(|t| t.free_cells(&self.maze)).collect();
         let scale = vec![1.0; one.params.len()];
         let (mut steps, mut generation) = (0u64, 0usize);
         while steps < budget {
@@ -70,7 +72,7 @@ impl Experiment {
             let mut reached = 0;
             let mut episodes = 0;
             let mut rng = Rng::new(hash2(c.seed ^ salt::BASELINE, generation as u32));
-            for (task, &(offset, rows)) in tasks.iter().zip(&offsets) {
+            for ((task, cells), &(offset, rows)) in tasks.iter().zip(&cells).zip(&offsets) {
                 let mut spec =
                     RolloutSpec::new(c.shape(), self.maze.clone(), task.clone(), cells.clone(), c.step_limit);
                 spec.listen = c.listen;

@@ -4,7 +4,7 @@ use crate::consolidate::ConsolidateConfig;
 use crate::evolve::EvolveConfig;
 use crate::net::NetShape;
 use crate::speech::Augment;
-use crate::world::Goal;
+use crate::world::{Goal, Task};
 use serde::{Deserialize, Serialize};
 
 /// The experiment of paper 3.8: a copy of ONE per corner command learns its corner by evolution
@@ -15,7 +15,8 @@ pub struct ExperimentConfig {
     /// Each copy's settings; its `task` is replaced by each of `tasks` in turn.
     pub copy: EvolveConfig,
     /// Goals ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog"), at least
-    /// two: one command per task.
+    /// two: one command per task. A goal may name a start region ("ne@near", "ne@farther":
+    /// `world::Starts`): the same command, its episodes starting nearer the goal.
     pub tasks: Vec<String>,
     /// Generations per copy, at most.
     pub generations: usize,
@@ -70,7 +71,7 @@ impl ExperimentConfig {
             return Err("the experiment needs at least two commands, so that behaviour can depend on them".into());
         }
         for (k, t) in self.tasks.iter().enumerate() {
-            Goal::parse(t)?;
+            Goal::parse(Task::goal_part(t))?;
             if self.tasks[..k].contains(t) {
                 return Err(format!("task {t} is listed twice"));
             }
@@ -89,7 +90,13 @@ impl ExperimentConfig {
         crate::limits::check("maze size", self.copy.maze_size, crate::limits::MAZE_SIZE)?;
         let maze = self.copy.maze();
         for t in &self.tasks {
-            Goal::parse(t)?.region(&maze)?;
+            Goal::parse(Task::goal_part(t))?.region(&maze)?;
+        }
+        for k in 0..self.tasks.len() {
+            let task = Task::parse(&self.copy_task(k), &maze)?;
+            if task.free_cells(&maze).is_empty() {
+                return Err(format!("task {} leaves no cell to start from", self.tasks[k]));
+            }
         }
         let mut c = self.copy.clone();
         c.task = self.copy_task(0);
@@ -116,18 +123,22 @@ impl ExperimentConfig {
     }
 
     fn goal(&self, k: usize) -> Goal {
-        Goal::parse(&self.tasks[k]).expect("validated: goals")
+        Goal::parse(Task::goal_part(&self.tasks[k])).expect("validated: goals")
     }
 
     /// The task of the copy that learns command `k`: its goal, with the experiment's other
-    /// corners as exits (e.g. "ne|nw|se|sw", "tree|ne|sw"), so that leaving the maze by the
-    /// wrong corner fails. The centre and the landmarks are places inside the maze, not exits:
-    /// a way to the house may pass the tree.
+    /// corners as exits (e.g. "ne|nw|se|sw", "tree|ne|sw", "ne@near|nw"), so that leaving the
+    /// maze by the wrong corner fails. The centre and the landmarks are places inside the maze,
+    /// not exits: a way to the house may pass the tree.
     pub fn copy_task(&self, k: usize) -> String {
+        let own = self.goal(k);
         let mut parts = vec![self.tasks[k].as_str()];
-        parts.extend(
-            (0..self.tasks.len()).filter(|&j| j != k && self.goal(j).is_corner()).map(|j| self.tasks[j].as_str()),
-        );
+        for j in 0..self.tasks.len() {
+            let code = self.goal(j).code();
+            if self.goal(j).is_corner() && self.goal(j) != own && !parts[1..].contains(&code) {
+                parts.push(code);
+            }
+        }
         parts.join("|")
     }
 

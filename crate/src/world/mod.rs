@@ -10,7 +10,7 @@ pub use episode::{
 };
 pub use goal::Goal;
 pub use maze::Maze;
-pub use task::{GoalRegion, Task};
+pub use task::{GoalRegion, Starts, Task};
 
 /// Actions, in this order: north, east, south, west, stay.
 pub const N_ACTIONS: usize = 5;

@@ -28,22 +28,71 @@ pub struct Task {
     pub name: String,
     pub goal: GoalRegion,
     pub exits: Vec<GoalRegion>,
+    /// Where its episodes start.
+    pub starts: Starts,
+}
+
+/// Where a task's episodes start, by maze distance to the goal (moves on a path that enters no
+/// exit): everywhere (the default), or only near the goal, a task of the same command that is
+/// easier to learn and to judge. With D the farthest start cell's distance, "near" is within
+/// ceil(D / 3) moves and "farther" within ceil(2D / 3): nested, near inside farther inside
+/// everywhere, so that a life (PowerPlay) may learn a command from near to everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Starts {
+    Everywhere,
+    Near,
+    Farther,
+}
+
+impl Starts {
+    /// The word after a task's goal ("ne@near"); none for everywhere.
+    fn parse(word: &str) -> Result<Starts, String> {
+        match word {
+            "near" => Ok(Starts::Near),
+            "farther" => Ok(Starts::Farther),
+            _ => Err(format!("unknown start region {word:?}: expected near or farther (none: everywhere)")),
+        }
+    }
+
+    /// Thirds of the farthest distance `far` this region reaches (3: all of it).
+    fn thirds(self) -> usize {
+        match self {
+            Starts::Near => 1,
+            Starts::Farther => 2,
+            Starts::Everywhere => 3,
+        }
+    }
 }
 
 impl Task {
-    /// Every cell of `maze` outside the goal region and the exits: where episodes may start.
+    /// Every cell of `maze` outside the goal region and the exits where episodes may start:
+    /// within the start region's distance of the goal (a region that is not everywhere leaves
+    /// out the cells cut off from the goal).
     pub fn free_cells(&self, maze: &Maze) -> Vec<usize> {
-        (0..maze.walls.len())
-            .filter(|&c| {
-                let (x, y) = maze.xy(c);
-                !self.goal.contains(x, y) && !self.is_exit(x, y)
-            })
-            .collect()
+        let free = (0..maze.walls.len()).filter(|&c| {
+            let (x, y) = maze.xy(c);
+            !self.goal.contains(x, y) && !self.is_exit(x, y)
+        });
+        if self.starts == Starts::Everywhere {
+            return free.collect();
+        }
+        let distance = self.distances(maze);
+        let free: Vec<usize> = free.filter(|&c| distance[c] != usize::MAX).collect();
+        let far = free.iter().map(|&c| distance[c]).max().unwrap_or(0);
+        let within = (far * self.starts.thirds()).div_ceil(3);
+        free.into_iter().filter(|&c| distance[c] <= within).collect()
     }
 
     /// The goal a spoken command names, when the task's goal is one (not a bare cell).
     pub fn spoken_goal(&self) -> Option<Goal> {
-        Goal::parse(self.name.split('|').next().unwrap_or_default()).ok()
+        Goal::parse(Task::goal_part(&self.name)).ok()
+    }
+
+    /// The goal of a task's name, without exits and start region: "ne" for "ne@near|nw".
+    pub fn goal_part(name: &str) -> &str {
+        let first = name.split('|').next().unwrap_or_default();
+        first.split_once('@').map_or(first, |(goal, _)| goal)
     }
 
     /// Each cell's number of moves to the goal region on a path that enters no exit
@@ -58,18 +107,24 @@ impl Task {
         self.exits.iter().any(|e| e.contains(x, y))
     }
 
-    /// A goal, then optionally exits after `|`: each a goal's code ("ne", "nw", "se", "sw",
-    /// "center", "tree", "house", "bird", "dog") or a cell "x,y" inside `maze`, e.g. "ne", "tree",
-    /// "2,3" or "ne|sw". Anything else, a cell outside the maze, a landmark the maze has no room
-    /// for, or an exit that overlaps the goal, is refused with what was given.
+    /// A goal, optionally with a start region after `@`, then optionally exits after `|`: each
+    /// a goal's code ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog") or a cell
+    /// "x,y" inside `maze`, e.g. "ne", "tree", "2,3", "ne|sw" or "ne@near|sw". Anything else, a
+    /// cell outside the maze, a landmark the maze has no room for, or an exit that overlaps the
+    /// goal, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
-        let mut regions = name.split('|').map(|part| Task::region(name, part, maze));
-        let goal = regions.next().expect("split yields at least one part")?;
-        let exits = regions.collect::<Result<Vec<_>, _>>()?;
+        let (first, rest) = name.split_once('|').map_or((name, None), |(f, r)| (f, Some(r)));
+        let (goal, starts) = match first.split_once('@') {
+            Some((goal, word)) => (goal, Starts::parse(word).map_err(|e| format!("task {name:?}: {e}"))?),
+            None => (first, Starts::Everywhere),
+        };
+        let goal = Task::region(name, goal, maze)?;
+        let exits =
+            rest.map_or(Ok(Vec::new()), |r| r.split('|').map(|part| Task::region(name, part, maze)).collect())?;
         if exits.contains(&goal) {
             return Err(format!("task {name:?}: an exit is the goal itself"));
         }
-        Ok(Task { name: name.to_string(), goal, exits })
+        Ok(Task { name: name.to_string(), goal, exits, starts })
     }
 
     fn region(name: &str, part: &str, maze: &Maze) -> Result<GoalRegion, String> {
@@ -88,7 +143,12 @@ impl Task {
 
     /// The task of reaching `goal`, with no exits.
     pub fn goal(goal: Goal, maze: &Maze) -> Result<Task, String> {
-        Ok(Task { name: goal.code().to_string(), goal: goal.region(maze)?, exits: Vec::new() })
+        Ok(Task {
+            name: goal.code().to_string(),
+            goal: goal.region(maze)?,
+            exits: Vec::new(),
+            starts: Starts::Everywhere,
+        })
     }
 }
 
@@ -109,6 +169,38 @@ mod tests {
         assert!(Task::parse("ne|up", &maze)
             .unwrap_err()
             .contains("unknown goal \"up\": expected one of ne, nw, se, sw, center"));
+    }
+
+    #[test]
+    fn start_regions_are_nested_by_distance_to_the_goal() {
+        for (n, seed) in [(5, 3), (9, 1), (9, 7)] {
+            let maze = Maze::generate(n, n, 0.5, seed);
+            for goal in ["ne", "sw", "center", "tree"] {
+                let task = |starts: &str| Task::parse(&format!("{goal}{starts}|nw"), &maze).unwrap();
+                let (near, farther, all) = (task("@near"), task("@farther"), task(""));
+                assert_eq!(
+                    (near.starts, farther.starts, all.starts),
+                    (Starts::Near, Starts::Farther, Starts::Everywhere)
+                );
+                let cells = |t: &Task| t.free_cells(&maze);
+                let distance = all.distances(&maze);
+                let far = cells(&all).iter().map(|&c| distance[c]).filter(|&d| d != usize::MAX).max().unwrap();
+                for (t, thirds) in [(&near, 1), (&farther, 2)] {
+                    let within = (far * thirds).div_ceil(3);
+                    let want: Vec<usize> = cells(&all).into_iter().filter(|&c| distance[c] <= within).collect();
+                    assert_eq!(cells(t), want, "{goal} {:?} in {n}x{n} maze {seed}", t.starts);
+                }
+                assert!(!cells(&near).is_empty() && cells(&near).len() < cells(&farther).len());
+                assert!(cells(&farther).len() < cells(&all).len());
+                assert_eq!(near.goal, all.goal);
+                assert_eq!(near.exits, all.exits);
+                assert_eq!(near.spoken_goal(), all.spoken_goal());
+            }
+        }
+        let maze = Maze::generate(5, 5, 0.5, 3);
+        assert_eq!(Task::goal_part("ne@near|nw|se"), "ne");
+        assert!(Task::parse("ne@close|nw", &maze).unwrap_err().contains("unknown start region \"close\""));
+        assert!(Task::parse("ne|nw@near", &maze).unwrap_err().contains("unknown goal \"nw@near\""));
     }
 
     #[test]

@@ -9,8 +9,9 @@ use onelab::speech::Augment;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("settings").multiple(true)))]
 pub struct Settings {
-    /// Goals, one spoken command each: ne, nw, se, sw, center, tree, house, bird, dog
-    /// [default: ne,nw,se,sw].
+    /// Goals, one spoken command each: ne, nw, se, sw, center, tree, house, bird, dog; a goal
+    /// may start its episodes near it only (ne@near: within a third of the farthest start's
+    /// moves; ne@farther: two thirds) [default: ne,nw,se,sw].
     #[arg(long, value_delimiter = ',', value_name = "T,T,..", group = "settings")]
     tasks: Option<Vec<String>>,
     /// Generations per copy, at most [default: 150].
