@@ -51,12 +51,7 @@ pub struct LifeConfig {
     /// without replay: it imitates the newest copy's alone (prediction still learns from every
     /// trace), and acceptance then asks only for the new task, so that the retention matrix
     /// shows what replay prevents.
-    #[serde(default = "replays")]
     pub replay: bool,
-}
-
-fn replays() -> bool {
-    true
 }
 
 impl LifeConfig {
@@ -470,10 +465,9 @@ impl Life {
 
     /// The trials and policy snapshots since the last call, for the trace store.
     pub fn drain(&mut self) -> (Vec<Trial>, Vec<PolicySnapshot>) {
-        if let Some(t) = &mut self.trying {
-            let (trials, policies) = t.exp.drain();
-            self.pending.0.extend(trials);
-            self.pending.1.extend(policies);
+        if let Some(mut t) = self.trying.take() {
+            self.take_trials(&mut t.exp);
+            self.trying = Some(t);
         }
         std::mem::take(&mut self.pending)
     }
