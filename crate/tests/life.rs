@@ -5,6 +5,7 @@ use onelab::device::Device;
 use onelab::lifecycle::{Event, ExperimentConfig, Life, LifeConfig, LifeEvent, Metrics};
 use onelab::speech::Corpus;
 use onelab::traces::FileStore;
+use onelab::world::Task;
 
 /// The short life CI lives: north east and north west in the lab's 5x5 maze, ONE of 16 hidden
 /// units, copies done at 95% of start cells, budgets of 5 to 80 generations (5 is too few for
@@ -109,6 +110,26 @@ fn a_life_that_cannot_try_a_candidate_is_refused() {
     assert!(e.contains("hidden units ONE grows to") && e.contains("514"), "{e}");
     let c = short_life();
     assert_eq!((c.budget(0), c.budget(4), c.budget(5)), (Some(5), Some(80), None));
+}
+
+#[test]
+fn a_task_near_its_goal_gets_more_generations_for_the_same_budget() {
+    let mut c = short_life();
+    c.experiment.tasks = vec!["ne@near".into(), "ne@farther".into(), "ne".into(), "nw".into()];
+    let life = Life::new(c.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
+    let maze = c.experiment.copy.maze();
+    let cells = |t: &str| Task::parse(t, &maze).unwrap().free_cells(&maze).len();
+    assert_eq!(life.generations("ne", 20).unwrap(), 20);
+    assert_eq!(life.generations("nw", 20).unwrap(), 20);
+    for region in ["ne@near", "ne@farther"] {
+        let want = 20 * cells("ne") / cells(region);
+        assert!(want > 20, "{region} starts in fewer cells");
+        assert_eq!(life.generations(region, 20).unwrap(), want, "{region}: the same work as 20 from everywhere");
+    }
+    // Copies that play a fixed number of episodes a generation: a generation costs the same.
+    c.experiment.copy.all_starts = false;
+    let life = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap();
+    assert_eq!(life.generations("ne@near", 20).unwrap(), 20);
 }
 
 /// Lives a life to its end, through a checkpoint written as JSON and resumed after every

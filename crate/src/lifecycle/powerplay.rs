@@ -5,7 +5,9 @@
 //! A candidate is a task of the space (one of its commands) and a generation budget: the
 //! modification is a copy of ONE evolved for at most that many generations, then ONE consolidated
 //! on every stored trace (the experiment of paper 3.8 for one more command, `consolidate_each`).
-//! Its cost is its budget (each generation is the same work: population x episodes x steps).
+//! Its cost is its budget (each generation is the same work: population x episodes x steps; a
+//! task that starts near its goal plays fewer episodes a generation and gets more generations
+//! for the same budget: `Life::generations`).
 //! Budgets double, Levin-search style: round r tries every task not yet learned with
 //! `first_budget * 2^r` generations, in the space's order; after an acceptance the search starts
 //! again at the cheapest round. A candidate is accepted only if
@@ -35,6 +37,7 @@ use crate::net::One;
 use crate::rng::{hash2, salt};
 use crate::speech::Corpus;
 use crate::traces::{PolicySnapshot, Trial};
+use crate::world::Task;
 use serde::{Deserialize, Serialize};
 
 /// A life's settings: the task space and everything a candidate's copy and consolidation use
@@ -296,14 +299,32 @@ impl Life {
         self.config.experiment.tasks.iter().filter(|t| !self.accepted.contains(t)).cloned().collect()
     }
 
+    /// The generations a candidate's copy of `task` gets for `budget`. Budgets count
+    /// generations of a command whose episodes start everywhere; a copy that plays every start
+    /// cell each generation (`all_starts`, the experiment's copies) plays fewer episodes when its
+    /// task starts near the goal only, and gets as many more generations for the same work: a
+    /// candidate's cost is its computational cost, as in PowerPlay (and Levin search), whatever
+    /// its start region.
+    pub fn generations(&self, task: &str, budget: usize) -> Result<usize, String> {
+        let c = &self.config.experiment.copy;
+        if !c.all_starts {
+            return Ok(budget);
+        }
+        let maze = c.maze();
+        let cells = |t: &str| Task::parse(t, &maze).map(|t| t.free_cells(&maze).len().max(1));
+        let (own, everywhere) = (cells(task)?, cells(Task::goal_part(task))?);
+        Ok((budget * everywhere / own).min(*crate::limits::GENERATIONS.end()))
+    }
+
     /// The experiment that tries `task` from where the life stands: its tasks are the accepted
     /// ones, then `task`, then the rest (so that copy k of the checkpoint is the k-th accepted
-    /// task's), its copies get `budget` generations and a seed of their own.
+    /// task's), its copies get the generations `budget` buys (`generations`) and a seed of their
+    /// own.
     fn experiment(&self, task: &str, budget: usize) -> Result<Experiment, String> {
         let mut c: ExperimentConfig = self.config.experiment.clone();
         let rest = self.open_tasks().into_iter().filter(|t| t != task);
         c.tasks = self.accepted.iter().cloned().chain([task.to_string()]).chain(rest).collect();
-        c.generations = budget;
+        c.generations = self.generations(task, budget)?;
         c.consolidate_each = true;
         c.copy.seed = hash2(self.config.experiment.copy.seed ^ salt::CANDIDATES, self.tried.len() as u32);
         let mut checkpoint = Checkpoint { config: c, ..self.base.clone() };

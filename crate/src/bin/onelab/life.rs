@@ -144,13 +144,22 @@ fn go_on(
                     space.iter().zip(success).map(|(t, s)| format!("{t} {:.1}%", 100.0 * s)).collect();
                 println!("the fresh ONE: {}", each.join(", "));
             }
-            LifeEvent::Trying { candidate, before } => println!(
-                "candidate {}: {} with a budget of {} generations; ONE before: {:.1}%",
-                life.tried.len() + 1,
-                candidate.task,
-                candidate.budget,
-                100.0 * before
-            ),
+            LifeEvent::Trying { candidate, before } => {
+                // A task that starts near its goal gets more generations for its budget.
+                let generations = life.generations(&candidate.task, candidate.budget)?;
+                let more = if generations == candidate.budget {
+                    String::new()
+                } else {
+                    format!(" ({generations} from its start region)")
+                };
+                println!(
+                    "candidate {}: {} with a budget of {} generations{more}; ONE before: {:.1}%",
+                    life.tried.len() + 1,
+                    candidate.task,
+                    candidate.budget,
+                    100.0 * before
+                )
+            }
             LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all()?)?,
             LifeEvent::Step(Event::Consolidating { imitated, predicted, .. }) => {
                 println!("  consolidation on {imitated} traces to imitate, {predicted} to predict")
