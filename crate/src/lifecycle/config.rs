@@ -95,7 +95,8 @@ impl ExperimentConfig {
         for k in 0..self.tasks.len() {
             let task = Task::parse(&self.copy_task(k), &maze)?;
             if task.free_cells(&maze).is_empty() {
-                return Err(format!("task {} leaves no cell to start from", self.tasks[k]));
+                let n = self.copy.maze_size;
+                return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
         }
         let mut c = self.copy.clone();
