@@ -7,6 +7,18 @@ use onelab::speech::Corpus;
 use onelab::traces::FileStore;
 use onelab::world::Task;
 
+/// Stores the trials and policy snapshots the life's last step made.
+fn store_drained(life: &mut Life, store: &mut FileStore) {
+    let (trials, policies) = life.drain();
+    store.append(&trials).unwrap();
+    store.append_policies(&policies).unwrap();
+}
+
+/// Parameters as bytes, for byte-for-byte comparisons.
+fn bytes(p: &[f32]) -> Vec<u8> {
+    p.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
 /// The short life CI lives: north east and north west in the lab's 5x5 maze, ONE of 16 hidden
 /// units, copies done at 95% of start cells, budgets of 5 to 80 generations (5 is too few for
 /// either copy, so the cheapest candidates are rejected).
@@ -56,15 +68,12 @@ fn a_short_life_accepts_new_skills_in_cost_order_and_rolls_back_the_rest() {
                     budgets_since_acceptance.clear();
                 } else {
                     // Byte for byte: ONE as it was before the candidate.
-                    let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
                     assert_eq!(bytes(&life.one().params), bytes(&one_before.params), "rolled back");
                 }
             }
             _ => {}
         }
-        let (trials, policies) = life.drain();
-        store.append(&trials).unwrap();
-        store.append_policies(&policies).unwrap();
+        store_drained(&mut life, &mut store);
     }
     let accepted = life.tried.iter().filter(|t| t.accepted).count();
     let rejected = life.tried.len() - accepted;
@@ -146,9 +155,7 @@ fn live(config: LifeConfig, resume_every: Option<usize>, name: &str) -> (String,
         if let LifeEvent::Step(Event::ReadTraces { .. }) = pollster::block_on(life.step()).unwrap() {
             life.read(store.read_all().unwrap()).unwrap();
         }
-        let (trials, policies) = life.drain();
-        store.append(&trials).unwrap();
-        store.append_policies(&policies).unwrap();
+        store_drained(&mut life, &mut store);
         steps += 1;
         if resume_every.is_some_and(|n| steps % n == 0) {
             let json = serde_json::to_vec(&pollster::block_on(life.checkpoint()).unwrap()).unwrap();
@@ -196,14 +203,11 @@ fn one_grows_by_each_accepted_copys_units_and_a_rejected_one_leaves_it_as_it_was
             LifeEvent::Outcome(t) => {
                 assert_eq!(life.one().shape, one_before.shape, "a rejected candidate does not grow ONE");
                 assert_eq!(t.params, one_before.params.len());
-                let bytes = |p: &[f32]| p.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
                 assert_eq!(bytes(&life.one().params), bytes(&one_before.params), "rolled back");
             }
             _ => {}
         }
-        let (trials, policies) = life.drain();
-        store.append(&trials).unwrap();
-        store.append_policies(&policies).unwrap();
+        store_drained(&mut life, &mut store);
     }
     assert!(!life.accepted.is_empty(), "the tiny life accepts a candidate: {:?}", life.tried);
     let _ = std::fs::remove_dir_all(&dir);
