@@ -44,11 +44,16 @@ export async function openPage(url, extraFlags, setup = async () => {}, keep = n
 /** Starts a small experiment: north east and south west, copies of 16 members, at most
  * `generations` each (copy target 1), `updates` consolidation updates. */
 export async function startSmallExperiment(page, generations, updates) {
+  // The device's measured rates rewrite "Start here" above the form, which can move the form
+  // under a click: the form is filled once they are shown.
+  await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
   await page.uncheck('input[name="goal"][value="nw"]');
   await page.uncheck('input[name="goal"][value="se"]');
   await page.fill('#experiment-generations', String(generations));
   await page.fill('#experiment-updates', String(updates));
-  await page.click('.all-settings summary');
+  // The estimate line above "All settings" changes height as the form is checked: opened
+  // directly rather than clicked at a place that may move.
+  await page.$eval('#experiment-form .all-settings', (details) => { details.open = true; });
   await page.fill('#setting-copy_target', '1');
   await page.fill('#setting-copy-strategy-population', '16');
   await page.waitForFunction(() => document.body.dataset.settings === 'valid');
