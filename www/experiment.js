@@ -12,13 +12,15 @@ import { timeline } from './timeline.js';
 import { copiesPlot, lossPlot } from './plots.js';
 import { exportButtons, plotTable, save } from './exports.js';
 import { duration, remaining, roughly } from './estimate.js';
+import { OTHER_TAB } from './tablock.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 
 /** `lastHeard()` gives the command panel's last utterance: {audio, command} or null; `ask`
- * sends a request to the worker (ask.js). */
-export function experimentPanel(worker, ask, lastHeard) {
+ * sends a request to the worker (ask.js); `lock` is the tab's (tablock.js). */
+export function experimentPanel(worker, ask, lastHeard, lock) {
+  const hold = lock.holder();
   let limit = 1;
   let tasks = [];
   let acceptance = 0.9; // the running experiment's acceptance threshold
@@ -212,35 +214,12 @@ export function experimentPanel(worker, ask, lastHeard) {
     document.body.dataset.experiment = 'running';
     delete document.body.dataset.consolidationSteps;
   }
-  // One tab of the lab runs an experiment at a time: every tab shares one store of trials and
-  // one checkpoint. The running tab holds a Web Lock until its run ends (or the tab closes).
-  const LOCK = 'onelab-experiment';
-  let release = null;
-  const OTHER_TAB = 'An experiment is running in another tab of the lab. Tabs share one store of trials and ' +
-    'one saved experiment, so this tab does not start or resume one: watch it in that tab, or stop it there ' +
-    '(close the tab) and then run here.';
-  /** Takes the lock; false when another tab holds it. */
-  function claim() {
-    if (release || !navigator.locks) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
-        resolve(Boolean(lock));
-        if (!lock) return undefined;
-        return new Promise((done) => { release = () => { release = null; done(); }; });
-      });
-    });
-  }
-  async function otherTabRuns() {
-    if (release || !navigator.locks) return false;
-    const { held } = await navigator.locks.query();
-    return held.some((l) => l.name === LOCK);
-  }
-  function refuse() {
+  const refuse = () => {
     status(OTHER_TAB, true);
     document.body.dataset.otherTab = 'running';
-  }
+  };
   async function start(config, fromLink) {
-    if (!await claim()) return refuse();
+    if (!await hold.claim()) return refuse();
     prepare(config, 0);
     status(fromLink ? 'Running the experiment this link describes…' : 'Starting…');
     worker.postMessage({ type: 'experiment', config });
@@ -295,7 +274,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   });
   $('resume-run').addEventListener('click', async () => {
     $('resume-offer').hidden = true;
-    if (!await claim()) return refuse();
+    if (!await hold.claim()) return refuse();
     worker.postMessage({ type: 'resume-checkpoint' });
   });
   $('resume-discard').addEventListener('click', () => {
@@ -324,7 +303,7 @@ export function experimentPanel(worker, ask, lastHeard) {
   }
   function setRunning(value) {
     running = value;
-    if (!running) release?.();
+    if (!running) hold.release();
     $('experiment-start').disabled = running;
     $('experiment-pause').disabled = !running;
     if (!running) {
@@ -464,7 +443,7 @@ export function experimentPanel(worker, ask, lastHeard) {
         : phase === 'consolidate' ? `in ONE's consolidation on ${saved.slice(0, k + 1).join(', ')} after update ${update}`
         : `after copy ${k + 1} of ${saved.length} (${saved[k]})`;
       // The saved experiment of a run going on in another tab is not interrupted.
-      if (await otherTabRuns()) return refuse();
+      if (await lock.otherTabRuns()) return refuse();
       const minutes = Math.round((Date.now() - at) / 60000);
       const config = await linked;
       // A link to the interrupted run's own settings (its Copy link) is no other experiment.

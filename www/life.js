@@ -4,6 +4,7 @@
 // ONE and ONE, consolidated on every stored trace, follows it and every command it had. This
 // panel shows each candidate as it is tried and decided, the retention matrix and ACC/BWT/FWT.
 import { linkHash } from './link.js';
+import { OTHER_TAB } from './tablock.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
@@ -20,8 +21,10 @@ function row(cells) {
 }
 
 /** The panel; `settings()` gives the experiment form's settings (null, with the complaint shown
- * there, when they do not check): its commands are the life's task space. */
-export function lifePanel(worker, settings) {
+ * there, when they do not check): its commands are the life's task space. `lock` is the tab's
+ * (tablock.js): a life runs in one tab at a time, and never beside another tab's experiment. */
+export function lifePanel(worker, settings, lock) {
+  const hold = lock.holder();
   let paused = false;
   let steps = 0;
   const status = (text, bad = false) => {
@@ -35,6 +38,11 @@ export function lifePanel(worker, settings) {
     $('life-step').disabled = true;
     $('life-pause').textContent = 'Pause';
     paused = false;
+    if (!on) hold.release();
+  };
+  const refuse = () => {
+    status(OTHER_TAB, true);
+    document.body.dataset.otherTab = 'running';
   };
 
   function render(state) {
@@ -73,7 +81,8 @@ export function lifePanel(worker, settings) {
     const experiment = { ...settled, copy: { ...settled.copy, grow } };
     return { experiment, firstBudget, lastBudget };
   }
-  function start({ experiment: config, firstBudget, lastBudget }) {
+  async function start({ experiment: config, firstBudget, lastBudget }) {
+    if (!await hold.claim()) return refuse();
     $('life-link-offer').hidden = true;
     steps = 0;
     $('life-rows').replaceChildren();
@@ -113,8 +122,9 @@ export function lifePanel(worker, settings) {
       $('life-pause').textContent = 'Pausing…';
     }
   });
-  $('life-resume').addEventListener('click', () => {
+  $('life-resume').addEventListener('click', async () => {
     $('life-offer').hidden = true;
+    if (!await hold.claim()) return refuse();
     status('Resuming the life…');
     worker.postMessage({ type: 'resume-life' });
   });
@@ -147,7 +157,9 @@ export function lifePanel(worker, settings) {
       document.body.dataset.lifeLink = 'offered';
     },
     /** A life a reload interrupted was found: offer to go on with it. */
-    found({ tried, accepted, tasks, trials, at }) {
+    async found({ tried, accepted, tasks, trials, at }) {
+      // The saved life of a run going on in another tab is not interrupted.
+      if (await lock.otherTabRuns()) return refuse();
       const minutes = Math.round((Date.now() - at) / 60_000);
       $('life-offer-text').textContent = `A life on ${tasks.join(', ')} was interrupted ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago, ` +
         `after ${tried} candidates (${accepted} accepted) and ${trials} stored trials.`;

@@ -5,6 +5,7 @@ import { commandPanel } from './commands.js';
 import { consolidatePanel } from './consolidate.js';
 import { experimentPanel } from './experiment.js';
 import { lifePanel } from './life.js';
+import { tabLock } from './tablock.js';
 import { onePanel } from './one.js';
 import { asker } from './ask.js';
 import { persist } from './store.js';
@@ -156,8 +157,9 @@ const panel = worker && evolvePanel(worker, () => requests, {
 const requests = worker && asker(worker);
 const commands = worker && commandPanel(requests.ask);
 const phaseB = worker && consolidatePanel(worker);
-const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard());
-const life = worker && lifePanel(worker, () => experiment.settings());
+const lock = tabLock();
+const experiment = worker && experimentPanel(worker, requests.ask, () => commands.lastHeard(), lock);
+const life = worker && lifePanel(worker, () => experiment.settings(), lock);
 const one = worker && onePanel(worker, requests.ask, () => commands.heardOrSay());
 
 // What the page does with each message of the worker (protocol.js lists them).

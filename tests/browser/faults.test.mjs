@@ -1,6 +1,6 @@
 // The page under faults: the WebGPU device lost mid-experiment (the worker goes on on the CPU
 // path from the last checkpoint, and says so); two tabs of the lab in one browser (one runs the experiment; the other
-// says so, starts nothing and offers no resume of the run going on; neither blocks a newer
+// says so, starts no experiment and no life and offers no resume of the run going on; neither blocks a newer
 // version of the storage), and storage the browser has not promised to keep (the page says so).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ after(() => server.close());
 const CPU = ['--disable-features=WebGPU'];
 
 
-test('two tabs: one runs the experiment, the other says so and starts nothing', async () => {
+test('two tabs: one runs the experiment, the other says so and starts neither an experiment nor a life', async () => {
   const { page: a, errors, close } = await openPage(server.url, CPU);
   try {
     await a.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
@@ -36,6 +36,11 @@ test('two tabs: one runs the experiment, the other says so and starts nothing', 
     await b.reload();
     await b.waitForFunction(() => document.body.dataset.otherTab === 'running', null, { timeout: 60_000 });
     assert.equal(await b.isHidden('#resume-offer'), true, 'a run going on in another tab is not offered to resume');
+    // Nor does it start a life: one tab runs an experiment or a life at a time.
+    await b.waitForFunction(() => document.body.dataset.settings !== 'invalid');
+    await b.click('#life-start');
+    await b.waitForFunction(() => /running in another tab/.test(document.getElementById('life-status').textContent));
+    assert.equal(await b.getAttribute('body', 'data-life'), null, 'the second tab starts no life');
     assert.equal(await a.getAttribute('body', 'data-experiment'), 'running');
     // A newer version of the lab's storage, opened while both tabs are open, is not blocked.
     const upgrade = await b.evaluate(() => new Promise((resolve) => {
