@@ -174,16 +174,22 @@ fn a_curriculum_starts_near_the_goal_widens_on_success_and_resumes_where_it_stoo
     assert_eq!(reaches[39], curriculum.far(), "every cell is a start within 40 generations: {reaches:?}");
 }
 
-/// The reduced 9x9 learning test: one goal of the default maze, on the CPU path, with the
-/// settings that master it (BENCHMARKS.md: north east in 5 of 5 seeds, median 64 generations).
+/// The reduced 9x9 learning test: a copy of a fresh ONE on the tree of the default maze, ranked
+/// by progress with a start-cell curriculum, mutation sizes scaled by each weight's spread
+/// (paper 3.12) and 128 hidden units, on the CPU path, must reach 95% of start cells within 100
+/// generations. With 64 hidden units and no scaling no copy reached the tree (0 of 5 seeds);
+/// with these settings 4 of 5 did (BENCHMARKS.md). North east, the test before, needs 63
+/// generations with 64 units and is not tested again here to keep CI short.
 #[test]
-fn a_copy_learns_a_corner_of_the_default_9x9_maze_with_progress_and_a_curriculum() {
+fn a_copy_learns_the_tree_of_the_default_9x9_maze_with_per_weight_mutation_sizes() {
     use onelab::evolve::Fitness;
     let mut config = EvolveConfig {
-        task: "ne".into(),
+        task: "tree".into(),
         all_starts: true,
         fitness: Fitness::Progress,
         curriculum: true,
+        hidden: 128,
+        variance_scaled: true,
         ..EvolveConfig::default()
     };
     config.strategy.sigma = 0.05;
@@ -192,6 +198,6 @@ fn a_copy_learns_a_corner_of_the_default_9x9_maze_with_progress_and_a_curriculum
     let mut evo = Evolution::new(config, &one, Device::Cpu.rollout(), None).unwrap();
     let budget = 100;
     let (success, generations) = evolve_until(&mut evo, 0.95, budget);
-    eprintln!("ne, 9x9: {:.1}% of start cells after {generations} generations", success * 100.0);
+    eprintln!("tree, 9x9: {:.1}% of start cells after {generations} generations", success * 100.0);
     assert!(success >= 0.95, "only {success} after {budget} generations");
 }
