@@ -214,10 +214,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
     document.body.dataset.experiment = 'running';
     delete document.body.dataset.consolidationSteps;
   }
-  const refuse = () => {
-    status(OTHER_TAB, true);
-    document.body.dataset.otherTab = 'running';
-  };
+  const refuse = () => status(OTHER_TAB, true);
   async function start(config, fromLink) {
     if (!await hold.claim()) return refuse();
     prepare(config, 0);

@@ -40,10 +40,7 @@ export function lifePanel(worker, settings, lock) {
     paused = false;
     if (!on) hold.release();
   };
-  const refuse = () => {
-    status(OTHER_TAB, true);
-    document.body.dataset.otherTab = 'running';
-  };
+  const refuse = () => status(OTHER_TAB, true);
 
   function render(state) {
     const rows = $('life-rows');

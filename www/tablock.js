@@ -8,16 +8,22 @@ export const OTHER_TAB = 'An experiment or a life is running in another tab of t
   'and one saved run, so this tab does not start or resume one: watch it in that tab, or stop it there ' +
   '(close the tab) and then run here.';
 
+/** Marks the page (`data-other-tab`) when another tab runs; returns `other`. */
+const marked = (other) => {
+  if (other) document.body.dataset.otherTab = 'running';
+  return other;
+};
+
 /** The tab's lock; `holder()` gives each panel its own `claim`/`release`. */
 export function tabLock() {
   const holders = new Set();
   let free = null;
   return {
-    /** Whether another tab runs (never this one). */
+    /** Whether another tab runs (never this one); marked on the page when it does. */
     async otherTabRuns() {
       if (free || !navigator.locks) return false;
       const { held } = await navigator.locks.query();
-      return held.some((l) => l.name === LOCK);
+      return marked(held.some((l) => l.name === LOCK));
     },
     holder() {
       const me = {};
@@ -36,6 +42,7 @@ export function tabLock() {
             });
           });
           if (got) holders.add(me);
+          else marked(true);
           return got;
         },
         /** Lets go; the lock itself goes once no holder of this tab keeps it. */
