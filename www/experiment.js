@@ -400,13 +400,16 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
         const lived = link.kind === 'life';
         try {
           const config = await ask({ type: 'check-experiment', config: lived ? link.config?.experiment : link.config });
-          // A command with a start region ("ne@near") checks, but the form has no box for it.
+          // A task with a start region or a maze of its own ("ne@near", "ne/7x7") checks, but
+          // the form has no box for it; a life's task space (its own field) holds it.
           const boxed = new Set([...document.querySelectorAll('#experiment-form input[name="goal"]')].map((b) => b.value));
-          const regioned = config.tasks.filter((t) => !boxed.has(t));
-          if (regioned.length) throw new Error(`task ${regioned.join(', ')} starts near its goal, which this page cannot show yet (onelab run and onelab life take it)`);
+          const unboxed = config.tasks.filter((t) => !boxed.has(t));
+          if (unboxed.length && !lived) throw new Error(`task ${unboxed.join(', ')} has a start region or a maze of its own, which the experiment form cannot show (ONE's life below takes it in its task space; onelab run takes it)`);
           if (lived) {
             seedChosen = true;
-            showConfig(config);
+            // The form shows the commands of the life's tasks (at least two, else its own).
+            const goals = [...new Set(config.tasks.map((t) => t.split(/[@/|]/)[0]))];
+            showConfig(goals.length >= 2 ? { ...config, tasks: goals } : { ...config, tasks: formConfig()?.tasks ?? config.tasks });
             document.body.dataset.link = 'life';
             life({ ...link.config, experiment: config });
             return null;

@@ -76,6 +76,8 @@ export function lifePanel(worker, settings, lock) {
     const grow = Number($('life-grow').value);
     if (!Number.isInteger(grow) || grow < 0) return status('Growth is a whole number of hidden units per copy, 0 or more.', true);
     const experiment = { ...settled, copy: { ...settled.copy, grow } };
+    const space = $('life-space').value.split(',').map((t) => t.trim()).filter(Boolean);
+    if (space.length) experiment.tasks = space;
     return { experiment, firstBudget, lastBudget };
   }
   async function start({ experiment: config, firstBudget, lastBudget }) {
@@ -148,6 +150,7 @@ export function lifePanel(worker, settings, lock) {
       linked = life;
       const grow = life.experiment.copy.grow;
       [$('life-first').value, $('life-last').value, $('life-grow').value] = [life.firstBudget, life.lastBudget, grow];
+      $('life-space').value = life.experiment.tasks.join(', ');
       $('life-link-text').textContent = `Run the life this link describes? Its task space is ${life.experiment.tasks.join(', ')}, ` +
         `with budgets from ${life.firstBudget} to ${life.lastBudget} generations${grow ? `, each copy growing ${grow} units` : ''} (seed ${life.experiment.copy.seed}).`;
       $('life-link-offer').hidden = false;
@@ -167,6 +170,7 @@ export function lifePanel(worker, settings, lock) {
       render(state);
       [$('life-first').value, $('life-last').value] = state.budgets;
       $('life-grow').value = state.grow;
+      $('life-space').value = state.space.join(', ');
       running(true);
       status(`Resumed after ${state.tried.length} candidates.`);
     },

@@ -137,7 +137,9 @@ worker?.addEventListener('error', (e) => showError(`The simulator failed to load
  * note says what is replayed. */
 function showReplayScene(next, note) {
   scene = next;
-  const [goal, ...exits] = next.task.name.split('|');
+  const [first, ...exits] = next.task.name.split('|');
+  // "ne@near/7x7": the goal's code, without start region and maze.
+  const goal = first.split(/[@/]/)[0];
   $('goal-label').textContent = `goal (${goalNamed(goal)?.place ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
   $('walk-stats').hidden = true;
   $('walk-note').textContent = note;
@@ -166,6 +168,11 @@ const one = worker && onePanel(worker, requests.ask, () => commands.heardOrSay()
 const fromWorkerHandlers = {
   'life-state': (data) => life.state(data),
   'life-trying': (data) => life.trying(data),
+  'life-copy': (data) => showCopyScene(data.scene),
+  'life-generation'(data) {
+    life.progress(data);
+    animatePath(data.path);
+  },
   'life-progress': (data) => life.progress(data),
   'life-over': (data) => life.over(data),
   'life-paused': (data) => life.paused(data),

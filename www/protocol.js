@@ -70,6 +70,8 @@ export const fromWorker = {
   // ONE's life ordered by PowerPlay (paper 3.14).
   'life-state': ['state', 'text'], // the life so far: {space, budgets, accepted, retention, tried, metrics}
   'life-trying': ['candidate', 'before'],
+  'life-copy': ['scene'], // the candidate's copy begins: its maze (the task's own) and task
+  'life-generation': ['text', 'path'], // its copy's generation: progress, and the best member's path to replay
   'life-progress': ['text'],
   'life-over': ['why', 'state', 'seconds'],
   'life-paused': ['stepped', 'full', 'message'],

@@ -69,8 +69,8 @@ const shows = {
   life: {
     born: (x) => post('life-state', { state: x.run.state(), text: 'The fresh ONE was measured at every command.' }),
     trying: (x, e) => post('life-trying', { candidate: e.candidate, before: e.before }),
-    copy: () => {},
-    generation: (x, e) => post('life-progress', { text: `its copy, generation ${e.report.generation + 1}: ${percent(e.success)} of start cells` }),
+    copy: (x) => post('life-copy', { scene: x.run.copyScene() }),
+    generation: (x, e) => post('life-generation', { text: `its copy, generation ${e.report.generation + 1}: ${percent(e.success)} of start cells`, path: e.path }),
     demonstrated: (x, e) => post('life-progress', { text: `its copy demonstrates the skill: ${percent(e.shown)}` }),
     consolidating: (x, e) => post('life-progress', { text: `ONE consolidates on ${e.imitated} traces to imitate and ${e.predicted} to predict` }),
     update(x, e) {

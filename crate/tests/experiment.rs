@@ -216,6 +216,54 @@ fn start_regions_are_tasks_of_the_same_command() {
     assert_eq!((c.command(0), c.command(2), c.command(3)), ("north east", "north east", "north west"));
 }
 
+/// A task may name its own maze ("ne/7x7", "sw/7x7#4"): its copy evolves there, its trials
+/// record that maze (consolidation replays them in it), and ONE is judged there; the same
+/// goal, start region and maze under two names is one task, refused.
+#[test]
+fn a_task_in_a_maze_of_its_own_evolves_stores_and_is_judged_there() {
+    let mut c = reduced();
+    c.tasks = ["ne/7x7", "sw", "sw/7x7#4"].map(String::from).to_vec();
+    c.generations = 2;
+    c.copy.strategy.population = 16;
+    c.consolidation.updates = 2;
+    c.validate().unwrap();
+    assert_eq!(c.copy_task(0), "ne/7x7|sw");
+    assert_eq!([c.maze(0).width, c.maze(1).width, c.maze(2).width], [7, 5, 7]);
+    assert_ne!(c.maze(0).walls, c.maze(2).walls, "layout 4 is not layout 3");
+    for (tasks, want) in [
+        (["ne", "sw", "ne/5x5"], "task ne/5x5 is task ne again: the same goal, start region and maze"),
+        (["ne", "sw", "sw/5x5#3"], "task sw/5x5#3 is task sw again"),
+        (["ne", "sw", "sw/5x4"], "the lab's mazes are square, not 5x4"),
+        (["ne", "sw", "dog/2x2"], "the 2x2 maze is too small for the dog"),
+    ] {
+        let mut bad = c.clone();
+        bad.tasks = tasks.map(String::from).to_vec();
+        let err = bad.validate().unwrap_err();
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    let mut exp = Experiment::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap();
+    let (mut traces, mut judged) = (Vec::new(), None);
+    while !exp.is_done() {
+        match pollster::block_on(exp.step()).unwrap() {
+            Event::ReadTraces { .. } => exp.read(traces.clone()).unwrap(),
+            Event::Judged { judgement, .. } => judged = Some(judgement),
+            _ => {}
+        }
+        traces.extend(exp.drain().0);
+    }
+    for (task, size, seed) in [("ne/7x7|sw", 7, 3), ("sw|ne", 5, 3), ("sw/7x7#4|ne", 7, 4)] {
+        let mine: Vec<&Trial> = traces.iter().filter(|t| t.task == task).collect();
+        assert!(!mine.is_empty(), "{task} stored trials");
+        assert!(
+            mine.iter().all(|t| (t.maze.size, t.maze.seed) == (size, seed)),
+            "{task} in the {size}x{size} maze {seed}"
+        );
+        let cells = mine.iter().map(|t| onelab::traces::replay(t).unwrap().maze.walls.len());
+        assert!(cells.into_iter().all(|n| n == size as usize * size as usize), "{task} replays in its maze");
+    }
+    assert_eq!(judged.unwrap().rows.len(), 3, "ONE judged at each task");
+}
+
 /// The page's checkpoint: an experiment saved after every step (through JSON, as the page
 /// stores it) and resumed from it each time, in every stage (a copy starting, evolving, done,
 /// consolidation waiting for its traces, between two updates, judged), goes on exactly as the

@@ -122,9 +122,9 @@ fn a_life_that_cannot_try_a_candidate_is_refused() {
 }
 
 #[test]
-fn a_task_near_its_goal_gets_more_generations_for_the_same_budget() {
+fn a_task_near_its_goal_or_in_a_smaller_maze_gets_more_generations_for_the_same_budget() {
     let mut c = short_life();
-    c.experiment.tasks = vec!["ne@near".into(), "ne@farther".into(), "ne".into(), "nw".into()];
+    c.experiment.tasks = ["ne@near", "ne@farther", "ne", "nw", "ne/3x3", "ne/9x9"].map(String::from).to_vec();
     let life = Life::new(c.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
     let maze = c.experiment.copy.maze();
     let cells = |t: &str| Task::parse(t, &maze).unwrap().free_cells(&maze).len();
@@ -135,6 +135,11 @@ fn a_task_near_its_goal_gets_more_generations_for_the_same_budget() {
         assert!(want > 20, "{region} starts in fewer cells");
         assert_eq!(life.generations(region, 20).unwrap(), want, "{region}: the same work as 20 from everywhere");
     }
+    // North east without exits starts from 8 cells of a 3x3 maze, 24 of the lab's 5x5, 80 of a
+    // 9x9: a generation there is a third, or 3.3 times, the work.
+    assert_eq!(cells("ne"), 24);
+    assert_eq!(life.generations("ne/3x3", 20).unwrap(), 20 * 24 / 8);
+    assert_eq!(life.generations("ne/9x9", 20).unwrap(), 20 * 24 / 80);
     // Copies that play a fixed number of episodes a generation: a generation costs the same.
     c.experiment.copy.all_starts = false;
     let life = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap();

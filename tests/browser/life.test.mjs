@@ -4,7 +4,7 @@
 // ONE's size after it (larger only after an acceptance); Pause holds the life and Step runs one step;
 // the retention matrix starts with the fresh ONE; the life ends and says why. A life paused and
 // reloaded is offered from its IndexedDB checkpoint and goes on to its end, the candidates
-// before the reload kept. Screenshots: test-output/life.png, life-offer.png.
+// before the reload kept; that life's task space holds a command in a 3x3 maze of its own. Screenshots: test-output/life.png, life-offer.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, startServer, SHOTS } from './browser.mjs';
@@ -120,8 +120,19 @@ test('a life paused and reloaded is offered from its checkpoint and goes on to i
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.waitForFunction(() => document.body.dataset.rates, null, { timeout: 120_000 });
     await tinySettings(page);
+    // A task space beyond the form's boxes: north east in a 3x3 maze of its own, north west in
+    // the experiment's maze. Every maze the page draws is noted.
+    await page.fill('#life-space', 'ne/3x3, nw');
+    await page.evaluate(() => {
+      window.mazeSizes = new Set();
+      new MutationObserver(() => window.mazeSizes.add(document.body.dataset.mazeSize))
+        .observe(document.body, { attributes: true, attributeFilter: ['data-maze-size'] });
+    });
     await startLife(page, 8);
     await page.waitForFunction(() => Number(document.body.dataset.lifeTried || 0) >= 2, null, { timeout: 300_000 });
+    // The copies evolve in their tasks' mazes (a path is replayed after its generation).
+    await page.waitForFunction(() => window.mazeSizes.has('3x3') && window.mazeSizes.has('5x5'), null, { timeout: 60_000 });
+    assert.deepEqual((await candidates(page)).map((r) => r[1]).slice(0, 2), ['ne/3x3', 'nw'], 'candidates in the space\'s order');
     await page.click('#life-pause');
     await page.waitForFunction(() => document.body.dataset.lifePaused === 'true' || document.body.dataset.life !== 'running', null, { timeout: 300_000 });
     assert.equal(await page.getAttribute('body', 'data-life'), 'running', 'the life ended before it could be paused');
@@ -129,10 +140,11 @@ test('a life paused and reloaded is offered from its checkpoint and goes on to i
 
     await page.reload();
     await page.waitForSelector('#life-offer:not([hidden])', { timeout: 60_000 });
-    assert.match(await page.textContent('#life-offer-text'), new RegExp(`A life on ne, nw was interrupted .* after ${before.length} candidates \\(\\d+ accepted\\) and \\d+ stored trials`));
+    assert.match(await page.textContent('#life-offer-text'), new RegExp(`A life on ne/3x3, nw was interrupted .* after ${before.length} candidates \\(\\d+ accepted\\) and \\d+ stored trials`));
     assert.equal(await page.isHidden('#resume-offer'), true, 'the experiment panel offers nothing');
     await page.locator('section.life').screenshot({ path: `${SHOTS}life-offer.png` });
     await page.click('#life-resume');
+    await page.waitForFunction(() => document.querySelector('#life-space').value === 'ne/3x3, nw');
     await page.waitForFunction(() => ['over', 'error'].includes(document.body.dataset.life), null, { timeout: 600_000 });
     assert.equal(await page.getAttribute('body', 'data-life'), 'over', await page.textContent('#life-status'));
     const after = await candidates(page);

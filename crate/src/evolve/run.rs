@@ -20,7 +20,8 @@ pub struct EvolveConfig {
     pub extra_openings: f32,
     pub maze_seed: u32,
     /// A goal ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog") or a cell
-    /// "x,y"; exits may follow after "|" (`Task::parse`).
+    /// "x,y"; exits may follow after "|" (`Task::parse`). A task that names its own maze
+    /// ("ne/7x7") runs in that maze instead of the one above.
     pub task: String,
     pub hidden: usize,
     pub goal: usize,
@@ -120,8 +121,17 @@ impl EvolveConfig {
         NetShape::for_maze(self.goal, self.hidden)
     }
 
+    /// The maze the task runs in: the task's own (`Task::maze_part`), else the settings'.
+    pub fn maze_spec(&self) -> Result<MazeSpec, String> {
+        let choice = Task::maze_part(&self.task)?;
+        let size = choice.map_or(self.maze_size, |c| c.size);
+        let seed = choice.and_then(|c| c.seed).unwrap_or(self.maze_seed);
+        Ok(MazeSpec { size: size as u16, openings: self.extra_openings, seed })
+    }
+
+    /// The maze of `maze_spec`; the settings must be valid.
     pub fn maze(&self) -> Maze {
-        Maze::generate(self.maze_size, self.maze_size, self.extra_openings, self.maze_seed)
+        self.maze_spec().expect("validated: the task's maze").generate()
     }
 
     /// The task in this maze; a goal outside the maze is refused with its coordinates.
@@ -166,10 +176,10 @@ impl EvolveConfig {
             ));
         }
         self.augment.validate()?;
+        let n = self.maze_spec()?.size;
         let maze = self.maze();
         let task = self.task(&maze)?;
         if task.free_cells(&maze).is_empty() {
-            let n = self.maze_size;
             return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.task));
         }
         let per_member = if self.all_starts { task.free_cells(&maze).len() } else { self.episodes };
@@ -543,6 +553,7 @@ impl Evolution {
         let c = &self.config;
         let (episodes, limit) = (spec.episodes(), spec.step_limit);
         let command = self.task.spoken_goal().map(|goal| goal.command().to_string());
+        let maze = c.maze_spec().expect("validated: the task's maze");
         for agent in 0..result.fitness.len() {
             let (member, e) = (agent / episodes, agent % episodes);
             let actions: Vec<u8> = result.actions[agent * limit..(agent + 1) * limit]
@@ -565,7 +576,7 @@ impl Evolution {
             self.pending.push(Trial {
                 experiment: c.seed,
                 task: self.task.name.clone(),
-                maze: MazeSpec { size: c.maze_size as u16, openings: c.extra_openings, seed: c.maze_seed },
+                maze,
                 start: spec.starts[e] as u16,
                 step_limit: limit as u16,
                 heard,

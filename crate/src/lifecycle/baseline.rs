@@ -5,7 +5,7 @@ use crate::evolve::Strategy;
 use crate::net::One;
 use crate::rng::{hash2, salt, Rng};
 use crate::speech::Split;
-use crate::world::Task;
+use crate::world::{Maze, Task};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -43,8 +43,9 @@ impl Experiment {
         let c = self.config.copy.clone();
         let one = One::new(c.shape(), c.seed);
         let mut strategy = c.strategy.build(one.params.clone(), hash2(c.seed, salt::BASELINE));
+        let mazes: Vec<Maze> = (0..self.config.tasks.len()).map(|k| self.config.maze(k)).collect();
         let tasks: Vec<Task> = (0..self.config.tasks.len())
-            .map(|k| Task::parse(&self.config.copy_task(k), &self.maze))
+            .map(|k| Task::parse(&self.config.copy_task(k), &mazes[k]))
             .collect::<Result<_, _>>()?;
         let mut train = Vec::new();
         let mut offsets = Vec::new();
@@ -63,7 +64,7 @@ impl Experiment {
         let train = Arc::new(train);
         // Each task's own start cells: a landmark's task starts nowhere on its landmark, a task
         // with a start region only within it.
-        let cells: Vec<Vec<usize>> = tasks.iter().map(|t| t.free_cells(&self.maze)).collect();
+        let cells: Vec<Vec<usize>> = tasks.iter().zip(&mazes).map(|(t, m)| t.free_cells(m)).collect();
         let scale = vec![1.0; one.params.len()];
         let (mut steps, mut generation) = (0u64, 0usize);
         while steps < budget {
@@ -72,9 +73,8 @@ impl Experiment {
             let mut reached = 0;
             let mut episodes = 0;
             let mut rng = Rng::new(hash2(c.seed ^ salt::BASELINE, generation as u32));
-            for ((task, cells), &(offset, rows)) in tasks.iter().zip(&cells).zip(&offsets) {
-                let mut spec =
-                    RolloutSpec::new(c.shape(), self.maze.clone(), task.clone(), cells.clone(), c.step_limit);
+            for (((task, maze), cells), &(offset, rows)) in tasks.iter().zip(&mazes).zip(&cells).zip(&offsets) {
+                let mut spec = RolloutSpec::new(c.shape(), maze.clone(), task.clone(), cells.clone(), c.step_limit);
                 spec.listen = c.listen;
                 spec.utterances = train.clone();
                 spec.heard = cells.iter().map(|_| (offset + rng.below(rows)) as u32).collect();

@@ -4,7 +4,7 @@ use crate::consolidate::ConsolidateConfig;
 use crate::evolve::EvolveConfig;
 use crate::net::NetShape;
 use crate::speech::Augment;
-use crate::world::{Goal, Task};
+use crate::world::{Goal, Maze, Task};
 use serde::{Deserialize, Serialize};
 
 /// The experiment of paper 3.8: a copy of ONE per corner command learns its corner by evolution
@@ -85,23 +85,35 @@ impl ExperimentConfig {
                 return Err(format!("the {name} is a success share in [0, 1], got {v}"));
             }
         }
-        // Every goal has a place in the maze (a landmark needs 3x3 cells), said before what that
-        // maze would lack besides; the size is checked first, as a maze cannot be made without.
+        // Every goal has a place in its maze (a landmark needs 3x3 cells), said before what that
+        // maze would lack besides; sizes are checked first, as a maze cannot be made without.
         crate::limits::check("maze size", self.copy.maze_size, crate::limits::MAZE_SIZE)?;
-        let maze = self.copy.maze();
         for t in &self.tasks {
-            Goal::parse(Task::goal_part(t))?.region(&maze)?;
+            Task::maze_part(t)?;
         }
+        let mut places = Vec::new();
         for k in 0..self.tasks.len() {
+            let maze = self.maze(k);
+            self.goal(k).region(&maze)?;
             let task = Task::parse(&self.copy_task(k), &maze)?;
             if task.free_cells(&maze).is_empty() {
-                let n = self.copy.maze_size;
+                let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
+            // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again.
+            let place = (task.goal, task.starts, self.copy_config(k).maze_spec()?);
+            if let Some(j) = places.iter().position(|p| *p == place) {
+                return Err(format!(
+                    "task {} is task {} again: the same goal, start region and maze",
+                    self.tasks[k], self.tasks[j]
+                ));
+            }
+            places.push(place);
         }
-        let mut c = self.copy.clone();
-        c.task = self.copy_task(0);
-        c.validate()?;
+        for k in 0..self.tasks.len() {
+            self.copy_config(k).validate()?;
+        }
+        let c = &self.copy;
         // The largest ONE: after the last copy's units (a life's rejected candidates grow only
         // their own experiment's ONE, never past this).
         let largest = self.shape_after(self.tasks.len());
@@ -141,6 +153,19 @@ impl ExperimentConfig {
             }
         }
         parts.join("|")
+    }
+
+    /// The settings of the copy that learns task `k`, before its seed and size are its own
+    /// (`Experiment::copy`): the experiment's, with `copy_task(k)` as its task, in that task's
+    /// maze.
+    pub fn copy_config(&self, k: usize) -> EvolveConfig {
+        EvolveConfig { task: self.copy_task(k), ..self.copy.clone() }
+    }
+
+    /// The maze task `k` runs in: the one its name chooses ("ne/7x7"), else the copies' maze.
+    /// Tasks are validated.
+    pub fn maze(&self, k: usize) -> Maze {
+        self.copy_config(k).maze()
     }
 
     /// Whether ONE consolidates once copy `k` has finished.

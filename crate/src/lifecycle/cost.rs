@@ -48,14 +48,20 @@ impl ExperimentConfig {
     pub fn cost(&self, corpus: &Corpus) -> Result<Cost, String> {
         let c = &self.copy;
         let shape = c.shape();
-        let maze = c.maze();
-        let cells = crate::world::Task::parse(&self.copy_task(0), &maze)?.free_cells(&maze).len() as f64;
+        let tasks = self.tasks.len();
+        // Start cells per task, on average over the tasks (each in its own maze).
+        let cells = (0..tasks)
+            .map(|k| {
+                let maze = self.maze(k);
+                Ok(crate::world::Task::parse(&self.copy_task(k), &maze)?.free_cells(&maze).len() as f64)
+            })
+            .sum::<Result<f64, String>>()?
+            / tasks as f64;
         let steps = c.step_limit as f64;
         let episode = steps * shape.forward_macs();
         let per_member = if c.all_starts { cells } else { c.episodes as f64 };
         let speakers = |split| corpus.speakers_of(split).count() as f64;
         let (validation, cross) = (speakers(Split::Validation), speakers(Split::Cross));
-        let tasks = self.tasks.len();
         // A judgement after n copies: every copy at every command learned, each copy and ONE
         // shuffled, ONE at every command on the validation and the cross-synthesiser speakers.
         let judgement = |n: f64| (n * n + 2.0 * n + tasks as f64) * validation + tasks as f64 * cross;

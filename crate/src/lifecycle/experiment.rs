@@ -13,7 +13,6 @@ use crate::net::One;
 use crate::rng::hash2;
 use crate::speech::{heard_frames, listening_frames, Corpus, MelFilterbank};
 use crate::traces::{PolicySnapshot, Trial};
-use crate::world::Maze;
 
 /// A line of a long run's log and what it marks, so that a progress line can count the work
 /// done: a copy's generation (each), a consolidation update (every 50th), or anything else.
@@ -60,7 +59,6 @@ pub struct Experiment {
     pub(super) evaluator: Rollout,
     pub corpus: Corpus,
     pub(super) bank: MelFilterbank,
-    pub maze: Maze,
     /// The last consolidated ONE, accepted or not, and its judgement: the ONE to talk to and to
     /// save as a file.
     pub judged: Option<(One, Judgement)>,
@@ -70,7 +68,6 @@ impl Experiment {
     pub fn new(config: ExperimentConfig, device: Device, corpus: Corpus) -> Result<Experiment, String> {
         config.validate()?;
         let one = One::new(config.copy.shape(), config.copy.seed);
-        let maze = config.copy.maze();
         Ok(Experiment {
             one,
             registry: Registry::default(),
@@ -87,7 +84,6 @@ impl Experiment {
             device,
             corpus,
             bank: MelFilterbank::new(config.copy.mel()),
-            maze,
             config,
             judged: None,
         })
@@ -127,8 +123,7 @@ impl Experiment {
 
     /// A copy of ONE (as last accepted) to learn task `k`: its goal, with the other corners as exits.
     pub(super) fn copy(&self, k: usize) -> Result<Evolution, String> {
-        let mut c = self.config.copy.clone();
-        c.task = self.config.copy_task(k);
+        let mut c = self.config.copy_config(k);
         c.seed = hash2(self.config.copy.seed, k as u32 + 1);
         c.hidden = self.one.shape.hidden;
         let mut evo = Evolution::new(c, &self.one, self.device.rollout(), Some(&self.corpus))?;

@@ -152,9 +152,10 @@ impl Experiment {
         mut heard: impl FnMut(usize) -> u32,
     ) -> Result<Vec<f32>, String> {
         let c = &self.config.copy;
-        let task = Task::parse(&self.config.copy_task(k), &self.maze)?;
-        let cells = task.free_cells(&self.maze);
-        let mut spec = RolloutSpec::new(one.shape, self.maze.clone(), task, Vec::new(), c.step_limit);
+        let maze = self.config.maze(k);
+        let task = Task::parse(&self.config.copy_task(k), &maze)?;
+        let cells = task.free_cells(&maze);
+        let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), c.step_limit);
         spec.listen = c.listen;
         spec.utterances = utterances;
         for r in 0..rows {

@@ -32,7 +32,7 @@ use super::life::{Checkpoint, Event, SavedStage};
 use super::Experiment;
 use crate::consolidate::Registry;
 use crate::device::Device;
-use crate::evolve::WeightStats;
+use crate::evolve::{EvolveConfig, WeightStats};
 use crate::net::One;
 use crate::rng::{hash2, salt};
 use crate::speech::Corpus;
@@ -282,6 +282,11 @@ impl Life {
         &self.base.one
     }
 
+    /// The candidate's evolving copy, if one is evolving: its maze and task, for the page.
+    pub fn evolving(&self) -> Option<&crate::evolve::Evolution> {
+        self.trying.as_ref()?.exp.evolving()
+    }
+
     pub fn is_over(&self) -> bool {
         self.over.is_some()
     }
@@ -300,20 +305,23 @@ impl Life {
     }
 
     /// The generations a candidate's copy of `task` gets for `budget`. Budgets count
-    /// generations of a command whose episodes start everywhere; a copy that plays every start
-    /// cell each generation (`all_starts`, the experiment's copies) plays fewer episodes when its
-    /// task starts near the goal only, and gets as many more generations for the same work: a
-    /// candidate's cost is its computational cost, as in PowerPlay (and Levin search), whatever
-    /// its start region.
+    /// generations of a command whose episodes start everywhere in the copies' maze; a copy that
+    /// plays every start cell each generation (`all_starts`, the experiment's copies) plays fewer
+    /// episodes when its task starts near the goal only, or lies in a smaller maze, and gets as
+    /// many more generations for the same work (as many fewer in a larger maze): a candidate's
+    /// cost is its computational cost, as in PowerPlay (and Levin search), whatever its start
+    /// region and maze.
     pub fn generations(&self, task: &str, budget: usize) -> Result<usize, String> {
         let c = &self.config.experiment.copy;
         if !c.all_starts {
             return Ok(budget);
         }
-        let maze = c.maze();
-        let cells = |t: &str| Task::parse(t, &maze).map(|t| t.free_cells(&maze).len().max(1));
+        let cells = |t: &str| -> Result<usize, String> {
+            let maze = EvolveConfig { task: t.to_string(), ..c.clone() }.maze_spec()?.generate();
+            Ok(Task::parse(t, &maze)?.free_cells(&maze).len().max(1))
+        };
         let (own, everywhere) = (cells(task)?, cells(Task::goal_part(task))?);
-        Ok((budget * everywhere / own).min(*crate::limits::GENERATIONS.end()))
+        Ok((budget * everywhere / own).clamp(1, *crate::limits::GENERATIONS.end()))
     }
 
     /// The experiment that tries `task` from where the life stands: its tasks are the accepted

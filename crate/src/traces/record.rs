@@ -11,6 +11,13 @@ pub struct MazeSpec {
     pub seed: u32,
 }
 
+impl MazeSpec {
+    pub fn generate(&self) -> crate::world::Maze {
+        let n = self.size as usize;
+        crate::world::Maze::generate(n, n, self.openings, self.seed)
+    }
+}
+
 /// The spoken command an episode heard during its listening steps (heard even when the policy
 /// ignored it): a corpus utterance, or a user's recording ("user:<key>"), and its augmentation.
 #[derive(Clone, Debug, PartialEq, Serialize)]

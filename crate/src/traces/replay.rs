@@ -19,7 +19,7 @@ pub struct Replay {
 /// Replays the stored actions in the regenerated maze. Refuses a record whose actions run past
 /// the end of its episode, or whose outcome or cumulative reward differ from what it claims.
 pub fn replay(t: &Trial) -> Result<Replay, String> {
-    let maze = Maze::generate(t.maze.size as usize, t.maze.size as usize, t.maze.openings, t.maze.seed);
+    let maze = t.maze.generate();
     let task = Task::parse(&t.task, &maze)?;
     if t.start as usize >= maze.walls.len() {
         return Err(format!("start cell {} lies outside the maze", t.start));

@@ -68,7 +68,7 @@ impl Lab {
 
     /// "Talk to ONE": from now on the lab's agent is the experiment's consolidated ONE (the
     /// accepted one, else the last candidate), hearing `audio` (16 kHz samples) at the start of
-    /// every episode, in the experiment's maze with command `k`'s goal. Resolves
+    /// every episode, in task `k`'s maze with its goal. Resolves
     /// to the new scene.
     pub fn talk(&self, run: &ExperimentRun, k: usize, audio: Vec<f32>) -> Result<JsValue, JsValue> {
         let exp = run.experiment.try_borrow().map_err(|_| js_error("the experiment is still running".into()))?;
@@ -77,12 +77,13 @@ impl Lab {
         if k >= exp.config.tasks.len() {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
-        let task = crate::world::Task::parse(&exp.config.copy_task(k), &exp.maze).map_err(js_error)?;
+        let maze = exp.config.maze(k);
+        let task = crate::world::Task::parse(&exp.config.copy_task(k), &maze).map_err(js_error)?;
         let c = &exp.config.copy;
         let command = exp.hear(&audio);
         let forward = self.device.forward(&one, 1, 1).map_err(js_error)?;
-        let walker = Walker::hearing(exp.maze.clone(), task, one.shape, c.step_limit, command, c.seed, forward)
-            .map_err(js_error)?;
+        let walker =
+            Walker::hearing(maze, task, one.shape, c.step_limit, command, c.seed, forward).map_err(js_error)?;
         *self.walker.borrow_mut() = walker;
         self.scene()
     }

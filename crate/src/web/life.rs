@@ -2,7 +2,7 @@
 
 use super::lab::Lab;
 use super::speech::Speech;
-use super::{busy, decode_all, drained, event_value, js_error};
+use super::{busy, decode_all, drained, event_value, js_error, Scene};
 use crate::lifecycle::{ExperimentConfig, Life, LifeCheckpoint, LifeConfig, Metrics, Tried};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -62,6 +62,16 @@ impl LifeRun {
     pub fn read(&self, records: js_sys::Array) -> Result<(), JsValue> {
         let trials = decode_all(&records)?;
         self.life.try_borrow_mut().map_err(|_| busy())?.read(trials).map_err(js_error)
+    }
+
+    /// The candidate's evolving copy's maze and task, for the page to draw (null when no copy
+    /// evolves): a task of the space may have a maze of its own.
+    #[wasm_bindgen(js_name = copyScene)]
+    pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
+        match self.life.try_borrow().map_err(|_| busy())?.evolving() {
+            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
+            None => Ok(JsValue::NULL),
+        }
     }
 
     /// Whether the life is over.

@@ -65,6 +65,35 @@ impl Starts {
     }
 }
 
+/// The maze a task names after its goal and start region: "ne/7x7" is north east in a 7x7
+/// maze of the settings' layout seed, "ne@near/7x7#2" near it in layout 2. A task that names no
+/// maze runs in the settings' maze, so that a task space may span mazes (paper 3.14: a life
+/// learns a command in a small maze, then in the large one) while a plain "ne" means what it
+/// always did. The lab's mazes are square.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MazeChoice {
+    pub size: usize,
+    /// The layout seed; none: the settings' own.
+    pub seed: Option<u32>,
+}
+
+impl MazeChoice {
+    fn parse(name: &str, word: &str) -> Result<MazeChoice, String> {
+        let bad = || {
+            format!("task {name:?}: a maze is its side twice and an optional layout after '#', as \"7x7\" or \"7x7#2\", not {word:?}")
+        };
+        let (dims, seed) = word.split_once('#').map_or((word, None), |(d, s)| (d, Some(s)));
+        let (w, h) = dims.split_once('x').ok_or_else(bad)?;
+        let (w, h) = (w.parse::<usize>().map_err(|_| bad())?, h.parse::<usize>().map_err(|_| bad())?);
+        if w != h {
+            return Err(format!("task {name:?}: the lab's mazes are square, not {w}x{h}"));
+        }
+        crate::limits::check(&format!("maze size of task {name:?}"), w, crate::limits::MAZE_SIZE)?;
+        let seed = seed.map(|s| s.parse::<u32>().map_err(|_| bad())).transpose()?;
+        Ok(MazeChoice { size: w, seed })
+    }
+}
+
 impl Task {
     /// Every cell of `maze` outside the goal region and the exits where episodes may start:
     /// within the start region's distance of the goal (a region that is not everywhere leaves
@@ -89,10 +118,18 @@ impl Task {
         Goal::parse(Task::goal_part(&self.name)).ok()
     }
 
-    /// The goal of a task's name, without exits and start region: "ne" for "ne@near|nw".
+    /// The goal of a task's name, without exits, start region and maze: "ne" for
+    /// "ne@near/7x7|nw".
     pub fn goal_part(name: &str) -> &str {
         let first = name.split('|').next().unwrap_or_default();
+        let first = first.split_once('/').map_or(first, |(goal, _)| goal);
         first.split_once('@').map_or(first, |(goal, _)| goal)
+    }
+
+    /// The maze a task's name chooses after '/' (none: the settings' maze), its syntax checked.
+    pub fn maze_part(name: &str) -> Result<Option<MazeChoice>, String> {
+        let first = name.split('|').next().unwrap_or_default();
+        first.split_once('/').map(|(_, word)| MazeChoice::parse(name, word)).transpose()
     }
 
     /// Each cell's number of moves to the goal region on a path that enters no exit
@@ -107,13 +144,23 @@ impl Task {
         self.exits.iter().any(|e| e.contains(x, y))
     }
 
-    /// A goal, optionally with a start region after `@`, then optionally exits after `|`: each
-    /// a goal's code ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog") or a cell
-    /// "x,y" inside `maze`, e.g. "ne", "tree", "2,3", "ne|sw" or "ne@near|sw". Anything else, a
-    /// cell outside the maze, a landmark the maze has no room for, or an exit that overlaps the
-    /// goal, is refused with what was given.
+    /// A goal, optionally with a start region after `@` and a maze after `/` (`MazeChoice`),
+    /// then optionally exits after `|`: each a goal's code ("ne", "nw", "se", "sw", "center",
+    /// "tree", "house", "bird", "dog") or a cell "x,y" inside `maze`, e.g. "ne", "tree", "2,3",
+    /// "ne|sw", "ne@near|sw" or "ne/7x7|sw". Anything else, a cell outside the maze, a landmark
+    /// the maze has no room for, an exit that overlaps the goal, or a `maze` of another size than
+    /// the name's, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
         let (first, rest) = name.split_once('|').map_or((name, None), |(f, r)| (f, Some(r)));
+        if let Some(choice) = Task::maze_part(name)? {
+            if (choice.size, choice.size) != (maze.width, maze.height) {
+                return Err(format!(
+                    "task {name:?} is in a {0}x{0} maze, not a {1}x{2} one",
+                    choice.size, maze.width, maze.height
+                ));
+            }
+        }
+        let first = first.split_once('/').map_or(first, |(goal, _)| goal);
         let (goal, starts) = match first.split_once('@') {
             Some((goal, word)) => (goal, Starts::parse(word).map_err(|e| format!("task {name:?}: {e}"))?),
             None => (first, Starts::Everywhere),
@@ -201,6 +248,32 @@ mod tests {
         assert_eq!(Task::goal_part("ne@near|nw|se"), "ne");
         assert!(Task::parse("ne@close|nw", &maze).unwrap_err().contains("unknown start region \"close\""));
         assert!(Task::parse("ne|nw@near", &maze).unwrap_err().contains("unknown goal \"nw@near\""));
+    }
+
+    #[test]
+    fn a_task_may_name_its_maze_and_bad_mazes_are_named() {
+        let seven = Maze::generate(7, 7, 0.5, 3);
+        assert_eq!(Task::maze_part("ne@near/7x7#2|nw").unwrap(), Some(MazeChoice { size: 7, seed: Some(2) }));
+        assert_eq!(Task::maze_part("tree/7x7").unwrap(), Some(MazeChoice { size: 7, seed: None }));
+        assert_eq!(Task::maze_part("ne|nw").unwrap(), None);
+        assert_eq!(Task::goal_part("ne@near/7x7#2|nw"), "ne");
+        let t = Task::parse("ne@near/7x7|nw", &seven).unwrap();
+        assert_eq!(
+            (t.goal, t.starts, t.spoken_goal()),
+            (GoalRegion { x0: 6, y0: 0, x1: 6, y1: 0 }, Starts::Near, Some(Goal::NorthEast))
+        );
+        assert!(t.is_exit(0, 0));
+        let five = Maze::generate(5, 5, 0.5, 3);
+        assert!(Task::parse("ne/7x7", &five).unwrap_err().contains("task \"ne/7x7\" is in a 7x7 maze, not a 5x5 one"));
+        for (name, want) in [
+            ("ne/7", "as \"7x7\" or \"7x7#2\", not \"7\""),
+            ("ne/7x5", "the lab's mazes are square, not 7x5"),
+            ("ne/99x99", "maze size of task \"ne/99x99\" must be from 2 to 64, got 99"),
+            ("ne/7x7#x", "not \"7x7#x\""),
+            ("ne/7x7@near", "not \"7x7@near\""),
+        ] {
+            assert!(Task::maze_part(name).unwrap_err().contains(want), "{name}: {:?}", Task::maze_part(name));
+        }
     }
 
     #[test]

@@ -185,8 +185,8 @@ pub fn evolve(args: EvolveArgs) -> Result<(), String> {
     println!(
         "task {} in a {}x{} maze; {:?}, population {}, {} episodes of at most {} steps; {} parameters ({} evolving)",
         evo.task.name,
-        c.maze_size,
-        c.maze_size,
+        evo.maze.width,
+        evo.maze.height,
         c.strategy.kind,
         c.strategy.population,
         c.episodes,
