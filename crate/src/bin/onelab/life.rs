@@ -145,12 +145,13 @@ fn go_on(
                 println!("the fresh ONE: {}", each.join(", "));
             }
             LifeEvent::Trying { candidate, before } => {
-                // A task that starts near its goal gets more generations for its budget.
+                // A task with fewer start cells (near its goal, a smaller maze) gets more
+                // generations for its budget, one with more (a larger maze) fewer.
                 let generations = life.generations(&candidate.task, candidate.budget)?;
                 let more = if generations == candidate.budget {
                     String::new()
                 } else {
-                    format!(" ({generations} from its start region)")
+                    format!(" ({generations} for its start cells)")
                 };
                 println!(
                     "candidate {}: {} with a budget of {} generations{more}; ONE before: {:.1}%",
