@@ -138,8 +138,8 @@ worker?.addEventListener('error', (e) => showError(`The simulator failed to load
 function showReplayScene(next, note) {
   scene = next;
   const [first, ...exits] = next.task.name.split('|');
-  // "ne@near/7x7": the goal's code, without start region and maze.
-  const goal = first.split(/[@/]/)[0];
+  // "ne@near/7x7:16": the goal's code, without start region, maze and moves.
+  const goal = first.split(/[@/:]/)[0];
   $('goal-label').textContent = `goal (${goalNamed(goal)?.place ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
   $('walk-stats').hidden = true;
   $('walk-note').textContent = note;

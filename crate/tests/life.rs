@@ -122,9 +122,9 @@ fn a_life_that_cannot_try_a_candidate_is_refused() {
 }
 
 #[test]
-fn a_task_near_its_goal_or_in_a_smaller_maze_gets_more_generations_for_the_same_budget() {
+fn a_task_near_its_goal_in_a_smaller_maze_or_with_fewer_moves_gets_more_generations_for_the_same_budget() {
     let mut c = short_life();
-    c.experiment.tasks = ["ne@near", "ne@farther", "ne", "nw", "ne/3x3", "ne/9x9"].map(String::from).to_vec();
+    c.experiment.tasks = ["ne@near", "ne@farther", "ne", "nw", "ne/3x3", "ne/9x9", "nw:16"].map(String::from).to_vec();
     let life = Life::new(c.clone(), Device::Cpu, Corpus::committed().unwrap()).unwrap();
     let maze = c.experiment.copy.maze();
     let cells = |t: &str| Task::parse(t, &maze).unwrap().free_cells(&maze).len();
@@ -140,6 +140,8 @@ fn a_task_near_its_goal_or_in_a_smaller_maze_gets_more_generations_for_the_same_
     assert_eq!(cells("ne"), 24);
     assert_eq!(life.generations("ne/3x3", 20).unwrap(), 20 * 24 / 8);
     assert_eq!(life.generations("ne/9x9", 20).unwrap(), 20 * 24 / 80);
+    // Episodes of 12 listening steps and 16 moves, not 32: 44 / 28 as many generations.
+    assert_eq!(life.generations("nw:16", 20).unwrap(), 20 * 44 / 28);
     // Copies that play a fixed number of episodes a generation: a generation costs the same.
     c.experiment.copy.all_starts = false;
     let life = Life::new(c, Device::Cpu, Corpus::committed().unwrap()).unwrap();

@@ -103,6 +103,15 @@ fn settings_that_passed_and_then_failed_are_refused_by_name() {
         (Box::new(|c| c.copy.augment.snr_db = -1.0), "snr_db"),
         (Box::new(|c| c.copy.hidden = 4096), "hidden size must be from 1 to 512"),
         (Box::new(|c| c.generations = 1_000_000_000), "generations must be from 1 to 100000"),
+        (
+            Box::new(|c| c.tasks[1] = "nw/100000x100000".into()),
+            "maze size of task \"nw/100000x100000\" must be from 2 to 64",
+        ),
+        (
+            Box::new(|c| c.tasks[1] = "nw:100000".into()),
+            "task nw:100000 allows 100000 moves, more than the settings' 32",
+        ),
+        (Box::new(|c| c.tasks[1] = "nw:-1".into()), "its moves after ':' are a whole number of at least 1, not \"-1\""),
     ];
     for (change, words) in cases {
         let mut c = base.clone();
@@ -112,6 +121,14 @@ fn settings_that_passed_and_then_failed_are_refused_by_name() {
     }
     let e = EvolveConfig { episodes: 1 << 20, ..EvolveConfig::default() };
     assert!(e.validate().unwrap_err().contains("episodes must be from 1 to 1024"));
+    // A copy alone honours no task moves of its own: its settings' moves are its task's.
+    let small = EvolveConfig::small_maze();
+    let e = EvolveConfig { task: "ne:20".into(), ..small.clone() };
+    assert!(e
+        .validate()
+        .unwrap_err()
+        .contains("task ne:20 allows 20 moves, but these settings allow 32 after listening"));
+    EvolveConfig { task: "ne:32".into(), ..small }.validate().unwrap();
 }
 
 /// A checkpoint one generation into the first copy, as JSON, damaged by `damage`, resumed.

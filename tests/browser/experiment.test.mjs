@@ -121,7 +121,7 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     await page.waitForFunction(() => document.body.dataset.settings === 'invalid');
     assert.match(await page.textContent("#experiment-status"), /population: 2\.5 is not a whole number/);
     await page.fill('#setting-copy-strategy-population', '-3');
-    await page.waitForFunction(() => /population: -3 is not a whole number of at least 0/.test(document.getElementById('experiment-status').textContent));
+    await page.waitForFunction(() => /population: -3 is negative, and this setting is a count/.test(document.getElementById('experiment-status').textContent));
     assert.equal(await page.isDisabled('#experiment-start'), true);
     assert.equal(await page.getAttribute('#setting-copy-strategy-population', 'aria-invalid'), 'true');
     await page.fill('#setting-copy-strategy-population', '32');

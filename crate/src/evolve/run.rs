@@ -176,6 +176,17 @@ impl EvolveConfig {
             ));
         }
         self.augment.validate()?;
+        // A task's own moves ("ne:20") are the experiment's to give its copy (`copy_config`):
+        // here they must be these settings' own.
+        if let Some(moves) = Task::moves_part(&self.task)? {
+            if self.listen + moves != self.step_limit {
+                return Err(format!(
+                    "task {} allows {moves} moves, but these settings allow {} after listening: set the moves instead",
+                    self.task,
+                    self.step_limit - self.listen
+                ));
+            }
+        }
         let n = self.maze_spec()?.size;
         let maze = self.maze();
         let task = self.task(&maze)?;

@@ -73,8 +73,11 @@ impl Experiment {
             let mut reached = 0;
             let mut episodes = 0;
             let mut rng = Rng::new(hash2(c.seed ^ salt::BASELINE, generation as u32));
-            for (((task, maze), cells), &(offset, rows)) in tasks.iter().zip(&mazes).zip(&cells).zip(&offsets) {
-                let mut spec = RolloutSpec::new(c.shape(), maze.clone(), task.clone(), cells.clone(), c.step_limit);
+            for (k, (((task, maze), cells), &(offset, rows))) in
+                tasks.iter().zip(&mazes).zip(&cells).zip(&offsets).enumerate()
+            {
+                let limit = self.config.copy_config(k).step_limit;
+                let mut spec = RolloutSpec::new(c.shape(), maze.clone(), task.clone(), cells.clone(), limit);
                 spec.listen = c.listen;
                 spec.utterances = train.clone();
                 spec.heard = cells.iter().map(|_| (offset + rng.below(rows)) as u32).collect();

@@ -88,8 +88,13 @@ impl ExperimentConfig {
         // Every goal has a place in its maze (a landmark needs 3x3 cells), said before what that
         // maze would lack besides; sizes are checked first, as a maze cannot be made without.
         crate::limits::check("maze size", self.copy.maze_size, crate::limits::MAZE_SIZE)?;
+        let most = self.copy.step_limit.saturating_sub(self.copy.listen);
         for t in &self.tasks {
             Task::maze_part(t)?;
+            // Consolidation replays every trace in sequences of the settings' steps.
+            if let Some(moves) = Task::moves_part(t)?.filter(|&m| m > most) {
+                return Err(format!("task {t} allows {moves} moves, more than the settings' {most}: raise the moves"));
+            }
         }
         let mut places = Vec::new();
         for k in 0..self.tasks.len() {
@@ -100,11 +105,13 @@ impl ExperimentConfig {
                 let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
-            // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again.
-            let place = (task.goal, task.starts, self.copy_config(k).maze_spec()?);
+            // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, and
+            // "ne:32" when its moves are 32.
+            let copy = self.copy_config(k);
+            let place = (task.goal, task.starts, copy.maze_spec()?, copy.step_limit);
             if let Some(j) = places.iter().position(|p| *p == place) {
                 return Err(format!(
-                    "task {} is task {} again: the same goal, start region and maze",
+                    "task {} is task {} again: the same goal, start region, maze and moves",
                     self.tasks[k], self.tasks[j]
                 ));
             }
@@ -157,9 +164,11 @@ impl ExperimentConfig {
 
     /// The settings of the copy that learns task `k`, before its seed and size are its own
     /// (`Experiment::copy`): the experiment's, with `copy_task(k)` as its task, in that task's
-    /// maze.
+    /// maze, with that task's moves (`Task::moves_part`).
     pub fn copy_config(&self, k: usize) -> EvolveConfig {
-        EvolveConfig { task: self.copy_task(k), ..self.copy.clone() }
+        let moves = Task::moves_part(&self.tasks[k]).ok().flatten();
+        let step_limit = moves.map_or(self.copy.step_limit, |m| self.copy.listen + m);
+        EvolveConfig { task: self.copy_task(k), step_limit, ..self.copy.clone() }
     }
 
     /// The maze task `k` runs in: the one its name chooses ("ne/7x7"), else the copies' maze.

@@ -155,7 +155,8 @@ impl Experiment {
         let maze = self.config.maze(k);
         let task = Task::parse(&self.config.copy_task(k), &maze)?;
         let cells = task.free_cells(&maze);
-        let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), c.step_limit);
+        let steps = self.config.copy_config(k).step_limit;
+        let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), steps);
         spec.listen = c.listen;
         spec.utterances = utterances;
         for r in 0..rows {

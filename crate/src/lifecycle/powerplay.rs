@@ -305,22 +305,26 @@ impl Life {
     }
 
     /// The generations a candidate's copy of `task` gets for `budget`. Budgets count
-    /// generations of a command whose episodes start everywhere in the copies' maze; a copy that
-    /// plays every start cell each generation (`all_starts`, the experiment's copies) plays fewer
-    /// episodes when its task starts near the goal only, or lies in a smaller maze, and gets as
-    /// many more generations for the same work (as many fewer in a larger maze): a candidate's
-    /// cost is its computational cost, as in PowerPlay (and Levin search), whatever its start
-    /// region and maze.
+    /// generations of a command whose episodes start everywhere in the copies' maze with the
+    /// settings' moves; a copy that plays every start cell each generation (`all_starts`, the
+    /// experiment's copies) plays fewer episodes when its task starts near the goal only, or lies
+    /// in a smaller maze, and shorter ones when its task allows fewer moves, and gets as many
+    /// more generations for the same work (as many fewer in a larger maze): a candidate's cost is
+    /// its computational cost, as in PowerPlay (and Levin search), whatever its start region,
+    /// maze and moves.
     pub fn generations(&self, task: &str, budget: usize) -> Result<usize, String> {
         let c = &self.config.experiment.copy;
-        if !c.all_starts {
-            return Ok(budget);
-        }
+        let steps =
+            |t: &str| -> Result<usize, String> { Ok(Task::moves_part(t)?.map_or(c.step_limit, |m| c.listen + m)) };
         let cells = |t: &str| -> Result<usize, String> {
+            if !c.all_starts {
+                return Ok(1);
+            }
             let maze = EvolveConfig { task: t.to_string(), ..c.clone() }.maze_spec()?.generate();
             Ok(Task::parse(t, &maze)?.free_cells(&maze).len().max(1))
         };
-        let (own, everywhere) = (cells(task)?, cells(Task::goal_part(task))?);
+        let own = cells(task)? * steps(task)?;
+        let everywhere = cells(Task::goal_part(task))? * c.step_limit;
         Ok((budget * everywhere / own).clamp(1, *crate::limits::GENERATIONS.end()))
     }
 

@@ -82,8 +82,8 @@ impl Lab {
         let c = &exp.config.copy;
         let command = exp.hear(&audio);
         let forward = self.device.forward(&one, 1, 1).map_err(js_error)?;
-        let walker =
-            Walker::hearing(maze, task, one.shape, c.step_limit, command, c.seed, forward).map_err(js_error)?;
+        let steps = exp.config.copy_config(k).step_limit;
+        let walker = Walker::hearing(maze, task, one.shape, steps, command, c.seed, forward).map_err(js_error)?;
         *self.walker.borrow_mut() = walker;
         self.scene()
     }

@@ -35,17 +35,19 @@ fn plain(serde_message: String) -> String {
     }
     if let Some(rest) = m.strip_prefix("invalid type: floating point ") {
         if rest.contains("expected u") {
-            // A count's field: "-3" reaches here as the float -3.0, and is refused for its sign.
+            // A count's field: "-3" reaches here as the float -3.0, and is refused for its sign
+            // (the count's own bounds, e.g. a population of at least 2, are `validate`'s, once
+            // the number is a count).
             let given = quoted(rest).first().cloned().unwrap_or_else(|| "the value".into());
             return match given.parse::<f64>() {
-                Ok(v) if v < 0.0 && v.fract() == 0.0 => format!("{v} is not a whole number of at least 0"),
+                Ok(v) if v < 0.0 && v.fract() == 0.0 => format!("{v} is negative, and this setting is a count"),
                 _ => format!("{given} is not a whole number"),
             };
         }
     }
     if m.starts_with("invalid value: integer") && m.contains("expected u") {
         return format!(
-            "{} is not a whole number of at least 0",
+            "{} is negative, and this setting is a count",
             quoted(m).first().map_or("the value", String::as_str)
         );
     }

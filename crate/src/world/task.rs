@@ -118,18 +118,35 @@ impl Task {
         Goal::parse(Task::goal_part(&self.name)).ok()
     }
 
-    /// The goal of a task's name, without exits, start region and maze: "ne" for
-    /// "ne@near/7x7|nw".
+    /// The goal of a task's name, without exits, start region, maze and moves: "ne" for
+    /// "ne@near/7x7:20|nw".
     pub fn goal_part(name: &str) -> &str {
-        let first = name.split('|').next().unwrap_or_default();
-        let first = first.split_once('/').map_or(first, |(goal, _)| goal);
-        first.split_once('@').map_or(first, |(goal, _)| goal)
+        let goal = Task::marks(name).0;
+        goal.split_once('@').map_or(goal, |(goal, _)| goal)
     }
 
     /// The maze a task's name chooses after '/' (none: the settings' maze), its syntax checked.
     pub fn maze_part(name: &str) -> Result<Option<MazeChoice>, String> {
+        Task::marks(name).1.map(|word| MazeChoice::parse(name, word)).transpose()
+    }
+
+    /// The moves a task's name allows after ':' ("ne:20": at most 20 steps after listening;
+    /// none: the settings' moves), at least 1.
+    pub fn moves_part(name: &str) -> Result<Option<usize>, String> {
+        let parse = |word: &str| match word.parse::<usize>() {
+            Ok(m) if m >= 1 => Ok(m),
+            _ => Err(format!("task {name:?}: its moves after ':' are a whole number of at least 1, not {word:?}")),
+        };
+        Task::marks(name).2.map(parse).transpose()
+    }
+
+    /// The first part of a task's name (before its exits) cut at its marks: the goal with its
+    /// start region, then the words after '/' (maze) and ':' (moves).
+    fn marks(name: &str) -> (&str, Option<&str>, Option<&str>) {
         let first = name.split('|').next().unwrap_or_default();
-        first.split_once('/').map(|(_, word)| MazeChoice::parse(name, word)).transpose()
+        let (first, moves) = first.split_once(':').map_or((first, None), |(f, m)| (f, Some(m)));
+        let (goal, maze) = first.split_once('/').map_or((first, None), |(g, m)| (g, Some(m)));
+        (goal, maze, moves)
     }
 
     /// Each cell's number of moves to the goal region on a path that enters no exit
@@ -144,14 +161,16 @@ impl Task {
         self.exits.iter().any(|e| e.contains(x, y))
     }
 
-    /// A goal, optionally with a start region after `@` and a maze after `/` (`MazeChoice`),
+    /// A goal, optionally with a start region after `@`, a maze after `/` (`MazeChoice`) and
+    /// moves after `:` (`moves_part`, which the settings' step limit honours, not the task),
     /// then optionally exits after `|`: each a goal's code ("ne", "nw", "se", "sw", "center",
     /// "tree", "house", "bird", "dog") or a cell "x,y" inside `maze`, e.g. "ne", "tree", "2,3",
-    /// "ne|sw", "ne@near|sw" or "ne/7x7|sw". Anything else, a cell outside the maze, a landmark
-    /// the maze has no room for, an exit that overlaps the goal, or a `maze` of another size than
-    /// the name's, is refused with what was given.
+    /// "ne|sw", "ne@near|sw", "ne/7x7|sw" or "ne:20". Anything else, a cell outside the maze, a
+    /// landmark the maze has no room for, an exit that overlaps the goal, or a `maze` of another
+    /// size than the name's, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
-        let (first, rest) = name.split_once('|').map_or((name, None), |(f, r)| (f, Some(r)));
+        let rest = name.split_once('|').map(|(_, r)| r);
+        Task::moves_part(name)?;
         if let Some(choice) = Task::maze_part(name)? {
             if (choice.size, choice.size) != (maze.width, maze.height) {
                 return Err(format!(
@@ -160,7 +179,7 @@ impl Task {
                 ));
             }
         }
-        let first = first.split_once('/').map_or(first, |(goal, _)| goal);
+        let first = Task::marks(name).0;
         let (goal, starts) = match first.split_once('@') {
             Some((goal, word)) => (goal, Starts::parse(word).map_err(|e| format!("task {name:?}: {e}"))?),
             None => (first, Starts::Everywhere),
@@ -257,6 +276,17 @@ mod tests {
         assert_eq!(Task::maze_part("tree/7x7").unwrap(), Some(MazeChoice { size: 7, seed: None }));
         assert_eq!(Task::maze_part("ne|nw").unwrap(), None);
         assert_eq!(Task::goal_part("ne@near/7x7#2|nw"), "ne");
+        assert_eq!(Task::goal_part("ne@near/7x7:20|nw"), "ne");
+        assert_eq!(Task::maze_part("ne/7x7:20").unwrap(), Some(MazeChoice { size: 7, seed: None }));
+        assert_eq!((Task::moves_part("ne/7x7:20|nw").unwrap(), Task::moves_part("ne:3").unwrap()), (Some(20), Some(3)));
+        assert_eq!(Task::moves_part("ne/7x7").unwrap(), None);
+        assert_eq!(Task::parse("ne@near:5|nw", &Maze::generate(5, 5, 0.5, 3)).unwrap().starts, Starts::Near);
+        for bad in ["ne:0", "ne:x", "ne:"] {
+            assert!(
+                Task::parse(bad, &seven).unwrap_err().contains("its moves after ':' are a whole number of at least 1"),
+                "{bad}"
+            );
+        }
         let t = Task::parse("ne@near/7x7|nw", &seven).unwrap();
         assert_eq!(
             (t.goal, t.starts, t.spoken_goal()),
