@@ -8,6 +8,7 @@ import { OTHER_TAB } from './tablock.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
+const millions = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : `${Math.round(n / 1e3)} k`);
 const points = (v) => (v === null || v === undefined ? '-' : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} points`);
 
 function row(cells) {
@@ -47,7 +48,7 @@ export function lifePanel(worker, settings, lock) {
     rows.replaceChildren(...state.tried.map((t, i) => {
       const after = t.after.map(([task, s]) => `${task} ${pct(s)}`).join(', ') || '-';
       const copy = t.copy ? `${pct(t.copy[1])} after ${t.copy[0]}` : '-';
-      const tr = row([i + 1, t.candidate.task, t.candidate.budget, pct(t.before), copy, after, t.params ? t.params.toLocaleString('en') : '-', t.accepted ? 'accepted' : `rejected: ${t.why}`]);
+      const tr = row([i + 1, t.candidate.task, t.candidate.budget, pct(t.before), copy, after, t.params ? t.params.toLocaleString('en') : '-', millions(t.env_steps), t.accepted ? 'accepted' : `rejected: ${t.why}`]);
       tr.className = t.accepted ? 'accepted' : 'rejected';
       return tr;
     }));
@@ -59,9 +60,12 @@ export function lifePanel(worker, settings, lock) {
     }));
     const m = state.metrics;
     const size = ` ONE has ${state.params.toLocaleString('en')} parameters (${state.hidden} hidden units${state.grow ? `; each copy grows ${state.grow}` : ''}).`;
+    // Compute: every candidate's environment steps, accepted or not, over the tasks accepted.
+    const steps = state.tried.reduce((sum, t) => sum + t.env_steps, 0);
+    const compute = ` ${millions(steps)} environment steps${state.accepted.length ? `, ${millions(steps / state.accepted.length)} per accepted task` : ''}.`;
     $('life-metrics').textContent = (m
-      ? `${state.accepted.length} of ${state.space.length} commands accepted after ${state.tried.length} candidates: ACC ${pct(m.acc)}, BWT ${points(m.bwt)}, FWT ${points(m.fwt)}.`
-      : `${state.tried.length} candidates tried, none accepted yet.`) + size;
+      ? `${state.accepted.length} of ${state.space.length} tasks accepted after ${state.tried.length} candidates: ACC ${pct(m.acc)}, BWT ${points(m.bwt)}, FWT ${points(m.fwt)}.`
+      : `${state.tried.length} candidates tried, none accepted yet.`) + size + compute;
     document.body.dataset.lifeTried = String(state.tried.length);
   }
 

@@ -71,19 +71,20 @@ test("ONE's life tries candidates cheapest first and shows each, with the retent
     assert.ok(rows.length >= 2, `candidates: ${JSON.stringify(rows)}`);
     // Cost order: budgets never fall except after an acceptance, which starts again at 1.
     for (let i = 1; i < rows.length; i++) {
-      const restarted = rows[i - 1][7] === 'accepted';
+      const restarted = rows[i - 1][8] === 'accepted';
       assert.ok(restarted ? rows[i][2] === '1' : Number(rows[i][2]) >= Number(rows[i - 1][2]), `row ${i + 1}: ${rows[i]}`);
       assert.ok(['ne', 'nw'].includes(rows[i][1]), rows[i][1]);
     }
-    for (const r of rows) assert.ok(r[7] === 'accepted' || r[7].startsWith('rejected: '), r[7]);
+    for (const r of rows) assert.ok(r[8] === 'accepted' || r[8].startsWith('rejected: '), r[8]);
     // ONE's size: it grows by an accepted copy's units, and only then.
-    assert.ok(rows.some((r) => r[7] === 'accepted'), `the tiny life accepts a candidate: ${JSON.stringify(rows)}`);
+    assert.ok(rows.some((r) => r[8] === 'accepted'), `the tiny life accepts a candidate: ${JSON.stringify(rows)}`);
     const size = (r) => Number(r[6].replaceAll(',', ''));
     for (let i = 1; i < rows.length; i++) {
-      if (rows[i][7] === 'accepted') assert.ok(size(rows[i]) > size(rows[i - 1]), `row ${i + 1} grows ONE: ${rows[i]}`);
+      if (rows[i][8] === 'accepted') assert.ok(size(rows[i]) > size(rows[i - 1]), `row ${i + 1} grows ONE: ${rows[i]}`);
       else assert.equal(size(rows[i]), size(rows[i - 1]), `row ${i + 1} leaves ONE's size: ${rows[i]}`);
     }
-    assert.match(await page.textContent('#life-metrics'), /ONE has [\d,]+ parameters \(\d+ hidden units; each copy grows 2\)/);
+    assert.match(await page.textContent('#life-metrics'), /ONE has [\d,]+ parameters \(\d+ hidden units; each copy grows 2\)\. [\d.]+ [kM] environment steps, [\d.]+ [kM] per accepted task\./);
+    for (const r of rows) assert.match(r[7], /^(\d+\.\d M|\d+ k)$/, 'each candidate\'s environment steps');
     const retention = await page.$$eval('#life-retention-rows tr', (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.equal(retention[0], '(fresh ONE)');
     assert.deepEqual(await page.$$eval('#life-retention-head td', (tds) => tds.map((td) => td.textContent)), ['after', 'ne', 'nw']);
