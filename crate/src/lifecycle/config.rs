@@ -96,10 +96,12 @@ impl ExperimentConfig {
                 return Err(format!("task {t} allows {moves} moves, more than the settings' {most}: raise the moves"));
             }
         }
+        for k in 0..self.tasks.len() {
+            self.goal(k).region(&self.maze(k))?;
+        }
         let mut places = Vec::new();
         for k in 0..self.tasks.len() {
             let maze = self.maze(k);
-            self.goal(k).region(&maze)?;
             let task = Task::parse(&self.copy_task(k), &maze)?;
             if task.free_cells(&maze).is_empty() {
                 let n = maze.width;
