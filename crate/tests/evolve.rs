@@ -38,10 +38,13 @@ fn hash(params: &[f32]) -> u64 {
     h.finish()
 }
 
+/// North east, north west and south east (9, 16 and 16 generations on lavapipe); south west,
+/// which takes 75, is learned on the GPU path by the reduced experiment's copy
+/// (crate/tests/experiment.rs), hearing its command.
 #[test]
-fn a_copy_learns_each_corner_of_a_small_maze_on_the_gpu() {
+fn a_copy_learns_three_corners_of_a_small_maze_on_the_gpu() {
     let budget = 150;
-    for task in ["ne", "nw", "se", "sw"] {
+    for task in ["ne", "nw", "se"] {
         let config = small(task);
         let one = One::new(config.shape(), config.seed);
         let mut evo = Evolution::new(config, &one, gpu_backend(), None).unwrap();
