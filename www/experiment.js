@@ -13,6 +13,7 @@ import { copiesPlot, lossPlot } from './plots.js';
 import { exportButtons, plotTable, save } from './exports.js';
 import { duration, remaining, roughly } from './estimate.js';
 import { OTHER_TAB } from './tablock.js';
+import { goalCode } from './goals.js';
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
@@ -408,7 +409,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
           if (lived) {
             seedChosen = true;
             // The form shows the commands of the life's tasks (at least two, else its own).
-            const goals = [...new Set(config.tasks.map((t) => t.split(/[@/:|]/)[0]))];
+            const goals = [...new Set(config.tasks.map(goalCode))];
             showConfig(goals.length >= 2 ? { ...config, tasks: goals } : { ...config, tasks: formConfig()?.tasks ?? config.tasks });
             document.body.dataset.link = 'life';
             life({ ...link.config, experiment: config });

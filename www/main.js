@@ -9,7 +9,7 @@ import { tabLock } from './tablock.js';
 import { onePanel } from './one.js';
 import { asker } from './ask.js';
 import { persist } from './store.js';
-import { goal as goalNamed } from './goals.js';
+import { goal as goalNamed, goalCode } from './goals.js';
 
 const $ = (id) => document.getElementById(id);
 const ACTIONS = ['N', 'E', 'S', 'W', 'stay'];
@@ -137,9 +137,8 @@ worker?.addEventListener('error', (e) => showError(`The simulator failed to load
  * note says what is replayed. */
 function showReplayScene(next, note) {
   scene = next;
-  const [first, ...exits] = next.task.name.split('|');
-  // "ne@near/7x7:16": the goal's code, without start region, maze and moves.
-  const goal = first.split(/[@/:]/)[0];
+  const exits = next.task.name.split('|').slice(1);
+  const goal = goalCode(next.task.name);
   $('goal-label').textContent = `goal (${goalNamed(goal)?.place ?? `cell ${goal}`})${exits.length ? '; grey: exits' : ''}`;
   $('walk-stats').hidden = true;
   $('walk-note').textContent = note;

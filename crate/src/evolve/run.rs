@@ -121,6 +121,14 @@ impl EvolveConfig {
         NetShape::for_maze(self.goal, self.hidden)
     }
 
+    /// These settings for `task`, its own moves (`Task::moves_part`, "ne:16") as the step limit;
+    /// `task` is validated.
+    pub fn with_task(&self, task: &str) -> EvolveConfig {
+        let moves = Task::moves_part(task).ok().flatten();
+        let step_limit = moves.map_or(self.step_limit, |m| self.listen + m);
+        EvolveConfig { task: task.to_string(), step_limit, ..self.clone() }
+    }
+
     /// The maze the task runs in: the task's own (`Task::maze_part`), else the settings'.
     pub fn maze_spec(&self) -> Result<MazeSpec, String> {
         let choice = Task::maze_part(&self.task)?;

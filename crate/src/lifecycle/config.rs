@@ -168,9 +168,7 @@ impl ExperimentConfig {
     /// (`Experiment::copy`): the experiment's, with `copy_task(k)` as its task, in that task's
     /// maze, with that task's moves (`Task::moves_part`).
     pub fn copy_config(&self, k: usize) -> EvolveConfig {
-        let moves = Task::moves_part(&self.tasks[k]).ok().flatten();
-        let step_limit = moves.map_or(self.copy.step_limit, |m| self.copy.listen + m);
-        EvolveConfig { task: self.copy_task(k), step_limit, ..self.copy.clone() }
+        self.copy.with_task(&self.copy_task(k))
     }
 
     /// The maze task `k` runs in: the one its name chooses ("ne/7x7"), else the copies' maze.

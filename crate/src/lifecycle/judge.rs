@@ -152,11 +152,11 @@ impl Experiment {
         mut heard: impl FnMut(usize) -> u32,
     ) -> Result<Vec<f32>, String> {
         let c = &self.config.copy;
-        let maze = self.config.maze(k);
-        let task = Task::parse(&self.config.copy_task(k), &maze)?;
+        let copy = self.config.copy_config(k);
+        let maze = copy.maze();
+        let task = Task::parse(&copy.task, &maze)?;
         let cells = task.free_cells(&maze);
-        let steps = self.config.copy_config(k).step_limit;
-        let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), steps);
+        let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), copy.step_limit);
         spec.listen = c.listen;
         spec.utterances = utterances;
         for r in 0..rows {

@@ -32,7 +32,7 @@ use super::life::{Checkpoint, Event, SavedStage};
 use super::Experiment;
 use crate::consolidate::Registry;
 use crate::device::Device;
-use crate::evolve::{EvolveConfig, WeightStats};
+use crate::evolve::WeightStats;
 use crate::net::One;
 use crate::rng::{hash2, salt};
 use crate::speech::Corpus;
@@ -314,17 +314,16 @@ impl Life {
     /// maze and moves.
     pub fn generations(&self, task: &str, budget: usize) -> Result<usize, String> {
         let c = &self.config.experiment.copy;
-        let steps =
-            |t: &str| -> Result<usize, String> { Ok(Task::moves_part(t)?.map_or(c.step_limit, |m| c.listen + m)) };
-        let cells = |t: &str| -> Result<usize, String> {
+        // A generation's work: start cells (when it plays each) times steps.
+        let work = |t: &str| -> Result<usize, String> {
+            let copy = c.with_task(t);
             if !c.all_starts {
-                return Ok(1);
+                return Ok(copy.step_limit);
             }
-            let maze = EvolveConfig { task: t.to_string(), ..c.clone() }.maze_spec()?.generate();
-            Ok(Task::parse(t, &maze)?.free_cells(&maze).len().max(1))
+            let maze = copy.maze_spec()?.generate();
+            Ok(Task::parse(t, &maze)?.free_cells(&maze).len().max(1) * copy.step_limit)
         };
-        let own = cells(task)? * steps(task)?;
-        let everywhere = cells(Task::goal_part(task))? * c.step_limit;
+        let (own, everywhere) = (work(task)?, work(Task::goal_part(task))?);
         Ok((budget * everywhere / own).clamp(1, *crate::limits::GENERATIONS.end()))
     }
 

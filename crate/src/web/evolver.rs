@@ -1,7 +1,7 @@
 //! Phase A by hand in the worker: `lifecycle::EvolveByHand`, a step per call.
 
 use super::lab::Lab;
-use super::{busy, drained, event_value, js_error, Scene};
+use super::{busy, drained, event_value, js_error};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -36,8 +36,7 @@ impl Evolver {
     /// The maze and task being learned.
     pub fn scene(&self) -> Result<JsValue, JsValue> {
         let run = self.run.try_borrow().map_err(|_| busy())?;
-        let e = &run.evolution;
-        serde_wasm_bindgen::to_value(&Scene { maze: &e.maze, task: &e.task, start: (0, 0) }).map_err(Into::into)
+        super::copy_scene(Some(&run.evolution))
     }
 
     /// Resolves to what the next step did: a "generation", then the copy's "demonstrated".

@@ -2,7 +2,7 @@
 
 use super::lab::Lab;
 use super::speech::Speech;
-use super::{busy, decode_all, drained, event_value, js_error, Scene};
+use super::{busy, decode_all, drained, event_value, js_error};
 use crate::lifecycle::Walker;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -166,10 +166,7 @@ impl ExperimentRun {
     /// The evolving copy's maze and task, for the page to draw (null when no copy evolves).
     #[wasm_bindgen(js_name = copyScene)]
     pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
-        match self.now()?.evolving() {
-            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
-            None => Ok(JsValue::NULL),
-        }
+        super::copy_scene(self.now()?.evolving())
     }
 
     /// The copies' learning curves so far, `[copy, generation, mean policy's success]` per

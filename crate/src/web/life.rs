@@ -2,7 +2,7 @@
 
 use super::lab::Lab;
 use super::speech::Speech;
-use super::{busy, decode_all, drained, event_value, js_error, Scene};
+use super::{busy, decode_all, drained, event_value, js_error};
 use crate::lifecycle::{ExperimentConfig, Life, LifeCheckpoint, LifeConfig, Metrics, Tried};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -68,10 +68,7 @@ impl LifeRun {
     /// evolves): a task of the space may have a maze of its own.
     #[wasm_bindgen(js_name = copyScene)]
     pub fn copy_scene(&self) -> Result<JsValue, JsValue> {
-        match self.life.try_borrow().map_err(|_| busy())?.evolving() {
-            Some(evo) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &evo.maze, task: &evo.task, start: (0, 0) })?),
-            None => Ok(JsValue::NULL),
-        }
+        super::copy_scene(self.life.try_borrow().map_err(|_| busy())?.evolving())
     }
 
     /// Whether the life is over.

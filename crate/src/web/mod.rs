@@ -26,6 +26,15 @@ struct Scene<'a> {
     start: (usize, usize),
 }
 
+/// An evolving copy's maze and task, for the page to draw its best episodes in (null when no
+/// copy evolves).
+fn copy_scene(evo: Option<&crate::evolve::Evolution>) -> Result<JsValue, JsValue> {
+    match evo {
+        Some(e) => Ok(serde_wasm_bindgen::to_value(&Scene { maze: &e.maze, task: &e.task, start: (0, 0) })?),
+        None => Ok(JsValue::NULL),
+    }
+}
+
 fn js_error(message: String) -> JsValue {
     JsError::new(&message).into()
 }
