@@ -499,6 +499,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
       if (document.body.dataset.resumed && !document.body.dataset.firstAfterResume) document.body.dataset.firstAfterResume = `${k}:${g}`;
       const count = Number(document.body.dataset.experimentGenerations || 0) + 1;
       document.body.dataset.experimentGenerations = String(count);
+      document.body.dataset.lastFitness = `${k} ${g} ${view.report.best} ${view.report.mean}`;
       if (count === 1) {
         document.body.dataset.firstFitness = `${view.report.best} ${view.report.mean}`;
         // Milliseconds from opening the page (or link) to the first generation's report.

@@ -43,13 +43,14 @@ function askToKeep() {
   }, () => {});
 }
 
-function showBackend({ backend, adapter, fallbackReason }) {
+function showBackend({ backend, adapter, cores, fallbackReason }) {
   const el = $('backend');
   if (backend === 'gpu') {
     el.textContent = `ONE's forward pass runs in a WebGPU compute shader on ${adapter}.`;
     el.className = 'backend gpu';
   } else {
-    el.textContent = `ONE runs on the CPU path, in WebAssembly: everything in the lab works, more slowly than on a ` +
+    const on = cores > 1 ? `, its copies' episodes on ${cores} cores (helper workers)` : '';
+    el.textContent = `ONE runs on the CPU path, in WebAssembly${on}: everything in the lab works, more slowly than on a ` +
       `GPU. (No WebGPU here: ${fallbackReason}.)`;
     el.className = 'backend cpu';
     $('parity').textContent = '';
@@ -240,7 +241,7 @@ const fromWorkerHandlers = {
     experiment.error(data);
   },
   'device-lost'(data) {
-    showBackend({ backend: 'cpu', fallbackReason: data.fallbackReason });
+    showBackend({ backend: 'cpu', cores: data.cores, fallbackReason: data.fallbackReason });
     experiment.deviceLost(data);
   },
   talking(data) {

@@ -35,7 +35,7 @@ export const toWorker = {
 
 /** Worker to page. */
 export const fromWorker = {
-  ready: ['backend', 'adapter', 'fallbackReason', 'scene', 'evolveDefaults', 'consolidateDefaults', 'experimentDefaults', 'settingChoices'],
+  ready: ['backend', 'adapter', 'cores', 'fallbackReason', 'scene', 'evolveDefaults', 'consolidateDefaults', 'experimentDefaults', 'settingChoices'],
   error: ['message'], // the simulator could not start or stopped
   parity: ['report', 'error'], // the GPU forward pass against the CPU reference (one of the two)
   frame: ['frame'], // a step of the walk
@@ -43,7 +43,7 @@ export const fromWorker = {
   corpus: ['catalogue'],
   'corpus-error': ['message'],
   rates: ['rates'], // this device's measured speeds, for estimates
-  'device-lost': ['reason', 'resumes', 'fallbackReason'],
+  'device-lost': ['reason', 'resumes', 'cores', 'fallbackReason'], // cores: the CPU path's, its helper workers' and its own
   // Phase A and B by hand.
   evolving: ['scene'],
   generation: ['view', 'stored', 'seconds'],

@@ -6,6 +6,7 @@ import { currentFile, currentOne, loadOne, loadPretrained, setCurrent, talk } fr
 import { post, reply, text } from './post.js';
 import { KINDS, following, offerCheckpoint, resumed, saveNow, sayPaused, step } from './runs.js';
 import { fetchCorpus, fetchPretrained } from './site.js';
+import { startHelpers } from './helpers.js';
 import { exportAll, importFile, replayStored } from './traces.js';
 import { clearAll, clearCheckpoint } from './store.js';
 
@@ -182,7 +183,8 @@ async function recoverOnCpu() {
   const resumes = Boolean(kind && KINDS[kind].saves);
   lab = await startLab(false);
   experiment = null;
-  post('device-lost', { reason, resumes, fallbackReason: `the GPU device was lost: ${reason}` });
+  const cores = 1 + await startHelpers();
+  post('device-lost', { reason, resumes, cores, fallbackReason: `the GPU device was lost: ${reason}` });
   if (kind && !resumes) {
     mode = 'done';
     post(KINDS[kind].error, { message: 'The GPU device was lost mid-run; the lab now runs on the CPU path: start this phase again.' });
@@ -224,7 +226,9 @@ async function main() {
   }
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  post('ready', { backend: lab.backend, adapter, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig(), settingChoices: settingChoices() });
+  // Without a GPU, the CPU path's rollouts use every core through helper workers.
+  const cores = lab.backend === 'gpu' ? 1 : 1 + await startHelpers();
+  post('ready', { backend: lab.backend, adapter, cores, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig(), settingChoices: settingChoices() });
   await loadCorpus();
   if (lab.backend === 'gpu') {
     try {

@@ -48,6 +48,8 @@ test('without WebGPU the benchmark times the CPU path alone and says why', async
   const { json, cells } = await runBench(['--disable-features=WebGPU'], 'bench-cpu');
   assert.equal(json.backend, 'cpu');
   assert.match(json.fallbackReason, /WebGPU/);
+  // The rollout's CPU path plays its members on every core, through helper workers.
+  assert.equal(json.cpuCores, Math.min(8, json.cores));
   for (const r of json.rows) assert.ok(r.gpu === null && r.cpu > 0, JSON.stringify(r));
   assert.deepEqual(cells.map((c) => c[5]), ['–', '–', '–']);
 });

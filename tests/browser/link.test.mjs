@@ -124,14 +124,16 @@ test('bad links are named and the defaults are shown', async () => {
   }
 });
 
-test('the settings as JSON run headless (onelab run --config) to the page\'s first generation', async () => {
+// Without WebGPU the page's copies play their members on every core (helper workers, as many
+// as the machine has cores but one): the same fitness, bit for bit, however they are split.
+test('the settings as JSON run headless (onelab run --config) to the page\'s first and last generations', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onelab-config-'));
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     await page.uncheck('input[name="goal"][value="nw"]');
     await page.uncheck('input[name="goal"][value="se"]');
-    await page.fill('#experiment-generations', '1');
+    await page.fill('#experiment-generations', '3');
     await page.fill('#experiment-updates', '2');
     await page.click('.all-settings summary');
     await page.fill('#setting-copy-strategy-population', '8');
@@ -143,6 +145,10 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     await page.click('#experiment-start');
     await page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
     const [best, mean] = (await page.getAttribute('body', 'data-first-fitness')).split(' ').map(Number);
+    const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
+    if (cores > 1) assert.match(await page.textContent('#backend'), new RegExp(`episodes on ${cores} cores \\(helper workers\\)`));
+    await page.waitForFunction(() => document.body.dataset.experiment === 'done', null, { timeout: 120_000 });
+    const [k, g, lastBest, lastMean] = (await page.getAttribute('body', 'data-last-fitness')).split(' ').map(Number);
     const native = new URL('../../target/debug/onelab', import.meta.url).pathname;
     const json = join(dir, 'results.json');
     try {
@@ -150,8 +156,11 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     } catch (e) {
       throw new Error(`onelab run --config failed (${e.status ?? e.signal}): ${e.stderr}`);
     }
-    const first = JSON.parse(readFileSync(json, 'utf8')).copies[0].generations[0];
+    const { copies } = JSON.parse(readFileSync(json, 'utf8'));
+    const [first, last] = [copies[0].generations[0], copies[k].generations[g]];
     assert.deepEqual([first.best, first.mean].map(Math.fround), [best, mean].map(Math.fround), 'the same first generation, bit for bit');
+    assert.ok(k === 1 && g >= 1, `the last generation is a later one of the second copy (copy ${k}, generation ${g})`);
+    assert.deepEqual([last.best, last.mean].map(Math.fround), [lastBest, lastMean].map(Math.fround), 'the same last generation, bit for bit');
     assert.deepEqual(errors, []);
   } finally {
     await close();

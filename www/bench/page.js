@@ -22,7 +22,7 @@ const names = { forward: 'forward pass', rollout: 'rollout', bptt: 'BPTT + Adam'
 const $ = (id) => document.getElementById(id);
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 const result = { page: 'ONE Lab benchmark', quick, date: null, userAgent: navigator.userAgent,
-  cores: navigator.hardwareConcurrency || null, backend: null, adapter: null, fallbackReason: null, rows: [] };
+  cores: navigator.hardwareConcurrency || null, cpuCores: null, backend: null, adapter: null, fallbackReason: null, rows: [] };
 
 const rate = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 const ratio = (v) => (v == null ? '–' : v >= 0.01 ? v.toFixed(3) : v.toExponential(2));
@@ -42,11 +42,12 @@ function addRow(cells) {
 }
 
 const handlers = {
-  ready({ backend, adapter, fallbackReason }) {
-    Object.assign(result, { backend, adapter, fallbackReason });
+  ready({ backend, adapter, cpuCores, fallbackReason }) {
+    Object.assign(result, { backend, adapter, cpuCores, fallbackReason });
+    const cores = `its rollouts on ${cpuCores} ${cpuCores === 1 ? 'core' : 'cores'}, the forward pass and BPTT on one`;
     $('device').textContent = backend === 'gpu'
-      ? `GPU: ${adapter}. The CPU path runs beside it in WebAssembly.`
-      : `No GPU here (${fallbackReason}): only the CPU path in WebAssembly is measured.`;
+      ? `GPU: ${adapter}. The CPU path runs beside it in WebAssembly, ${cores}.`
+      : `No GPU here (${fallbackReason}): only the CPU path in WebAssembly is measured, ${cores}.`;
     $('run').disabled = false;
     document.body.dataset.bench = 'ready';
     showJson();

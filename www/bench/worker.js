@@ -3,13 +3,14 @@
 // page never waits on them. The same Rust code runs `onelab bench forward` and `bench bptt`.
 //
 // Messages from the page:   {type: 'run', cases: [BenchCase], minSeconds}
-// Messages to the page:     {type: 'ready', backend, adapter, fallbackReason}
+// Messages to the page:     {type: 'ready', backend, adapter, cpuCores, fallbackReason}
 //                           {type: 'row', index, row: BenchRow}
 //                           {type: 'failed', index, message}   (that case only; the rest go on)
 //                           {type: 'done'}
 //                           {type: 'error', message}           (the simulator could not start)
 import init, { startLab } from '../pkg/onelab.js';
 import { adapterLabel } from '../adapter.js';
+import { startHelpers } from '../helpers.js';
 
 const text = (e) => (e && e.message) || String(e);
 let lab = null;
@@ -30,7 +31,9 @@ async function main() {
   await init();
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  postMessage({ type: 'ready', backend: lab.backend, adapter, fallbackReason: lab.fallbackReason });
+  // The CPU path's rollouts use every core, through helper workers, as in the lab.
+  const cpuCores = 1 + await startHelpers();
+  postMessage({ type: 'ready', backend: lab.backend, adapter, cpuCores, fallbackReason: lab.fallbackReason });
 }
 
 main().catch((e) => postMessage({ type: 'error', message: `The simulator failed to start: ${text(e)}` }));

@@ -9,4 +9,4 @@ mod wide;
 
 pub use bptt::bptt;
 pub use forward::{CpuNet, Forward};
-pub use rollout::{cores, rollout, rollout_on_threads};
+pub use rollout::{blocks, cores, rollout, rollout_members, rollout_on_threads};

@@ -4,17 +4,19 @@ use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTIO
 use crate::net::{action, One};
 use crate::rng::unit_f32;
 use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};
+use std::ops::Range;
 
 /// Every member of `pop` plays every episode of `spec`: the reference for the rollout kernel and
 /// the path the lab takes without a GPU. Fitness is the cumulative scalar reward, summed per step
 /// as `(goal + bump) + step`, the same order the kernel uses. Natively the members are split
-/// into one block per core, each played on its own thread; in wasm there is one thread.
+/// into one block per core, each played on its own thread; in wasm the page's helper workers
+/// play the blocks (`web::helpers`), and this plays them all on its one thread.
 pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
     rollout_on_threads(pop, spec, cores())
 }
 
 /// The cores the CPU path uses: all of them natively, one in wasm (a page has no threads
-/// without shared memory, which a static site cannot ask for).
+/// without shared memory, which a static site cannot ask for; it has workers instead).
 pub fn cores() -> usize {
     if cfg!(target_arch = "wasm32") {
         1
@@ -23,49 +25,51 @@ pub fn cores() -> usize {
     }
 }
 
-/// `rollout` on at most `threads` threads. A member's episodes are played by one thread and
-/// written to that member's rows only, so the result is the same bit for bit on any number.
+/// `rollout` on at most `threads` threads, a block of members each (`blocks`). A member's
+/// episodes are played by one thread into that member's rows only, so the result is the same
+/// bit for bit on any number.
 pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) -> RolloutResult {
-    let (members, episodes, limit) = (pop.size, spec.episodes(), spec.step_limit);
+    let blocks = blocks(pop.size, threads);
+    if blocks.len() == 1 {
+        return rollout_members(pop, spec, 0..pop.size);
+    }
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> = blocks.into_iter().map(|b| s.spawn(move || rollout_members(pop, spec, b))).collect();
+        handles.into_iter().map(|h| h.join().expect("a rollout thread panicked")).collect()
+    });
+    RolloutResult::joined(parts)
+}
+
+/// `members` split into at most `parts` consecutive blocks of equal size (the last may be
+/// smaller), none empty: how threads, and the page's helper workers, share a population.
+pub fn blocks(members: usize, parts: usize) -> Vec<Range<usize>> {
+    let per = members.div_ceil(parts.clamp(1, members.max(1))).max(1);
+    (0..members.max(1)).step_by(per).map(|from| from..(from + per).min(members)).collect()
+}
+
+/// The rows of members `members` (numbered as in `pop`, so their noise is theirs): a block of
+/// `rollout`'s result, which `RolloutResult::joined` puts back together.
+pub fn rollout_members(pop: &Population, spec: &RolloutSpec, members: Range<usize>) -> RolloutResult {
+    let (n, episodes, limit) = (members.len(), spec.episodes(), spec.step_limit);
     let mut result = RolloutResult {
         episodes,
-        fitness: vec![0.0; members * episodes],
-        reached: vec![false; members * episodes],
-        steps: vec![0; members * episodes],
-        end: spec.starts.iter().map(|&c| c as u32).cycle().take(members * episodes).collect(),
-        actions: vec![NO_ACTION; members * episodes * limit],
+        fitness: vec![0.0; n * episodes],
+        reached: vec![false; n * episodes],
+        steps: vec![0; n * episodes],
+        end: spec.starts.iter().map(|&c| c as u32).cycle().take(n * episodes).collect(),
+        actions: vec![NO_ACTION; n * episodes * limit],
     };
-    let rows = result
+    result
         .fitness
         .chunks_mut(episodes)
         .zip(result.reached.chunks_mut(episodes))
         .zip(result.steps.chunks_mut(episodes))
         .zip(result.end.chunks_mut(episodes))
         .zip(result.actions.chunks_mut(episodes * limit))
-        .enumerate()
-        .map(|(m, ((((fitness, reached), steps), end), actions))| MemberRows {
-            m,
-            fitness,
-            reached,
-            steps,
-            end,
-            actions,
+        .zip(members)
+        .for_each(|(((((fitness, reached), steps), end), actions), m)| {
+            play(pop, spec, MemberRows { m, fitness, reached, steps, end, actions })
         });
-    let threads = threads.clamp(1, members.max(1));
-    if threads == 1 {
-        rows.for_each(|r| play(pop, spec, r));
-    } else {
-        let mut blocks: Vec<Vec<MemberRows>> = (0..threads).map(|_| Vec::new()).collect();
-        let per = members.div_ceil(threads);
-        for r in rows {
-            blocks[r.m / per].push(r);
-        }
-        std::thread::scope(|s| {
-            for block in blocks {
-                s.spawn(move || block.into_iter().for_each(|r| play(pop, spec, r)));
-            }
-        });
-    }
     result
 }
 
@@ -172,6 +176,7 @@ mod tests {
                 let (x, y) = *path.last().unwrap();
                 assert_eq!(end as usize, spec.maze.index(x, y), "agent {agent}");
             }
+            assert_eq!(blocks(size, 4).iter().map(|b| b.len()).sum::<usize>(), size);
             for threads in [2, 3, 4, 64] {
                 let split = rollout_on_threads(&pop, &spec, threads);
                 let bits = |r: &RolloutResult| r.fitness.iter().map(|f| f.to_bits()).collect::<Vec<_>>();

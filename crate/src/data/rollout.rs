@@ -1,10 +1,11 @@
 use crate::net::NetShape;
 use crate::rng::{hash2, Rng};
 use crate::world::{Maze, Task};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// How a rollout picks actions from ONE's logits.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ActionChoice {
     /// The first largest logit: deterministic, the default during evolution.
     Argmax,
@@ -133,6 +134,20 @@ impl RolloutSpec {
 }
 
 impl RolloutResult {
+    /// Blocks of consecutive members' rows (`cpu::rollout_members`), in member order, as one.
+    pub fn joined(parts: Vec<RolloutResult>) -> RolloutResult {
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().expect("a rollout has at least one block");
+        for p in parts {
+            all.fitness.extend(p.fitness);
+            all.reached.extend(p.reached);
+            all.steps.extend(p.steps);
+            all.end.extend(p.end);
+            all.actions.extend(p.actions);
+        }
+        all
+    }
+
     /// Mean fitness over each member's episodes.
     pub fn member_fitness(&self) -> Vec<f32> {
         self.fitness.chunks(self.episodes).map(|f| f.iter().sum::<f32>() / f.len() as f32).collect()

@@ -1,5 +1,5 @@
 use crate::rng::{hash2, salt, Rng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Wall bits of a cell, in action order: north, east, south, west.
 pub const WALL_N: u8 = 1;
@@ -10,7 +10,7 @@ const WALL_BITS: [u8; 4] = [WALL_N, WALL_E, WALL_S, WALL_W];
 
 /// A grid of cells, each with its four walls as bits. Walls are stored on both sides, so
 /// `walls[c] & WALL_E` and `walls[c + 1] & WALL_W` always agree; the outer border is walled.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Maze {
     pub width: usize,
     pub height: usize,

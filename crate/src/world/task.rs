@@ -1,8 +1,8 @@
 use super::{Goal, Maze};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A rectangle of cells, inclusive on both ends. Reaching any of its cells solves the task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoalRegion {
     pub x0: usize,
     pub y0: usize,
@@ -23,7 +23,7 @@ impl GoalRegion {
 /// the maze has an exit at each commanded corner and the command says which one to leave by, so
 /// a copy learning one corner treats the others as exits ("ne|nw|se|sw"), and an agent that walks
 /// into the wrong corner has failed rather than wandered on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     pub name: String,
     pub goal: GoalRegion,
@@ -37,7 +37,7 @@ pub struct Task {
 /// easier to learn and to judge. With D the farthest start cell's distance, "near" is within
 /// ceil(D / 3) moves and "farther" within ceil(2D / 3): nested, near inside farther inside
 /// everywhere, so that a life (PowerPlay) may learn a command from near to everywhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Starts {
     Everywhere,
