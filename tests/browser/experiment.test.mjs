@@ -41,6 +41,9 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await page.check('input[name="goal"][value="tree"]');
     await page.fill('#experiment-generations', '3');
     await page.fill('#experiment-updates', '20');
+    // Copies of 32 members: SwiftShader, a CPU, plays each generation's episodes.
+    await page.$eval('#experiment-form .all-settings', (details) => { details.open = true; });
+    await page.fill('#setting-copy-strategy-population', '32');
     await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     const started = Date.now();
     await page.click('#experiment-start');
