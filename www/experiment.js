@@ -405,7 +405,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
           // the form has no box for it; a life's task space (its own field) holds it.
           const boxed = new Set([...document.querySelectorAll('#experiment-form input[name="goal"]')].map((b) => b.value));
           const unboxed = config.tasks.filter((t) => !boxed.has(t));
-          if (unboxed.length && !lived) throw new Error(`task ${unboxed.join(', ')} has a start region, a maze or moves of its own, which the experiment form cannot show (ONE's life below takes it in its task space; onelab run takes it)`);
+          if (unboxed.length && !lived) throw new Error(`task ${unboxed.join(', ')} has a start region, a maze, moves or listening steps of its own, which the experiment form cannot show (ONE's life below takes it in its task space; onelab run takes it)`);
           if (lived) {
             seedChosen = true;
             // The form shows the commands of the life's tasks (at least two, else its own).

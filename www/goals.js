@@ -16,6 +16,6 @@ export const GOALS = [
 export const LANDMARKS = ['tree', 'house', 'bird', 'dog'];
 
 export const goal = (code) => GOALS.find((g) => g.code === code);
-/** The goal's code of a task's name, without start region, maze, moves and exits ("ne" for
- * "ne@near/7x7:16|nw"), as `Task::goal_part` reads it. */
-export const goalCode = (task) => task.split(/[@/:|]/)[0];
+/** The goal's code of a task's name, without start region, maze, moves, listening and exits
+ * ("ne" for "ne@near/7x7:16~6|nw"), as `Task::goal_part` reads it. */
+export const goalCode = (task) => task.split(/[@/:~|]/)[0];

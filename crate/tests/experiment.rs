@@ -222,24 +222,32 @@ fn start_regions_are_tasks_of_the_same_command() {
     assert_eq!((c.command(0), c.command(2), c.command(3)), ("north east", "north east", "north west"));
 }
 
-/// A task may name its own maze ("ne/7x7", "sw/7x7#4") and moves ("sw:20"): its copy evolves
-/// there, its trials record that maze and step limit (consolidation replays them so), and ONE is
-/// judged there; the same goal, start region, maze and moves under two names is one task,
-/// refused, and so are moves beyond the settings'.
+/// A task may name its own maze ("ne/7x7", "sw/7x7#4"), moves ("sw:20") and listening steps
+/// ("ne~6"): its copy evolves there, its trials record that maze, step limit and listening
+/// (consolidation replays them so), and ONE is judged there; the same goal, start region, maze,
+/// listening and moves under two names is one task, refused, and so are moves and listening
+/// beyond the settings'.
 #[test]
 fn a_task_in_a_maze_of_its_own_evolves_stores_and_is_judged_there() {
     let mut c = reduced();
-    c.tasks = ["ne/7x7", "sw", "sw/7x7#4:20"].map(String::from).to_vec();
+    c.tasks = ["ne/7x7", "sw", "sw/7x7#4:20", "ne~6"].map(String::from).to_vec();
     c.generations = 2;
     c.copy.strategy.population = 16;
     c.consolidation.updates = 2;
     c.validate().unwrap();
     assert_eq!(c.copy_task(0), "ne/7x7|sw");
     assert_eq!([c.copy_config(0).step_limit, c.copy_config(2).step_limit], [12 + 32, 12 + 20]);
+    assert_eq!([c.copy_config(3).listen, c.copy_config(3).step_limit], [6, 6 + 32]);
     assert_eq!([c.maze(0).width, c.maze(1).width, c.maze(2).width], [7, 5, 7]);
     assert_ne!(c.maze(0).walls, c.maze(2).walls, "layout 4 is not layout 3");
     for (tasks, want) in [
-        (["ne", "sw", "ne/5x5"], "task ne/5x5 is task ne again: the same goal, start region, maze and moves"),
+        (
+            ["ne", "sw", "ne/5x5"],
+            "task ne/5x5 is task ne again: the same goal, start region, maze, listening and moves",
+        ),
+        (["ne", "sw", "sw~12"], "task sw~12 is task sw again"),
+        (["ne", "sw", "sw~13"], "task sw~13 listens 13 steps, more than the settings' 12: raise the listening steps"),
+        (["ne", "sw", "sw~0"], "its listening steps after '~' are a whole number of at least 1"),
         (["ne", "sw", "sw/5x5#3"], "task sw/5x5#3 is task sw again"),
         (["ne", "sw", "sw/5x4"], "the lab's mazes are square, not 5x4"),
         (["ne", "sw", "dog/2x2"], "the 2x2 maze is too small for the dog"),
@@ -262,10 +270,16 @@ fn a_task_in_a_maze_of_its_own_evolves_stores_and_is_judged_there() {
         }
         traces.extend(exp.drain().0);
     }
-    for (task, size, seed, steps) in [("ne/7x7|sw", 7, 3, 44), ("sw|ne", 5, 3, 44), ("sw/7x7#4:20|ne", 7, 4, 32)] {
+    for (task, size, seed, steps, listen) in [
+        ("ne/7x7|sw", 7, 3, 44, 12),
+        ("sw|ne", 5, 3, 44, 12),
+        ("sw/7x7#4:20|ne", 7, 4, 32, 12),
+        ("ne~6|sw", 5, 3, 38, 6),
+    ] {
         let mine: Vec<&Trial> = traces.iter().filter(|t| t.task == task).collect();
         assert!(!mine.is_empty(), "{task} stored trials");
         assert!(mine.iter().all(|t| t.step_limit == steps), "{task} in {steps} steps");
+        assert!(mine.iter().all(|t| t.heard.as_ref().unwrap().listen == listen), "{task} heard for {listen} steps");
         assert!(
             mine.iter().all(|t| (t.maze.size, t.maze.seed) == (size, seed)),
             "{task} in the {size}x{size} maze {seed}"
@@ -273,7 +287,7 @@ fn a_task_in_a_maze_of_its_own_evolves_stores_and_is_judged_there() {
         let cells = mine.iter().map(|t| onelab::traces::replay(t).unwrap().maze.walls.len());
         assert!(cells.into_iter().all(|n| n == size as usize * size as usize), "{task} replays in its maze");
     }
-    assert_eq!(judged.unwrap().rows.len(), 3, "ONE judged at each task");
+    assert_eq!(judged.unwrap().rows.len(), 4, "ONE judged at each task");
 }
 
 /// The page's checkpoint: an experiment saved after every step (through JSON, as the page

@@ -108,7 +108,7 @@ test('bad links are named and the defaults are shown', async () => {
     [`#x1.${oneCommand}`, /settings were refused: .*at least two commands/],
     [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['ne', 'cat'] }))}`, /settings were refused: unknown goal "cat": expected one of ne, nw, se, sw, center, tree, house, bird, dog/],
     [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['dog', 'ne', 'dog'] }))}`, /settings were refused: task dog is listed twice/],
-    [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['ne@near', 'ne'] }))}`, /settings were refused: task ne@near has a start region, a maze or moves of its own, which the experiment form cannot show/],
+    [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['ne@near', 'ne'] }))}`, /settings were refused: task ne@near has a start region, a maze, moves or listening steps of its own, which the experiment form cannot show/],
     [`#x1.${payload(JSON.stringify({ ...defaults, tasks: ['ne', 'sw/5x4'] }))}`, /settings were refused: task "sw\/5x4": the lab's mazes are square, not 5x4/],
   ];
   for (const [hash, want] of cases) {

@@ -121,12 +121,13 @@ impl EvolveConfig {
         NetShape::for_maze(self.goal, self.hidden)
     }
 
-    /// These settings for `task`, its own moves (`Task::moves_part`, "ne:16") as the step limit;
+    /// These settings for `task`: its own listening steps (`Task::listen_part`, "ne~6") and
+    /// moves (`Task::moves_part`, "ne:16"), each else these settings', make its step limit;
     /// `task` is validated.
     pub fn with_task(&self, task: &str) -> EvolveConfig {
-        let moves = Task::moves_part(task).ok().flatten();
-        let step_limit = moves.map_or(self.step_limit, |m| self.listen + m);
-        EvolveConfig { task: task.to_string(), step_limit, ..self.clone() }
+        let moves = Task::moves_part(task).ok().flatten().unwrap_or(self.step_limit.saturating_sub(self.listen));
+        let listen = Task::listen_part(task).ok().flatten().unwrap_or(self.listen);
+        EvolveConfig { task: task.to_string(), listen, step_limit: listen + moves, ..self.clone() }
     }
 
     /// The maze the task runs in: the task's own (`Task::maze_part`), else the settings'.
@@ -184,8 +185,14 @@ impl EvolveConfig {
             ));
         }
         self.augment.validate()?;
-        // A task's own moves ("ne:20") are the experiment's to give its copy (`copy_config`):
-        // here they must be these settings' own.
+        // A task's own moves ("ne:20") and listening ("ne~6") are the experiment's to give its
+        // copy (`copy_config`): here they must be these settings' own.
+        if let Some(listen) = Task::listen_part(&self.task)?.filter(|&l| l != self.listen) {
+            return Err(format!(
+                "task {} listens {listen} steps, but these settings listen {}: set the listening steps instead",
+                self.task, self.listen
+            ));
+        }
         if let Some(moves) = Task::moves_part(&self.task)? {
             if self.listen + moves != self.step_limit {
                 return Err(format!(

@@ -47,21 +47,19 @@ impl Experiment {
         let tasks: Vec<Task> = (0..self.config.tasks.len())
             .map(|k| Task::parse(&self.config.copy_task(k), &mazes[k]))
             .collect::<Result<_, _>>()?;
+        // Each task's training utterances at its own listening steps, and their number.
         let mut train = Vec::new();
-        let mut offsets = Vec::new();
         for k in 0..tasks.len() {
             let command = self.config.command(k);
-            let table = c.command_table(
+            let table = self.config.copy_config(k).command_table(
                 &self.corpus,
                 &self.bank,
                 command,
                 Split::Train,
                 hash2(c.seed, salt::TRAIN_UTTERANCES + k as u32),
             )?;
-            offsets.push((train.len() / (c.listen * c.goal), table.rows.len()));
-            train.extend(table.frames);
+            train.push((Arc::new(table.frames), table.rows.len()));
         }
-        let train = Arc::new(train);
         // Each task's own start cells: a landmark's task starts nowhere on its landmark, a task
         // with a start region only within it.
         let cells: Vec<Vec<usize>> = tasks.iter().zip(&mazes).map(|(t, m)| t.free_cells(m)).collect();
@@ -73,14 +71,14 @@ impl Experiment {
             let mut reached = 0;
             let mut episodes = 0;
             let mut rng = Rng::new(hash2(c.seed ^ salt::BASELINE, generation as u32));
-            for (k, (((task, maze), cells), &(offset, rows))) in
-                tasks.iter().zip(&mazes).zip(&cells).zip(&offsets).enumerate()
+            for (k, (((task, maze), cells), (utterances, rows))) in
+                tasks.iter().zip(&mazes).zip(&cells).zip(&train).enumerate()
             {
-                let limit = self.config.copy_config(k).step_limit;
-                let mut spec = RolloutSpec::new(c.shape(), maze.clone(), task.clone(), cells.clone(), limit);
-                spec.listen = c.listen;
-                spec.utterances = train.clone();
-                spec.heard = cells.iter().map(|_| (offset + rng.below(rows)) as u32).collect();
+                let copy = self.config.copy_config(k);
+                let mut spec = RolloutSpec::new(c.shape(), maze.clone(), task.clone(), cells.clone(), copy.step_limit);
+                spec.listen = copy.listen;
+                spec.utterances = utterances.clone();
+                spec.heard = cells.iter().map(|_| rng.below(*rows) as u32).collect();
                 let r: RolloutResult = self.evaluator.run(&pop, &spec, true).await?;
                 steps += r.steps.iter().map(|&s| s as u64).sum::<u64>();
                 for (f, m) in fitness.iter_mut().zip(r.member_fitness()) {

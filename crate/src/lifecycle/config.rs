@@ -95,6 +95,14 @@ impl ExperimentConfig {
             if let Some(moves) = Task::moves_part(t)?.filter(|&m| m > most) {
                 return Err(format!("task {t} allows {moves} moves, more than the settings' {most}: raise the moves"));
             }
+            // The judgement and recordings hear the settings' listening steps, a task the first
+            // of them (a shorter listening hears the start of the same frames).
+            if let Some(listen) = Task::listen_part(t)?.filter(|&l| l > self.copy.listen) {
+                let most = self.copy.listen;
+                return Err(format!(
+                    "task {t} listens {listen} steps, more than the settings' {most}: raise the listening steps"
+                ));
+            }
         }
         for k in 0..self.tasks.len() {
             self.goal(k).region(&self.maze(k))?;
@@ -107,13 +115,13 @@ impl ExperimentConfig {
                 let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
-            // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, and
-            // "ne:32" when its moves are 32.
+            // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, "ne:32"
+            // when its moves are 32, and "ne~12" when it listens 12 steps.
             let copy = self.copy_config(k);
-            let place = (task.goal, task.starts, copy.maze_spec()?, copy.step_limit);
+            let place = (task.goal, task.starts, copy.maze_spec()?, copy.listen, copy.step_limit);
             if let Some(j) = places.iter().position(|p| *p == place) {
                 return Err(format!(
-                    "task {} is task {} again: the same goal, start region, maze and moves",
+                    "task {} is task {} again: the same goal, start region, maze, listening and moves",
                     self.tasks[k], self.tasks[j]
                 ));
             }
@@ -166,7 +174,7 @@ impl ExperimentConfig {
 
     /// The settings of the copy that learns task `k`, before its seed and size are its own
     /// (`Experiment::copy`): the experiment's, with `copy_task(k)` as its task, in that task's
-    /// maze, with that task's moves (`Task::moves_part`).
+    /// maze, with that task's moves and listening steps (`EvolveConfig::with_task`).
     pub fn copy_config(&self, k: usize) -> EvolveConfig {
         self.copy.with_task(&self.copy_task(k))
     }

@@ -70,7 +70,18 @@ pub(super) struct Tables {
     cross: Vec<(Arc<Vec<f32>>, usize)>,
     /// Per task, the speaker of each row of `cross`.
     cross_speakers: Vec<Vec<String>>,
-    all: Arc<Vec<f32>>,
+    /// Per task, every task's validation utterances at that task's listening steps: what the
+    /// shuffled control of that task hears.
+    all: Vec<Arc<Vec<f32>>>,
+}
+
+/// The first `to` of each utterance's `from` listening frames (`goal` values each): a task that
+/// listens fewer steps hears the start of the same frames (`listening_frames`).
+fn first_frames(frames: &[f32], from: usize, to: usize, goal: usize) -> Vec<f32> {
+    if from == to {
+        return frames.to_vec();
+    }
+    frames.chunks(from * goal).flat_map(|u| &u[..to * goal]).copied().collect()
 }
 
 /// What an evaluation episode hears: the commanded task's utterance by a validation speaker or
@@ -83,22 +94,28 @@ pub(super) enum Hearing {
 }
 
 impl Experiment {
+    /// Every task's validation and cross-synthesiser utterances, made once at the settings'
+    /// listening steps, each task's cut to its own (`Task::listen_part`).
     pub(super) fn tables(&self) -> Result<Tables, String> {
-        let listen = self.config.copy.listen;
-        let mut t = Tables { per_task: Vec::new(), cross: Vec::new(), cross_speakers: Vec::new(), all: Arc::default() };
+        let (listen, goal) = (self.config.copy.listen, self.config.copy.goal);
+        let mut t = Tables { per_task: Vec::new(), cross: Vec::new(), cross_speakers: Vec::new(), all: Vec::new() };
         let mut all = Vec::new();
         for k in 0..self.config.tasks.len() {
             let command = self.config.command(k);
+            let own = self.config.copy_config(k).listen;
             let table =
                 |split| utterance_table(&self.corpus, &self.bank, command, split, listen, &Augment::default(), 0);
             let validation = table(Split::Validation)?;
             all.extend_from_slice(&validation.frames);
-            t.per_task.push((Arc::new(validation.frames), validation.rows.len()));
+            let frames = first_frames(&validation.frames, listen, own, goal);
+            t.per_task.push((Arc::new(frames), validation.rows.len()));
             let cross = table(Split::Cross)?;
-            t.cross.push((Arc::new(cross.frames), cross.rows.len()));
+            t.cross.push((Arc::new(first_frames(&cross.frames, listen, own, goal)), cross.rows.len()));
             t.cross_speakers.push(cross.rows.into_iter().map(|(speaker, _)| speaker).collect());
         }
-        t.all = Arc::new(all);
+        for k in 0..self.config.tasks.len() {
+            t.all.push(Arc::new(first_frames(&all, listen, self.config.copy_config(k).listen, goal)));
+        }
         Ok(t)
     }
 
@@ -122,7 +139,7 @@ impl Experiment {
         if hearing == Hearing::Shuffled {
             let total: usize = tables.per_task.iter().map(|t| t.1).sum();
             let mut rng = Rng::new(hash2(self.config.copy.seed ^ crate::rng::salt::SHUFFLED, k as u32));
-            self.success_hearing(one, k, tables.all.clone(), rows, |_| rng.below(total) as u32).await
+            self.success_hearing(one, k, tables.all[k].clone(), rows, |_| rng.below(total) as u32).await
         } else {
             self.success_hearing(one, k, frames, rows, |r| r as u32).await
         }
@@ -151,13 +168,12 @@ impl Experiment {
         rows: usize,
         mut heard: impl FnMut(usize) -> u32,
     ) -> Result<Vec<f32>, String> {
-        let c = &self.config.copy;
         let copy = self.config.copy_config(k);
         let maze = copy.maze();
         let task = Task::parse(&copy.task, &maze)?;
         let cells = task.free_cells(&maze);
         let mut spec = RolloutSpec::new(one.shape, maze, task, Vec::new(), copy.step_limit);
-        spec.listen = c.listen;
+        spec.listen = copy.listen;
         spec.utterances = utterances;
         for r in 0..rows {
             spec.starts.extend(&cells);
@@ -205,14 +221,16 @@ impl Experiment {
         Ok((all, voices))
     }
 
-    /// Success at command `k` on its external recordings, each heard from every start cell.
+    /// Success at command `k` on its external recordings (kept at the settings' listening
+    /// steps), each heard from every start cell for task `k`'s listening steps.
     async fn on_recordings(&mut self, one: &One, k: usize) -> Result<Option<f32>, String> {
-        let per = self.config.copy.listen * self.config.copy.goal;
-        let rows = self.recordings[k].len() / per;
+        let (listen, goal) = (self.config.copy.listen, self.config.copy.goal);
+        let rows = self.recordings[k].len() / (listen * goal);
         if rows == 0 {
             return Ok(None);
         }
-        let frames = Arc::new(self.recordings[k].clone());
+        let own = self.config.copy_config(k).listen;
+        let frames = Arc::new(first_frames(&self.recordings[k], listen, own, goal));
         self.success_hearing(one, k, frames, rows, |r| r as u32).await.map(Some)
     }
 
@@ -307,5 +325,16 @@ impl Experiment {
         let tables = self.tables()?;
         judgement.cross_voices = self.measure_one(&one, &mut judgement.rows, &tables).await?;
         Ok(judgement)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A task that listens 2 of 3 steps hears each utterance's first 2 frames.
+    #[test]
+    fn fewer_listening_steps_keep_each_utterance_s_first_frames() {
+        let frames: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        assert_eq!(super::first_frames(&frames, 3, 2, 2), [0.0, 1.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0]);
+        assert_eq!(super::first_frames(&frames, 3, 3, 2), frames);
     }
 }

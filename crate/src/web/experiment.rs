@@ -79,11 +79,13 @@ impl Lab {
         }
         let maze = exp.config.maze(k);
         let task = crate::world::Task::parse(&exp.config.copy_task(k), &maze).map_err(js_error)?;
-        let c = &exp.config.copy;
-        let command = exp.hear(&audio);
+        let copy = exp.config.copy_config(k);
+        // Heard for task k's own listening steps, the first of the settings' (`Task::listen_part`).
+        let mut command = exp.hear(&audio);
+        command.truncate(copy.listen * copy.goal);
         let forward = self.device.forward(&one, 1, 1).map_err(js_error)?;
-        let steps = exp.config.copy_config(k).step_limit;
-        let walker = Walker::hearing(maze, task, one.shape, steps, command, c.seed, forward).map_err(js_error)?;
+        let walker =
+            Walker::hearing(maze, task, one.shape, copy.step_limit, command, copy.seed, forward).map_err(js_error)?;
         *self.walker.borrow_mut() = walker;
         self.scene()
     }

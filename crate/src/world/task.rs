@@ -118,8 +118,8 @@ impl Task {
         Goal::parse(Task::goal_part(&self.name)).ok()
     }
 
-    /// The goal of a task's name, without exits, start region, maze and moves: "ne" for
-    /// "ne@near/7x7:20|nw".
+    /// The goal of a task's name, without exits, start region, maze, moves and listening: "ne"
+    /// for "ne@near/7x7:20~6|nw".
     pub fn goal_part(name: &str) -> &str {
         let goal = Task::marks(name).0;
         goal.split_once('@').map_or(goal, |(goal, _)| goal)
@@ -140,13 +140,26 @@ impl Task {
         Task::marks(name).2.map(parse).transpose()
     }
 
+    /// The listening steps a task's name gives after '~' ("ne~6": the command is heard for its
+    /// first 6 steps, then silence; none: the settings' listening steps), at least 1.
+    pub fn listen_part(name: &str) -> Result<Option<usize>, String> {
+        let parse = |word: &str| match word.parse::<usize>() {
+            Ok(l) if l >= 1 => Ok(l),
+            _ => Err(format!(
+                "task {name:?}: its listening steps after '~' are a whole number of at least 1, not {word:?}"
+            )),
+        };
+        Task::marks(name).3.map(parse).transpose()
+    }
+
     /// The first part of a task's name (before its exits) cut at its marks: the goal with its
-    /// start region, then the words after '/' (maze) and ':' (moves).
-    fn marks(name: &str) -> (&str, Option<&str>, Option<&str>) {
+    /// start region, then the words after '/' (maze), ':' (moves) and '~' (listening steps).
+    fn marks(name: &str) -> (&str, Option<&str>, Option<&str>, Option<&str>) {
         let first = name.split('|').next().unwrap_or_default();
+        let (first, listen) = first.split_once('~').map_or((first, None), |(f, l)| (f, Some(l)));
         let (first, moves) = first.split_once(':').map_or((first, None), |(f, m)| (f, Some(m)));
         let (goal, maze) = first.split_once('/').map_or((first, None), |(g, m)| (g, Some(m)));
-        (goal, maze, moves)
+        (goal, maze, moves, listen)
     }
 
     /// Each cell's number of moves to the goal region on a path that enters no exit
@@ -161,16 +174,18 @@ impl Task {
         self.exits.iter().any(|e| e.contains(x, y))
     }
 
-    /// A goal, optionally with a start region after `@`, a maze after `/` (`MazeChoice`) and
-    /// moves after `:` (`moves_part`, which the settings' step limit honours, not the task),
-    /// then optionally exits after `|`: each a goal's code ("ne", "nw", "se", "sw", "center",
-    /// "tree", "house", "bird", "dog") or a cell "x,y" inside `maze`, e.g. "ne", "tree", "2,3",
-    /// "ne|sw", "ne@near|sw", "ne/7x7|sw" or "ne:20". Anything else, a cell outside the maze, a
+    /// A goal, optionally with a start region after `@`, a maze after `/` (`MazeChoice`), moves
+    /// after `:` (`moves_part`) and listening steps after `~` (`listen_part`; both honoured by
+    /// the settings' step limit and listening, not by the task), then optionally exits after
+    /// `|`: each a goal's code ("ne", "nw", "se", "sw", "center", "tree", "house", "bird", "dog")
+    /// or a cell "x,y" inside `maze`, e.g. "ne", "tree", "2,3", "ne|sw", "ne@near|sw",
+    /// "ne/7x7|sw", "ne:20" or "ne:20~6". Anything else, a cell outside the maze, a
     /// landmark the maze has no room for, an exit that overlaps the goal, or a `maze` of another
     /// size than the name's, is refused with what was given.
     pub fn parse(name: &str, maze: &Maze) -> Result<Task, String> {
         let rest = name.split_once('|').map(|(_, r)| r);
         Task::moves_part(name)?;
+        Task::listen_part(name)?;
         if let Some(choice) = Task::maze_part(name)? {
             if (choice.size, choice.size) != (maze.width, maze.height) {
                 return Err(format!(
@@ -281,6 +296,16 @@ mod tests {
         assert_eq!((Task::moves_part("ne/7x7:20|nw").unwrap(), Task::moves_part("ne:3").unwrap()), (Some(20), Some(3)));
         assert_eq!(Task::moves_part("ne/7x7").unwrap(), None);
         assert_eq!(Task::parse("ne@near:5|nw", &Maze::generate(5, 5, 0.5, 3)).unwrap().starts, Starts::Near);
+        // Listening steps come last: "ne@near/7x7:20~6" is heard for 6 steps, then moves 20.
+        let all = "ne@near/7x7#2:20~6|nw";
+        assert_eq!((Task::listen_part(all).unwrap(), Task::moves_part(all).unwrap()), (Some(6), Some(20)));
+        assert_eq!((Task::goal_part(all), Task::maze_part(all).unwrap().map(|m| m.size)), ("ne", Some(7)));
+        assert_eq!((Task::listen_part("ne~3").unwrap(), Task::listen_part("ne:3").unwrap()), (Some(3), None));
+        assert_eq!(Task::parse("ne~4|nw", &Maze::generate(5, 5, 0.5, 3)).unwrap().goal.x0, 4);
+        for bad in ["ne~0", "ne~x", "ne~", "ne~6:20"] {
+            let e = Task::parse(bad, &seven).unwrap_err();
+            assert!(e.contains("its listening steps after '~' are a whole number of at least 1"), "{bad}: {e}");
+        }
         for bad in ["ne:0", "ne:x", "ne:"] {
             assert!(
                 Task::parse(bad, &seven).unwrap_err().contains("its moves after ':' are a whole number of at least 1"),

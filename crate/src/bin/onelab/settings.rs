@@ -12,7 +12,8 @@ pub struct Settings {
     /// Goals, one spoken command each: ne, nw, se, sw, center, tree, house, bird, dog; a goal
     /// may start its episodes near it only (ne@near: within a third of the farthest start's
     /// moves; ne@farther: two thirds), have a maze of its own (ne/7x7: a 7x7 maze of the
-    /// --maze-seed layout; ne/7x7#2: of layout 2) and allow fewer moves (ne:16, at most --moves)
+    /// --maze-seed layout; ne/7x7#2: of layout 2), allow fewer moves (ne:16, at most --moves)
+    /// and hear fewer listening steps (ne~6, at most --listen; in that order: ne@near/7x7:16~6)
     /// [default: ne,nw,se,sw].
     #[arg(long, value_delimiter = ',', value_name = "T,T,..", group = "settings")]
     tasks: Option<Vec<String>>,
