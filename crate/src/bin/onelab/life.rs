@@ -194,7 +194,10 @@ fn go_on(
         println!("ACC {:.1}%, BWT {}, FWT {}", 100.0 * m.acc, points(m.bwt), points(m.fwt));
     }
     let parameters = life.one().params.len();
-    let per_accepted = env_steps / life.accepted.len().max(1) as u64;
+    let per_accepted = match life.accepted.len() {
+        0 => "none accepted".to_string(),
+        n => format!("{} per accepted command", env_steps / n as u64),
+    };
     let mut sizes = vec![life.config.experiment.shape_after(0).layout().total];
     sizes.extend(life.tried.iter().filter(|t| t.accepted).map(|t| t.params));
     let sizes: Vec<String> = sizes.iter().map(|n| n.to_string()).collect();
@@ -203,7 +206,7 @@ fn go_on(
         life.one().shape.hidden,
         sizes.join(" -> ")
     );
-    println!("trials stored: {trials}; environment steps: {env_steps} ({per_accepted} per accepted command); wall time {seconds:.1} s");
+    println!("trials stored: {trials}; environment steps: {env_steps} ({per_accepted}); wall time {seconds:.1} s");
     if let Some(file) = &args.json {
         let body = serde_json::json!({
             "settings": life.config,
