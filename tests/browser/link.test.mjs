@@ -146,7 +146,7 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     await page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
     const [best, mean] = (await page.getAttribute('body', 'data-first-fitness')).split(' ').map(Number);
     const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
-    if (cores > 1) assert.match(await page.textContent('#backend'), new RegExp(`episodes on ${cores} cores \\(helper workers\\)`));
+    if (cores > 1) assert.match(await page.textContent('#backend'), new RegExp(`episodes spread over ${cores} cores:`));
     await page.waitForFunction(() => document.body.dataset.experiment === 'done', null, { timeout: 120_000 });
     const [k, g, lastBest, lastMean] = (await page.getAttribute('body', 'data-last-fitness')).split(' ').map(Number);
     const native = new URL('../../target/debug/onelab', import.meta.url).pathname;
