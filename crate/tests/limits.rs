@@ -112,6 +112,10 @@ fn settings_that_passed_and_then_failed_are_refused_by_name() {
             "task nw:100000 allows 100000 moves, more than the settings' 32",
         ),
         (Box::new(|c| c.tasks[1] = "nw:-1".into()), "its moves after ':' are a whole number of at least 1, not \"-1\""),
+        (
+            Box::new(|c| c.tasks[1] = "nw~100000".into()),
+            "task nw~100000 listens 100000 steps, more than the settings' 12",
+        ),
     ];
     for (change, words) in cases {
         let mut c = base.clone();

@@ -122,12 +122,18 @@ impl EvolveConfig {
     }
 
     /// These settings for `task`: its own listening steps (`Task::listen_part`, "ne~6") and
-    /// moves (`Task::moves_part`, "ne:16"), each else these settings', make its step limit;
-    /// `task` is validated.
+    /// moves (`Task::moves_part`, "ne:16"), each else these settings', make its step limit (a
+    /// task with neither keeps these settings as they are, for `validate` to judge); `task` is
+    /// validated.
     pub fn with_task(&self, task: &str) -> EvolveConfig {
-        let moves = Task::moves_part(task).ok().flatten().unwrap_or(self.step_limit.saturating_sub(self.listen));
-        let listen = Task::listen_part(task).ok().flatten().unwrap_or(self.listen);
-        EvolveConfig { task: task.to_string(), listen, step_limit: listen + moves, ..self.clone() }
+        let own_moves = Task::moves_part(task).ok().flatten();
+        let own_listen = Task::listen_part(task).ok().flatten();
+        let listen = own_listen.unwrap_or(self.listen);
+        let step_limit = match (own_listen, own_moves) {
+            (None, None) => self.step_limit,
+            _ => listen + own_moves.unwrap_or(self.step_limit.saturating_sub(self.listen)),
+        };
+        EvolveConfig { task: task.to_string(), listen, step_limit, ..self.clone() }
     }
 
     /// The maze the task runs in: the task's own (`Task::maze_part`), else the settings'.
