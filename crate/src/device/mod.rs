@@ -4,6 +4,8 @@
 //! so nothing above this layer chooses between the CPU and the GPU again.
 
 mod forward;
+#[cfg(target_arch = "wasm32")]
+pub mod helpers;
 mod parity;
 mod rollout;
 

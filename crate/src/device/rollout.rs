@@ -54,7 +54,7 @@ impl Rollout {
             Engine::Gpu(r) => r.run(pop, spec, mode, with_actions).await,
             // The page's CPU path shares the members with its helper workers.
             #[cfg(target_arch = "wasm32")]
-            Engine::Cpu => Ok(crate::web::helpers::rollout(pop, spec).await),
+            Engine::Cpu => Ok(super::helpers::rollout(pop, spec).await),
             #[cfg(not(target_arch = "wasm32"))]
             Engine::Cpu => Ok(crate::cpu::rollout(pop, spec)),
         }

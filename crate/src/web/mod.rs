@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 mod consolidator;
 mod evolver;
 mod experiment;
-pub(crate) mod helpers;
+mod helpers;
 mod inputs;
 mod lab;
 mod life;
