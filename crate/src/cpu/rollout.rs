@@ -10,7 +10,7 @@ use std::ops::Range;
 /// the path the lab takes without a GPU. Fitness is the cumulative scalar reward, summed per step
 /// as `(goal + bump) + step`, the same order the kernel uses. Natively the members are split
 /// into one block per core, each played on its own thread; in wasm the page's helper workers
-/// play the blocks (`web::helpers`), and this plays them all on its one thread.
+/// play the blocks (`device::helpers`), and this plays them all on its one thread.
 pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
     rollout_on_threads(pop, spec, cores())
 }
