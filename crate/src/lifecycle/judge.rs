@@ -76,12 +76,13 @@ pub(super) struct Tables {
 }
 
 /// The first `to` of each utterance's `from` listening frames (`goal` values each): a task that
-/// listens fewer steps hears the start of the same frames (`listening_frames`).
-fn first_frames(frames: &[f32], from: usize, to: usize, goal: usize) -> Vec<f32> {
+/// listens fewer steps hears the start of the same frames (`listening_frames`). The same table,
+/// shared, when `to` is all of them.
+fn first_frames(frames: &Arc<Vec<f32>>, from: usize, to: usize, goal: usize) -> Arc<Vec<f32>> {
     if from == to {
-        return frames.to_vec();
+        return frames.clone();
     }
-    frames.chunks(from * goal).flat_map(|u| &u[..to * goal]).copied().collect()
+    Arc::new(frames.chunks(from * goal).flat_map(|u| &u[..to * goal]).copied().collect())
 }
 
 /// What an evaluation episode hears: the commanded task's utterance by a validation speaker or
@@ -100,22 +101,21 @@ impl Experiment {
         let (listen, goal) = (self.config.copy.listen, self.config.copy.goal);
         let mut t = Tables { per_task: Vec::new(), cross: Vec::new(), cross_speakers: Vec::new(), all: Vec::new() };
         let mut all = Vec::new();
-        for k in 0..self.config.tasks.len() {
+        let own: Vec<usize> = (0..self.config.tasks.len()).map(|k| self.config.copy_config(k).listen).collect();
+        for (k, &own) in own.iter().enumerate() {
             let command = self.config.command(k);
-            let own = self.config.copy_config(k).listen;
             let table =
                 |split| utterance_table(&self.corpus, &self.bank, command, split, listen, &Augment::default(), 0);
             let validation = table(Split::Validation)?;
             all.extend_from_slice(&validation.frames);
-            let frames = first_frames(&validation.frames, listen, own, goal);
-            t.per_task.push((Arc::new(frames), validation.rows.len()));
+            let frames = first_frames(&Arc::new(validation.frames), listen, own, goal);
+            t.per_task.push((frames, validation.rows.len()));
             let cross = table(Split::Cross)?;
-            t.cross.push((Arc::new(first_frames(&cross.frames, listen, own, goal)), cross.rows.len()));
+            t.cross.push((first_frames(&Arc::new(cross.frames), listen, own, goal), cross.rows.len()));
             t.cross_speakers.push(cross.rows.into_iter().map(|(speaker, _)| speaker).collect());
         }
-        for k in 0..self.config.tasks.len() {
-            t.all.push(Arc::new(first_frames(&all, listen, self.config.copy_config(k).listen, goal)));
-        }
+        let all = Arc::new(all);
+        t.all = own.iter().map(|&own| first_frames(&all, listen, own, goal)).collect();
         Ok(t)
     }
 
@@ -230,7 +230,7 @@ impl Experiment {
             return Ok(None);
         }
         let own = self.config.copy_config(k).listen;
-        let frames = Arc::new(first_frames(&self.recordings[k], listen, own, goal));
+        let frames = first_frames(&Arc::new(self.recordings[k].clone()), listen, own, goal);
         self.success_hearing(one, k, frames, rows, |r| r as u32).await.map(Some)
     }
 
@@ -333,8 +333,8 @@ mod tests {
     /// A task that listens 2 of 3 steps hears each utterance's first 2 frames.
     #[test]
     fn fewer_listening_steps_keep_each_utterance_s_first_frames() {
-        let frames: Vec<f32> = (0..12).map(|v| v as f32).collect();
-        assert_eq!(super::first_frames(&frames, 3, 2, 2), [0.0, 1.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0]);
+        let frames = std::sync::Arc::new((0..12).map(|v| v as f32).collect::<Vec<_>>());
+        assert_eq!(*super::first_frames(&frames, 3, 2, 2), [0.0, 1.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0]);
         assert_eq!(super::first_frames(&frames, 3, 3, 2), frames);
     }
 }

@@ -77,9 +77,9 @@ impl Lab {
         if k >= exp.config.tasks.len() {
             return Err(js_error(format!("there is no command {k} in this experiment")));
         }
-        let maze = exp.config.maze(k);
-        let task = crate::world::Task::parse(&exp.config.copy_task(k), &maze).map_err(js_error)?;
         let copy = exp.config.copy_config(k);
+        let maze = copy.maze();
+        let task = crate::world::Task::parse(&copy.task, &maze).map_err(js_error)?;
         // Heard for task k's own listening steps, the first of the settings' (`Task::listen_part`).
         let mut command = exp.hear(&audio);
         command.truncate(copy.listen * copy.goal);
