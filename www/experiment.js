@@ -539,6 +539,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
       if (document.body.dataset.resumed && !document.body.dataset.firstUpdateAfterResume) document.body.dataset.firstUpdateAfterResume = String(report.update);
       life.tick();
       losses.add(done, report.imitation, report.prediction);
+      document.body.dataset.lastLoss = `${report.update} ${report.imitation} ${report.prediction}`;
       progress(units + done / updates, `consolidation update ${done} / ${updates} · imitation ` +
         `${report.imitation.toFixed(3)} · prediction ${report.prediction.toFixed(4)}`);
     },

@@ -1,5 +1,8 @@
-// A helper worker (helpers.js): plays blocks of a generation's members on the CPU path.
-import init, { rolloutBlock } from './pkg/onelab.js';
+// A helper worker (helpers.js): plays blocks of a generation's members, and computes blocks of
+// a consolidation batch's gradient, on the CPU path.
+import init, { rolloutBlock, gradientBlock } from './pkg/onelab.js';
+
+const work = { rollout: rolloutBlock, gradient: gradientBlock };
 
 init().then(
   () => postMessage({ ready: true }),
@@ -8,8 +11,8 @@ init().then(
 
 onmessage = ({ data }) => {
   try {
-    const rows = rolloutBlock(data.head, data.floats, data.from, data.to);
-    postMessage({ id: data.id, rows }, [rows.buffer]);
+    const bytes = work[data.kind](data.head, data.floats);
+    postMessage({ id: data.id, bytes }, [bytes.buffer]);
   } catch (e) {
     postMessage({ id: data.id, error: String(e?.message ?? e) });
   }

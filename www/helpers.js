@@ -1,8 +1,9 @@
-// The CPU path's helper workers: the worker plays a generation's first block of members and
-// each helper (helper.js, its own copy of the wasm module) plays one other block, so a page
-// without WebGPU computes on every core without shared memory (crate/src/web/helpers.rs).
-// Messages: to a helper {id, head, floats, from, to}; back {id, rows} or {id, error}; and once,
-// when its module has loaded, {ready: true}.
+// The CPU path's helper workers: the worker plays a generation's first block of members (or
+// computes a consolidation batch's first block of chunks) and each helper (helper.js, its own
+// copy of the wasm module) one other block, so a page without WebGPU computes on every core
+// without shared memory (crate/src/device/helpers.rs).
+// Messages: to a helper {id, kind ('rollout' or 'gradient'), head, floats}; back {id, bytes} or
+// {id, error}; and once, when its module has loaded, {ready: true}.
 import { useHelpers } from './pkg/onelab.js';
 
 const MAX_HELPERS = 7;
@@ -29,17 +30,17 @@ async function start() {
       const p = pending.get(data.id);
       pending.delete(data.id);
       if (data.error) p?.reject(new Error(data.error));
-      else p?.resolve(data.rows);
+      else p?.resolve(data.bytes);
     };
-    // A helper that dies fails what it was given (the worker plays that block itself).
+    // A helper that dies fails what it was given (the worker does that block itself).
     w.onerror = (e) => {
       for (const [id, p] of pending) if (p.helper === w) { pending.delete(id); p.reject(new Error(e.message || 'the helper stopped')); }
     };
   }
-  const run = (i, head, floats, from, to) => new Promise((resolve, reject) => {
+  const run = (i, kind, head, floats) => new Promise((resolve, reject) => {
     const id = next++;
     pending.set(id, { resolve, reject, helper: helpers[i] });
-    helpers[i].postMessage({ id, head, floats, from, to });
+    helpers[i].postMessage({ id, kind, head, floats }, [floats.buffer]);
   });
   useHelpers(run, helpers.length);
   return helpers.length;

@@ -126,7 +126,10 @@ test('bad links are named and the defaults are shown', async () => {
 
 // Without WebGPU the page's copies play their members on every core (helper workers, as many
 // as the machine has cores but one): the same fitness, bit for bit, however they are split.
-test('the settings as JSON run headless (onelab run --config) to the page\'s first and last generations', async () => {
+// Its consolidation batch of 128 is two chunks, on two cores computed by the worker and a
+// helper: the losses are the native run's (to the last bits, where native products fuse
+// multiply and add), which they would not be with a chunk lost or a helper's gradient wrong.
+test('the settings as JSON run headless (onelab run --config) to the page\'s first and last generations and losses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onelab-config-'));
   const { page, errors, close } = await openPage(server.url, ['--disable-features=WebGPU']);
   try {
@@ -156,11 +159,17 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     } catch (e) {
       throw new Error(`onelab run --config failed (${e.status ?? e.signal}): ${e.stderr}`);
     }
-    const { copies } = JSON.parse(readFileSync(json, 'utf8'));
+    const { copies, report } = JSON.parse(readFileSync(json, 'utf8'));
     const [first, last] = [copies[0].generations[0], copies[k].generations[g]];
     assert.deepEqual([first.best, first.mean].map(Math.fround), [best, mean].map(Math.fround), 'the same first generation, bit for bit');
     assert.ok(k === 1 && g >= 1, `the last generation is a later one of the second copy (copy ${k}, generation ${g})`);
     assert.deepEqual([last.best, last.mean].map(Math.fround), [lastBest, lastMean].map(Math.fround), 'the same last generation, bit for bit');
+    const [update, imitation, prediction] = (await page.getAttribute('body', 'data-last-loss')).split(' ').map(Number);
+    const want = report.losses.at(-1);
+    assert.equal(update, want.update);
+    for (const [got, expected] of [[imitation, want.imitation], [prediction, want.prediction]]) {
+      assert.ok(Math.abs(got - expected) <= 1e-5 * Math.abs(expected), `the page's loss ${got} against the native run's ${expected} at update ${update}`);
+    }
     assert.deepEqual(errors, []);
   } finally {
     await close();

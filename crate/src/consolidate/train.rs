@@ -1,5 +1,4 @@
 use super::Registry;
-use crate::cpu;
 use crate::data::Batch;
 use crate::device::Device;
 use crate::evolve::{Adam, WeightStats};
@@ -112,7 +111,7 @@ impl Trainer {
             Trainer::Gpu(b) => b.train_step(batch, lr).await,
             Trainer::Cpu { one, adam, rates } => {
                 batch.validate(one.shape.input(), one.shape.pred(), one.shape.actions())?;
-                let g = cpu::bptt(one.shape, &one.params, batch);
+                let g = crate::device::cpu_gradient(one.shape, &one.params, batch).await;
                 let descend: Vec<f32> = g.grad.iter().map(|v| -v).collect();
                 adam.lr = lr;
                 adam.update(&mut one.params, &descend, |k| rates[k]);
@@ -126,7 +125,7 @@ impl Trainer {
         match self {
             Trainer::Gpu(b) => b.gradient(batch).await.map(|g| (g.imitation, g.prediction)),
             Trainer::Cpu { one, .. } => {
-                let g = cpu::bptt(one.shape, &one.params, batch);
+                let g = crate::device::cpu_gradient(one.shape, &one.params, batch).await;
                 Ok((g.imitation, g.prediction))
             }
         }

@@ -5,8 +5,10 @@ mod activation;
 mod bptt;
 mod forward;
 mod rollout;
+mod threads;
 mod wide;
 
-pub use bptt::bptt;
+pub use bptt::{bptt, chunk_gradients, gradient, gradient_on_threads, summed, CHUNK};
 pub use forward::{CpuNet, Forward};
-pub use rollout::{blocks, cores, rollout, rollout_members, rollout_on_threads};
+pub use rollout::{rollout, rollout_members, rollout_on_threads};
+pub use threads::{blocks, cores};

@@ -1,3 +1,4 @@
+use super::threads::{blocks, cores};
 use super::wide::wide_fn;
 use super::Forward;
 use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
@@ -15,16 +16,6 @@ pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
     rollout_on_threads(pop, spec, cores())
 }
 
-/// The cores the CPU path uses: all of them natively, one in wasm (a page has no threads
-/// without shared memory, which a static site cannot ask for; it has workers instead).
-pub fn cores() -> usize {
-    if cfg!(target_arch = "wasm32") {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-}
-
 /// `rollout` on at most `threads` threads, a block of members each (`blocks`). A member's
 /// episodes are played by one thread into that member's rows only, so the result is the same
 /// bit for bit on any number.
@@ -38,13 +29,6 @@ pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) 
         handles.into_iter().map(|h| h.join().expect("a rollout thread panicked")).collect()
     });
     RolloutResult::joined(parts)
-}
-
-/// `members` split into at most `parts` consecutive blocks of equal size (the last may be
-/// smaller), none empty: how threads, and the page's helper workers, share a population.
-pub fn blocks(members: usize, parts: usize) -> Vec<Range<usize>> {
-    let per = members.div_ceil(parts.clamp(1, members.max(1))).max(1);
-    (0..members.max(1)).step_by(per).map(|from| from..(from + per).min(members)).collect()
 }
 
 /// The rows of members `members` (numbered as in `pop`, so their noise is theirs): a block of

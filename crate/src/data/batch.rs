@@ -1,5 +1,6 @@
 use crate::net::NetShape;
 use crate::rng::Rng;
+use std::ops::Range;
 
 /// A consolidation batch, time-major like every buffer of ONE: `sequences` (B) stored trials of
 /// up to `steps` (T) steps each, with what ONE reads and what it is taught at every step.
@@ -40,6 +41,30 @@ impl Batch {
             actions: (0..rows).map(|_| rng.below(shape.actions()) as u32).collect(),
             targets: (0..rows * shape.pred()).map(|_| rng.symmetric(1.0)).collect(),
             weights,
+        }
+    }
+
+    /// Sequences `range` of this batch as a batch of their own, every step kept.
+    pub fn part(&self, range: Range<usize>) -> Batch {
+        let rows = self.sequences * self.steps;
+        let cut = |buf: &[f32], width: usize| -> Vec<f32> {
+            (0..self.steps)
+                .flat_map(|s| {
+                    &buf[(s * self.sequences + range.start) * width..(s * self.sequences + range.end) * width]
+                })
+                .copied()
+                .collect()
+        };
+        Batch {
+            sequences: range.len(),
+            steps: self.steps,
+            inputs: cut(&self.inputs, self.inputs.len() / rows),
+            actions: (0..self.steps)
+                .flat_map(|s| &self.actions[s * self.sequences + range.start..s * self.sequences + range.end])
+                .copied()
+                .collect(),
+            targets: cut(&self.targets, self.targets.len() / rows),
+            weights: cut(&self.weights, 2),
         }
     }
 

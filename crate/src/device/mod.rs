@@ -13,8 +13,9 @@ pub use forward::Forward;
 pub use parity::{check_forward, ParityReport};
 pub use rollout::Rollout;
 
+use crate::data::{Batch, Gradients};
 use crate::gpu;
-use crate::net::One;
+use crate::net::{NetShape, One};
 
 #[derive(Clone)]
 pub enum Device {
@@ -62,4 +63,14 @@ impl Device {
             Device::Cpu => Rollout::cpu(),
         }
     }
+}
+
+/// A consolidation batch's gradient on the CPU path: natively its chunks spread over the cores'
+/// threads (`cpu::gradient`), in the page over the helper workers (`helpers::gradient`). The
+/// same bits either way.
+pub async fn cpu_gradient(shape: NetShape, params: &[f32], batch: &Batch) -> Gradients<f32> {
+    #[cfg(target_arch = "wasm32")]
+    return helpers::gradient(shape, params, batch).await;
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::cpu::gradient(shape, params, batch)
 }

@@ -4,15 +4,22 @@
 use super::js_error;
 use wasm_bindgen::prelude::*;
 
-/// Lends the CPU path `count` helper workers (0: none), reached through `run(helper, head,
-/// floats, from, to)`, which returns a promise of the rows `rolloutBlock` made there.
+/// Lends the CPU path `count` helper workers (0: none), reached through `run(helper, kind,
+/// head, floats)`, which returns a promise of the bytes `rolloutBlock` ("rollout") or
+/// `gradientBlock` ("gradient") made there.
 #[wasm_bindgen(js_name = useHelpers)]
 pub fn use_helpers(run: js_sys::Function, count: usize) {
     crate::device::helpers::lend(run, count);
 }
 
-/// A helper's part: members `from..to` of the rollout `head` and `floats` describe, as bytes.
+/// A helper's part of a rollout: the block of members `head` and `floats` describe, as bytes.
 #[wasm_bindgen(js_name = rolloutBlock)]
-pub fn rollout_block(head: &str, floats: &[f32], from: usize, to: usize) -> Result<Vec<u8>, JsValue> {
-    crate::device::helpers::play_block(head, floats, from, to).map_err(js_error)
+pub fn rollout_block(head: &str, floats: &[f32]) -> Result<Vec<u8>, JsValue> {
+    crate::device::helpers::play_block(head, floats).map_err(js_error)
+}
+
+/// A helper's part of a consolidation step: each chunk's losses and gradient, as bytes.
+#[wasm_bindgen(js_name = gradientBlock)]
+pub fn gradient_block(head: &str, floats: &[f32]) -> Result<Vec<u8>, JsValue> {
+    crate::device::helpers::gradient_block(head, floats).map_err(js_error)
 }

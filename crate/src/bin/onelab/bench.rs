@@ -135,7 +135,12 @@ fn bench_bptt(args: KernelArgs) -> Result<(), String> {
     let device = if cpu_only { Device::Cpu } else { Device::Gpu(gpu_context()?) };
     println!("onelab bench bptt: T = {steps} steps, goal input 16, imitation and prediction losses, Adam");
     describe_gpu(&device);
-    println!("CPU: {} (nalgebra reference in f32, one thread)", cpu_model());
+    println!(
+        "CPU: {} (reference in f32, a batch's chunks of {} sequences over {} threads)",
+        cpu_model(),
+        cpu::CHUNK,
+        cpu::cores()
+    );
     println!(
         "{:>5} {:>6} {:>14} {:>14} {:>10} {:>10} {:>9}",
         "batch", "hidden", "GPU steps/s", "CPU steps/s", "GPU GF/s", "CPU GF/s", "GPU/CPU"
