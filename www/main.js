@@ -49,7 +49,7 @@ function showBackend({ backend, adapter, cores, fallbackReason }) {
     el.textContent = `ONE's forward pass runs in a WebGPU compute shader on ${adapter}.`;
     el.className = 'backend gpu';
   } else {
-    const on = cores > 1 ? `, its copies' episodes spread over ${cores} cores` : '';
+    const on = cores > 1 ? `, its copies' episodes and its training spread over ${cores} cores` : '';
     el.textContent = `ONE runs on the CPU path, in WebAssembly${on}: everything in the lab works, more slowly than on a ` +
       `GPU. (No WebGPU here: ${fallbackReason}.)`;
     el.className = 'backend cpu';

@@ -226,7 +226,7 @@ async function main() {
   }
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  // Without a GPU, the CPU path's rollouts use every core through helper workers.
+  // Without a GPU, the CPU path's rollouts and consolidation use every core through helper workers.
   const cores = lab.backend === 'gpu' ? 1 : 1 + await startHelpers();
   post('ready', { backend: lab.backend, adapter, cores, fallbackReason: lab.fallbackReason, scene: lab.scene(), evolveDefaults: defaultEvolveConfig(), consolidateDefaults: defaultConsolidateConfig(), experimentDefaults: defaultExperimentConfig(), settingChoices: settingChoices() });
   await loadCorpus();

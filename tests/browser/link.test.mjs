@@ -126,8 +126,8 @@ test('bad links are named and the defaults are shown', async () => {
 
 // Without WebGPU the page's copies play their members on every core (helper workers, as many
 // as the machine has cores but one): the same fitness, bit for bit, however they are split.
-// Its consolidation batch of 128 is two chunks, on two cores computed by the worker and a
-// helper: the losses are the native run's (to the last bits, where native products fuse
+// Its consolidation batch of 128 is two chunks, on two or more cores computed by the worker and
+// a helper: the losses are the native run's (to the last bits, where native products fuse
 // multiply and add), which they would not be with a chunk lost or a helper's gradient wrong.
 test('the settings as JSON run headless (onelab run --config) to the page\'s first and last generations and losses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onelab-config-'));
@@ -149,7 +149,7 @@ test('the settings as JSON run headless (onelab run --config) to the page\'s fir
     await page.waitForFunction(() => document.body.dataset.firstFitness, null, { timeout: 120_000 });
     const [best, mean] = (await page.getAttribute('body', 'data-first-fitness')).split(' ').map(Number);
     const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
-    if (cores > 1) assert.match(await page.textContent('#backend'), new RegExp(`episodes spread over ${cores} cores:`));
+    if (cores > 1) assert.match(await page.textContent('#backend'), new RegExp(`episodes and its training spread over ${cores} cores:`));
     await page.waitForFunction(() => document.body.dataset.experiment === 'done', null, { timeout: 120_000 });
     const [k, g, lastBest, lastMean] = (await page.getAttribute('body', 'data-last-fitness')).split(' ').map(Number);
     const native = new URL('../../target/debug/onelab', import.meta.url).pathname;

@@ -51,7 +51,7 @@ test('without WebGPU: the CPU fallback is named in one sentence and the agent st
     assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
     // With more than one core the copies' episodes are spread over them (helper workers).
     const cores = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency));
-    const spread = cores > 1 ? `, its copies' episodes spread over ${cores} cores` : '';
+    const spread = cores > 1 ? `, its copies' episodes and its training spread over ${cores} cores` : '';
     assert.match(await page.textContent('#backend'), new RegExp(`^ONE runs on the CPU path, in WebAssembly${spread}: everything in the lab works, more slowly than on a GPU\\. \\(No WebGPU here: .+\\.\\)$`));
     await page.waitForFunction(() => Number(document.body.dataset.steps) >= 3, null, { timeout: 30_000 });
     assert.ok(await canvasChanges(page, 'cpu'), 'the canvas should change as the agent moves');

@@ -44,7 +44,7 @@ function addRow(cells) {
 const handlers = {
   ready({ backend, adapter, cpuCores, fallbackReason }) {
     Object.assign(result, { backend, adapter, cpuCores, fallbackReason });
-    const cores = `its rollouts on ${cpuCores} ${cpuCores === 1 ? 'core' : 'cores'}, the forward pass and BPTT on one`;
+    const cores = `its rollouts and BPTT on ${cpuCores} ${cpuCores === 1 ? 'core' : 'cores'}, the forward pass on one`;
     $('device').textContent = backend === 'gpu'
       ? `GPU: ${adapter}. The CPU path runs beside it in WebAssembly, ${cores}.`
       : `No GPU here (${fallbackReason}): only the CPU path in WebAssembly is measured, ${cores}.`;

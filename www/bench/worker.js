@@ -31,7 +31,7 @@ async function main() {
   await init();
   lab = await startLab('gpu' in navigator);
   const adapter = lab.backend === 'gpu' ? (await adapterLabel()) || lab.adapter : '';
-  // The CPU path's rollouts use every core, through helper workers, as in the lab.
+  // The CPU path's rollouts and BPTT use every core, through helper workers, as in the lab.
   const cpuCores = 1 + await startHelpers();
   postMessage({ type: 'ready', backend: lab.backend, adapter, cpuCores, fallbackReason: lab.fallbackReason });
 }

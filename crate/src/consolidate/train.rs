@@ -125,6 +125,7 @@ impl Trainer {
         match self {
             Trainer::Gpu(b) => b.gradient(batch).await.map(|g| (g.imitation, g.prediction)),
             Trainer::Cpu { one, .. } => {
+                batch.validate(one.shape.input(), one.shape.pred(), one.shape.actions())?;
                 let g = crate::device::cpu_gradient(one.shape, &one.params, batch).await;
                 Ok((g.imitation, g.prediction))
             }

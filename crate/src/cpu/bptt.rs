@@ -21,7 +21,7 @@ pub fn gradient(shape: NetShape, params: &[f32], batch: &Batch) -> Gradients<f32
 }
 
 /// `gradient` on at most `threads` threads, a block of chunks each (`blocks`).
-pub fn gradient_on_threads(shape: NetShape, params: &[f32], batch: &Batch, threads: usize) -> Gradients<f32> {
+fn gradient_on_threads(shape: NetShape, params: &[f32], batch: &Batch, threads: usize) -> Gradients<f32> {
     let chunks = batch.sequences.div_ceil(CHUNK);
     let blocks = blocks(chunks, threads);
     if blocks.len() == 1 {
@@ -54,9 +54,9 @@ pub fn summed(parts: impl IntoIterator<Item = Gradients<f32>>) -> Gradients<f32>
     total
 }
 
-/// The float BPTT runs in, with its LSTM cell loops over a block of sequences: in f32 (the
-/// training path) compiled as wide as the processor allows, like the rollouts' (`wide_fn!`),
-/// in f64 plain. The same operations in the same order either way, so the wide loops give the
+/// The float BPTT runs in, with its LSTM cell loops over a block of sequences: plain by
+/// default (f64), in f32 (the training path) compiled as wide as the processor allows, like the
+/// rollouts' (`wide_fn!`). The same operations in the same order either way, so the wide loops give the
 /// bits of the plain ones.
 pub trait Cells: RealField + Activations {
     /// The activated gates `gates` from their pre-activations `z` (column j is sequence j's
@@ -71,7 +71,9 @@ pub trait Cells: RealField + Activations {
         c: &mut [Self],
         h: &mut [Self],
         hs: usize,
-    );
+    ) {
+        forward_body(z, b, c_prev, gates, c, h, hs)
+    }
 
     /// From the activated gates `z`, the cell states before and after the step and the
     /// gradient `dh` reaching the hidden state, the gradient `dz` of the pre-activations;
@@ -84,7 +86,9 @@ pub trait Cells: RealField + Activations {
         dc_next: &mut [Self],
         dz: &mut [Self],
         hs: usize,
-    );
+    ) {
+        backward_body(z, c_prev, c, dh, dc_next, dz, hs)
+    }
 }
 
 #[inline(always)]
@@ -179,22 +183,7 @@ impl Cells for f32 {
     }
 }
 
-impl Cells for f64 {
-    fn cells_forward(z: &[f64], b: &[f64], c_prev: &[f64], gates: &mut [f64], c: &mut [f64], h: &mut [f64], hs: usize) {
-        forward_body(z, b, c_prev, gates, c, h, hs)
-    }
-    fn cells_backward(
-        z: &[f64],
-        c_prev: &[f64],
-        c: &[f64],
-        dh: &[f64],
-        dc_next: &mut [f64],
-        dz: &mut [f64],
-        hs: usize,
-    ) {
-        backward_body(z, c_prev, c, dh, dc_next, dz, hs)
-    }
-}
+impl Cells for f64 {}
 
 /// Backpropagation through time for ONE on a batch, the reference for the BPTT kernels: the
 /// forward pass keeps every step's gates and states; the backward pass walks the steps in

@@ -8,7 +8,7 @@ mod rollout;
 mod threads;
 mod wide;
 
-pub use bptt::{bptt, chunk_gradients, gradient, gradient_on_threads, summed, CHUNK};
+pub use bptt::{bptt, chunk_gradients, gradient, summed, Cells, CHUNK};
 pub use forward::{CpuNet, Forward};
 pub use rollout::{rollout, rollout_members, rollout_on_threads};
 pub use threads::{blocks, cores};

@@ -46,25 +46,20 @@ impl Batch {
 
     /// Sequences `range` of this batch as a batch of their own, every step kept.
     pub fn part(&self, range: Range<usize>) -> Batch {
+        assert!(range.end <= self.sequences, "sequences {range:?} of a batch of {}", self.sequences);
         let rows = self.sequences * self.steps;
-        let cut = |buf: &[f32], width: usize| -> Vec<f32> {
-            (0..self.steps)
-                .flat_map(|s| {
-                    &buf[(s * self.sequences + range.start) * width..(s * self.sequences + range.end) * width]
-                })
-                .copied()
-                .collect()
+        let cut = |width: usize| {
+            let range = range.clone();
+            move |s: usize| (s * self.sequences + range.start) * width..(s * self.sequences + range.end) * width
         };
+        let take = |buf: &[f32], width: usize| (0..self.steps).map(cut(width)).flat_map(|r| &buf[r]).copied().collect();
         Batch {
             sequences: range.len(),
             steps: self.steps,
-            inputs: cut(&self.inputs, self.inputs.len() / rows),
-            actions: (0..self.steps)
-                .flat_map(|s| &self.actions[s * self.sequences + range.start..s * self.sequences + range.end])
-                .copied()
-                .collect(),
-            targets: cut(&self.targets, self.targets.len() / rows),
-            weights: cut(&self.weights, 2),
+            inputs: take(&self.inputs, self.inputs.len() / rows),
+            actions: (0..self.steps).map(cut(1)).flat_map(|r| &self.actions[r]).copied().collect(),
+            targets: take(&self.targets, self.targets.len() / rows),
+            weights: take(&self.weights, 2),
         }
     }
 
