@@ -97,12 +97,12 @@ pub struct Rates {
 
 /// Measures `Rates` on the device the experiment would run on, at the default experiment's net
 /// and step limit, the way an experiment spends them: a copy of 32 members evolving one
-/// generation in the small maze (rollouts, the search and the trials' records), and its traces consolidated for three updates of 32 (replay into batches, BPTT,
-/// Adam), and `utterances` (16 kHz audio, a few of the corpus's) heard through the standard
-/// augmentation. The first
-/// two are timed after one untimed run (a GPU compiles its pipelines on first use), and counted
-/// as `Cost` counts work (episodes at full length). `now` is a clock in seconds. About a second
-/// on the CPU path in a browser.
+/// generation in the small maze (rollouts, the search and the trials' records), its traces
+/// consolidated for three updates (replay into batches, BPTT, Adam) of 32 sequences on a GPU and
+/// 128 on the CPU path, and `utterances` (16 kHz audio, a few of the corpus's) heard through the
+/// standard augmentation. The first two are timed after one untimed run (a GPU compiles its
+/// pipelines on first use), and counted as `Cost` counts work (episodes at full length). `now`
+/// is a clock in seconds. About a second on the CPU path in a browser.
 pub async fn calibrate(device: &Device, utterances: &[Vec<f32>], now: &dyn Fn() -> f64) -> Result<Rates, String> {
     let mut c = ExperimentConfig::default_experiment().copy;
     c.listen = 0;
@@ -118,7 +118,10 @@ pub async fn calibrate(device: &Device, utterances: &[Vec<f32>], now: &dyn Fn() 
     let rollout = work / (now() - t0).max(1e-6);
 
     let registry = Registry::default();
-    let (sequences, updates) = (32, 3);
+    // On the CPU path two chunks of a batch (the default experiment's 128 sequences), so that the
+    // rate counts the cores a batch is split over; a GPU is timed on a small batch, as a
+    // software one (in tests) takes seconds per large one.
+    let (sequences, updates) = (if device.is_gpu() { 32 } else { 2 * crate::cpu::CHUNK }, 3);
     // An untrained copy may succeed nowhere, leaving nothing to imitate: prediction alone costs
     // the same steps.
     let config =
