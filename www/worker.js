@@ -139,7 +139,10 @@ async function loop() {
       await sleep(STEP_MS);
     } else if (mode === 'running' && !stepping) {
       await runStep();
-      if (mode === 'paused') sayPaused(running, false);
+      // Paused during the step (a step awaits the GPU or the helper workers, so Pause can
+      // arrive in it): where the run stands is saved first, as between steps; paused because
+      // storing failed: said with why.
+      if (mode === 'paused') await (running.failed ? sayPaused(running, false) : pauseNow());
       await sleep(0);
     } else {
       await sleep(100);
