@@ -47,7 +47,10 @@ test('reload mid-experiment after Copy link, resume from the checkpoint, every t
     await page.click('#copy-link');
     await page.waitForFunction(() => location.hash.startsWith('#x1.'));
     await page.waitForFunction(() => Number(document.body.dataset.experimentGenerations || 0) >= 2, null, { timeout: 120_000 });
-    await page.click('#experiment-pause');
+    // Clicked at once, not after Playwright's wait for a still button: the progress lines above
+    // it change height each generation, and generations of 16 members are quick enough that the
+    // wait let the first copy end (a fresh-clone CI paused in the second).
+    await page.$eval('#experiment-pause', (button) => button.click());
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true');
     const generations = Number(await page.getAttribute('body', 'data-experiment-generations'));
 
