@@ -11,10 +11,11 @@
 //   1 params     storage, read        [mean (n) | sigma (n)]
 //   2 perturbed  storage, read        [member][n] when r.materialised == 1 (else unused)
 //   3 world      storage, read        u32 words: [obs table: cell x obs (f32 bits) | walls per
-//                                     cell (bits N1 E2 S4 W8; 16 goal cell, 32 exit cell) |
-//                                     start cell per episode | utterance heard per episode]
-//   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, end
-//                                     cell (y * width + x);
+//                                     cell (bits N1 E2 S4 W8; 16 goal cell, 32 exit cell; bits
+//                                     8..31 its moves to the goal) | start cell per episode |
+//                                     utterance heard per episode]
+//   4 out        storage, read_write  [agent][4] results: fitness (f32 bits), reached, steps, the
+//                                     fewest moves to the goal from any cell the episode stood on;
 //                                     then [agent][step] actions taken (when scripted, read
 //                                     first), 255 after the episode's end. agent = m * E + e
 //   5 state      storage, read_write  [agent][3][hidden]: two hidden-state slots and the cell
@@ -71,6 +72,7 @@ const ACTIONS: u32 = 5u;
 const NO_ACTION: u32 = 255u;
 const GOAL_CELL: u32 = 16u;
 const EXIT_CELL: u32 = 32u;
+const MOVES_SHIFT: u32 = 8u;
 const SCRIPTED: u32 = 2u;
 const SAMPLED: u32 = 1u;
 
@@ -117,10 +119,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     var fitness = 0.0;
     var reached = 0u;
     var steps_taken = 0u;
+    var nearest = 0u;
     var prev_reward = vec3<f32>(0.0);
     var prev_action = NO_ACTION;
     if (stepper) {
         pos = world[r.off_starts + episode];
+        nearest = world[r.off_walls + pos] >> MOVES_SHIFT;
         running = true;
     }
     var cur = 0u;
@@ -249,6 +253,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
             }
             steps_taken = t + 1u;
             let cell = world[r.off_walls + pos];
+            nearest = min(nearest, cell >> MOVES_SHIFT);
             var goal = 0.0;
             if ((cell & GOAL_CELL) != 0u) {
                 goal = r.goal_reward;
@@ -271,7 +276,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         out[agent * 4u] = bitcast<u32>(fitness);
         out[agent * 4u + 1u] = reached;
         out[agent * 4u + 2u] = steps_taken;
-        out[agent * 4u + 3u] = pos;
+        out[agent * 4u + 3u] = nearest;
     }
 }
 

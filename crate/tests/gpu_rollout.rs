@@ -36,8 +36,8 @@ fn agreement(gpu: &RolloutResult, cpu: &RolloutResult, step_limit: usize) -> f64
             same += 1;
             assert_eq!(gpu.fitness[a], cpu.fitness[a], "agent {a}: same actions, different fitness");
             assert_eq!(
-                (gpu.reached[a], gpu.steps[a], gpu.end[a]),
-                (cpu.reached[a], cpu.steps[a], cpu.end[a]),
+                (gpu.reached[a], gpu.steps[a], gpu.nearest[a]),
+                (cpu.reached[a], cpu.steps[a], cpu.nearest[a]),
                 "agent {a}"
             );
         }

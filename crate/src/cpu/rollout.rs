@@ -1,7 +1,7 @@
 use super::threads::{blocks, cores};
 use super::wide::wide_fn;
 use super::Forward;
-use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
+use crate::data::{path_moves, ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
 use crate::net::{action, One};
 use crate::rng::unit_f32;
 use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};
@@ -35,12 +35,13 @@ pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) 
 /// `rollout`'s result, which `RolloutResult::joined` puts back together.
 pub fn rollout_members(pop: &Population, spec: &RolloutSpec, members: Range<usize>) -> RolloutResult {
     let (n, episodes, limit) = (members.len(), spec.episodes(), spec.step_limit);
+    let moves: Vec<u32> = spec.task.distances(&spec.maze).into_iter().map(path_moves).collect();
     let mut result = RolloutResult {
         episodes,
         fitness: vec![0.0; n * episodes],
         reached: vec![false; n * episodes],
         steps: vec![0; n * episodes],
-        end: spec.starts.iter().map(|&c| c as u32).cycle().take(n * episodes).collect(),
+        nearest: spec.starts.iter().map(|&c| moves[c]).cycle().take(n * episodes).collect(),
         actions: vec![NO_ACTION; n * episodes * limit],
     };
     result
@@ -48,11 +49,11 @@ pub fn rollout_members(pop: &Population, spec: &RolloutSpec, members: Range<usiz
         .chunks_mut(episodes)
         .zip(result.reached.chunks_mut(episodes))
         .zip(result.steps.chunks_mut(episodes))
-        .zip(result.end.chunks_mut(episodes))
+        .zip(result.nearest.chunks_mut(episodes))
         .zip(result.actions.chunks_mut(episodes * limit))
         .zip(members)
-        .for_each(|(((((fitness, reached), steps), end), actions), m)| {
-            play(pop, spec, MemberRows { m, fitness, reached, steps, end, actions })
+        .for_each(|(((((fitness, reached), steps), nearest), actions), m)| {
+            play(pop, spec, &moves, MemberRows { m, fitness, reached, steps, nearest, actions })
         });
     result
 }
@@ -63,13 +64,14 @@ struct MemberRows<'a> {
     fitness: &'a mut [f32],
     reached: &'a mut [bool],
     steps: &'a mut [u32],
-    end: &'a mut [u32],
+    nearest: &'a mut [u32],
     actions: &'a mut [u32],
 }
 
 /// Member `rows.m` plays all its episodes together, one batched forward step per time step.
-fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
-    let MemberRows { m, fitness, reached, steps, end, actions } = rows;
+/// `moves` is each cell's distance to the goal (`path_moves`).
+fn play(pop: &Population, spec: &RolloutSpec, moves: &[u32], rows: MemberRows) {
+    let MemberRows { m, fitness, reached, steps, nearest, actions } = rows;
     let (episodes, limit) = (spec.episodes(), spec.step_limit);
     let shape = spec.shape;
     let (i, o) = (shape.input(), shape.outputs());
@@ -114,7 +116,7 @@ fn play(pop: &Population, spec: &RolloutSpec, rows: MemberRows) {
             fitness[e] += (step.reward[0] + step.reward[1]) + step.reward[2];
             actions[e * limit + t] = a as u32;
             steps[e] = run.t as u32;
-            end[e] = spec.maze.index(run.x, run.y) as u32;
+            nearest[e] = nearest[e].min(moves[spec.maze.index(run.x, run.y)]);
             reached[e] = step.outcome == StepOutcome::Reached;
             prev_reward[e] = step.reward;
             prev_action[e] = Some(a);
@@ -137,8 +139,9 @@ mod tests {
     use crate::world::{Goal, Maze, Task};
 
     /// Members split over threads play exactly the games they play on one: every fitness,
-    /// action, step count, arrival and end cell, bit for bit, whether the split is even or not.
-    /// Each end cell is where the episode's actions, replayed, lead.
+    /// action, step count, arrival and nearest distance, bit for bit, whether the split is even
+    /// or not. Each nearest distance is the least along the cells the episode's actions,
+    /// replayed, lead through.
     #[test]
     fn threads_give_the_single_thread_result() {
         let shape = crate::net::NetShape::for_maze(4, 16);
@@ -154,11 +157,13 @@ mod tests {
                 Population { seed: 11, size, antithetic: true, mean: one.params.clone(), sigma: Vec::clone(&sigma) };
             let one_thread = rollout_on_threads(&pop, &spec, 1);
             assert!(one_thread.reached.iter().any(|&r| r) || one_thread.steps.iter().any(|&s| s > 0));
-            for (agent, &end) in one_thread.end.iter().enumerate() {
+            let moves = spec.task.distances(&spec.maze);
+            for (agent, &nearest) in one_thread.nearest.iter().enumerate() {
                 let actions = &one_thread.actions[agent * 30..(agent + 1) * 30];
                 let path = crate::world::replay_path(&spec.maze, &spec.task, spec.starts[agent % 7], actions, 30);
-                let (x, y) = *path.last().unwrap();
-                assert_eq!(end as usize, spec.maze.index(x, y), "agent {agent}");
+                let least = path.iter().map(|&(x, y)| moves[spec.maze.index(x, y)]).min().unwrap();
+                assert_eq!(nearest, path_moves(least), "agent {agent}");
+                assert_eq!(one_thread.reached[agent], nearest == 0, "agent {agent}");
             }
             assert_eq!(blocks(size, 4).iter().map(|b| b.len()).sum::<usize>(), size);
             for threads in [2, 3, 4, 64] {
@@ -168,7 +173,7 @@ mod tests {
                 assert_eq!(split.actions, one_thread.actions, "actions on {threads} threads");
                 assert_eq!(split.steps, one_thread.steps);
                 assert_eq!(split.reached, one_thread.reached);
-                assert_eq!(split.end, one_thread.end);
+                assert_eq!(split.nearest, one_thread.nearest);
             }
         }
     }

@@ -14,5 +14,5 @@ pub use adam::{adam_corrections, ADAM_BETAS_EPS};
 pub use batch::Batch;
 pub use gradients::Gradients;
 pub use population::{Population, MEAN_MEMBER};
-pub use rollout::{random_cells, ActionChoice, RolloutResult, RolloutSpec, NO_ACTION};
+pub use rollout::{path_moves, random_cells, ActionChoice, RolloutResult, RolloutSpec, NO_ACTION, NO_PATH};
 pub use trace::Trace;

@@ -45,8 +45,17 @@ pub fn random_cells(cells: &[usize], n: usize, seed: u32) -> Vec<usize> {
 /// Marks the steps after an episode's end in `RolloutResult::actions`.
 pub const NO_ACTION: u32 = 255;
 
+/// A `RolloutResult::nearest` for an episode that never stood on a cell with a path to the goal
+/// (the rollout kernel keeps distances in 24 bits).
+pub const NO_PATH: u32 = 0xFF_FFFF;
+
+/// A cell's distance from `Task::distances` as `RolloutResult::nearest` keeps it.
+pub fn path_moves(distance: usize) -> u32 {
+    distance.min(NO_PATH as usize) as u32
+}
+
 /// Per member and episode (`[member][episode]`): cumulative reward (the fitness), whether the
-/// goal was reached, steps taken, the cell it ended in; and every action taken
+/// goal was reached, steps taken, the nearest it came to the goal; and every action taken
 /// (`[member][episode][step]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RolloutResult {
@@ -54,9 +63,11 @@ pub struct RolloutResult {
     pub fitness: Vec<f32>,
     pub reached: Vec<bool>,
     pub steps: Vec<u32>,
-    /// The cell (`Maze::index`) each episode ended in: the goal, an exit, or where it stood
-    /// when its steps ran out.
-    pub end: Vec<u32>,
+    /// The fewest moves to the goal (`Task::distances`, the shortest path avoiding exits) from
+    /// any cell each episode stood on, its start included: 0 once it reached the goal, `NO_PATH`
+    /// if no cell it stood on has a path. Progress fitness ranks failed episodes by it: where an
+    /// episode ends says less, since an agent that came near and turned back ends far.
+    pub nearest: Vec<u32>,
     pub actions: Vec<u32>,
 }
 
@@ -142,7 +153,7 @@ impl RolloutResult {
             all.fitness.extend(p.fitness);
             all.reached.extend(p.reached);
             all.steps.extend(p.steps);
-            all.end.extend(p.end);
+            all.nearest.extend(p.nearest);
             all.actions.extend(p.actions);
         }
         all

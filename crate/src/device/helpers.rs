@@ -250,13 +250,13 @@ pub fn play_block(head: &str, floats: &[f32]) -> Result<Vec<u8>, String> {
     Ok(encode_rows(&crate::cpu::rollout_members(&pop, &spec, from..to)))
 }
 
-/// A block's rows as bytes: fitness, steps, end cells and actions (four bytes each, the
+/// A block's rows as bytes: fitness, steps, nearest distances and actions (four bytes each, the
 /// machine's order: both ends are this module), then one byte per arrival.
 fn encode_rows(r: &RolloutResult) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(bytemuck::cast_slice(&r.fitness));
     out.extend_from_slice(bytemuck::cast_slice(&r.steps));
-    out.extend_from_slice(bytemuck::cast_slice(&r.end));
+    out.extend_from_slice(bytemuck::cast_slice(&r.nearest));
     out.extend_from_slice(bytemuck::cast_slice(&r.actions));
     out.extend(r.reached.iter().map(|&x| x as u8));
     out
@@ -276,7 +276,7 @@ fn decode_rows(bytes: &[u8], members: usize, episodes: usize, limit: usize) -> R
         episodes,
         fitness: bytemuck::pod_collect_to_vec(words(0, n)),
         steps: bytemuck::pod_collect_to_vec(words(n, n)),
-        end: bytemuck::pod_collect_to_vec(words(2 * n, n)),
+        nearest: bytemuck::pod_collect_to_vec(words(2 * n, n)),
         actions: bytemuck::pod_collect_to_vec(words(3 * n, n * limit)),
         reached: bytes[4 * (3 * n + n * limit)..].iter().map(|&b| b != 0).collect(),
     })

@@ -2,7 +2,7 @@ use super::kernel::{Bound, Kernel};
 use super::readback::read;
 use super::shader::{buffer, LSTM_MATH, NOISE};
 use super::Context;
-use crate::data::{ActionChoice, Population, RolloutResult, RolloutSpec};
+use crate::data::{path_moves, ActionChoice, Population, RolloutResult, RolloutSpec};
 use crate::world::{Episode, BUMP_REWARD, GOAL_REWARD, OBS_LEN, STEP_REWARD};
 use bytemuck::{Pod, Zeroable};
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,7 @@ pub fn pack_world(spec: &RolloutSpec) -> PackedWorld {
         words.extend(Episode::at(x, y, 1).observe(maze).iter().map(|v| v.to_bits()));
     }
     let off_walls = words.len();
+    let moves = spec.task.distances(maze);
     words.extend((0..cells).map(|c| {
         let (x, y) = maze.xy(c);
         let end = if spec.task.goal.contains(x, y) {
@@ -41,7 +42,7 @@ pub fn pack_world(spec: &RolloutSpec) -> PackedWorld {
         } else {
             0
         };
-        maze.walls[c] as u32 | end
+        maze.walls[c] as u32 | end | path_moves(moves[c]) << MOVES_SHIFT
     }));
     let off_starts = words.len();
     words.extend(spec.starts.iter().map(|&s| s as u32));
@@ -53,6 +54,8 @@ pub fn pack_world(spec: &RolloutSpec) -> PackedWorld {
 /// Bits beside the wall bits of a cell's world word (rollout.wgsl): the episode ends there.
 const GOAL_CELL: u32 = 16;
 const EXIT_CELL: u32 = 32;
+/// The cell's moves to the goal (`path_moves`) fill the world word's top 24 bits.
+const MOVES_SHIFT: u32 = 8;
 
 /// The rollout kernel keeps each episode's input in workgroup memory of this many floats.
 pub const MAX_INPUT: usize = 64;
@@ -368,7 +371,7 @@ impl Rollout {
             fitness: results.chunks(4).map(|r| f32::from_bits(r[0])).collect(),
             reached: results.chunks(4).map(|r| r[1] == 1).collect(),
             steps: results.chunks(4).map(|r| r[2]).collect(),
-            end: results.chunks(4).map(|r| r[3]).collect(),
+            nearest: results.chunks(4).map(|r| r[3]).collect(),
             actions: if with_actions { out[p * e * 4..].to_vec() } else { Vec::new() },
         })
     }
@@ -408,10 +411,13 @@ mod tests {
             p.words[c * OBS_LEN..(c + 1) * OBS_LEN].iter().map(|&w| f32::from_bits(w)).collect()
         };
         assert_eq!(observation(7), Episode::at(2, 1, 1).observe(&maze).to_vec());
-        // North east (4, 0) is the goal, south west (0, 4) an exit, the centre neither.
+        // North east (4, 0) is the goal, south west (0, 4) an exit (no path: the most 24 bits
+        // hold), the centre neither; each beside its moves to the goal.
+        let moves = spec.task.distances(&maze);
         assert_eq!(p.words[p.off_walls + 4], maze.walls[4] as u32 | GOAL_CELL);
-        assert_eq!(p.words[p.off_walls + 20], maze.walls[20] as u32 | EXIT_CELL);
-        assert_eq!(p.words[p.off_walls + 12], maze.walls[12] as u32);
+        assert_eq!(p.words[p.off_walls + 20], maze.walls[20] as u32 | EXIT_CELL | 0xFF_FFFF << MOVES_SHIFT);
+        assert!(moves[12] > 0 && moves[12] < 25);
+        assert_eq!(p.words[p.off_walls + 12], maze.walls[12] as u32 | (moves[12] as u32) << MOVES_SHIFT);
         assert_eq!(&p.words[p.off_starts..p.off_heard], &[12, 7, 0]);
         assert_eq!(&p.words[p.off_heard..], &[4, 9, 2]);
     }

@@ -70,8 +70,8 @@ pub struct EvolveArgs {
     /// Sample actions from the softmax [default: argmax].
     #[arg(long)]
     sampled: bool,
-    /// What members are ranked by: reward (cumulative), or progress (success first, then
-    /// nearness to the goal by maze distance) [default: reward].
+    /// What members are ranked by: reward (cumulative), or progress (success first, then the
+    /// nearest each episode came to the goal, by maze distance) [default: reward].
     #[arg(long, value_parser = ["reward", "progress"])]
     fitness: Option<String>,
     /// Start episodes near the goal first, farther as the copy succeeds there (a start-cell
