@@ -23,14 +23,14 @@ pub enum Fitness {
 impl Fitness {
     pub const ALL: [Fitness; 2] = [Fitness::Reward, Fitness::Progress];
 
-    /// Each member's fitness: the mean over its episodes of `spec`. `distance` is the task's
-    /// `Task::distances` (its largest finite value scales progress), constant for a copy, so
-    /// it is computed once, not every generation.
-    pub fn of_members(self, result: &RolloutResult, spec: &RolloutSpec, distance: &[usize]) -> Vec<f32> {
+    /// Each member's fitness: the mean over its episodes of `spec`. `far`, the most moves to the
+    /// goal from a cell with a path (`Task::distances`), scales progress; constant for a copy,
+    /// so it is computed once, not every generation.
+    pub fn of_members(self, result: &RolloutResult, spec: &RolloutSpec, far: usize) -> Vec<f32> {
         match self {
             Fitness::Reward => result.member_fitness(),
             Fitness::Progress => {
-                let far = distance.iter().filter(|&&d| d != usize::MAX).max().copied().unwrap_or(1).max(1) as f32;
+                let far = far.max(1) as f32;
                 let (limit, episodes) = (spec.step_limit, result.episodes);
                 let episode = |agent: usize| -> f32 {
                     let steps = result.steps[agent] as usize;
@@ -87,13 +87,13 @@ mod tests {
             nearest: vec![0, 2, 2, 2, 1],
             actions: plays.concat(),
         };
-        let f = Fitness::Progress.of_members(&result, &spec, &d);
+        let f = Fitness::Progress.of_members(&result, &spec, 3);
         assert_eq!(f.len(), 5);
         assert!((f[0] - 1.05).abs() < 1e-6, "{f:?}");
         assert!((f[1] + 2.0 / 3.0).abs() < 1e-6, "stayed two moves away: {f:?}");
         assert!((f[2] + 1.1).abs() < 1e-6, "left by the exit: {f:?}");
         assert!((f[3] + 2.0 / 3.0).abs() < 1e-6, "walked away from its start, two moves away: {f:?}");
         assert!((f[4] + 1.0 / 3.0).abs() < 1e-6, "came one move near, ended two away: {f:?}");
-        assert_eq!(Fitness::Reward.of_members(&result, &spec, &d), result.member_fitness());
+        assert_eq!(Fitness::Reward.of_members(&result, &spec, 3), result.member_fitness());
     }
 }

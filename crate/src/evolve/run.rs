@@ -328,8 +328,9 @@ pub struct Evolution {
     strategy: Search,
     backend: Rollout,
     pub generation: usize,
-    /// Each cell's moves to the goal (`Task::distances`), for progress fitness.
-    distance: Vec<usize>,
+    /// The most moves to the goal from a cell with a path (`Task::distances`), which scales
+    /// progress fitness.
+    far: usize,
     curriculum: Option<StartCurriculum>,
     reach: usize,
     held: usize,
@@ -394,7 +395,7 @@ impl Evolution {
             (_, None) => return Err("listening to spoken commands needs the command corpus".into()),
         };
         let curriculum = config.curriculum.then(|| StartCurriculum::new(&task, &maze));
-        let distance = task.distances(&maze);
+        let far = task.distances(&maze).into_iter().filter(|&d| d != usize::MAX).max().unwrap_or(1);
         Ok(Evolution {
             config,
             speech,
@@ -408,7 +409,7 @@ impl Evolution {
             strategy,
             backend,
             generation,
-            distance,
+            far,
             curriculum,
             reach,
             held,
@@ -483,7 +484,7 @@ impl Evolution {
             member,
             population_seed,
         });
-        let fitness = self.config.fitness.of_members(&result, &spec, &self.distance);
+        let fitness = self.config.fitness.of_members(&result, &spec, self.far);
         self.strategy.tell(&fitness)?;
         for m in 0..pop.size {
             self.stats.add(&pop.member(m), episodes as f64);
