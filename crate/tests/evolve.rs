@@ -181,8 +181,8 @@ fn a_curriculum_starts_near_the_goal_widens_on_success_and_resumes_where_it_stoo
 /// by progress with a start-cell curriculum, mutation sizes scaled by each weight's spread
 /// (paper 3.12) and 128 hidden units, on the CPU path, must reach 95% of start cells within 100
 /// generations. With 64 hidden units and no scaling no copy reached the tree (0 of 5 seeds);
-/// with these settings 4 of 5 did (BENCHMARKS.md). Seed 1 takes 82 generations since progress
-/// counts the nearest an episode came to the goal (76 when it counted the end cell). North
+/// with these settings 5 of 5 do since progress counts the nearest an episode came to the goal
+/// (4 of 5 when it counted the end cell; BENCHMARKS.md). Seed 1 takes 82 generations (76). North
 /// east, the test before, needs 63 generations with 64 units and is not tested again here to
 /// keep CI short.
 #[test]

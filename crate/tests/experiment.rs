@@ -222,6 +222,31 @@ fn start_regions_are_tasks_of_the_same_command() {
     assert_eq!((c.command(0), c.command(2), c.command(3)), ("north east", "north east", "north west"));
 }
 
+/// On the default 9x9 maze the corners lie on corridors: with the other corners as exits, north
+/// east could be reached from only 52 of its 77 start cells (south west from 25), so the experiment is refused by
+/// name; without corner exits each copy's task is its goal alone. Settings written before the
+/// switch existed (a share link, a ONE file) keep their corner exits.
+#[test]
+fn corners_that_cut_start_cells_off_are_refused_as_exits() {
+    let mut c = reduced();
+    (c.copy.maze_size, c.copy.extra_openings, c.copy.maze_seed) = (9, 0.1, 1);
+    c.tasks = ["ne", "nw", "se", "sw", "tree"].map(String::from).to_vec();
+    let err = c.validate().unwrap_err();
+    assert!(
+        err.contains("task ne: 25 of its 77 start cells in the 9x9 maze reach its goal only through another corner"),
+        "{err}"
+    );
+    assert!(err.contains("corner_exits false"), "{err}");
+    c.corner_exits = false;
+    c.validate().unwrap();
+    assert_eq!((0..5).map(|k| c.copy_task(k)).collect::<Vec<_>>(), ["ne", "nw", "se", "sw", "tree"]);
+    let mut doc = serde_json::to_value(reduced()).unwrap();
+    doc.as_object_mut().unwrap().remove("corner_exits");
+    let old = ExperimentConfig::from_json(doc.to_string().as_bytes()).unwrap();
+    assert!(old.corner_exits);
+    assert_eq!(old.copy_task(0), "ne|sw");
+}
+
 /// A task may name its own maze ("ne/7x7", "sw/7x7#4"), moves ("sw:20") and listening steps
 /// ("ne~6"): its copy evolves there, its trials record that maze, step limit and listening
 /// (consolidation replays them so), and ONE is judged there; the same goal, start region, maze,

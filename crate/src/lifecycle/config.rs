@@ -31,6 +31,17 @@ pub struct ExperimentConfig {
     /// Either way the retention matrix gets a row per consolidation.
     #[serde(default)]
     pub consolidate_each: bool,
+    /// Each copy's task has the experiment's other corners as exits (leaving by the wrong corner
+    /// fails, as in the default experiment). Off, a copy's task is its goal alone: for mazes whose
+    /// corners lie on corridors, where exits would cut start cells off from the goal (the default
+    /// 9x9 maze's corners cut off a third to two thirds of its cells), which `validate` refuses.
+    #[serde(default = "corner_exits_default")]
+    pub corner_exits: bool,
+}
+
+/// Settings written before `corner_exits` existed had the corners as exits.
+fn corner_exits_default() -> bool {
+    true
 }
 
 impl ExperimentConfig {
@@ -54,6 +65,7 @@ impl ExperimentConfig {
             consolidation: ConsolidateConfig { updates: 4000, batch: 128, ..ConsolidateConfig::default() },
             accept: 0.9,
             consolidate_each: false,
+            corner_exits: true,
         }
     }
 
@@ -115,6 +127,20 @@ impl ExperimentConfig {
                 let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
+            // A start from which every way to the goal passes an exit can never succeed, so no
+            // copy and no ONE could be accepted on it (start regions nearer the goal leave such
+            // cells out themselves).
+            let distance = task.distances(&maze);
+            let starts = task.free_cells(&maze);
+            let cut = starts.iter().filter(|&&c| distance[c] == usize::MAX).count();
+            if cut > 0 {
+                let (n, t, total) = (maze.width, &self.tasks[k], starts.len());
+                return Err(format!(
+                    "task {t}: {cut} of its {total} start cells in the {n}x{n} maze reach its goal only through \
+                     another corner, an exit, so it could never be followed from them: turn the corner exits off \
+                     (corner_exits false; onelab run --no-exits) or choose another maze layout"
+                ));
+            }
             // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, "ne:32"
             // when its moves are 32, and "ne~12" when it listens 12 steps.
             let copy = self.copy_config(k);
@@ -158,12 +184,12 @@ impl ExperimentConfig {
 
     /// The task of the copy that learns command `k`: its goal, with the experiment's other
     /// corners as exits (e.g. "ne|nw|se|sw", "tree|ne|sw", "ne@near|nw"), so that leaving the
-    /// maze by the wrong corner fails. The centre and the landmarks are places inside the maze,
-    /// not exits: a way to the house may pass the tree.
+    /// maze by the wrong corner fails; its goal alone when `corner_exits` is off. The centre and
+    /// the landmarks are places inside the maze, not exits: a way to the house may pass the tree.
     pub fn copy_task(&self, k: usize) -> String {
         let own = self.goal(k);
         let mut parts = vec![self.tasks[k].as_str()];
-        for j in 0..self.tasks.len() {
+        for j in (0..self.tasks.len()).filter(|_| self.corner_exits) {
             let code = self.goal(j).code();
             if self.goal(j).is_corner() && self.goal(j) != own && !parts[1..].contains(&code) {
                 parts.push(code);

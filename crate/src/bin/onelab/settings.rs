@@ -82,6 +82,10 @@ pub struct Settings {
     /// and the next copy evolves from it [default: once, after all copies].
     #[arg(long, group = "settings")]
     each: bool,
+    /// A copy's task is its goal alone: the other corners are no exits (for mazes whose corners
+    /// lie on corridors, such as the default 9x9 maze) [default: the other corners are exits].
+    #[arg(long, group = "settings")]
+    no_exits: bool,
     /// Any setting by its dotted name, as the page's "All settings" and share links name it
     /// (copy.strategy.sigma=0.05, consolidation.batch=64, ...); VALUE is JSON or a word.
     #[arg(long = "set", value_name = "NAME=VALUE", group = "settings")]
@@ -135,6 +139,9 @@ impl Settings {
         set(&mut c.accept, self.accept);
         if self.each {
             c.consolidate_each = true;
+        }
+        if self.no_exits {
+            c.corner_exits = false;
         }
         for pair in &self.set {
             c = set_by_name(&c, pair)?;
