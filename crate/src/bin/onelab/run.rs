@@ -269,7 +269,7 @@ fn go_on(args: RunArgs, mut exp: Experiment, mut run: Run) -> Result<(), String>
     let total = start.elapsed().as_secs_f64();
 
     println!();
-    print_table(&judgement.rows);
+    print_table(&judgement.rows, c.corner_exits);
     println!("trials stored: {trials}");
     println!("environment steps: {copy_steps} during evolution, {consolidation_steps} during consolidation");
     println!(
@@ -362,7 +362,7 @@ fn judge_file(args: &RunArgs, file: &str) -> Result<(), String> {
         c.tasks.len()
     );
     println!();
-    print_table(&judgement.rows);
+    print_table(&judgement.rows, c.corner_exits);
     println!("as the file says: {}", judgement.verdict);
     print_voices(&c.tasks, &judgement.cross_voices);
     print_retention(&c.tasks, &exp.retention);
@@ -423,8 +423,9 @@ fn save_one(exp: &Experiment, file: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The result table: how ONE and its copies follow each command.
-fn print_table(rows: &[CommandRow]) {
+/// The result table: how ONE and its copies follow each command; `exits`: the other commands'
+/// corners are exits (`corner_exits`).
+fn print_table(rows: &[CommandRow], exits: bool) {
     println!(
         "{:>5} {:>11} {:>5} {:>7} {:>14} {:>7} {:>14} {:>7} {:>11} {:>20}",
         "task",
@@ -454,8 +455,10 @@ fn print_table(rows: &[CommandRow]) {
         );
     }
     println!("(share of episodes from every cell outside the goal and the exits, hearing every validation speaker");
-    println!(" (espeak-ng voices training never hears), that reach the commanded goal, the other commands' corners");
-    println!(" being exits; shuffled:");
+    println!(
+        " (espeak-ng voices training never hears), that reach the commanded goal, {}; shuffled:",
+        if exits { "the other commands' corners being exits" } else { "with no exits" }
+    );
     println!(" hearing a random command's utterance; chance: the mean of all copies' success at this command, i.e.");
     println!(" following a random command; cross: hearing every cross-synthesiser speaker (festival, a synthesiser");
     println!(" training never hears); your voice: the --eval-wav recordings of the command, and how many)");
