@@ -123,18 +123,17 @@ impl ExperimentConfig {
         for k in 0..self.tasks.len() {
             let maze = self.maze(k);
             let task = Task::parse(&self.copy_task(k), &maze)?;
-            if task.free_cells(&maze).is_empty() {
+            let starts = task.free_cells(&maze).len();
+            if starts == 0 {
                 let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
             // A start from which every way to the goal passes an exit can never succeed, so no
             // copy and no ONE could be accepted on it (start regions nearer the goal leave such
             // cells out themselves).
-            let distance = task.distances(&maze);
-            let starts = task.free_cells(&maze);
-            let cut = starts.iter().filter(|&&c| distance[c] == usize::MAX).count();
+            let cut = task.cut_off(&maze).len();
             if cut > 0 {
-                let (n, t, total) = (maze.width, &self.tasks[k], starts.len());
+                let (n, t, total) = (maze.width, &self.tasks[k], starts);
                 return Err(format!(
                     "task {t}: {cut} of its {total} start cells in the {n}x{n} maze reach its goal only through \
                      another corner, an exit, so it could never be followed from them: turn the corner exits off \
@@ -187,9 +186,12 @@ impl ExperimentConfig {
     /// maze by the wrong corner fails; its goal alone when `corner_exits` is off. The centre and
     /// the landmarks are places inside the maze, not exits: a way to the house may pass the tree.
     pub fn copy_task(&self, k: usize) -> String {
+        if !self.corner_exits {
+            return self.tasks[k].clone();
+        }
         let own = self.goal(k);
         let mut parts = vec![self.tasks[k].as_str()];
-        for j in (0..self.tasks.len()).filter(|_| self.corner_exits) {
+        for j in 0..self.tasks.len() {
             let code = self.goal(j).code();
             if self.goal(j).is_corner() && self.goal(j) != own && !parts[1..].contains(&code) {
                 parts.push(code);
