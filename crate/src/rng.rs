@@ -85,6 +85,8 @@ impl Rng {
 pub mod salt {
     /// Consolidation's batch draws.
     pub const BATCHES: u32 = 0xc0;
+    /// Which traces a bounded prediction pool keeps.
+    pub const PREDICTION_POOL: u32 = 0x9001;
     /// The new weights of a copy that freezes and grows (paper 3.1).
     pub const GROWTH: u32 = 0x960;
     /// Which augmented utterances of the training and the validation speakers a copy hears.

@@ -43,7 +43,7 @@ fn consolidation(
     let bank = MelFilterbank::new(c.mel());
     let hear =
         |h: &Heard| heard_frames(corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, h.listen as usize);
-    Consolidation::new(config, one, stats, trials, registry, &hear, c.step_limit, device)
+    Consolidation::new(config, one, stats, trials.into_iter().map(Ok), registry, &hear, c.step_limit, device)
 }
 
 #[test]
@@ -69,6 +69,34 @@ fn a_superseded_skill_feeds_prediction_but_not_imitation() {
     registry.supersede("sw|ne");
     let err = consolidation(config, &c, &one, &stats, trials, &registry, &Device::Cpu, &corpus).err().unwrap();
     assert!(err.contains("nothing to imitate"), "{err}");
+}
+
+/// A prediction pool bounded at the store's size or above is consolidation without a bound, step
+/// for step; a smaller bound keeps that many traces (a sample over the whole store), the same
+/// imitation pool and held-out count, and its batches differ.
+#[test]
+fn a_bounded_prediction_pool_changes_nothing_until_the_store_outgrows_it() {
+    let corpus = Corpus::committed().unwrap();
+    let (c, one, trials) = traces(&corpus);
+    let stats = WeightStats::new(one.params.len());
+    let mut registry = Registry::default();
+    registry.memorize("ne|sw");
+    registry.memorize("sw|ne");
+    let unbounded = ConsolidateConfig { batch: 16, updates: 4, ..ConsolidateConfig::default() };
+    let make = |pool: usize| {
+        let config = ConsolidateConfig { prediction_pool: pool, ..unbounded.clone() };
+        consolidation(config, &c, &one, &stats, trials.clone(), &registry, &Device::Cpu, &corpus).unwrap()
+    };
+    let steps = |mut cons: Consolidation| {
+        (0..4).map(|_| pollster::block_on(cons.step()).unwrap().prediction.to_bits()).collect::<Vec<_>>()
+    };
+    let (imitated, predicted, held_out) = make(0).pools();
+    assert!(predicted > 100 && held_out > 0, "{predicted} predicted, {held_out} held out");
+    assert_eq!(make(predicted).pools(), (imitated, predicted, held_out));
+    assert_eq!(steps(make(predicted)), steps(make(0)), "a bound the store does not reach changed the batches");
+    let small = make(predicted / 4);
+    assert_eq!(small.pools(), (imitated, predicted / 4, held_out));
+    assert_ne!(steps(small), steps(make(0)), "a sample of a quarter of the traces gave the same batches");
 }
 
 /// Weights whose statistics never varied keep their value bit for bit under variance rates;

@@ -56,7 +56,7 @@ fn run(mut exp: Experiment, name: &str) -> (Experiment, Outcome) {
                 let traces = store.read_all().unwrap();
                 assert_eq!(traces.len(), exp.trials, "every trial is in the store");
                 hears_only_its_split(&traces);
-                exp.read(traces).unwrap();
+                exp.read(traces.into_iter().map(Ok)).unwrap();
             }
             Event::Judged {
                 judgement,
@@ -289,7 +289,7 @@ fn a_task_in_a_maze_of_its_own_evolves_stores_and_is_judged_there() {
     let (mut traces, mut judged) = (Vec::new(), None);
     while !exp.is_done() {
         match pollster::block_on(exp.step()).unwrap() {
-            Event::ReadTraces { .. } => exp.read(traces.clone()).unwrap(),
+            Event::ReadTraces { .. } => exp.read(traces.iter().cloned().map(Ok)).unwrap(),
             Event::Judged { judgement, .. } => judged = Some(judgement),
             _ => {}
         }
@@ -333,7 +333,7 @@ fn a_run_resumed_after_every_step_is_the_run_that_never_stopped() {
     let advance = |exp: &mut Experiment, events: &mut Vec<String>, store: &mut Vec<Trial>| {
         let event = pollster::block_on(exp.step()).unwrap();
         if let Event::ReadTraces { .. } = event {
-            exp.read(store.clone()).unwrap();
+            exp.read(store.iter().cloned().map(Ok)).unwrap();
         }
         events.push(serde_json::to_string(&event).unwrap());
         store.extend(exp.drain().0);

@@ -59,7 +59,7 @@ fn a_short_life_accepts_new_skills_in_cost_order_and_rolls_back_the_rest() {
                 one_before = life.one().clone();
                 budgets_since_acceptance.push(candidate.budget);
             }
-            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all().unwrap()).unwrap(),
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.trials()).unwrap(),
             LifeEvent::Outcome(t) => {
                 eprintln!("{:?}", t);
                 if t.accepted {
@@ -160,7 +160,7 @@ fn live(config: LifeConfig, resume_every: Option<usize>, name: &str) -> (String,
     let mut steps = 0;
     while !life.is_over() {
         if let LifeEvent::Step(Event::ReadTraces { .. }) = pollster::block_on(life.step()).unwrap() {
-            life.read(store.read_all().unwrap()).unwrap();
+            life.read(store.trials()).unwrap();
         }
         store_drained(&mut life, &mut store);
         steps += 1;
@@ -198,7 +198,7 @@ fn one_grows_by_each_accepted_copys_units_and_a_rejected_one_leaves_it_as_it_was
     while !life.is_over() {
         match pollster::block_on(life.step()).unwrap() {
             LifeEvent::Trying { .. } => one_before = life.one().clone(),
-            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all().unwrap()).unwrap(),
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.trials()).unwrap(),
             LifeEvent::Outcome(t) if t.accepted => {
                 let shape = config.experiment.shape_after(life.accepted.len());
                 assert_eq!(life.one().shape, shape, "grown by 2 units per accepted candidate");

@@ -3,6 +3,7 @@
 //! skills worth memorizing, predicting the next observation and reward vector on all traces.
 
 mod registry;
+mod reservoir;
 mod train;
 
 pub use registry::{Registry, Skill};

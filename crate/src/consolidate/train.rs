@@ -1,3 +1,4 @@
+use super::reservoir::Reservoir;
 use super::Registry;
 use crate::data::Batch;
 use crate::device::Device;
@@ -30,8 +31,17 @@ pub struct ConsolidateConfig {
     /// (paper 3.12): each weight's rate is scaled by its standard deviation over the mean one,
     /// up to `MAX_RATE_SCALE`, so a weight that never varied is not moved. False: uniform rates.
     pub variance_rates: bool,
+    /// The most traces the prediction pool keeps, a uniform sample (reservoir) of all of them;
+    /// 0 keeps every one. A long life stores tens of millions of trials, more than memory holds,
+    /// while a consolidation draws a few hundred thousand: the sample serves it as well. Where
+    /// the store holds no more than this, consolidation is exactly what it was without a bound.
+    #[serde(default)]
+    pub prediction_pool: usize,
     pub seed: u32,
 }
+
+/// Batches of held-out failed traces the held-out prediction error is measured on.
+const HELD_OUT_BATCHES: usize = 4;
 
 /// The largest multiple of the learning rate a high-variance weight gets.
 pub const MAX_RATE_SCALE: f32 = 2.0;
@@ -46,6 +56,7 @@ impl Default for ConsolidateConfig {
             prediction_weight: 1.0,
             held_out: 0.05,
             variance_rates: false,
+            prediction_pool: 0,
             seed: 1,
         }
     }
@@ -205,8 +216,10 @@ pub struct Consolidation {
     imitate: Vec<Trial>,
     /// Every trace but the held-out ones: predicted.
     all: Vec<Trial>,
-    /// Failed traces kept out of training.
-    pub held_out: Vec<Trial>,
+    /// Failed traces kept out of training: the first few batches of them, what
+    /// `held_out_prediction` measures on, and how many there were.
+    held_out: Vec<Trial>,
+    held_out_count: usize,
     frames: HashMap<(String, String, u32), Vec<f32>>,
     trainer: Trainer,
     rng: Rng,
@@ -229,7 +242,7 @@ impl Consolidation {
         config: ConsolidateConfig,
         one: &One,
         stats: &WeightStats,
-        traces: Vec<Trial>,
+        traces: impl IntoIterator<Item = Result<Trial, String>>,
         registry: &Registry,
         hear: &HearFn,
         steps: usize,
@@ -238,9 +251,16 @@ impl Consolidation {
         config.validate()?;
         config.fits(one.shape, steps)?;
         let mut rng = Rng::new(hash2(config.seed, crate::rng::salt::BATCHES));
-        let (mut imitate, mut all, mut held_out) = (Vec::new(), Vec::new(), Vec::new());
+        // Its own stream, so that the batches are the same whether or not the pool is bounded.
+        let pool_rng = Rng::new(hash2(config.seed, crate::rng::salt::PREDICTION_POOL));
+        let mut all = Reservoir::new(config.prediction_pool, pool_rng);
+        let (mut imitate, mut held_out, mut held_out_count) = (Vec::new(), Vec::new(), 0);
         let mut frames = HashMap::new();
-        for t in traces.into_iter().filter(|t| t.phase != Phase::Evaluation) {
+        for t in traces {
+            let t = t?;
+            if t.phase == Phase::Evaluation {
+                continue;
+            }
             if t.actions.len() > steps {
                 return Err(format!("a stored trial has {} steps, over the step limit {steps}", t.actions.len()));
             }
@@ -255,14 +275,18 @@ impl Consolidation {
                 }
             }
             if !t.success && rng.uniform() < config.held_out {
-                held_out.push(t);
+                held_out_count += 1;
+                if held_out.len() < HELD_OUT_BATCHES * config.batch {
+                    held_out.push(t);
+                }
                 continue;
             }
             if t.success && t.phase == Phase::Demonstration && registry.imitates(&t.task) {
                 imitate.push(t.clone());
             }
-            all.push(t);
+            all.offer(t);
         }
+        let all = all.into_items();
         if imitate.is_empty() && config.imitation_weight > 0.0 {
             return Err("no successful demonstration of a skill worth memorizing: there is nothing to imitate".into());
         }
@@ -271,11 +295,24 @@ impl Consolidation {
             false => vec![1.0; one.params.len()],
         };
         let trainer = Trainer::new(device, one, rates, config.batch, steps)?;
-        Ok(Consolidation { config, shape: one.shape, steps, imitate, all, held_out, frames, trainer, rng, update: 0 })
+        Ok(Consolidation {
+            config,
+            shape: one.shape,
+            steps,
+            imitate,
+            all,
+            held_out,
+            held_out_count,
+            frames,
+            trainer,
+            rng,
+            update: 0,
+        })
     }
 
+    /// Traces to imitate, traces in the prediction pool, failed traces held out.
     pub fn pools(&self) -> (usize, usize, usize) {
-        (self.imitate.len(), self.all.len(), self.held_out.len())
+        (self.imitate.len(), self.all.len(), self.held_out_count)
     }
 
     /// The batch of `trials`, each with whether it is imitated. Imitation covers the steps
@@ -354,7 +391,7 @@ impl Consolidation {
         let n = self.config.batch;
         let mut total = 0.0;
         let mut chunks = 0;
-        for chunk in self.held_out.chunks(n).take(4) {
+        for chunk in self.held_out.chunks(n).take(HELD_OUT_BATCHES) {
             let picks: Vec<(&Trial, bool)> = chunk.iter().map(|t| (t, false)).collect();
             let batch = self.batch(&picks)?;
             total += self.trainer.loss(&batch).await?.1 / self.config.prediction_weight.max(f32::MIN_POSITIVE);

@@ -108,8 +108,16 @@ impl ConsolidateByHand {
         let hear = |_: &Heard| Err("the page's copies do not listen".to_string());
         let stats = WeightStats::new(one.params.len());
         let steps = self.copies.step_limit;
-        let cons =
-            Consolidation::new(self.config.clone(), &one, &stats, traces, &registry, &hear, steps, &self.device)?;
+        let cons = Consolidation::new(
+            self.config.clone(),
+            &one,
+            &stats,
+            traces.into_iter().map(Ok),
+            &registry,
+            &hear,
+            steps,
+            &self.device,
+        )?;
         self.learned = registry.skills.iter().map(|s| s.task.clone()).collect();
         self.cons = Some(cons);
         Ok(())

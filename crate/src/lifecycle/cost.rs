@@ -128,8 +128,16 @@ pub async fn calibrate(device: &Device, utterances: &[Vec<f32>], now: &dyn Fn() 
         ConsolidateConfig { batch: sequences, held_out: 0.0, imitation_weight: 0.0, ..ConsolidateConfig::default() };
     let stats = WeightStats::new(one.params.len());
     let silent = |_: &Heard| Err("the calibration hears nothing".to_string());
-    let mut cons =
-        Consolidation::new(config, &one, &stats, evo.drain_trials(), &registry, &silent, c.step_limit, device)?;
+    let mut cons = Consolidation::new(
+        config,
+        &one,
+        &stats,
+        evo.drain_trials().into_iter().map(Ok),
+        &registry,
+        &silent,
+        c.step_limit,
+        device,
+    )?;
     cons.step().await?;
     let t0 = now();
     for _ in 0..updates {

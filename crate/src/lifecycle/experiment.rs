@@ -191,7 +191,10 @@ impl Experiment {
 
     /// ONE's consolidation on `traces`, with the copies' weight statistics and the corpus to
     /// hear what each trace heard; nothing in it can reach the environment.
-    pub fn consolidation(&self, traces: Vec<Trial>) -> Result<Consolidation, String> {
+    pub fn consolidation(
+        &self,
+        traces: impl IntoIterator<Item = Result<Trial, String>>,
+    ) -> Result<Consolidation, String> {
         let c = &self.config.copy;
         let (corpus, bank) = (&self.corpus, &self.bank);
         let hear = |h: &crate::traces::Heard| {

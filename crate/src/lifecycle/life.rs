@@ -263,7 +263,7 @@ impl Experiment {
 
     /// The stored traces a `ReadTraces` step asked for: every trial of the copies so far.
     /// Consolidation starts on them (or, resumed, goes on from its saved state).
-    pub fn read(&mut self, traces: Vec<Trial>) -> Result<(), String> {
+    pub fn read(&mut self, traces: impl IntoIterator<Item = Result<Trial, String>>) -> Result<(), String> {
         let Stage::Read(saved) = &self.stage else {
             return Err("the experiment is not waiting for its traces".into());
         };

@@ -488,7 +488,7 @@ impl Life {
     }
 
     /// The stored traces a `Step(ReadTraces)` asked for: every trial stored so far.
-    pub fn read(&mut self, traces: Vec<Trial>) -> Result<(), String> {
+    pub fn read(&mut self, traces: impl IntoIterator<Item = Result<Trial, String>>) -> Result<(), String> {
         match &mut self.trying {
             Some(t) => t.exp.read(traces),
             None => Err("the life is not waiting for its traces".into()),

@@ -277,9 +277,23 @@ impl FileStore {
         decode(&payload)
     }
 
+    /// Every trial in the order appended, decoded one at a time and read a segment at a time:
+    /// how consolidation and training walk a store too big for memory.
+    pub fn trials(&self) -> impl Iterator<Item = Result<Trial, String>> + '_ {
+        let mut current: Option<(u32, Vec<u8>)> = None;
+        self.index.iter().map(move |&(segment, offset, len)| {
+            if current.as_ref().is_none_or(|(s, _)| *s != segment) {
+                let path = segment_path(&self.dir, segment);
+                current = Some((segment, fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?));
+            }
+            let bytes = &current.as_ref().expect("just set").1;
+            let at = offset as usize + HEAD;
+            decode(&bytes[at..at + len as usize])
+        })
+    }
+
     /// Streams the trials `filter` matches, in the order appended, to `each` in batches of up to
-    /// `size`, reading one segment at a time: how training walks a store too big for memory.
-    /// Returns the number of trials passed on.
+    /// `size`. Returns the number of trials passed on.
     pub fn batches(
         &self,
         filter: &Filter,
@@ -288,15 +302,8 @@ impl FileStore {
     ) -> Result<usize, String> {
         assert!(size > 0, "batches need a size of at least 1");
         let (mut batch, mut passed) = (Vec::with_capacity(size), 0);
-        let mut current: Option<(u32, Vec<u8>)> = None;
-        for &(segment, offset, len) in &self.index {
-            if current.as_ref().is_none_or(|(s, _)| *s != segment) {
-                let path = segment_path(&self.dir, segment);
-                current = Some((segment, fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?));
-            }
-            let bytes = &current.as_ref().expect("just set").1;
-            let at = offset as usize + HEAD;
-            let trial = decode(&bytes[at..at + len as usize])?;
+        for trial in self.trials() {
+            let trial = trial?;
             if filter.matches(&trial) {
                 batch.push(trial);
                 if batch.len() == size {
@@ -314,12 +321,7 @@ impl FileStore {
 
     /// Every trial in order.
     pub fn read_all(&self) -> Result<Vec<Trial>, String> {
-        let mut out = Vec::with_capacity(self.len());
-        self.batches(&Filter::default(), 4096, |b| {
-            out.extend(b);
-            Ok(())
-        })?;
-        Ok(out)
+        self.trials().collect()
     }
 
     /// Bytes on disk, framing included.

@@ -106,7 +106,7 @@ impl ExperimentRun {
     /// The stored trials (their encodings) a "read-traces" step asked for.
     pub fn read(&self, records: js_sys::Array) -> Result<(), JsValue> {
         let trials = decode_all(&records)?;
-        self.experiment.try_borrow_mut().map_err(|_| busy())?.read(trials).map_err(js_error)
+        self.experiment.try_borrow_mut().map_err(|_| busy())?.read(trials.into_iter().map(Ok)).map_err(js_error)
     }
 
     /// Whether the experiment is over.

@@ -61,7 +61,7 @@ impl LifeRun {
     /// The stored trials (their encodings) a "read-traces" step asked for.
     pub fn read(&self, records: js_sys::Array) -> Result<(), JsValue> {
         let trials = decode_all(&records)?;
-        self.life.try_borrow_mut().map_err(|_| busy())?.read(trials).map_err(js_error)
+        self.life.try_borrow_mut().map_err(|_| busy())?.read(trials.into_iter().map(Ok)).map_err(js_error)
     }
 
     /// The candidate's evolving copy's maze and task, for the page to draw (null when no copy

@@ -161,7 +161,7 @@ fn go_on(
                     100.0 * before
                 )
             }
-            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.read_all()?)?,
+            LifeEvent::Step(Event::ReadTraces { .. }) => life.read(store.trials())?,
             LifeEvent::Step(Event::Consolidating { imitated, predicted, .. }) => {
                 println!("  consolidation on {imitated} traces to imitate, {predicted} to predict")
             }

@@ -226,7 +226,7 @@ fn go_on(args: RunArgs, mut exp: Experiment, mut run: Run) -> Result<(), String>
         match &event {
             Event::Copy { .. } => progress.copy_starts(),
             // The store holds this experiment's trials alone: all of them, in the order stored.
-            Event::ReadTraces { .. } => exp.read(run.store.read_all()?)?,
+            Event::ReadTraces { .. } => exp.read(run.store.trials())?,
             Event::Consolidating { .. } => progress.consolidation_starts(),
             Event::Update { report, .. } => tally.losses.push(*report),
             Event::Judged { env_steps_consolidation, .. } => tally.consolidation_steps += env_steps_consolidation,
