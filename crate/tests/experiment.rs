@@ -224,7 +224,7 @@ fn start_regions_are_tasks_of_the_same_command() {
 
 /// On the default 9x9 maze the corners lie on corridors: with the other corners as exits, north
 /// east could be reached from only 52 of its 77 start cells (south west from 25), so the experiment is refused by
-/// name; without corner exits each copy's task is its goal alone. Settings written before the
+/// name, and so is a copy alone with such exits; without corner exits each copy's task is its goal alone. Settings written before the
 /// switch existed (a share link, a ONE file) keep their corner exits.
 #[test]
 fn corners_that_cut_start_cells_off_are_refused_as_exits() {
@@ -233,10 +233,20 @@ fn corners_that_cut_start_cells_off_are_refused_as_exits() {
     c.tasks = ["ne", "nw", "se", "sw", "tree"].map(String::from).to_vec();
     let err = c.validate().unwrap_err();
     assert!(
-        err.contains("task ne: 25 of its 77 start cells in the 9x9 maze reach its goal only through another corner"),
+        err.contains(
+            "task ne|nw|se|sw: 25 of its 77 start cells in the 9x9 maze reach its goal only through another corner"
+        ),
         "{err}"
     );
     assert!(err.contains("corner_exits false"), "{err}");
+    // A copy evolved alone on that maze (`onelab evolve`, whose default maze it is) with exits in its task.
+    let copy = onelab::evolve::EvolveConfig { task: "ne|nw|se|sw".into(), ..Default::default() };
+    let err = copy.validate().unwrap_err();
+    assert!(
+        err.contains("task ne|nw|se|sw: 25 of its 77 start cells") && err.contains("leave those exits out"),
+        "{err}"
+    );
+    onelab::evolve::EvolveConfig { task: "ne".into(), ..Default::default() }.validate().unwrap();
     c.corner_exits = false;
     c.validate().unwrap();
     assert_eq!((0..5).map(|k| c.copy_task(k)).collect::<Vec<_>>(), ["ne", "nw", "se", "sw", "tree"]);

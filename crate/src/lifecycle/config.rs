@@ -131,15 +131,7 @@ impl ExperimentConfig {
             // A start from which every way to the goal passes an exit can never succeed, so no
             // copy and no ONE could be accepted on it (start regions nearer the goal leave such
             // cells out themselves).
-            let cut = task.cut_off(&maze).len();
-            if cut > 0 {
-                let (n, t, total) = (maze.width, &self.tasks[k], starts);
-                return Err(format!(
-                    "task {t}: {cut} of its {total} start cells in the {n}x{n} maze reach its goal only through \
-                     another corner, an exit, so it could never be followed from them: turn the corner exits off \
-                     (corner_exits false; onelab run --no-exits) or choose another maze layout"
-                ));
-            }
+            task.refuse_cut_off(&maze, "turn the corner exits off (corner_exits false; onelab run --no-exits)")?;
             // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, "ne:32"
             // when its moves are 32, and "ne~12" when it listens 12 steps.
             let copy = self.copy_config(k);

@@ -120,6 +120,21 @@ impl Task {
         self.free_cells(maze).into_iter().filter(|&c| distance[c] == usize::MAX).collect()
     }
 
+    /// Refuses a task with start cells `cut_off` in `maze`, by name and count: no copy and no
+    /// ONE could ever be followed from them. `remedy` says how to take the exits away.
+    pub fn refuse_cut_off(&self, maze: &Maze, remedy: &str) -> Result<(), String> {
+        let cut = self.cut_off(maze).len();
+        if cut == 0 {
+            return Ok(());
+        }
+        let (n, total) = (maze.width, self.free_cells(maze).len());
+        Err(format!(
+            "task {}: {cut} of its {total} start cells in the {n}x{n} maze reach its goal only through \
+             another corner, an exit, so it could never be followed from them: {remedy} or choose another maze layout",
+            self.name
+        ))
+    }
+
     /// The goal a spoken command names, when the task's goal is one (not a bare cell).
     pub fn spoken_goal(&self) -> Option<Goal> {
         Goal::parse(Task::goal_part(&self.name)).ok()
