@@ -30,6 +30,14 @@ fn traces(corpus: &Corpus) -> (EvolveConfig, One, Vec<Trial>) {
     (c, one, trials)
 }
 
+/// The registry of both copies' skills, each worth memorizing.
+fn both_memorized() -> Registry {
+    let mut registry = Registry::default();
+    registry.memorize("ne|sw");
+    registry.memorize("sw|ne");
+    registry
+}
+
 fn consolidation(
     config: ConsolidateConfig,
     c: &EvolveConfig,
@@ -56,9 +64,7 @@ fn a_superseded_skill_feeds_prediction_but_not_imitation() {
     assert!(demos("ne|sw") > 0 && demos("sw|ne") > 0, "both copies demonstrate something");
     let config = ConsolidateConfig { held_out: 0.0, ..ConsolidateConfig::default() };
     let stats = WeightStats::new(one.params.len());
-    let mut registry = Registry::default();
-    registry.memorize("ne|sw");
-    registry.memorize("sw|ne");
+    let mut registry = both_memorized();
     let both =
         consolidation(config.clone(), &c, &one, &stats, trials.clone(), &registry, &Device::Cpu, &corpus).unwrap();
     assert_eq!(both.pools(), (demos("ne|sw") + demos("sw|ne"), trials.len(), 0));
@@ -79,9 +85,7 @@ fn a_bounded_prediction_pool_changes_nothing_until_the_store_outgrows_it() {
     let corpus = Corpus::committed().unwrap();
     let (c, one, trials) = traces(&corpus);
     let stats = WeightStats::new(one.params.len());
-    let mut registry = Registry::default();
-    registry.memorize("ne|sw");
-    registry.memorize("sw|ne");
+    let registry = both_memorized();
     let unbounded = ConsolidateConfig { batch: 16, updates: 4, ..ConsolidateConfig::default() };
     let make = |pool: usize| {
         let config = ConsolidateConfig { prediction_pool: pool, ..unbounded.clone() };
@@ -111,9 +115,7 @@ fn variance_rates_hold_the_weights_that_never_varied() {
     stats.add(&one.params, 3.0);
     let moved: Vec<f32> = one.params.iter().enumerate().map(|(k, &p)| if k % 2 == 0 { p } else { p + 0.1 }).collect();
     stats.add(&moved, 2.0);
-    let mut registry = Registry::default();
-    registry.memorize("ne|sw");
-    registry.memorize("sw|ne");
+    let registry = both_memorized();
     let gpu = pollster::block_on(Device::gpu()).expect("this test needs a Vulkan adapter (lavapipe)");
     for (name, device) in [("CPU", &Device::Cpu), ("GPU", &gpu)] {
         for variance_rates in [true, false] {
@@ -148,9 +150,7 @@ fn a_consolidation_saved_between_updates_goes_on_exactly() {
     let corpus = Corpus::committed().unwrap();
     let (c, one, trials) = traces(&corpus);
     let stats = WeightStats::new(one.params.len());
-    let mut registry = Registry::default();
-    registry.memorize("ne|sw");
-    registry.memorize("sw|ne");
+    let registry = both_memorized();
     let config = ConsolidateConfig { batch: 16, updates: 8, ..ConsolidateConfig::default() };
     let gpu = pollster::block_on(Device::gpu()).expect("this test needs a Vulkan adapter (lavapipe)");
     for (name, device) in [("CPU", &Device::Cpu), ("GPU", &gpu)] {
