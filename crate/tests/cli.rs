@@ -526,7 +526,8 @@ fn a_killed_run_resumes_to_the_result_of_the_run_that_never_stopped() {
     };
     kill_at(&[&tiny[..], &["--traces", cut.to_str().unwrap()]].concat(), "copy");
     let dir = cut.to_str().unwrap();
-    kill_at(&["run", "--cpu", "--no-baseline", "--resume", dir], "consolidate");
+    // Without --cpu: a run begun on the CPU path goes on there.
+    kill_at(&["run", "--no-baseline", "--resume", dir], "consolidate");
     let (ok, out, err) = onelab(&["run", "--cpu", "--no-baseline", "--resume", dir, "--json", b.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("resumed from") && out.contains("consolidate (generation 0, update"), "{out}");
@@ -592,9 +593,10 @@ fn a_killed_life_resumes_to_the_life_that_never_stopped() {
     child.kill().unwrap();
     child.wait().unwrap();
     let dir = cut.to_str().unwrap();
-    let (ok, out, err) = onelab(&["life", "--cpu", "--resume", dir, "--json", b.to_str().unwrap()]);
+    // Without --cpu: a life begun on the CPU path goes on there.
+    let (ok, out, err) = onelab(&["life", "--resume", dir, "--json", b.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(out.contains("resumed from"), "{out}");
+    assert!(out.contains("resumed from") && out.contains("CPU reference path"), "{out}");
     let read = |p: &std::path::Path| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
     };

@@ -37,7 +37,8 @@ pub struct LifeArgs {
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
     /// Go on with the life whose trace store is DIR from the checkpoint it saved there, under
-    /// its own settings, to the result the life that never stopped gives (wall times apart).
+    /// its own settings, to the result the life that never stopped gives (wall times apart), on
+    /// the path it ran on (--cpu moves a life begun on the GPU path to the CPU path).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["settings", "traces", "no_replay"])]
     resume: Option<String>,
     /// Save the checkpoint every S seconds (0: after every step).
@@ -96,11 +97,15 @@ struct Saved {
     checkpoint: LifeCheckpoint,
     policies: usize,
     seconds: f64,
+    /// The life went on the CPU reference path, so it resumes there too (a checkpoint from
+    /// before this was kept reads false: the path `--cpu` chooses).
+    #[serde(default)]
+    cpu: bool,
 }
 
 /// `life --resume DIR`: the life DIR's checkpoint describes, its store cut back to the trials and
 /// policy snapshots the checkpoint counted.
-fn resume(args: LifeArgs, dir: PathBuf) -> Result<(), String> {
+fn resume(mut args: LifeArgs, dir: PathBuf) -> Result<(), String> {
     let file = dir.join(CHECKPOINT);
     let bytes = std::fs::read(&file).map_err(|e| {
         format!("--resume: cannot read {} ({e}): the life saved no checkpoint there, or finished", file.display())
@@ -108,6 +113,7 @@ fn resume(args: LifeArgs, dir: PathBuf) -> Result<(), String> {
     let saved: Saved =
         serde_json::from_slice(&bytes).map_err(|e| format!("--resume: {} cannot be read: {e}", file.display()))?;
     crate::writable(&args.json)?;
+    args.cpu |= saved.cpu;
     let (device, device_name) = named_device(args.cpu)?;
     let life = Life::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
     let (mut store, _) = FileStore::open(&dir)?;
@@ -174,7 +180,8 @@ fn go_on(
         store.append_policies(&policies)?;
         if !life.is_over() && saved_at.elapsed().as_secs_f64() >= args.checkpoint_every {
             let checkpoint = pollster::block_on(life.checkpoint())?;
-            let saved = Saved { checkpoint, policies: store.policies_len(), seconds: start.elapsed().as_secs_f64() };
+            let seconds = start.elapsed().as_secs_f64();
+            let saved = Saved { checkpoint, policies: store.policies_len(), seconds, cpu: args.cpu };
             let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
             crate::run::write_replacing(&dir.join(CHECKPOINT), &bytes)?;
             saved_at = Instant::now();

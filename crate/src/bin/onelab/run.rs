@@ -40,7 +40,8 @@ pub struct RunArgs {
     traces: Option<String>,
     /// Go on with the run whose trace store is DIR from the checkpoint it saved there: under
     /// its own settings, the trials stored after the checkpoint made again, to the result the
-    /// run that never stopped gives (wall times apart).
+    /// run that never stopped gives (wall times apart), on the path it ran on (--cpu moves a run
+    /// begun on the GPU path to the CPU path).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["settings", "traces", "one"])]
     resume: Option<String>,
     /// Save the checkpoint every S seconds (0: after every step) [default: 10].
@@ -102,7 +103,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
         println!("starting from the ONE in {file}");
     }
-    go_on(args, exp, Run { store, dir, device_name, tally: Tally::default(), at: (0, 0, 0, 0) })
+    let cpu = args.cpu;
+    go_on(args, exp, Run { store, dir, device_name, cpu, tally: Tally::default(), at: (0, 0, 0, 0) })
 }
 
 /// `--from FILE`: the accepted ONE a ONE file holds.
@@ -117,7 +119,7 @@ fn accepted_one(file: &str) -> Result<onelab::net::One, String> {
 
 /// `run --resume DIR`: the run DIR's checkpoint describes, its store cut back to the trials and
 /// policy snapshots the checkpoint counted.
-fn resume(args: RunArgs, dir: PathBuf) -> Result<(), String> {
+fn resume(mut args: RunArgs, dir: PathBuf) -> Result<(), String> {
     let file = dir.join(CHECKPOINT);
     let bytes = std::fs::read(&file).map_err(|e| {
         format!("--resume: cannot read {} ({e}): the run saved no checkpoint there, or finished", file.display())
@@ -126,6 +128,7 @@ fn resume(args: RunArgs, dir: PathBuf) -> Result<(), String> {
         serde_json::from_slice(&bytes).map_err(|e| format!("--resume: {} cannot be read: {e}", file.display()))?;
     crate::writable(&args.json)?;
     crate::writable(&args.out)?;
+    args.cpu |= saved.cpu;
     let (device, device_name) = named_device(args.cpu)?;
     let (mut store, _) = FileStore::open(&dir)?;
     store.cut(saved.checkpoint.trials, saved.policies)?;
@@ -143,7 +146,8 @@ fn resume(args: RunArgs, dir: PathBuf) -> Result<(), String> {
         standing.update
     );
     let exp = Experiment::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
-    go_on(args, exp, Run { store, dir, device_name, tally: saved.tally, at })
+    let cpu = args.cpu;
+    go_on(args, exp, Run { store, dir, device_name, cpu, tally: saved.tally, at })
 }
 
 /// What `onelab run` keeps in its trace store's folder to go on from: the experiment's
@@ -153,6 +157,10 @@ struct Saved {
     checkpoint: Checkpoint,
     policies: usize,
     tally: Tally,
+    /// The run went on the CPU reference path, so it resumes there too (a checkpoint from before
+    /// this was kept reads false: the path `--cpu` chooses).
+    #[serde(default)]
+    cpu: bool,
 }
 
 /// The run's own counts so far: seconds in all and evolving, environment steps of the copies
@@ -172,6 +180,8 @@ struct Run {
     store: FileStore,
     dir: PathBuf,
     device_name: String,
+    /// On the CPU reference path: what its checkpoints say, to resume there.
+    cpu: bool,
     tally: Tally,
     at: (usize, usize, usize, usize),
 }
@@ -182,7 +192,7 @@ impl Run {
     fn save(&self, exp: &Experiment, seconds: f64) -> Result<(), String> {
         let checkpoint = pollster::block_on(exp.checkpoint())?;
         let tally = Tally { seconds, ..self.tally.clone() };
-        let saved = Saved { checkpoint, policies: self.store.policies_len(), tally };
+        let saved = Saved { checkpoint, policies: self.store.policies_len(), tally, cpu: self.cpu };
         let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
         write_replacing(&self.dir.join(CHECKPOINT), &bytes)
     }
