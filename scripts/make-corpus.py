@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Generates ONE Lab's spoken-command corpus with Debian's espeak-ng and festival (Python standard
-library only).
+"""Generates ONE Lab's spoken-command corpus with Debian's espeak-ng, MBROLA, SVOX Pico and festival
+(Python standard library only; `scripts/corpus-deps.sh` installs the synthesisers).
 
 Three kinds of speaker, each saying all nine commands:
 
-- training (espeak-ng): the 8 English accents x 6 voice variants of the first corpus, and, for
-  variety, every espeak-ng language whose voice reads the English commands as words, each with a
-  voice variant of its own (cycling through every variant but the validation ones) at a seeded
-  speed and pitch. A language is left out if any of its nine utterances is voiced longer than
-  1.2 s (ONE listens for 12 steps of 100 ms): such voices spell the words out letter by letter.
+- training (espeak-ng, MBROLA, Pico): the 8 English accents x 6 voice variants of the first
+  corpus, and, for variety, every espeak-ng language whose voice reads the English commands as
+  words, each with a voice variant of its own (cycling through every variant but the validation
+  ones) at a seeded speed and pitch; every MBROLA voice espeak-ng drives (its diphones, espeak-ng's
+  phonemes for the voice's language) and Pico's six languages four times each, at seeded speeds
+  and pitches. A voice is left out if any of its nine utterances is voiced longer than 1.2 s
+  (ONE listens for 12 steps of 100 ms): such voices spell the words out letter by letter.
 - validation (espeak-ng): the 8 English accents x voice variants m4 and f3, which training never
   hears (the first corpus's validation speakers, unchanged).
 - cross (festival): a synthesiser training never hears. Festival's English voice ked and its
@@ -21,12 +23,13 @@ Audio is resampled to 16 kHz, trimmed to the voiced part (plus 50 ms either side
 8-bit mu-law, all utterances concatenated in corpus.bin, with manifest.json giving each speaker
 and each utterance's speaker, text, offset, length and SHA-256. Run from the repository root:
 
-    python3 scripts/make-corpus.py [--out DIR] [--training base|languages]
+    python3 scripts/make-corpus.py [--out DIR] [--training base|languages|all]
 
 The default (all training speakers) writes www/corpus, which is committed, so neither the page
-nor the tests need the synthesisers; `--training base` keeps only the 48 English training
-speakers (the first corpus's), for comparisons (`onelab run --corpus DIR`). The run is
-reproducible: speeds, pitches and variants come from fixed seeds, and both synthesisers are
+nor the tests need the synthesisers. For comparisons (`onelab run --corpus DIR`), `--training
+base` keeps only the 48 English training speakers (the first corpus's) and `--training
+languages` only the espeak-ng ones (the corpus before MBROLA and Pico). The run is
+reproducible: speeds, pitches and variants come from fixed seeds, and the synthesisers are
 deterministic.
 """
 import argparse
@@ -58,6 +61,8 @@ FESTIVAL_VOICES = [
     ("ca", "upc_ca_ona_hts"),
 ]
 FESTIVAL_STRETCHES = [0.85, 1.0, 1.2]
+PICO_LANGUAGES = ["en-US", "en-GB", "de-DE", "es-ES", "fr-FR", "it-IT"]
+PICO_RENDITIONS = 4
 RATE = 16000
 PAD = RATE // 20  # 50 ms kept around the voiced part
 LONGEST = 1.2  # seconds: ONE's listening phase
@@ -77,6 +82,13 @@ def espeak(voice, speed, pitch, text):
     with tempfile.NamedTemporaryFile(suffix=".wav") as f:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", f.name, text],
                        check=True, capture_output=True)
+        return read_wav(f.name)
+
+
+def pico(language, speed, pitch, text):
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        markup = f"<speed level='{speed}'><pitch level='{pitch}'>{text}</pitch></speed>"
+        subprocess.run(["pico2wave", "-l", language, "-w", f.name, markup], check=True, capture_output=True)
         return read_wav(f.name)
 
 
@@ -104,6 +116,16 @@ def espeak_languages():
     return sorted({lang for lang in langs if not lang.startswith("en")})
 
 
+def mbrola_voices():
+    """Every MBROLA voice espeak-ng knows ("mb-us1", "mb-de4-en", ...), in its order."""
+    out = subprocess.run(["espeak-ng", "--voices=mb"], check=True, capture_output=True, text=True).stdout
+    return [line.split()[4].removeprefix("mb/") for line in out.splitlines()[1:]]
+
+
+def short_enough(audio):
+    return max(len(pcm) // 2 for pcm in audio.values()) <= LONGEST * RATE
+
+
 def variants():
     """Every espeak-ng voice variant ("m1", "klatt3", "whisper", ...)."""
     out = subprocess.run(["espeak-ng", "--voices=variant"], check=True, capture_output=True, text=True).stdout
@@ -129,7 +151,7 @@ def speakers_and_audio(training):
                 })
     for s in english:
         yield s, {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
-    if training == "languages":
+    if training in ("languages", "all"):
         rng = random.Random(2026)
         pool = [v for v in variants() if v not in VALIDATION_VARIANTS]
         rng.shuffle(pool)
@@ -148,8 +170,41 @@ def speakers_and_audio(training):
                 audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
             except subprocess.CalledProcessError:
                 continue  # a voice espeak-ng lists but cannot load
-            if max(len(pcm) // 2 for pcm in audio.values()) <= LONGEST * RATE:
+            if short_enough(audio):
                 yield s, audio
+    if training == "all":
+        rng = random.Random(2027)
+        for voice in mbrola_voices():
+            s = {
+                "id": voice,
+                "synth": "mbrola",
+                "accent": voice,
+                "variant": voice,
+                "speed": rng.randrange(120, 201),
+                "pitch": rng.randrange(20, 81),
+                "split": "train",
+            }
+            try:
+                audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
+            except (subprocess.CalledProcessError, wave.Error, EOFError, IndexError):
+                continue  # a voice whose MBROLA database is missing, or that says nothing for English
+            if short_enough(audio):
+                yield s, audio
+        rng = random.Random(2028)
+        for language in PICO_LANGUAGES:
+            for k in range(PICO_RENDITIONS):
+                s = {
+                    "id": f"pico-{language}-{k + 1}",
+                    "synth": "pico",
+                    "accent": language,
+                    "variant": language,
+                    "speed": rng.randrange(80, 131),
+                    "pitch": rng.randrange(75, 131),
+                    "split": "train",
+                }
+                audio = {c: trim(pico(language, s["speed"], s["pitch"], c)) for c in COMMANDS}
+                if short_enough(audio):
+                    yield s, audio
     for lang, voice in FESTIVAL_VOICES:
         for stretch in FESTIVAL_STRETCHES if not voice.endswith("_hts") else [1.0]:
             s = {
@@ -167,7 +222,7 @@ def speakers_and_audio(training):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=os.path.join("www", "corpus"))
-    p.add_argument("--training", choices=["base", "languages"], default="languages")
+    p.add_argument("--training", choices=["base", "languages", "all"], default="all")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     blob = bytearray()
@@ -191,8 +246,8 @@ def main():
         "version": 2,
         "sample_rate": RATE,
         "encoding": "mu-law, 8 bits per sample (ITU-T G.711)",
-        "speed": "espeak-ng: words per minute; festival: percent of the voice's durations",
-        "pitch": "espeak-ng: 0 to 99; festival: 0, the voice's own",
+        "speed": "espeak-ng, mbrola: words per minute; pico: percent of its rate; festival: percent of the voice's durations",
+        "pitch": "espeak-ng, mbrola: 0 to 99; pico: percent of its pitch; festival: 0, the voice's own",
         "commands": COMMANDS,
         "speakers": speakers,
         "utterances": utterances,

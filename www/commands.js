@@ -187,7 +187,7 @@ export function commandPanel(ask) {
         g.append(...speakers.filter((s) => s.split === split).map((s) => new Option(s.id, s.id)));
         return g;
       };
-      $('speaker').replaceChildren(group('train', 'training speakers (espeak-ng)'), group('validation', 'validation speakers (espeak-ng)'),
+      $('speaker').replaceChildren(group('train', 'training speakers (espeak-ng, MBROLA, Pico)'), group('validation', 'validation speakers (espeak-ng)'),
         group('cross', 'other synthesiser (festival, never trained on)'));
       // A voice ONE never trained on is the honest first thing to hear.
       $('speaker').value = speakers.find((s) => s.split === 'validation')?.id ?? $('speaker').value;
