@@ -10,7 +10,8 @@ Three kinds of speaker, each saying all nine commands:
   ones) at a seeded speed and pitch; every MBROLA voice espeak-ng drives (its diphones, espeak-ng's
   phonemes for the voice's language) and Pico's six languages four times each, at seeded speeds
   and pitches. A voice is left out if any of its nine utterances is voiced longer than 1.2 s
-  (ONE listens for 12 steps of 100 ms): such voices spell the words out letter by letter.
+  (ONE listens for 12 steps of 100 ms): such voices spell the words out letter by letter; or
+  shorter than 0.2 s: MBROLA voices without diphones for English sounds drop parts of words.
 - validation (espeak-ng): the 8 English accents x voice variants m4 and f3, which training never
   hears (the first corpus's validation speakers, unchanged).
 - cross (festival): a synthesiser training never hears. Festival's English voice ked and its
@@ -66,6 +67,7 @@ PICO_RENDITIONS = 4
 RATE = 16000
 PAD = RATE // 20  # 50 ms kept around the voiced part
 LONGEST = 1.2  # seconds: ONE's listening phase
+SHORTEST = 0.2  # seconds: espeak-ng's, festival's and Pico's shortest word is 0.22 s
 
 
 def read_wav(path):
@@ -122,8 +124,10 @@ def mbrola_voices():
     return [line.split()[4].removeprefix("mb/") for line in out.splitlines()[1:]]
 
 
-def short_enough(audio):
-    return max(len(pcm) // 2 for pcm in audio.values()) <= LONGEST * RATE
+def whole_words(audio):
+    """Every utterance voiced for SHORTEST to LONGEST seconds: longer ones spell the words out,
+    shorter ones lost sounds (an MBROLA voice lacking diphones for English says parts of words)."""
+    return all(SHORTEST * RATE <= len(pcm) // 2 <= LONGEST * RATE for pcm in audio.values())
 
 
 def variants():
@@ -170,7 +174,7 @@ def speakers_and_audio(training):
                 audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
             except subprocess.CalledProcessError:
                 continue  # a voice espeak-ng lists but cannot load
-            if short_enough(audio):
+            if whole_words(audio):
                 yield s, audio
     if training == "all":
         rng = random.Random(2027)
@@ -188,7 +192,7 @@ def speakers_and_audio(training):
                 audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
             except (subprocess.CalledProcessError, wave.Error, EOFError, IndexError):
                 continue  # a voice whose MBROLA database is missing, or that says nothing for English
-            if short_enough(audio):
+            if whole_words(audio):
                 yield s, audio
         rng = random.Random(2028)
         for language in PICO_LANGUAGES:
@@ -203,7 +207,7 @@ def speakers_and_audio(training):
                     "split": "train",
                 }
                 audio = {c: trim(pico(language, s["speed"], s["pitch"], c)) for c in COMMANDS}
-                if short_enough(audio):
+                if whole_words(audio):
                     yield s, audio
     for lang, voice in FESTIVAL_VOICES:
         for stretch in FESTIVAL_STRETCHES if not voice.endswith("_hts") else [1.0]:
