@@ -82,13 +82,17 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
     let (ok, _, err) = onelab(&["run", "--one", again.to_str().unwrap(), "--cpu"]);
     assert!(!ok && err.contains("not a ONE file: the file is truncated"), "{err}");
     // --from: the experiment starts from an accepted ONE of its shape (the pretrained one:
-    // hidden 32, the default), whose copy already follows north east at its first generation;
-    // a rejected ONE, or one of another shape, is refused by name.
+    // hidden 32, the default), whose copy already follows north east at its first generation
+    // (90% or more); a rejected ONE, or one of another shape, is refused by name.
     let pretrained = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/pretrained/one.onelab");
     let from = ["run", "--cpu", "--tasks", "ne,sw", "--generations", "1", "--updates", "1", "--population", "8"];
     let (ok, started, err) = onelab(&[&from[..], &["--no-baseline", "--seed", "2", "--from", pretrained]].concat());
     assert!(ok && started.contains("starting from the ONE in"), "{err}");
-    assert!(started.lines().any(|l| l.trim_start().starts_with("ne  north east     1  100.0%")), "{started}");
+    let copy_at_first_generation = started
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("ne  north east     1"))
+        .and_then(|rest| rest.split_whitespace().next()?.strip_suffix('%')?.parse::<f32>().ok());
+    assert!(copy_at_first_generation.is_some_and(|copy| copy >= 90.0), "{started}");
     let (ok, _, err) = onelab(&[&from[..], &["--hidden", "8", "--from", pretrained]].concat());
     assert!(!ok && err.contains("does not fit these settings"), "{err}");
     // Two generations and three updates do not make a ONE that passes: the tiny run's is rejected.
@@ -472,8 +476,10 @@ fn evolve_keeps_every_trial_and_traces_replay() {
     let (ok, out, err) = onelab(&["traces", "import", &file, &other]);
     assert!(ok && out.contains("imported 96 trials"), "{out}{err}");
     let good = std::fs::read(&file).unwrap();
+    // A bit of the first section's payload (after the magic, its kind and its u64 length).
     let mut flipped = good.clone();
-    flipped[200] ^= 1;
+    let first_payload = u64::from_le_bytes(good[9..17].try_into().unwrap()) as usize;
+    flipped[17 + first_payload / 2] ^= 1;
     for (bytes, why) in [
         (good[..good.len() - 3].to_vec(), "truncated"),
         (flipped, "checksum"),
