@@ -211,11 +211,12 @@ impl EvolveConfig {
         let n = self.maze_spec()?.size;
         let maze = self.maze();
         let task = self.task(&maze)?;
-        if task.free_cells(&maze).is_empty() {
+        let free = task.free_cells(&maze);
+        if free.is_empty() {
             return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.task));
         }
-        task.refuse_cut_off(&maze, "leave those exits out of the task")?;
-        let per_member = if self.all_starts { task.free_cells(&maze).len() } else { self.episodes };
+        task.refuse_cut_off(&maze, &free, "leave those exits out of the task")?;
+        let per_member = if self.all_starts { free.len() } else { self.episodes };
         // In 64 bits: the product overflows a 32-bit usize (wasm32) within the single bounds.
         let steps = self.strategy.population as u64 * per_member as u64 * self.step_limit as u64;
         if steps > crate::limits::GENERATION_STEPS {

@@ -123,15 +123,15 @@ impl ExperimentConfig {
         for k in 0..self.tasks.len() {
             let maze = self.maze(k);
             let task = Task::parse(&self.copy_task(k), &maze)?;
-            let starts = task.free_cells(&maze).len();
-            if starts == 0 {
+            let free = task.free_cells(&maze);
+            if free.is_empty() {
                 let n = maze.width;
                 return Err(format!("task {} leaves no cell to start from in a {n}x{n} maze", self.tasks[k]));
             }
             // A start from which every way to the goal passes an exit can never succeed, so no
             // copy and no ONE could be accepted on it (start regions nearer the goal leave such
             // cells out themselves).
-            task.refuse_cut_off(&maze, "turn the corner exits off (corner_exits false; onelab run --no-exits)")?;
+            task.refuse_cut_off(&maze, &free, "turn the corner exits off (corner_exits false; onelab run --no-exits)")?;
             // "ne/5x5" in an experiment whose copies' maze is that 5x5 one is "ne" again, "ne:32"
             // when its moves are 32, and "ne~12" when it listens 12 steps.
             let copy = self.copy_config(k);

@@ -113,21 +113,22 @@ impl Task {
         free.into_iter().filter(|&c| distance[c] <= within).collect()
     }
 
-    /// Start cells (`free_cells`) from which no path reaches the goal without entering an exit:
-    /// episodes there can never succeed.
-    pub fn cut_off(&self, maze: &Maze) -> Vec<usize> {
+    /// The start cells among `free` (the task's `free_cells`, which callers have at hand) from
+    /// which no path reaches the goal without entering an exit: episodes there never succeed.
+    pub fn cut_off(&self, maze: &Maze, free: &[usize]) -> Vec<usize> {
         let distance = self.distances(maze);
-        self.free_cells(maze).into_iter().filter(|&c| distance[c] == usize::MAX).collect()
+        free.iter().copied().filter(|&c| distance[c] == usize::MAX).collect()
     }
 
-    /// Refuses a task with start cells `cut_off` in `maze`, by name and count: no copy and no
-    /// ONE could ever be followed from them. `remedy` says how to take the exits away.
-    pub fn refuse_cut_off(&self, maze: &Maze, remedy: &str) -> Result<(), String> {
-        let cut = self.cut_off(maze).len();
+    /// Refuses a task with start cells `cut_off` among its `free` cells in `maze`, by name and
+    /// count: no copy and no ONE could ever be followed from them. `remedy` says how to take the
+    /// exits away.
+    pub fn refuse_cut_off(&self, maze: &Maze, free: &[usize], remedy: &str) -> Result<(), String> {
+        let cut = self.cut_off(maze, free).len();
         if cut == 0 {
             return Ok(());
         }
-        let (n, total) = (maze.width, self.free_cells(maze).len());
+        let (n, total) = (maze.width, free.len());
         Err(format!(
             "task {}: {cut} of its {total} start cells in the {n}x{n} maze reach its goal only through \
              another corner, an exit, so it could never be followed from them: {remedy} or choose another maze layout",
@@ -384,7 +385,7 @@ mod tests {
             for g in Goal::ALL {
                 let exits: Vec<&str> = Goal::ALL[..4].iter().map(|c| c.code()).filter(|&c| c != g.code()).collect();
                 let t = Task::parse(&[vec![g.code()], exits].concat().join("|"), &maze).unwrap();
-                assert_eq!(t.cut_off(&maze), Vec::<usize>::new(), "{n}x{n} maze {seed}, {g:?}");
+                assert_eq!(t.cut_off(&maze, &t.free_cells(&maze)), Vec::<usize>::new(), "{n}x{n} maze {seed}, {g:?}");
             }
         }
     }
