@@ -130,6 +130,17 @@ def whole_words(audio):
     return all(SHORTEST * RATE <= len(pcm) // 2 <= LONGEST * RATE for pcm in audio.values())
 
 
+def espoken(s):
+    """Speaker `s` saying every command through espeak-ng, or None when it cannot: a voice
+    espeak-ng lists but cannot load, an MBROLA voice whose database is missing or that says
+    nothing for English, or one that fails `whole_words`."""
+    try:
+        audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
+    except (subprocess.CalledProcessError, wave.Error, EOFError, IndexError):
+        return None
+    return audio if whole_words(audio) else None
+
+
 def variants():
     """Every espeak-ng voice variant ("m1", "klatt3", "whisper", ...)."""
     out = subprocess.run(["espeak-ng", "--voices=variant"], check=True, capture_output=True, text=True).stdout
@@ -170,11 +181,8 @@ def speakers_and_audio(training):
                 "pitch": rng.randrange(10, 91),
                 "split": "train",
             }
-            try:
-                audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
-            except subprocess.CalledProcessError:
-                continue  # a voice espeak-ng lists but cannot load
-            if whole_words(audio):
+            audio = espoken(s)
+            if audio:
                 yield s, audio
     if training == "all":
         rng = random.Random(2027)
@@ -188,11 +196,8 @@ def speakers_and_audio(training):
                 "pitch": rng.randrange(20, 81),
                 "split": "train",
             }
-            try:
-                audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
-            except (subprocess.CalledProcessError, wave.Error, EOFError, IndexError):
-                continue  # a voice whose MBROLA database is missing, or that says nothing for English
-            if whole_words(audio):
+            audio = espoken(s)
+            if audio:
                 yield s, audio
         rng = random.Random(2028)
         for language in PICO_LANGUAGES:
