@@ -130,6 +130,11 @@ def whole_words(audio):
     return all(SHORTEST * RATE <= len(pcm) // 2 <= LONGEST * RATE for pcm in audio.values())
 
 
+def speaker(id, synth, accent, variant, speed, pitch, split):
+    """A speaker's manifest entry."""
+    return dict(id=id, synth=synth, accent=accent, variant=variant, speed=speed, pitch=pitch, split=split)
+
+
 def espoken(s):
     """Speaker `s` saying every command through espeak-ng, or None when it cannot: a voice
     espeak-ng lists but cannot load, an MBROLA voice whose database is missing or that says
@@ -155,15 +160,8 @@ def speakers_and_audio(training):
     for split, names in (("train", TRAIN_VARIANTS), ("validation", VALIDATION_VARIANTS)):
         for variant in names:
             for accent in ACCENTS:
-                english.append({
-                    "id": f"{accent}+{variant}",
-                    "synth": "espeak-ng",
-                    "accent": accent,
-                    "variant": variant,
-                    "speed": rng.randrange(130, 191),
-                    "pitch": rng.randrange(25, 76),
-                    "split": split,
-                })
+                english.append(speaker(f"{accent}+{variant}", "espeak-ng", accent, variant,
+                                       rng.randrange(130, 191), rng.randrange(25, 76), split))
     for s in english:
         yield s, {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
     if training in ("languages", "all"):
@@ -172,59 +170,31 @@ def speakers_and_audio(training):
         rng.shuffle(pool)
         for k, lang in enumerate(espeak_languages()):
             variant = pool[k % len(pool)]
-            s = {
-                "id": f"{lang}+{variant}",
-                "synth": "espeak-ng",
-                "accent": lang,
-                "variant": variant,
-                "speed": rng.randrange(110, 221),
-                "pitch": rng.randrange(10, 91),
-                "split": "train",
-            }
+            s = speaker(f"{lang}+{variant}", "espeak-ng", lang, variant,
+                        rng.randrange(110, 221), rng.randrange(10, 91), "train")
             audio = espoken(s)
             if audio:
                 yield s, audio
     if training == "all":
         rng = random.Random(2027)
         for voice in mbrola_voices():
-            s = {
-                "id": voice,
-                "synth": "mbrola",
-                "accent": voice,
-                "variant": voice,
-                "speed": rng.randrange(120, 201),
-                "pitch": rng.randrange(20, 81),
-                "split": "train",
-            }
+            s = speaker(voice, "mbrola", voice, voice,
+                        rng.randrange(120, 201), rng.randrange(20, 81), "train")
             audio = espoken(s)
             if audio:
                 yield s, audio
         rng = random.Random(2028)
         for language in PICO_LANGUAGES:
             for k in range(PICO_RENDITIONS):
-                s = {
-                    "id": f"pico-{language}-{k + 1}",
-                    "synth": "pico",
-                    "accent": language,
-                    "variant": language,
-                    "speed": rng.randrange(80, 131),
-                    "pitch": rng.randrange(75, 131),
-                    "split": "train",
-                }
+                s = speaker(f"pico-{language}-{k + 1}", "pico", language, language,
+                            rng.randrange(80, 131), rng.randrange(75, 131), "train")
                 audio = {c: trim(pico(language, s["speed"], s["pitch"], c)) for c in COMMANDS}
                 if whole_words(audio):
                     yield s, audio
     for lang, voice in FESTIVAL_VOICES:
         for stretch in FESTIVAL_STRETCHES if not voice.endswith("_hts") else [1.0]:
-            s = {
-                "id": f"festival-{voice}-{round(100 * stretch)}",
-                "synth": "festival",
-                "accent": lang,
-                "variant": voice,
-                "speed": round(100 * stretch),
-                "pitch": 0,
-                "split": "cross",
-            }
+            s = speaker(f"festival-{voice}-{round(100 * stretch)}", "festival", lang, voice,
+                        round(100 * stretch), 0, "cross")
             yield s, {c: trim(festival(voice, stretch, c)) for c in COMMANDS}
 
 
