@@ -135,12 +135,17 @@ def speaker(id, synth, accent, variant, speed, pitch, split):
     return dict(id=id, synth=synth, accent=accent, variant=variant, speed=speed, pitch=pitch, split=split)
 
 
+def said(s):
+    """Speaker `s` saying every command through espeak-ng, each trimmed."""
+    return {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
+
+
 def espoken(s):
-    """Speaker `s` saying every command through espeak-ng, or None when it cannot: a voice
-    espeak-ng lists but cannot load, an MBROLA voice whose database is missing or that says
-    nothing for English, or one that fails `whole_words`."""
+    """`said(s)`, or None when it cannot be: a voice espeak-ng lists but cannot load, an MBROLA
+    voice whose database is missing or that says nothing for English, or one that fails
+    `whole_words`."""
     try:
-        audio = {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
+        audio = said(s)
     except (subprocess.CalledProcessError, wave.Error, EOFError, IndexError):
         return None
     return audio if whole_words(audio) else None
@@ -163,7 +168,7 @@ def speakers_and_audio(training):
                 english.append(speaker(f"{accent}+{variant}", "espeak-ng", accent, variant,
                                        rng.randrange(130, 191), rng.randrange(25, 76), split))
     for s in english:
-        yield s, {c: trim(espeak(s["id"], s["speed"], s["pitch"], c)) for c in COMMANDS}
+        yield s, said(s)
     if training in ("languages", "all"):
         rng = random.Random(2026)
         pool = [v for v in variants() if v not in VALIDATION_VARIANTS]
