@@ -251,6 +251,17 @@ fn stored_trials_replay_their_actions_from_the_regenerated_policy() {
     let policies = store.policies().unwrap();
     assert_eq!(policies.len(), 2 * generations);
     let trials = store.read_all().unwrap();
+    // What the copy says it heard (consolidation looks its traces' frames up there) is what
+    // hearing a training trial again gives.
+    let (command, table, rows) = evo.heard().expect("the copy listens");
+    let per = table.len() / rows.len();
+    assert_eq!((command, per), ("south west", 6 * 16));
+    for t in trials.iter().filter(|t| t.phase == Phase::Evolution).take(64) {
+        let h = t.heard.as_ref().expect("every episode listens");
+        let row = rows.iter().position(|(speaker, seed)| (speaker, *seed) == (&h.speaker, h.augment_seed)).unwrap();
+        let again = heard_frames(&corpus, &bank, &h.speaker, &h.command, &c.augment, h.augment_seed, 6).unwrap();
+        assert_eq!((h.command.as_str(), &table[row * per..(row + 1) * per]), (command, again.as_slice()));
+    }
     for t in &trials {
         let snapshot = policies.iter().find(|s| s.covers(&t.policy)).expect("every trial's policy is in the log");
         let PolicyRef::Copy { copy, member, .. } = t.policy else { panic!("copies act in evolution") };

@@ -575,6 +575,14 @@ impl Evolution {
         Ok(result.success_rate())
     }
 
+    /// The goal-input frames `[row][listen][goal]` the training speakers' utterances gave this
+    /// copy, with the command and each row's speaker and augmentation seed: what its trials
+    /// heard. `None` when its episodes do not listen.
+    pub fn heard(&self) -> Option<(&str, &[f32], &[(String, u32)])> {
+        let command = self.task.spoken_goal()?.command();
+        self.speech.as_ref().map(|t| (command, t[0].0.as_slice(), t[0].1.as_slice()))
+    }
+
     /// Keeps every trial of a rollout, successful or not, with what regenerates it; `rows` names
     /// the speaker and augmentation seed of each utterance row the episodes heard.
     fn record(
