@@ -47,8 +47,9 @@ fn mel_to_hz(mel: f64) -> f64 {
 pub struct MelFilterbank {
     config: MelConfig,
     window: Vec<f64>,
-    /// `[band][bin]` weights over the `fft / 2 + 1` power-spectrum bins.
-    filters: Vec<Vec<f64>>,
+    /// Each band's first power-spectrum bin and its weights from there: a triangle covers a
+    /// few of the `fft / 2 + 1` bins, and the bins outside it, weighted 0, would add exactly 0.
+    filters: Vec<(usize, Vec<f64>)>,
     fft: Fft,
 }
 
@@ -83,7 +84,7 @@ impl MelFilterbank {
         let filters = (0..config.bands)
             .map(|b| {
                 let (lo, mid, hi) = (edges[b], edges[b + 1], edges[b + 2]);
-                (0..bins)
+                let weights: Vec<f64> = (0..bins)
                     .map(|k| {
                         let f = bin_hz(k);
                         if f <= lo || f >= hi {
@@ -94,7 +95,11 @@ impl MelFilterbank {
                             (hi - f) / (hi - mid)
                         }
                     })
-                    .collect()
+                    .collect();
+                // The warp is monotonic, so a band's nonzero weights are consecutive.
+                let first = weights.iter().position(|&w| w > 0.0).unwrap_or(0);
+                let last = weights.iter().rposition(|&w| w > 0.0).map_or(first, |k| k + 1);
+                (first, weights[first..last].to_vec())
             })
             .collect();
         MelFilterbank { fft: Fft::new(config.fft), config, window, filters }
@@ -124,7 +129,9 @@ impl MelFilterbank {
                 let power: Vec<f64> = (0..c.fft / 2 + 1).map(|k| re[k] * re[k] + im[k] * im[k]).collect();
                 self.filters
                     .iter()
-                    .map(|w| (w.iter().zip(&power).map(|(a, b)| a * b).sum::<f64>() + 1e-6).ln() as f32)
+                    .map(|(first, w)| {
+                        (w.iter().zip(&power[*first..]).map(|(a, b)| a * b).sum::<f64>() + 1e-6).ln() as f32
+                    })
                     .collect()
             })
             .collect()
