@@ -38,8 +38,9 @@ pub struct Cost {
     /// Utterances heard (turned into goal-input frames, augmented or not): each copy's training
     /// and validation speakers, once per copy ...
     pub hearing_copy: f64,
-    /// ... every consolidation's training utterances (heard again from their seeds) and every
-    /// judgement's validation and cross-synthesiser tables, over the run.
+    /// ... the training utterances a consolidation hears again (those of copies whose frames
+    /// `Experiment::heard` had no room for) and every judgement's validation and
+    /// cross-synthesiser tables, over the run.
     pub hearing_rest: f64,
 }
 
@@ -69,7 +70,9 @@ impl ExperimentConfig {
         let episodes = c.strategy.population as f64 * per_member + cells;
         let train = speakers(Split::Train) * c.augment.copies as f64;
         let demonstrations = train * cells;
-        let heard_in_consolidations: f64 = judged.iter().map(|&k| (k + 1) as f64 * train).sum();
+        // The copies whose training frames are kept are not heard again.
+        let kept = (super::experiment::HEARD_FLOATS as f64 / (train * (c.listen * c.goal) as f64)).floor();
+        let heard_in_consolidations: f64 = judged.iter().map(|&k| ((k + 1) as f64 - kept).max(0.0) * train).sum();
         Ok(Cost {
             generation: episodes * episode,
             generations: tasks as f64 * self.generations as f64,
@@ -177,6 +180,13 @@ mod tests {
         config.consolidate_each = true;
         assert_eq!(config.cost(&corpus).unwrap().updates, 4.0 * 4000.0);
         assert!(config.cost(&corpus).unwrap().judging > cost.judging, "four judgements cost more than one");
+        // Consolidation looks the copies' training frames up; with more versions than fit, the
+        // copies past the bound are heard again.
+        let judgements = 4.0 * 4.0 * (16.0 + 31.0);
+        assert_eq!(cost.hearing_rest, judgements / 4.0);
+        config.copy.augment.copies = 64;
+        let train = corpus.speakers_of(crate::speech::Split::Train).count() as f64 * 64.0;
+        assert_eq!(config.cost(&corpus).unwrap().hearing_rest, judgements + (1.0 + 2.0) * train);
     }
 
     /// The calibration measures positive, finite rates on the CPU reference.

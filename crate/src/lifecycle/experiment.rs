@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 /// The most goal-input values `Experiment::heard` keeps (32 MiB): the training tables of nine
 /// commands at the default settings take 5.2 million.
-const HEARD_FLOATS: usize = 1 << 23;
+pub(super) const HEARD_FLOATS: usize = 1 << 23;
 
 /// A line of a long run's log and what it marks, so that a progress line can count the work
 /// done: a copy's generation (each), a consolidation update (every 50th), or anything else.
