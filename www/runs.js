@@ -102,7 +102,9 @@ export async function step(x, paused) {
   const { event, took } = x.shown;
   const saves = KINDS[x.kind].saves;
   if (event.kind !== 'update' || (saves && (paused || performance.now() - x.savedAt >= 10_000))) {
+    const began = performance.now();
     if (!await saveNow(x)) return null;
+    x.seconds[EVOLVING.includes(event.kind) ? 'evolving' : 'consolidating'] += (performance.now() - began) / 1000;
   }
   x.shown = null;
   shows[x.kind][event.kind](x, event, took);
@@ -170,8 +172,12 @@ async function readTraces(x, tasks) {
       if (commands.includes(r.label)) x.run.addRecording(r.label, r.audio);
     }
   }
-  x.seconds.reading += (performance.now() - t0) / 1000;
+  // Sorting them into consolidation's pools (and hearing what they heard, where the copies'
+  // frames are not at hand) is part of reading them back.
   x.run.read(records);
+  const took = (performance.now() - t0) / 1000;
+  x.seconds.reading += took;
+  x.seconds.consolidating += took;
   return null;
 }
 
