@@ -68,7 +68,7 @@ pub struct Experiment {
     /// augmentation seed and listening steps: consolidation looks a trace's frames up here
     /// before hearing its utterance again (the same function of the same seed, so the same
     /// bits). The default experiment's copies hear some 12,000 augmented utterances, and hearing
-    /// them a second time took a sixth of its time. At most `HEARD_FLOATS` values are kept; a
+    /// them a second time took 6.5 s of its 46 s. At most `HEARD_FLOATS` values are kept; a
     /// resumed experiment starts with none. Neither changes a result, only how often the
     /// corpus is heard.
     heard: HashMap<(String, String, u32, u16), Vec<f32>>,
