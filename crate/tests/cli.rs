@@ -56,6 +56,8 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
     let files = ["--json", path.to_str().unwrap(), "--out", one.to_str().unwrap()];
     let (ok, out, err) = onelab(&[&tiny[..], &["--population", "8", "--no-baseline"], &files].concat());
     assert!(ok, "{err}");
+    let store = store_of(&out);
+    assert!(!store.exists(), "the temporary trace store {} is removed when the run is over", store.display());
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     // Not on a terminal, each generation and update line ends with the run's totals and ETA.
     assert!(out.contains("  [copy 1/2 gen 1/2 · consolidation 0/1 update 0/3 · "), "{out}");
@@ -495,6 +497,47 @@ fn evolve_keeps_every_trial_and_traces_replay() {
     std::fs::remove_file(&file).ok();
     std::fs::remove_dir_all(&other).ok();
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The temporary trace store a run's output names (`trace store: DIR (removed when ...)`).
+fn store_of(out: &str) -> std::path::PathBuf {
+    let line = out.lines().find(|l| l.starts_with("trace store: ")).expect("the run names its store");
+    let (dir, why) = line["trace store: ".len()..].split_once(" (").expect("a temporary store is said to be");
+    assert!(why.starts_with("removed when the run is over; --traces DIR keeps it)"), "{line}");
+    dir.into()
+}
+
+/// A run given no --traces stores its trials in a temporary folder: killed, the run leaves it
+/// with its checkpoint to go on from; resumed to its end, the folder goes.
+#[test]
+fn a_temporary_trace_store_stays_for_resume_and_goes_when_the_run_is_over() {
+    let tiny = ["--tasks", "ne,sw", "--hidden", "8", "--generations", "3", "--population", "8", "--updates", "50"];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onelab"))
+        .args(["run", "--cpu", "--no-baseline", "--seed", "5", "--checkpoint-every", "0"])
+        .args(tiny)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    while !out.contains("trace store: ") {
+        out.push_str(&lines.next().expect("the run names its store").unwrap());
+        out.push('\n');
+    }
+    let store = store_of(&out);
+    // Drained, so that the run never waits on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let checkpoint = store.join("checkpoint.json");
+    while !std::fs::read_to_string(&checkpoint).is_ok_and(|t| t.contains("\"stage\":{\"copy\"")) {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before its first checkpoint");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(checkpoint.exists(), "a killed run keeps its temporary store and checkpoint");
+    let (ok, out, err) = onelab(&["run", "--no-baseline", "--resume", store.to_str().unwrap()]);
+    assert!(ok && out.contains("resumed from"), "{out}{err}");
+    assert!(!store.exists(), "the resumed run removed its temporary store at its end");
 }
 
 /// A run killed while its copies evolve, resumed (`run --resume DIR`), killed again while ONE

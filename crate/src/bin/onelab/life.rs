@@ -3,6 +3,7 @@
 
 use crate::run::{corpus, named_device};
 use crate::settings::Settings;
+use crate::TraceDir;
 use onelab::lifecycle::{Event, Life, LifeCheckpoint, LifeConfig, LifeEvent, Tried};
 use onelab::traces::FileStore;
 use serde::{Deserialize, Serialize};
@@ -32,8 +33,9 @@ pub struct LifeArgs {
     /// The command corpus [default: the committed www/corpus].
     #[arg(long, value_name = "DIR")]
     corpus: Option<String>,
-    /// The trace store [default: a fresh folder in the temp folder]. The life saves where it
-    /// stands there too (life-checkpoint.json), so that --resume can go on from it.
+    /// The trace store, kept [default: a fresh folder in the temp folder, removed when the life
+    /// is over]. The life saves where it stands there too (life-checkpoint.json), so that --resume can
+    /// go on from it.
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
     /// Go on with the life whose trace store is DIR from the checkpoint it saved there, under
@@ -78,15 +80,12 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
     if fresh {
         println!("seed {seed} (drawn fresh: --seed {seed} repeats this life)");
     }
-    let dir = match &args.traces {
-        Some(d) => PathBuf::from(d),
-        None => std::env::temp_dir().join(format!("onelab-life-{}-{seed:08x}", std::process::id())),
-    };
-    let (store, recovery) = FileStore::open(&dir)?;
+    let dir = TraceDir::new(&args.traces, "onelab-life", seed);
+    let (store, recovery) = FileStore::open(&dir.path)?;
     if !store.is_empty() || recovery.torn.is_some() {
-        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
+        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
     }
-    println!("trace store: {}", dir.display());
+    dir.announce();
     let life = Life::new(config, device, corpus(args.corpus.clone())?)?;
     go_on(args, life, store, dir, device_name, 0.0)
 }
@@ -101,6 +100,9 @@ struct Saved {
     /// before this was kept reads false: the path `--cpu` chooses).
     #[serde(default)]
     cpu: bool,
+    /// The store is a temporary folder, removed when the life is over.
+    #[serde(default)]
+    temporary: bool,
 }
 
 /// `life --resume DIR`: the life DIR's checkpoint describes, its store cut back to the trials and
@@ -118,6 +120,7 @@ fn resume(mut args: LifeArgs, dir: PathBuf) -> Result<(), String> {
     let life = Life::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
     let (mut store, _) = FileStore::open(&dir)?;
     store.cut(life.counts().0, saved.policies)?;
+    let dir = TraceDir { path: dir, temporary: saved.temporary };
     println!(
         "resumed from {}: {} candidates tried, {} accepted",
         file.display(),
@@ -134,7 +137,7 @@ fn go_on(
     args: LifeArgs,
     mut life: Life,
     mut store: FileStore,
-    dir: PathBuf,
+    dir: TraceDir,
     device_name: String,
     seconds: f64,
 ) -> Result<(), String> {
@@ -181,14 +184,14 @@ fn go_on(
         if !life.is_over() && saved_at.elapsed().as_secs_f64() >= args.checkpoint_every {
             let checkpoint = pollster::block_on(life.checkpoint())?;
             let seconds = start.elapsed().as_secs_f64();
-            let saved = Saved { checkpoint, policies: store.policies_len(), seconds, cpu: args.cpu };
+            let policies = store.policies_len();
+            let saved = Saved { checkpoint, policies, seconds, cpu: args.cpu, temporary: dir.temporary };
             let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
-            crate::run::write_replacing(&dir.join(CHECKPOINT), &bytes)?;
+            crate::run::write_replacing(&dir.path.join(CHECKPOINT), &bytes)?;
             saved_at = Instant::now();
         }
     }
-    // Over: nothing to go on from.
-    let _ = std::fs::remove_file(dir.join(CHECKPOINT));
+    dir.over(CHECKPOINT);
     let seconds = start.elapsed().as_secs_f64();
     let (trials, env_steps) = life.counts();
     println!();

@@ -98,6 +98,47 @@ fn fresh_seed() -> Result<u32, String> {
     getrandom::u32().map_err(|e| format!("no fresh seed could be drawn ({e}): give --seed N"))
 }
 
+/// Where `run` and `life` store their trials: the folder `--traces` names, kept, or a fresh one
+/// in the temp folder, removed once the run is over (the default experiment stores about 100 MB,
+/// and runs that leave theirs behind fill the temp folder). A run stopped before its end keeps
+/// either, with its checkpoint, to go on with `--resume`.
+#[derive(Clone)]
+struct TraceDir {
+    path: std::path::PathBuf,
+    temporary: bool,
+}
+
+impl TraceDir {
+    /// `--traces`'s folder, or a fresh temporary one named `prefix`-PID-`tag`.
+    fn new(given: &Option<String>, prefix: &str, tag: u32) -> TraceDir {
+        match given {
+            Some(d) => TraceDir { path: d.into(), temporary: false },
+            None => {
+                let name = format!("{prefix}-{}-{tag:08x}", std::process::id());
+                TraceDir { path: std::env::temp_dir().join(name), temporary: true }
+            }
+        }
+    }
+
+    fn announce(&self) {
+        match self.temporary {
+            true => {
+                println!("trace store: {} (removed when the run is over; --traces DIR keeps it)", self.path.display())
+            }
+            false => println!("trace store: {}", self.path.display()),
+        }
+    }
+
+    /// The run is over: nothing to go on from, so its checkpoint goes, and a temporary store
+    /// with it.
+    fn over(&self, checkpoint: &str) {
+        match self.temporary {
+            true => drop(std::fs::remove_dir_all(&self.path)),
+            false => drop(std::fs::remove_file(self.path.join(checkpoint))),
+        }
+    }
+}
+
 /// A file that cannot be written is refused before the run, not after it; one that exists
 /// keeps its contents until the new ones replace them.
 fn writable(file: &Option<String>) -> Result<(), String> {

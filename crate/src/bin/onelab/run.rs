@@ -3,6 +3,7 @@
 use crate::device;
 use crate::progress::Progress;
 use crate::settings::Settings;
+use crate::TraceDir;
 use onelab::consolidate::UpdateReport;
 use onelab::device::Device;
 use onelab::lifecycle::{Checkpoint, CommandRow, Event, Experiment, OneFile, RetentionRow, VoiceRow};
@@ -34,8 +35,9 @@ pub struct RunArgs {
     /// scripts/make-corpus.py --out DIR.
     #[arg(long, value_name = "DIR")]
     corpus: Option<String>,
-    /// The trace store [default: a fresh folder in the temp folder]. The run saves where it
-    /// stands there too (checkpoint.json), so that --resume can go on from it.
+    /// The trace store, kept [default: a fresh folder in the temp folder, removed when the run
+    /// is over]. The run saves where it stands there too (checkpoint.json), so that --resume can
+    /// go on from it.
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
     /// Go on with the run whose trace store is DIR from the checkpoint it saved there: under
@@ -78,10 +80,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         return resume(args, PathBuf::from(dir));
     }
     let (c, fresh) = args.settings.config()?;
-    let dir = match &args.traces {
-        Some(d) => PathBuf::from(d),
-        None => std::env::temp_dir().join(format!("onelab-run-{}-{:08x}", std::process::id(), crate::fresh_seed()?)),
-    };
+    let dir = TraceDir::new(&args.traces, "onelab-run", crate::fresh_seed()?);
     if args.settings.print_config {
         println!("{}", serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?);
         return Ok(());
@@ -93,11 +92,11 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if fresh {
         println!("seed {} (drawn fresh: --seed {} repeats this run)", c.copy.seed, c.copy.seed);
     }
-    let (store, recovery) = FileStore::open(&dir)?;
+    let (store, recovery) = FileStore::open(&dir.path)?;
     if !store.is_empty() || recovery.torn.is_some() {
-        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.display()));
+        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
     }
-    println!("trace store: {}", dir.display());
+    dir.announce();
     let mut exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
     if let (Some(file), Some(one)) = (&args.from, from) {
         exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
@@ -132,6 +131,7 @@ fn resume(mut args: RunArgs, dir: PathBuf) -> Result<(), String> {
     let (device, device_name) = named_device(args.cpu)?;
     let (mut store, _) = FileStore::open(&dir)?;
     store.cut(saved.checkpoint.trials, saved.policies)?;
+    let dir = TraceDir { path: dir, temporary: saved.temporary };
     let standing = saved.checkpoint.standing();
     let consolidating = matches!(standing.phase, "read" | "consolidate");
     let consolidations = saved.checkpoint.retention.len() + consolidating as usize;
@@ -161,6 +161,9 @@ struct Saved {
     /// this was kept reads false: the path `--cpu` chooses).
     #[serde(default)]
     cpu: bool,
+    /// The store is a temporary folder, removed when the run is over.
+    #[serde(default)]
+    temporary: bool,
 }
 
 /// The run's own counts so far: seconds in all and evolving, environment steps of the copies
@@ -178,7 +181,7 @@ struct Tally {
 /// stands (copies started, generation, consolidations started, update: `Progress::resumed_at`).
 struct Run {
     store: FileStore,
-    dir: PathBuf,
+    dir: TraceDir,
     device_name: String,
     /// On the CPU reference path: what its checkpoints say, to resume there.
     cpu: bool,
@@ -192,9 +195,10 @@ impl Run {
     fn save(&self, exp: &Experiment, seconds: f64) -> Result<(), String> {
         let checkpoint = pollster::block_on(exp.checkpoint())?;
         let tally = Tally { seconds, ..self.tally.clone() };
-        let saved = Saved { checkpoint, policies: self.store.policies_len(), tally, cpu: self.cpu };
+        let policies = self.store.policies_len();
+        let saved = Saved { checkpoint, policies, tally, cpu: self.cpu, temporary: self.dir.temporary };
         let bytes = serde_json::to_vec(&saved).map_err(|e| format!("the checkpoint cannot be written: {e}"))?;
-        write_replacing(&self.dir.join(CHECKPOINT), &bytes)
+        write_replacing(&self.dir.path.join(CHECKPOINT), &bytes)
     }
 }
 
@@ -260,8 +264,7 @@ fn go_on(args: RunArgs, mut exp: Experiment, mut run: Run) -> Result<(), String>
             saved_at = Instant::now();
         }
     }
-    // Over: nothing to go on from.
-    let _ = std::fs::remove_file(run.dir.join(CHECKPOINT));
+    run.dir.over(CHECKPOINT);
     let Run { device_name, tally: Tally { evolving, copy_steps, consolidation_steps, losses, .. }, .. } = run;
     progress.finish();
     let Some(Event::Judged {
