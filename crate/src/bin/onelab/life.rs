@@ -81,12 +81,13 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
         println!("seed {seed} (drawn fresh: --seed {seed} repeats this life)");
     }
     let dir = TraceDir::new(&args.traces, "onelab-life", seed);
+    let life = Life::new(config, device, corpus(args.corpus.clone())?)?;
+    // Opened once the settings are known to run, so that a refused life leaves no folder behind.
     let (store, recovery) = FileStore::open(&dir.path)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
     }
     dir.announce();
-    let life = Life::new(config, device, corpus(args.corpus.clone())?)?;
     go_on(args, life, store, dir, device_name, 0.0)
 }
 

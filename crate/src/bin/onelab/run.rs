@@ -92,14 +92,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if fresh {
         println!("seed {} (drawn fresh: --seed {} repeats this run)", c.copy.seed, c.copy.seed);
     }
+    let mut exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
+    if let (Some(file), Some(one)) = (&args.from, from) {
+        exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
+    }
+    // Opened once the settings are known to run, so that a refused run leaves no folder behind.
     let (store, recovery) = FileStore::open(&dir.path)?;
     if !store.is_empty() || recovery.torn.is_some() {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
     }
     dir.announce();
-    let mut exp = Experiment::new(c, device, corpus(args.corpus.clone())?)?;
-    if let (Some(file), Some(one)) = (&args.from, from) {
-        exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
+    if let Some(file) = &args.from {
         println!("starting from the ONE in {file}");
     }
     let cpu = args.cpu;
