@@ -470,6 +470,10 @@ fn evolve_keeps_every_trial_and_traces_replay() {
     assert!(out.contains("trial 5: task ne") && out.contains("cumulative reward"), "{out}");
     let (ok, _, err) = onelab(&["traces", "replay", d, "500"]);
     assert!(!ok && err.contains("no trial 500"), "{err}");
+    let missing = format!("{d}-misspelt");
+    let (ok, _, err) = onelab(&["traces", "stats", &missing]);
+    assert!(!ok && err.contains("there is no trace store at") && err.contains("no such folder"), "{err}");
+    assert!(!std::path::Path::new(&missing).exists(), "reading a missing store made none");
 
     // Export, then import into a second store; damaged files are refused and change nothing.
     let file = format!("{d}.onelab");
@@ -508,10 +512,14 @@ fn store_of(out: &str) -> std::path::PathBuf {
 }
 
 /// A run given no --traces stores its trials in a temporary folder: killed, the run leaves it
-/// with its checkpoint to go on from; resumed to its end, the folder goes.
+/// with its checkpoint to go on from; resumed to its end, the folder goes. A run refused before
+/// its first checkpoint (a recording of an unknown command) leaves no folder either.
 #[test]
 fn a_temporary_trace_store_stays_for_resume_and_goes_when_the_run_is_over() {
     let tiny = ["--tasks", "ne,sw", "--hidden", "8", "--generations", "3", "--population", "8", "--updates", "50"];
+    let (ok, out, err) = onelab(&[&["run", "--cpu", "--eval-wav", "up=x.wav"][..], &tiny[..]].concat());
+    assert!(!ok && err.contains("unknown command label \"up\""), "{err}");
+    assert!(!store_of(&out).exists(), "a refused run removed its temporary store");
     let mut child = Command::new(env!("CARGO_BIN_EXE_onelab"))
         .args(["run", "--cpu", "--no-baseline", "--seed", "5", "--checkpoint-every", "0"])
         .args(tiny)

@@ -88,7 +88,7 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
         return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
     }
     dir.announce();
-    go_on(args, life, store, dir, device_name, 0.0)
+    dir.ended(CHECKPOINT, go_on(args, life, store, dir.clone(), device_name, 0.0))
 }
 
 /// What `onelab life` keeps in its trace store's folder to go on from.
@@ -128,7 +128,7 @@ fn resume(mut args: LifeArgs, dir: PathBuf) -> Result<(), String> {
         life.tried.len(),
         life.accepted.len()
     );
-    go_on(args, life, store, dir, device_name, saved.seconds)
+    dir.ended(CHECKPOINT, go_on(args, life, store, dir.clone(), device_name, saved.seconds))
 }
 
 /// The life, a step at a time from wherever it stands; each step's trials stored at once and

@@ -51,7 +51,7 @@ enum Command {
     /// A recording's checks and its log-mel frames (or ONE's goal input).
     #[command(subcommand)]
     Speech(speech::SpeechCommand),
-    /// The trace store of `onelab evolve --traces DIR`.
+    /// The trace store of `onelab evolve|run|life --traces DIR`.
     #[command(subcommand)]
     Traces(traces::TracesCommand),
     /// Every kind of outside input, mutated and taken as the lab takes it, millions of times.
@@ -136,6 +136,15 @@ impl TraceDir {
             true => drop(std::fs::remove_dir_all(&self.path)),
             false => drop(std::fs::remove_file(self.path.join(checkpoint))),
         }
+    }
+
+    /// `result`, the run's end: a temporary store it saved no checkpoint in (a recording refused
+    /// before the first step, say) has nothing to go on from, so an error removes it too.
+    fn ended<T>(&self, checkpoint: &str, result: Result<T, String>) -> Result<T, String> {
+        if result.is_err() && self.temporary && !self.path.join(checkpoint).exists() {
+            drop(std::fs::remove_dir_all(&self.path));
+        }
+        result
     }
 }
 

@@ -106,7 +106,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         println!("starting from the ONE in {file}");
     }
     let cpu = args.cpu;
-    go_on(args, exp, Run { store, dir, device_name, cpu, tally: Tally::default(), at: (0, 0, 0, 0) })
+    let run = Run { store, dir: dir.clone(), device_name, cpu, tally: Tally::default(), at: (0, 0, 0, 0) };
+    dir.ended(CHECKPOINT, go_on(args, exp, run))
 }
 
 /// `--from FILE`: the accepted ONE a ONE file holds.
@@ -150,7 +151,7 @@ fn resume(mut args: RunArgs, dir: PathBuf) -> Result<(), String> {
     );
     let exp = Experiment::resume(saved.checkpoint, device, corpus(args.corpus.clone())?)?;
     let cpu = args.cpu;
-    go_on(args, exp, Run { store, dir, device_name, cpu, tally: saved.tally, at })
+    dir.ended(CHECKPOINT, go_on(args, exp, Run { store, dir: dir.clone(), device_name, cpu, tally: saved.tally, at }))
 }
 
 /// What `onelab run` keeps in its trace store's folder to go on from: the experiment's

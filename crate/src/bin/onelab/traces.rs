@@ -1,4 +1,7 @@
-//! `onelab traces stats|replay|export|import`: the trace store of `onelab evolve --traces DIR`.
+//! `onelab traces stats|replay|export|import`: the trace store of `onelab evolve|run|life
+//! --traces DIR`.
+
+use onelab::traces::{FileStore, Recovery};
 
 #[derive(clap::Subcommand)]
 pub enum TracesCommand {
@@ -12,6 +15,15 @@ pub enum TracesCommand {
     Import { file: String, dir: String },
 }
 
+/// The store in `dir`, which must exist: reading a misspelt folder says so, rather than
+/// making an empty store there and reporting 0 trials.
+fn existing(dir: &str) -> Result<(FileStore, Recovery), String> {
+    if !std::path::Path::new(dir).is_dir() {
+        return Err(format!("there is no trace store at {dir}: no such folder"));
+    }
+    FileStore::open(std::path::Path::new(dir))
+}
+
 pub fn traces(what: TracesCommand) -> Result<(), String> {
     match what {
         TracesCommand::Stats { dir } => traces_stats(&dir),
@@ -22,8 +34,8 @@ pub fn traces(what: TracesCommand) -> Result<(), String> {
 }
 
 fn traces_stats(dir: &str) -> Result<(), String> {
-    use onelab::traces::{replay, FileStore};
-    let (store, recovery) = FileStore::open(std::path::Path::new(dir))?;
+    use onelab::traces::replay;
+    let (store, recovery) = existing(dir)?;
     if let Some(torn) = recovery.torn {
         println!("{torn}");
     }
@@ -49,8 +61,8 @@ fn traces_stats(dir: &str) -> Result<(), String> {
 }
 
 fn traces_replay(dir: &str, i: usize) -> Result<(), String> {
-    use onelab::traces::{replay, FileStore};
-    let (store, _) = FileStore::open(std::path::Path::new(dir))?;
+    use onelab::traces::replay;
+    let (store, _) = existing(dir)?;
     let t = store.get(i)?;
     let r = replay(&t)?;
     println!("trial {i}: task {} policy {:?} phase {:?} heard {:?}", t.task, t.policy, t.phase, t.heard);
@@ -70,8 +82,8 @@ fn traces_replay(dir: &str, i: usize) -> Result<(), String> {
 }
 
 fn traces_export(dir: &str, file: &str) -> Result<(), String> {
-    use onelab::traces::{Archive, FileStore};
-    let (store, _) = FileStore::open(std::path::Path::new(dir))?;
+    use onelab::traces::Archive;
+    let (store, _) = existing(dir)?;
     let archive = Archive { trials: store.read_all()?, ..Archive::default() };
     std::fs::write(file, archive.to_bytes()).map_err(|e| format!("cannot write {file}: {e}"))?;
     println!("exported {} trials to {file}", archive.trials.len());
@@ -80,7 +92,7 @@ fn traces_export(dir: &str, file: &str) -> Result<(), String> {
 
 /// Checks the whole file first; only a file that passes every check touches the store.
 fn traces_import(file: &str, dir: &str) -> Result<(), String> {
-    use onelab::traces::{Archive, FileStore};
+    use onelab::traces::Archive;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let archive = Archive::from_bytes(&bytes).map_err(|e| format!("{file} refused: {e}; nothing was imported"))?;
     let (mut store, _) = FileStore::open(std::path::Path::new(dir))?;
