@@ -124,8 +124,8 @@ fn run_writes_its_results_as_json_and_its_one_as_a_file() {
 }
 
 /// `run --print-config` writes the settings as the page's share links carry them; `--config`
-/// reads them back (options still change them), and refuses an unknown or invalid setting by
-/// name.
+/// reads them back (options and `--set` still change them), and refuses an unknown or invalid
+/// setting by name.
 #[test]
 fn run_settings_go_through_a_json_file() {
     let dir = std::env::temp_dir().join(format!("onelab-config-{}", std::process::id()));
@@ -146,6 +146,10 @@ fn run_settings_go_through_a_json_file() {
         (0..3).map(|_| seed(&onelab(&["run", "--print-config"]).1).to_string()).collect();
     assert_eq!(seeds.len(), 3, "three new experiments, three seeds: {seeds:?}");
     assert_eq!(seed(&onelab(&["run", "--seed", "5", "--print-config"]).1), 5);
+    // --set names one setting, and the seed does not overwrite it.
+    let (_, set, _) = onelab(&["run", "--seed", "5", "--set", "consolidation.seed=6", "--print-config"]);
+    let set: serde_json::Value = serde_json::from_str(&set).unwrap();
+    assert_eq!((set["copy"]["seed"].clone(), set["consolidation"]["seed"].clone()), (5.into(), 6.into()));
     assert_eq!(changed["copy"]["seed"], seed(&printed));
     let mut doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
     doc["copy"]["hiden"] = serde_json::json!(3);

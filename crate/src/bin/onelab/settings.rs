@@ -143,15 +143,16 @@ impl Settings {
         if self.no_exits {
             c.corner_exits = false;
         }
-        for pair in &self.set {
-            c = set_by_name(&c, pair)?;
-        }
         // A new experiment gets a fresh seed, unless given one by --seed or by --config's settings
         // (which a share link carries, so that it reproduces its run exactly).
         let fresh = self.seed.is_none() && self.config.is_none();
         if let Some(seed) = if fresh { Some(crate::fresh_seed()?) } else { self.seed } {
             c.copy.seed = seed;
             c.consolidation.seed = seed;
+        }
+        // After the seed, so that `--set consolidation.seed=N` is not overwritten by it.
+        for pair in &self.set {
+            c = set_by_name(&c, pair)?;
         }
         c.validate()?;
         Ok((c, fresh))
