@@ -34,8 +34,8 @@ pub struct LifeArgs {
     #[arg(long, value_name = "DIR")]
     corpus: Option<String>,
     /// The trace store, kept [default: a fresh folder in the temp folder, removed when the life
-    /// is over]. The life saves where it stands there too (life-checkpoint.json), so that --resume can
-    /// go on from it.
+    /// is over]. The life saves where it stands there too (life-checkpoint.json), so that
+    /// --resume can go on from it.
     #[arg(long, value_name = "DIR")]
     traces: Option<String>,
     /// Go on with the life whose trace store is DIR from the checkpoint it saved there, under
