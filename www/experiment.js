@@ -214,6 +214,7 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
     $('talk').disabled = true;
     document.body.dataset.experiment = 'running';
     delete document.body.dataset.consolidationSteps;
+    delete document.body.dataset.pools;
   }
   const refuse = () => status(OTHER_TAB, true);
   async function start(config, fromLink) {
@@ -521,6 +522,8 @@ export function experimentPanel(worker, ask, lastHeard, lock) {
       document.body.dataset.weights = String(k + 1);
     },
     consolidating({ imitated, predicted, heldOut, updates, learned }) {
+      // Each consolidation's pools, for the tests: an experiment reads its own trials alone.
+      document.body.dataset.pools = `${document.body.dataset.pools ?? ''}${imitated}/${predicted} `;
       life.begin('consolidate', `ONE consolidates ${learned.join(', ')}`);
       losses.clear();
       status(`ONE consolidates on ${imitated} demonstrations to imitate and ${predicted} traces to predict ` +

@@ -4,7 +4,7 @@
 // (with the experiment's checkpoint), show the page what happened; hand over the stored traces
 // a consolidation asks for.
 import { post, text } from './post.js';
-import { addGeneration, allRecordings, clearCheckpoint, readCheckpoint, trialBatches } from './store.js';
+import { addGeneration, allRecordings, clearCheckpoint, lastTrialKey, readCheckpoint, trialBatches } from './store.js';
 
 // Each kind of run: its panel's error and pause messages, its name in a storage failure, and
 // whether it keeps a checkpoint with its trials (and so goes on after a reload).
@@ -18,12 +18,17 @@ export const KINDS = {
 /** The worker's record of a `run` of `kind` under `config`, or, from a checkpoint's `saved`
  * record, going on where that left off: the seconds spent evolving and consolidating, and of
  * them storing the trials and reading them back; the step whose event waits to be shown
- * (`shown`) and its trials and checkpoint waiting to be stored (`unstored`). */
+ * (`shown`) and its trials and checkpoint waiting to be stored (`unstored`). An experiment or
+ * a life consolidates on its own trials, as `onelab run` and `onelab life` do with a fresh
+ * store, not on every earlier run's that this browser keeps: `since` is the key of the last
+ * record stored before it (null until its first step asks; a checkpoint of a lab version
+ * before this has none, and such a run reads every stored trial, as it did). */
 export function following(kind, run, config, saved = null) {
   const now = performance.now();
   return {
     kind, run, config, started: now - (saved ? saved.elapsed * 1000 : 0), savedAt: now, unsaved: false, unstored: null, shown: null,
     seconds: { evolving: 0, consolidating: 0, storing: 0, reading: 0, ...saved?.seconds },
+    since: saved ? (saved.since ?? 0) : null,
   };
 }
 
@@ -90,6 +95,7 @@ const percent = (v) => `${(100 * v).toFixed(1)}%`;
  * and event kept to be stored and shown first at the next call; a step that only read the
  * traces resolves to null too. */
 export async function step(x, paused) {
+  if (x.since === null && KINDS[x.kind].saves) x.since = await lastTrialKey();
   if (!x.shown) {
     const began = performance.now();
     const event = await x.run.step();
@@ -142,7 +148,7 @@ async function save(x) {
     let checkpoint;
     if (KINDS[x.kind].saves && !x.run.isDone()) {
       const { bytes, standing } = await x.run.checkpoint();
-      checkpoint = { kind: x.kind, standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), bytes };
+      checkpoint = { kind: x.kind, standing, config: x.config, seconds: x.seconds, elapsed: (t0 - x.started) / 1000, saved: Date.now(), since: x.since, bytes };
     }
     x.unstored = { trials, policies, checkpoint };
   }
@@ -156,14 +162,15 @@ async function save(x) {
 }
 
 /** Consolidation asked for the stored trials of `tasks` (of every task, when none is named):
- * read back from IndexedDB; the experiment's, with the user's own recordings of its commands
- * (the judgement's last column). */
+ * read back from IndexedDB, an experiment's or life's own (stored after `x.since`); the
+ * experiment's, with the user's own recordings of its commands (the judgement's last column). */
 async function readTraces(x, tasks) {
   const t0 = performance.now();
   const records = [];
   const keep = (batch) => { records.push(...batch); };
-  if (!tasks.length) await trialBatches({}, 4096, keep);
-  for (const task of tasks) await trialBatches({ task }, 4096, keep);
+  const after = x.since ?? undefined;
+  if (!tasks.length) await trialBatches({ after }, 4096, keep);
+  for (const task of tasks) await trialBatches({ task, after }, 4096, keep);
   if (x.kind === 'experiment') {
     post('experiment-phase', { text: `reading the ${x.run.trials()} stored trials of ${tasks.length} cop${tasks.length > 1 ? 'ies' : 'y'} from IndexedDB` });
     const commands = x.run.commands();

@@ -120,13 +120,25 @@ export const addGeneration = (trials, policies, checkpoint = null) => open().the
   tx.onabort = () => reject(tx.error ?? new Error('the write was aborted'));
 }));
 
-/** Streams the trials matching `filter` ({task, success: 0 or 1}, either may be left out) to
- * `each` in batches of `size` records (the last may be smaller), oldest first, reading the
- * store's records through its task index when a task is given, one read transaction per few
- * thousand trials: how consolidation reads the store. Resolves to the count. */
+/** The key of the newest stored record of trials, 0 when none is stored: the trials a run
+ * stores after this have larger keys. */
+export const lastTrialKey = () => open().then((db) => new Promise((resolve, reject) => {
+  const tx = db.transaction(TRACES, 'readonly');
+  const cursor = tx.objectStore(TRACES).openKeyCursor(null, 'prev');
+  let key = 0;
+  cursor.onsuccess = () => { key = cursor.result ? cursor.result.primaryKey : 0; };
+  tx.oncomplete = () => { db.close(); resolve(key); };
+  tx.onerror = () => reject(tx.error);
+}));
+
+/** Streams the trials matching `filter` ({task, success: 0 or 1, after: a record key}, any may
+ * be left out; `after` keeps the records stored after that key) to `each` in batches of `size`
+ * records (the last may be smaller), oldest first, reading the store's records through its task
+ * index when a task is given, one read transaction per few thousand trials: how consolidation
+ * reads the store. Resolves to the count. */
 export async function trialBatches(filter, size, each) {
   const range = filter.task !== undefined ? IDBKeyRange.only(filter.task) : null;
-  let after = null; // the primary key of the last record read
+  let after = filter.after ?? null; // the primary key of the last record read (or passed over)
   let pending = [];
   let passed = 0;
   for (;;) {

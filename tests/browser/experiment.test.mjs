@@ -146,6 +146,9 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     await page.fill('#experiment-generations', '2');
     await page.fill('#experiment-updates', '5');
     await page.check('#experiment-each');
+    // A typed seed stays for the next run (which is run again below).
+    await page.fill('#setting-copy-seed', '11');
+    await page.fill('#setting-consolidation-seed', '11');
     await page.waitForFunction(() => document.body.dataset.settings === 'valid');
     // The progress bar only advances, from its first value to 100 at the end.
     await page.evaluate(() => {
@@ -223,6 +226,18 @@ test('without WebGPU, one command at a time: settings checked as typed, timeline
     const shown = JSON.parse(await page.getAttribute('body', 'data-one-rows'));
     assert.deepEqual(judged.map((r) => [r.command, r.one, r.one_cross].map((v) => (typeof v === 'number' ? v.toFixed(6) : v))),
       shown.map((r) => r.map((v) => (typeof v === 'number' ? v.toFixed(6) : v))));
+
+    // The same experiment again in this browser, whose store now holds the first run's trials
+    // too: it consolidates on its own trials alone (the same pools), as `onelab run` does with
+    // a fresh store, and so gives the same table, bit for bit on the CPU path.
+    const pools = await page.getAttribute('body', 'data-pools');
+    assert.match(pools, /^\d+\/\d+ \d+\/\d+ $/);
+    await page.click('#experiment-start');
+    await page.waitForFunction(() => document.body.dataset.experiment === 'running');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 300_000 });
+    assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
+    assert.equal(await page.getAttribute('body', 'data-pools'), pools, 'the second run read the first run\'s trials');
+    assert.deepEqual(await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => tr.textContent)), table.map((r) => r.join('')));
 
     // Talk to ONE with the (fake) microphone: record "north east", ONE hears it and walks.
     await record(page);
