@@ -89,8 +89,12 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
   });
   $('clear').addEventListener('click', async () => {
     if (!confirm('Delete every stored trial and recording from this browser? Export first to keep them.')) return;
-    await requests().ask({ type: 'clear' });
-    storageStatus('Cleared.');
+    try {
+      await requests().ask({ type: 'clear' });
+      storageStatus('Cleared.');
+    } catch (e) {
+      storageStatus(`Nothing was cleared: ${e.message}.`, true);
+    }
     showStorage();
   });
   let defaults = null;

@@ -41,6 +41,13 @@ async function loadCorpus() {
   }
 }
 
+/** Clear and Import, refused while a run is running or paused: it stores its trials in this
+ * store and reads them back, so the store cannot change under it. */
+const storeAtRest = (work) => (data) => {
+  if (busy()) throw new Error(`${KINDS[running.kind].what} is ${mode} and keeps its trials in this store; clear or import once it has finished`);
+  return work(data);
+};
+
 // Requests (ask.js): each answered by one reply.
 const requests = {
   utterance: (data) => speech.utterance(data.speaker, data.command),
@@ -49,10 +56,10 @@ const requests = {
   export: exportAll,
   'check-experiment': async (data) => checkExperimentConfig(data.config),
   'experiment-cost': async (data) => experimentCost(data.config, speech),
-  import: (data) => importFile(data.bytes),
+  import: storeAtRest((data) => importFile(data.bytes)),
   'load-one': async (data) => loadOne(lab, speech, data.bytes, 'file'),
   'download-one': async () => currentFile(),
-  clear: clearAll,
+  clear: storeAtRest(clearAll),
   replay: (data) => replayStored(data.index),
 };
 

@@ -59,6 +59,10 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await page.waitForFunction(() => document.body.dataset.experimentPaused === 'true' || document.body.dataset.experiment !== 'running', null, { timeout: 300_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment-paused'), 'true', `not paused: ${await page.textContent('#experiment-status')} ${await page.textContent('#experiment-text')}`);
     console.log(`paused ${((Date.now() - pausing) / 1000).toFixed(1)} s after Pause, ${((pausing - started) / 1000).toFixed(1)} s into the run`);
+    // The store a paused experiment reads back cannot be cleared (or added to) under it.
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('#clear');
+    await page.waitForFunction(() => /^Nothing was cleared: the experiment is paused and keeps its trials in this store; clear or import once it has finished/.test(document.getElementById('storage-status').textContent));
     // Generations and consolidation updates so far.
     const moved = async () => Number(await page.getAttribute('body', 'data-experiment-generations')) +
       Number(await page.getAttribute('body', 'data-experiment-updates') ?? 0);
