@@ -32,13 +32,17 @@ export function following(kind, run, config, saved = null) {
   };
 }
 
-/** Why storing failed, for a pause: a full quota (`full`: the page offers export) or another
- * error; what was not stored waits in the worker, and nothing is dropped. */
-export function storageFailed(e, what) {
+/** Why storing failed, for a pause of a run of `kind`: a full quota (`full`: the page offers
+ * export) or another error; what was not stored waits in the worker, and nothing is dropped.
+ * An experiment or a life reads its stored trials back, so clearing them is no way to make
+ * room for it (the page refuses to, while it runs or waits). */
+export function storageFailed(e, kind) {
+  const { what, saves } = KINDS[kind];
   const full = e && e.name === 'QuotaExceededError';
+  const room = saves ? "free other sites' data; this run's own trials stay, as it reads them back" : "clear them, or free other sites' data";
   return {
     full,
-    message: full ? `Browser storage is full, so ${what} is paused; the last step's trials wait, unstored, and nothing is dropped. Export the traces, make room (clear them, or free other sites' data), then resume.`
+    message: full ? `Browser storage is full, so ${what} is paused; the last step's trials wait, unstored, and nothing is dropped. Export the traces, make room (${room}), then resume.`
       : `Storing the last step's trials failed, so ${what} is paused; they wait, unstored, for resume: ${text(e)}`,
   };
 }
@@ -125,7 +129,7 @@ export async function saveNow(x) {
     await save(x);
     return true;
   } catch (e) {
-    x.failed = storageFailed(e, KINDS[x.kind].what);
+    x.failed = storageFailed(e, x.kind);
     return false;
   }
 }

@@ -41,10 +41,11 @@ async function loadCorpus() {
   }
 }
 
-/** Clear and Import, refused while a run is running or paused: it stores its trials in this
- * store and reads them back, so the store cannot change under it. */
+/** Clear and Import, refused while an experiment or a life is running or paused: it reads its
+ * stored trials back, so the store cannot change under it. (Phase A by hand may clear: making
+ * room when storage is full is how it goes on.) */
 const storeAtRest = (work) => (data) => {
-  if (busy()) throw new Error(`${KINDS[running.kind].what} is ${mode} and keeps its trials in this store; clear or import once it has finished`);
+  if (busy() && KINDS[running.kind].saves) throw new Error(`${KINDS[running.kind].what} is ${mode} and keeps its trials in this store; clear or import once it has finished`);
   return work(data);
 };
 

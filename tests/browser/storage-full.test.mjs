@@ -96,6 +96,11 @@ test('a full quota pauses the experiment, and Resume stores what waited and goes
     await page.click('#experiment-start');
     await page.waitForFunction(() => document.body.dataset.experimentStorage === 'failed', null, { timeout: 300_000 });
     assert.match(await page.textContent('#experiment-status'), /storage is full, so the experiment is paused/);
+    // Its own trials are not the room to make: it reads them back, and Clear is refused meanwhile.
+    assert.match(await page.textContent('#experiment-status'), /free other sites' data; this run's own trials stay/);
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('#clear');
+    await page.waitForFunction(() => /^Nothing was cleared: the experiment is paused/.test(document.getElementById('storage-status').textContent));
     assert.equal(await page.textContent('#experiment-pause'), 'Resume');
     const generations = Number(await page.getAttribute('body', 'data-experiment-generations'));
     const stored = await page.evaluate(async () => (await import('./store.js')).trialBatches({}, 1000, () => {}));
