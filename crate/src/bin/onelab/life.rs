@@ -83,11 +83,7 @@ pub fn life(args: LifeArgs) -> Result<(), String> {
     let dir = TraceDir::new(&args.traces, "onelab-life", seed);
     let life = Life::new(config, device, corpus(args.corpus.clone())?)?;
     // Opened once the settings are known to run, so that a refused life leaves no folder behind.
-    let (store, recovery) = FileStore::open(&dir.path)?;
-    if !store.is_empty() || recovery.torn.is_some() {
-        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
-    }
-    dir.announce();
+    let store = dir.open_empty()?;
     dir.ended(CHECKPOINT, go_on(args, life, store, dir.clone(), device_name, 0.0))
 }
 

@@ -120,13 +120,19 @@ impl TraceDir {
         }
     }
 
-    fn announce(&self) {
+    /// The store a new run begins in, which must hold nothing yet; said on the console.
+    fn open_empty(&self) -> Result<onelab::traces::FileStore, String> {
+        let (store, recovery) = onelab::traces::FileStore::open(&self.path)?;
+        if !store.is_empty() || recovery.torn.is_some() {
+            return Err(format!("the trace store {} is not empty: give a fresh folder", self.path.display()));
+        }
         match self.temporary {
             true => {
                 println!("trace store: {} (removed when the run is over; --traces DIR keeps it)", self.path.display())
             }
             false => println!("trace store: {}", self.path.display()),
         }
+        Ok(store)
     }
 
     /// The run is over: nothing to go on from, so its checkpoint goes, and a temporary store

@@ -97,11 +97,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         exp.start_from(one).map_err(|e| format!("--from {file}: {e}"))?;
     }
     // Opened once the settings are known to run, so that a refused run leaves no folder behind.
-    let (store, recovery) = FileStore::open(&dir.path)?;
-    if !store.is_empty() || recovery.torn.is_some() {
-        return Err(format!("the trace store {} is not empty: give a fresh folder", dir.path.display()));
-    }
-    dir.announce();
+    let store = dir.open_empty()?;
     if let Some(file) = &args.from {
         println!("starting from the ONE in {file}");
     }
