@@ -1,6 +1,6 @@
 // The Phase A panel: settings, start and pause, progress with ETA, the live fitness plot (uPlot),
 // and the best member's episode replayed in the maze after each generation.
-import uPlot from './vendor/uPlot.esm.js';
+import { fitnessPlot } from './plots.js';
 import { exportButtons, plotTable } from './exports.js';
 import { clock } from './clock.js';
 import { traceCounts } from './store.js';
@@ -101,22 +101,8 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
   let total = 0;
   let seconds = [];
   let state = 'idle'; // idle | running | paused | done
-  const data = [[], [], [], []]; // generation, best, mean, success %
-  const width = () => Math.max(320, $('plot').parentElement.clientWidth - 32);
-  const plot = new uPlot({
-    width: width(),
-    height: 240,
-    scales: { x: { time: false }, success: { range: [0, 100] } },
-    axes: [{ label: 'generation', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: 'fitness' }, { side: 1, scale: 'success', label: 'success %', grid: { show: false } }],
-    series: [
-      { label: 'generation' },
-      { label: 'best', stroke: '#d9480f', width: 2 },
-      { label: 'mean', stroke: '#4c6ef5', width: 2 },
-      { label: 'success %', stroke: '#2b8a3e', width: 2, scale: 'success' },
-    ],
-  }, data, $('plot'));
-  addEventListener('resize', () => plot.setSize({ width: width(), height: 240 }));
-  exportButtons($('plot-exports'), 'copy-fitness', () => plotTable(plot), () => plot.ctx.canvas);
+  const fitness = fitnessPlot($('plot'));
+  exportButtons($('plot-exports'), 'copy-fitness', () => plotTable(fitness.plot), () => fitness.plot.ctx.canvas);
 
   const setState = (next) => {
     state = next;
@@ -143,8 +129,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
     $('evolve-error').textContent = '';
     total = generations;
     seconds = [];
-    data.forEach((series) => (series.length = 0));
-    plot.setData(data);
+    fitness.clear();
     worker.postMessage({ type: 'evolve', config, generations });
   });
   $('pause').addEventListener('click', () => {
@@ -166,11 +151,7 @@ export function evolvePanel(worker, requests, { onScene, onPath, onReplay }) {
       const { report, evaluation, path } = view;
       seconds.push(s);
       const done = report.generation + 1;
-      data[0].push(done);
-      data[1].push(report.best);
-      data[2].push(report.mean);
-      data[3].push(100 * report.success);
-      plot.setData(data);
+      fitness.add(done, report.best, report.mean, report.success);
       const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
       const eta = Math.round(mean * (total - done));
       $('progress-bar').style.width = `${(100 * done) / total}%`;

@@ -4,8 +4,10 @@ import uPlot from './vendor/uPlot.esm.js';
 
 const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
+/** The plot's width: its container's, less the panel's padding, and never under what a phone
+ * leaves (a panel on a 360-pixel screen is about 320 wide inside). */
 function live(el, height, options) {
-  const width = () => Math.max(320, el.parentElement.clientWidth - 32);
+  const width = () => Math.max(240, el.parentElement.clientWidth - 32);
   const data = options.series.map(() => []);
   const plot = new uPlot({ width: width(), height, ...options }, data, el);
   const resize = () => plot.setSize({ width: width(), height });
@@ -44,6 +46,29 @@ export function lossPlot(el, height = 220) {
       p.data[0].push(update);
       p.data[1].push(imitation);
       p.data[2].push(prediction);
+      p.redraw();
+    },
+  };
+}
+
+/** A copy's fitness per generation (best and mean member, left axis) and its success (%, right
+ * axis), as Phase A evolves it: `clear()`, `add(generation, best, mean, success)`. */
+export function fitnessPlot(el, height = 240) {
+  const p = live(el, height, {
+    scales: { x: { time: false }, success: { range: [0, 100] } },
+    axes: [{ label: 'generation', incrs: STEPS }, { label: 'fitness' }, { side: 1, scale: 'success', label: 'success %', grid: { show: false } }],
+    series: [
+      { label: 'generation' },
+      { label: 'best', stroke: '#d9480f', width: 2 },
+      { label: 'mean', stroke: '#4c6ef5', width: 2 },
+      { label: 'success %', stroke: '#2b8a3e', width: 2, scale: 'success' },
+    ],
+  });
+  return {
+    clear: p.clear,
+    plot: p.plot,
+    add(generation, best, mean, success) {
+      [generation, best, mean, 100 * success].forEach((v, s) => p.data[s].push(v));
       p.redraw();
     },
   };

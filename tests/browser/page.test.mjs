@@ -79,6 +79,39 @@ test('without WebGPU: the CPU fallback is named in one sentence and the agent st
   }
 });
 
+/** What sticks out to the right of the window: the page's width beyond it, and the widest
+ * elements that cross its edge (none when the page fits). */
+const overflow = (page) => page.evaluate(() => ({
+  beyond: document.documentElement.scrollWidth - innerWidth,
+  crossing: [...document.querySelectorAll('main > *')]
+    .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+    .map((e) => `${e.className} ${Math.round(e.getBoundingClientRect().width)} px`),
+}));
+
+test('the page fits a phone: opened 390 pixels wide, or narrowed to it, nothing scrolls sideways', async () => {
+  const { page, errors, close } = await open(['--disable-features=WebGPU'], (p) => p.setViewportSize({ width: 390, height: 844 }));
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    // The plots, the result tables and the settings are all laid out by now.
+    await page.waitForFunction(() => document.querySelectorAll('.uplot').length >= 3, null, { timeout: 30_000 });
+    assert.deepEqual(await overflow(page), { beyond: 0, crossing: [] }, 'opened on a phone');
+    await page.screenshot({ path: `${SHOTS}page-phone.png`, fullPage: true });
+    // A window opened wide and then narrowed: the plots drawn at the wide width follow it.
+    await page.setViewportSize({ width: 1180, height: 760 });
+    await page.waitForTimeout(300);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await overflow(page), { beyond: 0, crossing: [] }, 'narrowed to a phone');
+    // The benchmark page's eight-column table scrolls inside its panel.
+    await page.goto(`${url}bench.html`);
+    await page.waitForSelector('#results thead');
+    assert.deepEqual(await overflow(page), { beyond: 0, crossing: [] }, 'the benchmark page on a phone');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('a wasm load failure is shown as a message, not a blank page', async () => {
   const { page, close } = await open(['--enable-unsafe-webgpu'], (p) =>
     p.context().route('**/onelab_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })));
