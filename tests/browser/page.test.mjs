@@ -88,8 +88,8 @@ const overflow = (page) => page.evaluate(() => ({
     .map((e) => `${e.className} ${Math.round(e.getBoundingClientRect().width)} px`),
 }));
 
-test('the page fits a phone: opened 390 pixels wide, or narrowed to it, nothing scrolls sideways', async () => {
-  const { page, errors, close } = await open(['--disable-features=WebGPU'], (p) => p.setViewportSize({ width: 390, height: 844 }));
+test('the page fits a phone: opened 320 pixels wide, or narrowed to 390, nothing scrolls sideways', async () => {
+  const { page, errors, close } = await open(['--disable-features=WebGPU'], (p) => p.setViewportSize({ width: 320, height: 640 }));
   try {
     await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
     // The plots, the result tables and the settings are all laid out by now.
