@@ -80,8 +80,8 @@ const COLOURS = ['#d9480f', '#4c6ef5', '#2b8a3e', '#ae3ec9'];
  * command, generations of all copies on one axis: `reset(commands)`, `add(k, generation, success)`. */
 export function copiesPlot(el, height = 200) {
   let p = null;
-  return {
-    plot: () => p?.plot,
+  const curve = {
+    plot: () => p.plot,
     reset(commands) {
       p?.destroy();
       p = live(el, height, {
@@ -100,4 +100,8 @@ export function copiesPlot(el, height = 200) {
       p.redraw();
     },
   };
+  // Drawn empty until the first experiment names its commands, as the other plots are: its
+  // exports then give an empty table rather than nothing to read.
+  curve.reset([]);
+  return curve;
 }

@@ -3,6 +3,7 @@
 // Screenshots go to test-output/ (ignored by git).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { openPage, startServer, SHOTS } from './browser.mjs';
 
 let server;
@@ -106,6 +107,33 @@ test('the page fits a phone: opened 320 pixels wide, or narrowed to 390, nothing
     await page.goto(`${url}bench.html`);
     await page.waitForSelector('#results thead');
     assert.deepEqual(await overflow(page), { beyond: 0, crossing: [] }, 'the benchmark page on a phone');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('every export button gives its file before anything has run: empty tables, blank plots, no errors', async () => {
+  const { page, errors, close } = await open(['--disable-features=WebGPU']);
+  try {
+    await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+    const labels = await page.$$eval('.exports button', (bs) => bs.map((b) => b.getAttribute('aria-label')));
+    assert.ok(labels.length >= 15, `export buttons: ${labels}`);
+    for (const [i, label] of labels.entries()) {
+      // Chromium lets a page start ten downloads, then drops them: the page is opened anew.
+      if (i > 0 && i % 8 === 0) {
+        await page.reload();
+        await page.waitForSelector('#play:not([disabled])', { timeout: 60_000 });
+      }
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 5_000 }).catch(() => assert.fail(`${label}: no file`)),
+        page.click(`button[aria-label="${label}"]`),
+      ]);
+      const text = readFileSync(await download.path(), label.endsWith('PNG') ? 'latin1' : 'utf8');
+      if (label.endsWith('JSON')) assert.deepEqual(JSON.parse(text), [], label);
+      if (label.endsWith('CSV')) assert.equal(text.split('\n').filter(Boolean).length, 1, `${label}: only its header`);
+      if (label.endsWith('PNG')) assert.ok(text.startsWith('\x89PNG'), label);
+    }
     assert.deepEqual(errors, []);
   } finally {
     await close();
