@@ -188,6 +188,13 @@ const fromWorkerHandlers = {
     phaseB.setDefaults(data.consolidateDefaults);
     experiment.setDefaults(data.experimentDefaults, data.settingChoices);
   },
+  'corpus-progress'(data) {
+    // On a slow link the corpus takes a while the first time: both panels that wait for it say how far it is.
+    const mb = (bytes) => (bytes / 1e6).toFixed(1);
+    const done = data.total ? `${mb(data.loaded)} of ${mb(data.total)} MB` : `${mb(data.loaded)} MB`;
+    $('speech-status').textContent = `Loading the command corpus: ${done}…`;
+    $('one-text').textContent = `Loading the voices ONE hears (the command corpus): ${done}…`;
+  },
   corpus(data) {
     commands.catalogue(data.catalogue);
     // The experiment needs the corpus: a share link is read once it is loaded, and offered

@@ -40,6 +40,7 @@ export const fromWorker = {
   parity: ['report', 'error'], // the GPU forward pass against the CPU reference (one of the two)
   frame: ['frame'], // a step of the walk
   reply: ['id', 'value', 'message'], // the answer to a request (value, or message on failure)
+  'corpus-progress': ['loaded', 'total'], // bytes of the command corpus's audio arrived, of total (0: unknown)
   corpus: ['catalogue'],
   'corpus-error': ['message'],
   rates: ['rates'], // this device's measured speeds, for estimates

@@ -29,7 +29,7 @@ let copies = null;
 async function loadCorpus() {
   const pretrained = fetchPretrained().catch((e) => e);
   try {
-    const { manifest, blob } = await fetchCorpus();
+    const { manifest, blob } = await fetchCorpus((loaded, total) => post('corpus-progress', { loaded, total }));
     speech = new Speech(manifest, blob);
     post('corpus', { catalogue: speech.catalogue() });
     loadPretrained(lab, speech, await pretrained);
