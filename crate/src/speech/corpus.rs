@@ -66,7 +66,7 @@ pub struct Corpus {
     pub speakers: Vec<Speaker>,
     pub utterances: Vec<Utterance>,
     /// Shared, so that a clone (one per experiment, and per ONE file loaded on the page) does
-    /// not copy the 17.5 MB of audio.
+    /// not copy the audio (25 MB).
     blob: Arc<[u8]>,
 }
 
