@@ -191,7 +191,8 @@ const fromWorkerHandlers = {
   'corpus-progress'(data) {
     // On a slow link the corpus takes a while the first time: both panels that wait for it say how far it is.
     const mb = (bytes) => (bytes / 1e6).toFixed(1);
-    const done = data.total ? `${mb(data.loaded)} of ${mb(data.total)} MB` : `${mb(data.loaded)} MB`;
+    // A host that unpacks the .gz itself sends more bytes than its Content-Length says.
+    const done = data.total >= data.loaded ? `${mb(data.loaded)} of ${mb(data.total)} MB` : `${mb(data.loaded)} MB`;
     $('speech-status').textContent = `Loading the command corpus: ${done}…`;
     $('one-text').textContent = `Loading the voices ONE hears (the command corpus): ${done}…`;
   },
