@@ -179,7 +179,10 @@ export function commandPanel(ask) {
   });
 
   return {
-    catalogue({ commands, speakers }) {
+    /** Fills the command and speaker lists (a choice already made is kept). `whole`: the whole
+     * corpus, not its first part, which lets ONE talk but not Play, Record or Import yet. */
+    catalogue({ commands, speakers }, whole = true) {
+      const [command, speaker] = [$('command').value, $('speaker').value];
       $('command').replaceChildren(...commands.map((c) => new Option(c, c)));
       const group = (split, title) => {
         const g = document.createElement('optgroup');
@@ -189,8 +192,10 @@ export function commandPanel(ask) {
       };
       $('speaker').replaceChildren(group('train', 'training speakers (espeak-ng, MBROLA, Pico)'), group('validation', 'validation speakers (espeak-ng)'),
         group('cross', 'other synthesiser (festival, never trained on)'));
+      if (commands.includes(command)) $('command').value = command;
       // A voice ONE never trained on is the honest first thing to hear.
-      $('speaker').value = speakers.find((s) => s.split === 'validation')?.id ?? $('speaker').value;
+      $('speaker').value = speakers.some((s) => s.id === speaker) ? speaker : speakers.find((s) => s.split === 'validation')?.id ?? $('speaker').value;
+      if (!whole) return;
       for (const id of ['play', 'record', 'import-wav']) $(id).disabled = false;
       const ctx = $('spectrogram').getContext('2d');
       ctx.fillStyle = '#868e96';

@@ -189,12 +189,16 @@ const fromWorkerHandlers = {
     experiment.setDefaults(data.experimentDefaults, data.settingChoices);
   },
   'corpus-progress'(data) {
-    // On a slow link the corpus takes a while the first time: both panels that wait for it say how far it is.
+    // On a slow link the corpus takes a while the first time: the panels that wait for it say how
+    // far it is (the Talk to ONE box until its first part has come and ONE can talk).
     const mb = (bytes) => (bytes / 1e6).toFixed(1);
     // A host that unpacks the .gz itself sends more bytes than its Content-Length says.
     const done = data.total >= data.loaded ? `${mb(data.loaded)} of ${mb(data.total)} MB` : `${mb(data.loaded)} MB`;
     $('speech-status').textContent = `Loading the command corpus: ${done}…`;
-    $('one-text').textContent = `Loading the voices ONE hears (the command corpus): ${done}…`;
+    if (!document.body.dataset.one) $('one-text').textContent = `Loading the voices ONE hears (the command corpus): ${done}…`;
+  },
+  'corpus-part'(data) {
+    commands.catalogue(data.catalogue, false);
   },
   corpus(data) {
     commands.catalogue(data.catalogue);

@@ -41,6 +41,7 @@ export const fromWorker = {
   frame: ['frame'], // a step of the walk
   reply: ['id', 'value', 'message'], // the answer to a request (value, or message on failure)
   'corpus-progress': ['loaded', 'total'], // bytes of the command corpus's audio arrived, of total (0: unknown)
+  'corpus-part': ['catalogue'], // the corpus's first part: enough to talk to ONE, not to train
   corpus: ['catalogue'],
   'corpus-error': ['message'],
   rates: ['rates'], // this device's measured speeds, for estimates

@@ -15,6 +15,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let lab = null;
 let speech = null;
+// Whether `speech` is the whole corpus, not its first part (enough to talk, not to train).
+let whole = false;
 // The run that steps (runs.js): Phase A or B by hand or the experiment of paper 3.8; and the
 // last experiment's, which its panel talks to.
 let running = null;
@@ -24,15 +26,24 @@ let mode = 'walk'; // walk | running | paused | done
 // Phase B consolidates a ONE of the last Phase A copy's shape and seed: its settings.
 let copies = null;
 
-// The command corpus and, fetched beside it so that ONE can talk as soon as it is read, the
-// pretrained ONE; then this device's speeds and any experiment a reload interrupted.
+// The command corpus and, fetched beside it so that ONE can talk as soon as the validation
+// speakers have come (the corpus's first part), the pretrained ONE; then, the whole corpus read,
+// this device's speeds and any experiment a reload interrupted.
 async function loadCorpus() {
   const pretrained = fetchPretrained().catch((e) => e);
-  try {
-    const { manifest, blob } = await fetchCorpus((loaded, total) => post('corpus-progress', { loaded, total }));
-    speech = new Speech(manifest, blob);
-    post('corpus', { catalogue: speech.catalogue() });
+  let talking = false;
+  const talkable = async (part) => {
+    speech = new Speech(part.manifest, part.blob);
+    post('corpus-part', { catalogue: speech.catalogue() });
     loadPretrained(lab, speech, await pretrained);
+    talking = true;
+  };
+  try {
+    const { manifest, blob } = await fetchCorpus((loaded, total) => post('corpus-progress', { loaded, total }), talkable);
+    speech = new Speech(manifest, blob);
+    whole = true;
+    post('corpus', { catalogue: speech.catalogue() });
+    if (!talking) loadPretrained(lab, speech, await pretrained);
     // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
     post('rates', { rates: await lab.calibrate(speech) });
     await offerCheckpoint();
@@ -56,7 +67,10 @@ const requests = {
   wav: (data) => speech.wav(data.bytes, data.label),
   export: exportAll,
   'check-experiment': async (data) => checkExperimentConfig(data.config),
-  'experiment-cost': async (data) => experimentCost(data.config, speech),
+  'experiment-cost': async (data) => {
+    if (!whole) throw new Error('the command corpus is still loading');
+    return experimentCost(data.config, speech);
+  },
   import: storeAtRest((data) => importFile(data.bytes)),
   'load-one': async (data) => loadOne(lab, speech, data.bytes, 'file'),
   'download-one': async () => currentFile(),
@@ -91,11 +105,11 @@ const commands = {
     start('consolidate', () => lab.consolidator(copies, data.config), data.config);
   },
   experiment(data) {
-    if (!speech) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
+    if (!whole) return post('experiment-error', { message: 'The command corpus has not loaded, and the experiment needs it.' });
     experiment = start('experiment', () => lab.experiment(data.config, speech), data.config) || experiment;
   },
   life(data) {
-    if (!speech) return post('life-error', { message: "The command corpus has not loaded, and ONE's life needs it." });
+    if (!whole) return post('life-error', { message: "The command corpus has not loaded, and ONE's life needs it." });
     start('life', () => lab.life(data.config, data.firstBudget, data.lastBudget, speech), data.config);
   },
   'resume-checkpoint': () => resumeSaved('experiment'),
@@ -200,7 +214,7 @@ async function recoverOnCpu() {
     mode = 'done';
     post(KINDS[kind].error, { message: 'The GPU device was lost mid-run; the lab now runs on the CPU path: start this phase again.' });
   }
-  if (speech) post('rates', { rates: await lab.calibrate(speech) });
+  if (whole) post('rates', { rates: await lab.calibrate(speech) });
   if (resumes) await resumeCheckpoint();
   else if (mode !== 'done') mode = 'walk';
 }
@@ -217,7 +231,7 @@ async function pauseNow() {
 /** A `kind` panel's Resume: goes on with the run saved in this browser, or says why not there. */
 function resumeSaved(kind) {
   const error = (message) => post(KINDS[kind].error, { message });
-  if (busy() || !speech) return error('Wait until the running phase has finished.');
+  if (busy() || !whole) return error('Wait until the running phase has finished.');
   resumeCheckpoint().catch((e) => error(`The saved ${kind} could not be resumed: ${text(e)}`));
 }
 
