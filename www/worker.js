@@ -31,19 +31,19 @@ let copies = null;
 // this device's speeds and any experiment a reload interrupted.
 async function loadCorpus() {
   const pretrained = fetchPretrained().catch((e) => e);
-  let talking = false;
   const talkable = async (part) => {
     speech = new Speech(part.manifest, part.blob);
     post('corpus-part', { catalogue: speech.catalogue() });
     loadPretrained(lab, speech, await pretrained);
-    talking = true;
   };
   try {
     const { manifest, blob } = await fetchCorpus((loaded, total) => post('corpus-progress', { loaded, total }), talkable);
+    // A first part, if there was one, has loaded the pretrained ONE already.
+    const talked = speech !== null;
     speech = new Speech(manifest, blob);
     whole = true;
     post('corpus', { catalogue: speech.catalogue() });
-    if (!talking) loadPretrained(lab, speech, await pretrained);
+    if (!talked) loadPretrained(lab, speech, await pretrained);
     // What this device gives ONE's rollouts and consolidation: the page's duration estimates.
     post('rates', { rates: await lab.calibrate(speech) });
     await offerCheckpoint();
