@@ -85,10 +85,11 @@ test('a reduced experiment runs on the page, fills the table, and ONE walks when
     await page.screenshot({ path: `${SHOTS}phase-consolidation.png` });
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.experiment), null, { timeout: 600_000 });
     assert.equal(await page.getAttribute('body', 'data-experiment'), 'done', await page.textContent('#experiment-status'));
-    console.log(`browser experiment (2 commands, 3 generations, 20 updates): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const summary = await page.textContent('#experiment-text');
+    console.log(`browser experiment (2 commands, 3 generations, 20 updates): ${((Date.now() - started) / 1000).toFixed(1)} s; ${summary}`);
     assert.equal(await page.getAttribute('body', 'data-consolidation-steps'), '0');
     // The wall time, split: IndexedDB's part of evolving (storing) and of consolidating (reading).
-    assert.match(await page.textContent('#experiment-text'),
+    assert.match(summary,
       /done in \d+:\d\d \(\d+:\d\d evolving, \d+:\d\d of it storing the trials; \d+:\d\d consolidating and judging, \d+:\d\d of it reading them back\)/);
     const rows = await page.$$eval('#experiment-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     assert.deepEqual(rows.map((r) => r[0]), ['north east', 'tree']);

@@ -1,5 +1,5 @@
 use super::activation::Activations;
-use super::threads::{blocks, cores};
+use super::threads::{cores, on_threads};
 use super::wide::wide_fn;
 use crate::data::{Batch, Gradients};
 use crate::net::NetShape;
@@ -23,16 +23,7 @@ pub fn gradient(shape: NetShape, params: &[f32], batch: &Batch) -> Gradients<f32
 /// `gradient` on at most `threads` threads, a block of chunks each (`blocks`).
 fn gradient_on_threads(shape: NetShape, params: &[f32], batch: &Batch, threads: usize) -> Gradients<f32> {
     let chunks = batch.sequences.div_ceil(CHUNK);
-    let blocks = blocks(chunks, threads);
-    if blocks.len() == 1 {
-        return summed(chunk_gradients(shape, params, batch, 0..chunks));
-    }
-    let parts: Vec<Vec<Gradients<f32>>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            blocks.into_iter().map(|b| s.spawn(move || chunk_gradients(shape, params, batch, b))).collect();
-        handles.into_iter().map(|h| h.join().expect("a gradient thread panicked")).collect()
-    });
-    summed(parts.into_iter().flatten())
+    summed(on_threads(chunks, threads, |b| chunk_gradients(shape, params, batch, b)).into_iter().flatten())
 }
 
 /// The gradient of each of the chunks `chunks` of `batch`, in order.

@@ -1,4 +1,4 @@
-use super::threads::{blocks, cores};
+use super::threads::{blocks, cores, on_threads};
 use super::wide::wide_fn;
 use super::Forward;
 use crate::data::{path_moves, ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
@@ -16,19 +16,31 @@ pub fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
     rollout_on_threads(pop, spec, cores())
 }
 
-/// `rollout` on at most `threads` threads, a block of members each (`blocks`). A member's
-/// episodes are played by one thread into that member's rows only, so the result is the same
-/// bit for bit on any number.
+/// `rollout` on at most `threads` threads, a block each (`rollout_blocks`); the blocks' rows
+/// put back together are the same bits on any number.
 pub fn rollout_on_threads(pop: &Population, spec: &RolloutSpec, threads: usize) -> RolloutResult {
-    let blocks = blocks(pop.size, threads);
-    if blocks.len() == 1 {
-        return rollout_members(pop, spec, 0..pop.size);
-    }
-    let parts = std::thread::scope(|s| {
-        let handles: Vec<_> = blocks.into_iter().map(|b| s.spawn(move || rollout_members(pop, spec, b))).collect();
-        handles.into_iter().map(|h| h.join().expect("a rollout thread panicked")).collect()
+    let blocks = rollout_blocks(pop, spec, threads);
+    let parts = on_threads(blocks.len(), threads, |b| {
+        let (spec, members) = &blocks[b.start];
+        rollout_members(pop, spec, members.clone())
     });
-    RolloutResult::joined(parts)
+    RolloutResult { episodes: spec.episodes(), ..RolloutResult::joined(parts) }
+}
+
+/// A rollout split into at most `parts` blocks, each the episodes and members one thread (or
+/// one of the page's helpers) plays; their rows, in order, are the rollout's. A member's
+/// episodes are played by one thread into that member's rows only, so splitting by members
+/// changes no bit. A population of one playing argmax actions (a copy demonstrating its skill,
+/// a policy evaluated or judged: up to tens of thousands of episodes) is split by episodes
+/// instead: an episode's products are its own columns of the batch's, summed in the same
+/// order whatever the batch, and nothing else it does depends on the others, so that changes
+/// no bit either.
+pub fn rollout_blocks(pop: &Population, spec: &RolloutSpec, parts: usize) -> Vec<(RolloutSpec, Range<usize>)> {
+    if pop.size == 1 && spec.action == ActionChoice::Argmax {
+        blocks(spec.episodes(), parts).into_iter().map(|e| (spec.episodes_part(e), 0..1)).collect()
+    } else {
+        blocks(pop.size, parts).into_iter().map(|m| (spec.clone(), m)).collect()
+    }
 }
 
 /// The rows of members `members` (numbered as in `pop`, so their noise is theirs): a block of
@@ -166,15 +178,41 @@ mod tests {
                 assert_eq!(one_thread.reached[agent], nearest == 0, "agent {agent}");
             }
             assert_eq!(blocks(size, 4).iter().map(|b| b.len()).sum::<usize>(), size);
-            for threads in [2, 3, 4, 64] {
-                let split = rollout_on_threads(&pop, &spec, threads);
-                let bits = |r: &RolloutResult| r.fitness.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&split), bits(&one_thread), "fitness on {threads} threads");
-                assert_eq!(split.actions, one_thread.actions, "actions on {threads} threads");
-                assert_eq!(split.steps, one_thread.steps);
-                assert_eq!(split.reached, one_thread.reached);
-                assert_eq!(split.nearest, one_thread.nearest);
-            }
+            same_on_any_threads(&pop, &spec, &one_thread);
+        }
+    }
+
+    /// A population of one with argmax actions, split by episodes: 45 episodes, each hearing
+    /// one of three utterances, the same as on one thread.
+    #[test]
+    fn one_member_split_by_episodes_gives_the_single_thread_result() {
+        let shape = crate::net::NetShape::for_maze(4, 16);
+        let one = One::new(shape, 5);
+        let maze = Maze::generate(9, 9, 0.1, 4);
+        let task = Task::goal(Goal::NorthEast, &maze).unwrap();
+        let mut spec = RolloutSpec::random_starts(shape, maze, task, 45, 30, 8);
+        let mut rng = Rng::new(9);
+        spec.listen = 4;
+        spec.utterances = std::sync::Arc::new((0..3 * 4 * shape.goal).map(|_| rng.symmetric(2.0)).collect());
+        spec.heard = (0..45).map(|e| e % 3).collect();
+        let n = one.params.len();
+        let pop = Population { seed: 0, size: 1, antithetic: false, mean: one.params.clone(), sigma: vec![0.0; n] };
+        let one_thread = rollout_on_threads(&pop, &spec, 1);
+        assert_eq!(one_thread.episodes, 45);
+        same_on_any_threads(&pop, &spec, &one_thread);
+    }
+
+    /// `rollout_on_threads` on 2 to 64 threads gives `one_thread`, bit for bit.
+    fn same_on_any_threads(pop: &Population, spec: &RolloutSpec, one_thread: &RolloutResult) {
+        let bits = |r: &RolloutResult| r.fitness.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        for threads in [2, 3, 4, 64] {
+            let split = rollout_on_threads(pop, spec, threads);
+            assert_eq!(split.episodes, one_thread.episodes);
+            assert_eq!(bits(&split), bits(one_thread), "fitness on {threads} threads");
+            assert_eq!(split.actions, one_thread.actions, "actions on {threads} threads");
+            assert_eq!(split.steps, one_thread.steps);
+            assert_eq!(split.reached, one_thread.reached);
+            assert_eq!(split.nearest, one_thread.nearest);
         }
     }
 }

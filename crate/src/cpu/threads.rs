@@ -20,3 +20,19 @@ pub fn blocks(items: usize, parts: usize) -> Vec<Range<usize>> {
     let per = items.div_ceil(parts.clamp(1, items.max(1))).max(1);
     (0..items.max(1)).step_by(per).map(|from| from..(from + per).min(items)).collect()
 }
+
+/// `work` done on each of the blocks of `items` (`blocks(items, threads)`), a thread each, the
+/// results in the blocks' order: whatever the number of threads, each item is done by the same
+/// code, so results put back together in order are the same bit for bit. One block runs on the
+/// calling thread.
+pub fn on_threads<T: Send>(items: usize, threads: usize, work: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    let blocks = blocks(items, threads);
+    if blocks.len() == 1 {
+        return blocks.into_iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = blocks.into_iter().map(|b| s.spawn(move || work(b))).collect();
+        handles.into_iter().map(|h| h.join().expect("a CPU-path thread panicked")).collect()
+    })
+}

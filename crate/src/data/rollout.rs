@@ -104,6 +104,15 @@ impl RolloutSpec {
         self.starts.len()
     }
 
+    /// The episodes `episodes` alone (their start cells and what they hear), numbered from 0.
+    pub fn episodes_part(&self, episodes: std::ops::Range<usize>) -> RolloutSpec {
+        RolloutSpec {
+            starts: self.starts[episodes.clone()].to_vec(),
+            heard: if self.heard.is_empty() { Vec::new() } else { self.heard[episodes].to_vec() },
+            ..self.clone()
+        }
+    }
+
     /// The goal-input frame of `episode` at step `t`, or None when silent.
     pub fn goal_frame(&self, episode: usize, t: usize) -> Option<&[f32]> {
         let g = self.shape.goal;

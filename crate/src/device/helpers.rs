@@ -88,18 +88,19 @@ fn warn_failed(why: &str) {
     web_sys::console::warn_1(&format!("a helper worker failed ({why}): its block is done here").into());
 }
 
-/// `cpu::rollout`, its blocks but the first played by the helpers. A helper that fails (its
-/// worker died, its module did not load) is said on the console and its block played here.
+/// `cpu::rollout`, its blocks (`cpu::rollout_blocks`) but the first played by the helpers. A
+/// helper that fails (its worker died, its module did not load) is said on the console and its
+/// block played here.
 pub async fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
     let Some((run, count)) = lent() else {
         return crate::cpu::rollout(pop, spec);
     };
-    let blocks = crate::cpu::blocks(pop.size, count + 1);
+    let blocks = crate::cpu::rollout_blocks(pop, spec, count + 1);
     let floats = [&pop.mean[..], &pop.sigma[..], &spec.utterances[..]].concat();
     let asked: Vec<_> = blocks[1..]
         .iter()
         .enumerate()
-        .map(|(helper, b)| {
+        .map(|(helper, (spec, members))| {
             let head = serde_json::to_string(&Head {
                 seed: pop.seed,
                 size: pop.size,
@@ -113,22 +114,23 @@ pub async fn rollout(pop: &Population, spec: &RolloutSpec) -> RolloutResult {
                 listen: spec.listen,
                 heard: spec.heard.clone(),
                 action: spec.action.clone(),
-                from: b.start,
-                to: b.end,
+                from: members.start,
+                to: members.end,
             })
             .expect("a rollout's settings serialise");
-            (b.clone(), ask(&run, helper, "rollout", &head, &floats))
+            ask(&run, helper, "rollout", &head, &floats)
         })
         .collect();
-    let mut parts = vec![crate::cpu::rollout_members(pop, spec, blocks[0].clone())];
-    for (block, rows) in asked {
-        let part = received(rows).await.and_then(|r| decode_rows(&r, block.len(), spec.episodes(), spec.step_limit));
+    let (first, members) = &blocks[0];
+    let mut parts = vec![crate::cpu::rollout_members(pop, first, members.clone())];
+    for ((spec, members), rows) in blocks[1..].iter().zip(asked) {
+        let part = received(rows).await.and_then(|r| decode_rows(&r, members.len(), spec.episodes(), spec.step_limit));
         parts.push(part.unwrap_or_else(|why| {
             warn_failed(&why);
-            crate::cpu::rollout_members(pop, spec, block)
+            crate::cpu::rollout_members(pop, spec, members.clone())
         }));
     }
-    RolloutResult::joined(parts)
+    RolloutResult { episodes: spec.episodes(), ..RolloutResult::joined(parts) }
 }
 
 /// A gradient block's settings; its floats are ONE's parameters, then the block's sequences'

@@ -1,5 +1,6 @@
 use super::fft::Fft;
 use super::{pool_frames, Corpus, MelFilterbank, Split};
+use crate::cpu::{cores, on_threads};
 use crate::rng::{hash2, Rng};
 use serde::{Deserialize, Serialize};
 
@@ -259,14 +260,27 @@ pub fn utterance_table(
         return Err(format!("no {split:?} speaker says {command:?}"));
     }
     let augment = if split == Split::Train { augment } else { &Augment::default() };
-    let mut table = UtteranceTable { frames: Vec::new(), rows: Vec::new() };
-    for u in utterances {
-        let audio = corpus.audio(u);
-        for _ in 0..augment.copies {
-            let augment_seed = hash2(seed, table.rows.len() as u32);
-            table.frames.extend(augment.frames(bank, &audio, corpus.sample_rate, augment_seed, listen));
-            table.rows.push((u.speaker.clone(), augment_seed));
+    // Utterance i's versions are rows i * copies and on, so a block of utterances heard on any
+    // core gives the rows it would in order; natively the blocks are heard on every core.
+    let hear = |block: std::ops::Range<usize>| {
+        let mut frames = Vec::new();
+        for i in block {
+            let audio = corpus.audio(utterances[i]);
+            for c in 0..augment.copies {
+                let augment_seed = hash2(seed, (i * augment.copies + c) as u32);
+                frames.extend(augment.frames(bank, &audio, corpus.sample_rate, augment_seed, listen));
+            }
         }
-    }
+        frames
+    };
+    let table = UtteranceTable {
+        frames: on_threads(utterances.len(), cores(), hear).concat(),
+        rows: utterances
+            .iter()
+            .flat_map(|u| std::iter::repeat_n(&u.speaker, augment.copies))
+            .enumerate()
+            .map(|(row, speaker)| (speaker.clone(), hash2(seed, row as u32)))
+            .collect(),
+    };
     Ok(table)
 }
