@@ -13,8 +13,11 @@ pub mod limits;
 pub mod net;
 pub mod rng;
 pub mod speech;
+pub mod threads;
 pub mod traces;
 pub mod world;
+
+mod wide;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Lowest first; modules of one layer may not import each other either.
 const LAYERS: &[&[&str]] = &[
-    &["rng", "limits"],
+    &["rng", "limits", "threads", "wide"],
     &["world", "speech"],
     &["net"],
     &["data"],

@@ -1,8 +1,8 @@
 use super::activation::Activations;
-use super::threads::{cores, on_threads};
-use super::wide::wide_fn;
 use crate::data::{Batch, Gradients};
 use crate::net::NetShape;
+use crate::threads::{cores, on_threads};
+use crate::wide::wide_fn;
 use nalgebra::{DMatrix, DVector, RealField};
 use std::ops::Range;
 

@@ -1,7 +1,7 @@
 use super::activation::{sigmoid, tanh};
-use super::wide::wide_fn;
 use crate::data::Trace;
 use crate::net::{NetShape, One};
+use crate::wide::wide_fn;
 use nalgebra::{DMatrix, DVector};
 
 /// ONE's parameters viewed as matrices (copied out of the flat buffer once).
@@ -60,20 +60,33 @@ pub struct Forward {
 
 impl Forward {
     pub fn new(one: &One, n: usize) -> Forward {
-        let s = one.shape;
-        let h = s.hidden;
-        Forward {
+        let h = one.shape.hidden;
+        let empty = || DMatrix::zeros(0, 0);
+        let mut forward = Forward {
             net: CpuNet::new(one),
             n,
             h: DMatrix::zeros(h, n),
             c: DMatrix::zeros(h, n),
-            x: DMatrix::zeros(s.input(), n),
-            zx: DMatrix::zeros(4 * h, n),
-            zh: DMatrix::zeros(4 * h, n),
-            ht: vec![0.0; h * n],
-            logits: vec![0.0; s.actions() * n],
-            pred: DMatrix::zeros(s.pred(), n),
-        }
+            x: empty(),
+            zx: empty(),
+            zh: empty(),
+            ht: Vec::new(),
+            logits: Vec::new(),
+            pred: empty(),
+        };
+        forward.size_buffers();
+        forward
+    }
+
+    /// The step's working buffers, for `self.n` agents.
+    fn size_buffers(&mut self) {
+        let (s, n) = (self.net.shape, self.n);
+        self.x = DMatrix::zeros(s.input(), n);
+        self.zx = DMatrix::zeros(4 * s.hidden, n);
+        self.zh = DMatrix::zeros(4 * s.hidden, n);
+        self.ht = vec![0.0; s.hidden * n];
+        self.logits = vec![0.0; s.actions() * n];
+        self.pred = DMatrix::zeros(s.pred(), n);
     }
 
     pub fn agents(&self) -> usize {
@@ -81,6 +94,23 @@ impl Forward {
     }
 
     /// Forgets every agent's state (start of new episodes).
+    /// Keeps the agents marked in `keep`, in their order, and drops the others: a rollout
+    /// steps only its episodes still running. Each agent's columns are computed from its own
+    /// input and state alone, with the same sums whatever the batch, so the agents kept go on
+    /// with the same bits.
+    pub fn retain(&mut self, keep: &[bool]) {
+        assert_eq!(keep.len(), self.n, "one flag per agent");
+        let kept: Vec<usize> = (0..self.n).filter(|&j| keep[j]).collect();
+        let compact = |m: &DMatrix<f32>| {
+            let data = kept.iter().flat_map(|&j| m.column(j).iter().copied().collect::<Vec<_>>()).collect();
+            DMatrix::from_vec(m.nrows(), kept.len(), data)
+        };
+        self.h = compact(&self.h);
+        self.c = compact(&self.c);
+        self.n = kept.len();
+        self.size_buffers();
+    }
+
     pub fn reset(&mut self) {
         self.h.fill(0.0);
         self.c.fill(0.0);
@@ -91,15 +121,15 @@ impl Forward {
         let s = self.net.shape;
         let (hs, n) = (s.hidden, self.n);
         self.x.as_mut_slice().copy_from_slice(x);
-        self.zx.gemm(1.0, &self.net.wx, &self.x, 0.0);
-        self.zh.gemm(1.0, &self.net.wh, &self.h, 0.0);
+        product(&mut self.zx, &self.net.wx, &self.x);
+        product(&mut self.zh, &self.net.wh, &self.h);
         self.zx += &self.zh;
         // The gates were half of a rollout's time in baseline SSE registers.
         let (z, b, c, h) = (self.zx.as_slice(), self.net.b.as_slice(), self.c.as_mut_slice(), self.h.as_mut_slice());
         lstm_cells(z, b, c, h, hs);
         let (wa, h, ht, logits) = (&self.net.wa, &self.h, &mut self.ht, &mut self.logits);
         action_head(wa, h, ht, logits);
-        self.pred.gemm(1.0, &self.net.wp, &self.h, 0.0);
+        product(&mut self.pred, &self.net.wp, &self.h);
         let (a, o) = (s.actions(), s.outputs());
         for j in 0..n {
             let row = &mut out[j * o..(j + 1) * o];
@@ -137,6 +167,36 @@ impl Forward {
             }
         }
         out
+    }
+}
+
+/// `c = a b` by matrixmultiply's kernels whatever the sizes. nalgebra's own product goes a
+/// column at a time, summing in another order, when a side has 5 or fewer rows or columns, so
+/// the bits of an agent's columns would depend on how many agents share the batch; with one
+/// kernel for every size they do not (a rollout's episodes leave the batch as they end, and
+/// blocks of them are played on different cores).
+fn product(c: &mut DMatrix<f32>, a: &DMatrix<f32>, b: &DMatrix<f32>) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    assert!(b.nrows() == k && c.nrows() == m && c.ncols() == n, "a product of mismatched sizes");
+    // SAFETY: all three are dense column-major matrices of the sizes just checked, and `c`,
+    // borrowed mutably, overlaps neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            1,
+            m as isize,
+            b.as_ptr(),
+            1,
+            k as isize,
+            0.0,
+            c.as_mut_ptr(),
+            1,
+            m as isize,
+        )
     }
 }
 
@@ -274,6 +334,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Agents dropped from the batch on the way (episodes that ended) leave the others'
+    /// outputs bit for bit as in the whole batch.
+    #[test]
+    fn agents_kept_go_on_with_the_same_bits() {
+        let shape = NetShape::for_maze(16, 32);
+        let one = One::new(shape, 4);
+        let (n, t, i, o) = (9, 6, shape.input(), shape.outputs());
+        let inputs = random_inputs(t * n * i, 3);
+        let whole = Forward::new(&one, n).run(&inputs, t);
+        let mut forward = Forward::new(&one, n);
+        let mut live: Vec<usize> = (0..n).collect();
+        for s in 0..t {
+            if s == 2 || s == 4 {
+                let keep: Vec<bool> = live.iter().map(|&j| (j + s) % 3 != 0).collect();
+                forward.retain(&keep);
+                live.retain(|&j| (j + s) % 3 != 0);
+            }
+            assert_eq!(forward.agents(), live.len());
+            let x: Vec<f32> =
+                live.iter().flat_map(|&j| inputs[(s * n + j) * i..(s * n + j + 1) * i].to_vec()).collect();
+            let mut out = vec![0.0; live.len() * o];
+            forward.step(&x, &mut out);
+            for (k, &j) in live.iter().enumerate() {
+                let want = &whole[(s * n + j) * o..(s * n + j + 1) * o];
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&out[k * o..(k + 1) * o]), bits(want), "agent {j} at step {s}");
+            }
+        }
+        assert_eq!(live, [0, 3, 6]);
     }
 
     #[test]

@@ -5,10 +5,7 @@ mod activation;
 mod bptt;
 mod forward;
 mod rollout;
-mod threads;
-pub(crate) mod wide;
 
 pub use bptt::{bptt, chunk_gradients, gradient, summed, Cells, CHUNK};
 pub use forward::{CpuNet, Forward};
 pub use rollout::{rollout, rollout_blocks, rollout_members, rollout_on_threads};
-pub use threads::{blocks, cores, on_threads};

@@ -1,9 +1,9 @@
-use super::threads::{blocks, cores, on_threads};
-use super::wide::wide_fn;
 use super::Forward;
 use crate::data::{path_moves, ActionChoice, Population, RolloutResult, RolloutSpec, NO_ACTION};
 use crate::net::{action, One};
 use crate::rng::unit_f32;
+use crate::threads::{blocks, cores, on_threads};
+use crate::wide::wide_fn;
 use crate::world::{Episode, StepOutcome, N_ACTIONS, REWARD_LEN, STAY};
 use std::ops::Range;
 
@@ -100,20 +100,26 @@ fn play(pop: &Population, spec: &RolloutSpec, moves: &[u32], rows: MemberRows) {
         .collect();
     let mut prev_reward = vec![[0.0; REWARD_LEN]; episodes];
     let mut prev_action = vec![None; episodes];
+    // The episodes still running, in order, are the forward pass's agents: one that ends drops
+    // out of the batch (`Forward::retain`), which leaves the others' bits as they are.
+    let mut live: Vec<usize> = (0..episodes).collect();
     for t in 0..limit {
-        if runs.iter().all(|r| r.outcome != StepOutcome::Running) {
+        let running: Vec<bool> = live.iter().map(|&e| runs[e].outcome == StepOutcome::Running).collect();
+        if running.contains(&false) {
+            forward.retain(&running);
+            live.retain(|&e| runs[e].outcome == StepOutcome::Running);
+        }
+        if live.is_empty() {
             break;
         }
-        for (e, run) in runs.iter().enumerate() {
-            let obs = run.observe(&spec.maze);
-            shape.write_input(&mut x[e * i..(e + 1) * i], &obs, spec.goal_frame(e, t), &prev_reward[e], prev_action[e]);
+        let n = live.len();
+        for (j, &e) in live.iter().enumerate() {
+            let obs = runs[e].observe(&spec.maze);
+            shape.write_input(&mut x[j * i..(j + 1) * i], &obs, spec.goal_frame(e, t), &prev_reward[e], prev_action[e]);
         }
-        forward.step(&x, &mut out);
-        for (e, run) in runs.iter_mut().enumerate() {
-            if run.outcome != StepOutcome::Running {
-                continue;
-            }
-            let logits = &out[e * o..e * o + N_ACTIONS];
+        forward.step(&x[..n * i], &mut out[..n * o]);
+        for (j, &e) in live.iter().enumerate() {
+            let logits = &out[j * o..j * o + N_ACTIONS];
             let a = match &spec.action {
                 ActionChoice::Argmax => action::argmax(logits),
                 ActionChoice::Sampled { seed } => {
@@ -124,6 +130,7 @@ fn play(pop: &Population, spec: &RolloutSpec, moves: &[u32], rows: MemberRows) {
             };
             // While the command is spoken the agent is held where it stands.
             let a = if t < spec.listen { STAY } else { a };
+            let run = &mut runs[e];
             let step = run.step(&spec.maze, &spec.task, a);
             fitness[e] += (step.reward[0] + step.reward[1]) + step.reward[2];
             actions[e * limit + t] = a as u32;

@@ -1,7 +1,7 @@
 //! The CPU path's rollouts and consolidation gradients split over the page's helper workers
 //! (www/helpers.js, lent through `web::helpers`). A page has no threads without shared memory,
 //! which a static site cannot ask for, so the work is split into blocks as natively over
-//! threads (`cpu::blocks`), and each helper does one block in its own copy of the wasm module
+//! threads (`threads::blocks`), and each helper does one block in its own copy of the wasm module
 //! while the worker does the first. A member's episodes are played by one
 //! `cpu::rollout_members`, and a batch chunk's gradient computed by one `cpu::chunk_gradients`,
 //! wherever they run, and the chunks are summed in order here, so the results are the same bit
@@ -150,7 +150,7 @@ pub async fn gradient(shape: NetShape, params: &[f32], batch: &Batch) -> Gradien
     let Some((run, count)) = lent().filter(|_| chunks > 1) else {
         return crate::cpu::gradient(shape, params, batch);
     };
-    let blocks = crate::cpu::blocks(chunks, count + 1);
+    let blocks = crate::threads::blocks(chunks, count + 1);
     let asked: Vec<_> = blocks[1..]
         .iter()
         .enumerate()

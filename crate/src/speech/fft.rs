@@ -1,6 +1,6 @@
 //! An in-place radix-2 FFT, enough for short-time spectra of speech.
 
-use crate::cpu::wide::wide_fn;
+use crate::wide::wide_fn;
 
 /// A radix-2 FFT of one length, its tables computed once: short-time spectra take thousands of
 /// transforms of the same length (hearing an utterance is mostly this).

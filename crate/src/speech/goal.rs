@@ -1,7 +1,7 @@
 use super::fft::Fft;
 use super::{pool_frames, Corpus, MelFilterbank, Split};
-use crate::cpu::{cores, on_threads};
 use crate::rng::{hash2, Rng};
+use crate::threads::{cores, on_threads};
 use serde::{Deserialize, Serialize};
 
 /// Seeded augmentation of a training utterance before ONE hears it: what the copies hear while

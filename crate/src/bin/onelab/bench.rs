@@ -139,7 +139,7 @@ fn bench_bptt(args: KernelArgs) -> Result<(), String> {
         "CPU: {} (reference in f32, a batch's chunks of {} sequences over {} threads)",
         cpu_model(),
         cpu::CHUNK,
-        cpu::cores()
+        onelab::threads::cores()
     );
     println!(
         "{:>5} {:>6} {:>14} {:>14} {:>10} {:>10} {:>9}",
@@ -209,7 +209,7 @@ fn bench_rollout(args: RolloutArgs) -> Result<(), String> {
     let hiddens = args.hidden.unwrap_or(hiddens);
     let steps = args.steps.unwrap_or(steps);
     let episodes = args.episodes;
-    let threads = args.threads.unwrap_or_else(cpu::cores);
+    let threads = args.threads.unwrap_or_else(onelab::threads::cores);
     let peer = args.peer;
     let ctx = if cpu_only { None } else { Some(gpu_context()?) };
     let mut rollout = ctx.as_ref().map(gpu::Rollout::new);

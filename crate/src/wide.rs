@@ -1,4 +1,4 @@
-//! The CPU path's hot loops compiled a second time for wider vector registers, chosen at run
+//! The CPU path's hot loops (and the FFT's) compiled a second time for wider vector registers, chosen at run
 //! time.
 //!
 //! The native build targets baseline x86-64 (four floats per SSE register, no integer vector

@@ -1,5 +1,6 @@
-//! How the CPU path shares work among cores: natively threads, in the page helper workers
-//! (`device::helpers`); both split the work into the same blocks.
+//! How the CPU path (rollouts, gradients, hearing a table of utterances) shares work among
+//! cores: natively threads, in the page helper workers (`device::helpers`); both split the work
+//! into the same blocks.
 
 use std::ops::Range;
 
