@@ -93,7 +93,6 @@ impl Forward {
         self.n
     }
 
-    /// Forgets every agent's state (start of new episodes).
     /// Keeps the agents marked in `keep`, in their order, and drops the others: a rollout
     /// steps only its episodes still running. Each agent's columns are computed from its own
     /// input and state alone, with the same sums whatever the batch, so the agents kept go on
@@ -111,6 +110,7 @@ impl Forward {
         self.size_buffers();
     }
 
+    /// Forgets every agent's state (start of new episodes).
     pub fn reset(&mut self) {
         self.h.fill(0.0);
         self.c.fill(0.0);
