@@ -114,16 +114,21 @@ function showFrame(frame) {
   Object.assign(document.body.dataset, { reached, ended });
 }
 
-// After each generation the best member's episode is replayed cell by cell.
+// After each generation the best member's episode is replayed cell by cell. Its first cell is
+// drawn at once: generations of a small copy can come faster than a replay's step, and each
+// restarts the replay, so a first frame left to the timer would never be drawn (the maze of the
+// copy before would stay).
 let replay = null;
 function animatePath(path) {
   clearInterval(replay);
   let i = 0;
-  replay = setInterval(() => {
+  const step = () => {
     i = Math.min(i + 1, path.length);
     drawMaze(canvas, scene, path.slice(Math.max(0, i - TRAIL), i), path[i - 1]);
     if (i === path.length) clearInterval(replay);
-  }, 60);
+  };
+  replay = setInterval(step, 60);
+  step();
 }
 
 let worker;
