@@ -101,8 +101,10 @@ impl Forward {
         assert_eq!(keep.len(), self.n, "one flag per agent");
         let kept: Vec<usize> = (0..self.n).filter(|&j| keep[j]).collect();
         let compact = |m: &DMatrix<f32>| {
-            let data = kept.iter().flat_map(|&j| m.column(j).iter().copied().collect::<Vec<_>>()).collect();
-            DMatrix::from_vec(m.nrows(), kept.len(), data)
+            let rows = m.nrows();
+            let mut data = Vec::with_capacity(rows * kept.len());
+            kept.iter().for_each(|&j| data.extend_from_slice(&m.as_slice()[j * rows..(j + 1) * rows]));
+            DMatrix::from_vec(rows, kept.len(), data)
         };
         self.h = compact(&self.h);
         self.c = compact(&self.c);

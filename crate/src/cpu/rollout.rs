@@ -104,8 +104,8 @@ fn play(pop: &Population, spec: &RolloutSpec, moves: &[u32], rows: MemberRows) {
     // out of the batch (`Forward::retain`), which leaves the others' bits as they are.
     let mut live: Vec<usize> = (0..episodes).collect();
     for t in 0..limit {
-        let running: Vec<bool> = live.iter().map(|&e| runs[e].outcome == StepOutcome::Running).collect();
-        if running.contains(&false) {
+        if live.iter().any(|&e| runs[e].outcome != StepOutcome::Running) {
+            let running: Vec<bool> = live.iter().map(|&e| runs[e].outcome == StepOutcome::Running).collect();
             forward.retain(&running);
             live.retain(|&e| runs[e].outcome == StepOutcome::Running);
         }
